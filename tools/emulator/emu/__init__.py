@@ -1,0 +1,1 @@
+"""Building blocks of the local AWS HealthOmics emulator."""

@@ -1,0 +1,76 @@
+"""AWS-style service errors: code, HTTP status and the X-Amzn-ErrorType namespace."""
+
+from .messages import json_response
+
+OMICS_NAMESPACE = "http://internal.amazon.com/coral/com.amazonaws.omics/"
+# Errors raised by the AWS request front end (auth, routing, parsing) carry the
+# generic Coral namespace instead of the service's own.
+FRAMEWORK_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.coral.service/"
+
+STATUS_BY_CODE = {
+    # Error shapes of the omics model.
+    "ValidationException": 400,
+    "ServiceQuotaExceededException": 402,
+    "AccessDeniedException": 403,
+    "ResourceNotFoundException": 404,
+    "RequestTimeoutException": 408,
+    "ConflictException": 409,
+    "RangeNotSatisfiableException": 416,
+    "ThrottlingException": 429,
+    "InternalServerException": 500,
+    # Front-end errors.
+    "SerializationException": 400,
+    "IncompleteSignatureException": 400,
+    "MissingAuthenticationTokenException": 403,
+    "InvalidSignatureException": 403,
+    "UnrecognizedClientException": 403,
+    "UnknownOperationException": 404,
+}
+
+FRAMEWORK_CODES = frozenset({
+    "SerializationException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+    "UnknownOperationException",
+})
+
+AUTH_CODES = frozenset({
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+})
+
+
+class ServiceError(Exception):
+    """An error answered to the client as an AWS rest-json error."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = STATUS_BY_CODE[code]
+
+    @property
+    def error_type(self):
+        namespace = FRAMEWORK_NAMESPACE if self.code in FRAMEWORK_CODES else OMICS_NAMESPACE
+        return f"{self.code}:{namespace}"
+
+    @property
+    def is_auth_failure(self):
+        return self.code in AUTH_CODES
+
+
+def not_found(message):
+    return ServiceError("ResourceNotFoundException", message)
+
+
+def validation(message):
+    return ServiceError("ValidationException", message)
+
+
+def error_response(error):
+    return json_response(error.status, {"message": error.message},
+                         [("X-Amzn-ErrorType", error.error_type)])

@@ -1,0 +1,146 @@
+"""Injected faults: a FIFO queue and the misbehaving responses they produce."""
+
+import json
+import threading
+
+from .errors import OMICS_NAMESPACE
+from .messages import Response, json_response
+
+MODES = ("html", "malformed", "drop", "reset_after_headers", "truncate", "stall",
+         "oversize", "body", "bad_utf8")
+FIELDS = {"operation", "count", "status", "code", "message", "delay_ms", "mode",
+          "stall_ms", "size", "body", "headers"}
+DEFAULT_STALL_MS = 30000
+DEFAULT_OVERSIZE_BYTES = 8 * 1024 * 1024
+HTML_PAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+JSON_HEADERS = [("Content-Type", "application/json")]
+# A complete, valid answer that the cut-short modes send only part of.
+SAMPLE_BODY = json.dumps({
+    "id": "1234567890",
+    "arn": "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890",
+    "name": "fault-injection-sample",
+    "creationTime": "2024-03-01T01:00:00.000Z",
+}).encode()
+
+
+def check_spec(spec):
+    if not isinstance(spec, dict):
+        raise ValueError("each fault must be a JSON object")
+    unknown = set(spec) - FIELDS
+    if unknown:
+        raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+    if spec.get("mode") is not None and spec["mode"] not in MODES:
+        raise ValueError(f"unknown fault mode {spec['mode']!r}; known: {', '.join(MODES)}")
+    for name, lowest in (("count", 1), ("delay_ms", 0), ("stall_ms", 0), ("size", 0)):
+        value = spec.get(name)
+        if value is not None and (not isinstance(value, (int, float)) or value < lowest):
+            raise ValueError(f"{name} must be a number >= {lowest}")
+    status = spec.get("status")
+    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+        raise ValueError("status must be an HTTP status code")
+    if spec.get("mode") == "body" and not isinstance(spec.get("body"), str):
+        raise ValueError("mode 'body' needs a string 'body'")
+    if not isinstance(spec.get("headers", {}), dict):
+        raise ValueError("headers must be an object")
+
+
+class Fault:
+    def __init__(self, spec):
+        check_spec(spec)
+        self.spec = spec
+        self.remaining = int(spec.get("count", 1))
+
+    def applies_to(self, operation):
+        wanted = self.spec.get("operation")
+        return wanted is None or wanted == operation
+
+    @property
+    def delay_seconds(self):
+        return self.spec.get("delay_ms", 0) / 1000.0
+
+    def describe(self):
+        return {**self.spec, "remaining": self.remaining}
+
+    def response(self):
+        """The injected answer, or None to answer normally (after any delay)."""
+        mode = self.spec.get("mode")
+        if mode is None:
+            return self._error() if "status" in self.spec else None
+        return getattr(self, "_" + mode)()
+
+    def _status(self, default):
+        return self.spec.get("status", default)
+
+    def _error(self):
+        code = self.spec.get("code", "InternalServerException")
+        if code is None:
+            return json_response(self.spec["status"], {})
+        message = self.spec.get("message", "Injected fault")
+        return json_response(self.spec["status"], {"message": message},
+                             [("X-Amzn-ErrorType", f"{code}:{OMICS_NAMESPACE}")])
+
+    def _html(self):
+        return Response(self._status(502), [("Content-Type", "text/html")], HTML_PAGE)
+
+    def _malformed(self):
+        return Response(self._status(200), JSON_HEADERS, b'{"id": "12')
+
+    def _drop(self):
+        return Response(0, drop=True)
+
+    def _reset_after_headers(self):
+        return Response(self._status(200), JSON_HEADERS, SAMPLE_BODY, send_bytes=0, close=True)
+
+    def _truncate(self):
+        return Response(self._status(200), JSON_HEADERS, SAMPLE_BODY,
+                        send_bytes=len(SAMPLE_BODY) // 2, close=True)
+
+    def _stall(self):
+        return Response(self._status(200), JSON_HEADERS, SAMPLE_BODY,
+                        send_bytes=len(SAMPLE_BODY) // 2,
+                        pause_seconds=self.spec.get("stall_ms", DEFAULT_STALL_MS) / 1000.0)
+
+    def _oversize(self):
+        frame = b'{"id":"1234567890","name":""}'
+        size = int(self.spec.get("size", DEFAULT_OVERSIZE_BYTES))
+        filler = b"x" * max(0, size - len(frame))
+        return Response(self._status(200), JSON_HEADERS, frame[:-2] + filler + frame[-2:])
+
+    def _body(self):
+        headers = [(str(k), str(v)) for k, v in self.spec.get("headers", {}).items()]
+        return Response(self._status(200), headers, self.spec["body"].encode("utf-8"))
+
+    def _bad_utf8(self):
+        return Response(self._status(200), JSON_HEADERS,
+                        b'{"id":"1234567890","name":"bad \xff\xfe name"}')
+
+
+class FaultQueue:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults = []
+
+    def add(self, specs):
+        """Append faults; raises ValueError (adding none) if any is invalid."""
+        faults = [Fault(spec) for spec in specs]
+        with self._lock:
+            self._faults.extend(faults)
+
+    def take(self, operation):
+        """Use up one count of the first fault that applies, if any."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.applies_to(operation):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def pending(self):
+        with self._lock:
+            return [fault.describe() for fault in self._faults]
+
+    def clear(self):
+        with self._lock:
+            self._faults.clear()

@@ -1,0 +1,135 @@
+"""HTTP/1.1 wire handling: keep-alive, bodies, and (mis)behaving responses."""
+
+import socketserver
+import sys
+import time
+import uuid
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .log import log
+from .messages import Request
+
+IDLE_TIMEOUT_SECONDS = 120
+MAX_CHUNK_LINE = 1024
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, emulator):
+        self.emulator = emulator
+        super().__init__(address, RequestHandler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind looks up the host's FQDN, which can stall
+        # where there is no DNS; the name is not needed.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address):
+        log(f"connection from {client_address[0]} failed: {sys.exc_info()[1]!r}")
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "omics-emulator"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT_SECONDS
+
+    def setup(self):
+        super().setup()
+        self.server.emulator.stats.connection_opened()
+
+    def handle(self):
+        try:
+            super().handle()
+        except OSError:   # the client went away or stopped talking
+            self.close_connection = True
+
+    def log_message(self, format, *args):
+        log(format % args)
+
+    def _serve(self):
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        raw_path, _, query = self._request_target().partition("?")
+        request = Request(self.command, raw_path, query, list(self.headers.items()), body)
+        response = self.server.emulator.handle(request)
+        log(f'{self.client_address[0]} "{self.command} {self.path}" '
+            f'{"dropped" if response.drop else response.status}')
+        self._send(response)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def _request_target(self):
+        target = self.path
+        if target.startswith(("http://", "https://")):   # absolute-form
+            authority_and_path = target.split("://", 1)[1]
+            target = "/" + authority_and_path.partition("/")[2]
+        return target
+
+    def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        return self._read_exactly(length)
+
+    def _read_exactly(self, length):
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise ConnectionError("client closed the connection mid-body")
+        return data
+
+    def _read_chunked(self):
+        chunks = []
+        while True:
+            line = self.rfile.readline(MAX_CHUNK_LINE)
+            if not line:
+                raise ConnectionError("client closed the connection mid-body")
+            size = int(line.split(b";")[0].strip(), 16)
+            if size == 0:
+                break
+            chunks.append(self._read_exactly(size))
+            self.rfile.readline(MAX_CHUNK_LINE)
+        while self.rfile.readline(MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
+            pass   # trailers
+        return b"".join(chunks)
+
+    def _send(self, response):
+        if response.drop:
+            self.close_connection = True
+            return
+        headers = list(response.headers)
+        present = {name.lower() for name, _ in headers}
+        if "x-amzn-requestid" not in present:
+            headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+        if "date" not in present:
+            headers.append(("Date", formatdate(usegmt=True)))
+        if "content-length" not in present:
+            headers.append(("Content-Length", str(len(response.body))))
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = "Unknown"
+        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
+        cut = len(response.body) if response.send_bytes is None else response.send_bytes
+        try:
+            self.wfile.write(head.encode("latin-1", errors="replace") + response.body[:cut])
+            if response.pause_seconds:
+                time.sleep(response.pause_seconds)
+            if response.close:
+                self.close_connection = True
+                return
+            self.wfile.write(response.body[cut:])
+        except OSError:
+            self.close_connection = True

@@ -1,0 +1,62 @@
+"""Request and Response values passed between the HTTP layer and the handlers."""
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+
+@dataclass
+class Request:
+    method: str
+    raw_path: str          # as on the wire, still percent-encoded, no query
+    query: str             # raw query string without '?'
+    headers: list          # [(name, value)] in received order and case
+    body: bytes
+
+    @property
+    def path_decoded(self):
+        return unquote(self.raw_path)
+
+    def header_values(self, name):
+        wanted = name.lower()
+        return [value for key, value in self.headers if key.lower() == wanted]
+
+    def header(self, name):
+        values = self.header_values(name)
+        return values[0] if values else None
+
+
+@dataclass
+class Response:
+    """What to send back.
+
+    A misbehaving response (fault injection) can stop after the headers or
+    part of the body (send_bytes), pause mid-body (pause_seconds), close the
+    connection afterwards (close), or send nothing at all (drop).
+    """
+    status: int
+    headers: list = field(default_factory=list)
+    body: bytes = b""
+    send_bytes: int = None
+    pause_seconds: float = 0.0
+    close: bool = False
+    drop: bool = False
+
+    def header(self, name):
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+def json_response(status, document, headers=()):
+    body = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    return Response(status, [("Content-Type", "application/json"), *headers], body)
+
+
+@dataclass
+class Blob:
+    """A handler result sent as a raw body instead of JSON."""
+    data: bytes
+    content_type: str = "application/octet-stream"

@@ -1,0 +1,1 @@
+"""Reference stores: storage (store.py), input shapes (shapes.py), operations (api.py)."""

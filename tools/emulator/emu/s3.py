@@ -1,0 +1,32 @@
+"""A local stand-in for S3: s3://bucket/key is the file <root>/bucket/key."""
+
+import os
+import re
+from pathlib import Path
+
+S3_URI = re.compile(r"s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/(.{1,1024})")
+
+
+class S3Root:
+    def __init__(self, root):
+        self.root = Path(root).resolve()
+
+    def path_for(self, uri):
+        match = S3_URI.fullmatch(uri)
+        if not match:
+            raise ValueError(f"not an s3://bucket/key URI: {uri}")
+        path = (self.root / match.group(1) / match.group(2)).resolve()
+        if self.root not in path.parents:
+            raise ValueError(f"key escapes the bucket: {uri}")
+        return path
+
+    def read(self, uri):
+        """The object's bytes; raises ValueError or OSError."""
+        return self.path_for(uri).read_bytes()
+
+    def write(self, uri, data):
+        path = self.path_for(uri)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".partial")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
