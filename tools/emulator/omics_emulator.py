@@ -54,15 +54,15 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         print(f"omics-emulator: {exc}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Set both explicitly: a shell starting us in the background ignores SIGINT.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: sys.exit(0))
     port = server.server_address[1]
     print(f"omics-emulator listening on http://{args.host}:{port}", flush=True)
     if args.port_file:
         write_port_file(args.port_file, port)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.server_close()
         if own_s3_root:

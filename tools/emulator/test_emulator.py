@@ -303,6 +303,11 @@ class ReferenceStoreTest(EmulatorTest):
         self.assertEqual((deleted.status, deleted.json), (200, {}))
         self.assertError(call("GET", f"/referencestore/{created['id']}"), 404, "ResourceNotFoundException")
 
+    def test_unicode_names_travel_as_utf8(self):
+        created = call("POST", "/referencestore", document={"name": "g\u00e9nome \u2713"})
+        self.assertIn("g\u00e9nome \u2713".encode("utf-8"), created.body)
+        self.assertEqual(created.json["name"], "g\u00e9nome \u2713")
+
     def test_validation_errors_name_the_field(self):
         self.assertError(call("POST", "/referencestore", document={}), 400, "ValidationException",
                          "Value null at 'name' failed to satisfy constraint: Member must not be null")

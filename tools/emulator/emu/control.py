@@ -75,8 +75,10 @@ class ControlApi:
     def requests(self, document, query):
         try:
             limit = int(query["limit"]) if "limit" in query else None
+            if limit is not None and limit < 1:
+                raise ValueError(limit)
         except ValueError:
-            raise ControlError(400, "limit must be an integer") from None
+            raise ControlError(400, "limit must be a positive integer") from None
         return {"requests": self.emulator.request_log.last(limit)}
 
     def add_faults(self, document, query):

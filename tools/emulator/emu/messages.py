@@ -51,7 +51,7 @@ class Response:
 
 
 def json_response(status, document, headers=()):
-    body = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return Response(status, [("Content-Type", "application/json"), *headers], body)
 
 
