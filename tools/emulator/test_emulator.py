@@ -446,6 +446,10 @@ class FaultTest(EmulatorTest):
             self.assertError(call("GET", self.PATH), 503, "ThrottlingException", "slow down")
         self.assertEqual(call("GET", self.PATH).status, 200)
 
+    def test_fault_status_defaults_from_the_code(self):
+        self.add_faults({"code": "ThrottlingException"})
+        self.assertError(call("GET", self.PATH), 429, "ThrottlingException", "Injected fault")
+
     def test_fault_without_code(self):
         self.add_faults({"status": 500, "code": None})
         answer = call("GET", self.PATH)

@@ -3,7 +3,7 @@
 import json
 import threading
 
-from .errors import OMICS_NAMESPACE
+from .errors import OMICS_NAMESPACE, STATUS_BY_CODE
 from .messages import Response, json_response
 
 MODES = ("html", "malformed", "drop", "reset_after_headers", "truncate", "stall",
@@ -65,7 +65,7 @@ class Fault:
         """The injected answer, or None to answer normally (after any delay)."""
         mode = self.spec.get("mode")
         if mode is None:
-            return self._error() if "status" in self.spec else None
+            return self._error() if "status" in self.spec or "code" in self.spec else None
         return getattr(self, "_" + mode)()
 
     def _status(self, default):
@@ -73,10 +73,11 @@ class Fault:
 
     def _error(self):
         code = self.spec.get("code", "InternalServerException")
+        status = self.spec.get("status") or STATUS_BY_CODE.get(code, 500)
         if code is None:
-            return json_response(self.spec["status"], {})
+            return json_response(status, {})
         message = self.spec.get("message", "Injected fault")
-        return json_response(self.spec["status"], {"message": message},
+        return json_response(status, {"message": message},
                              [("X-Amzn-ErrorType", f"{code}:{OMICS_NAMESPACE}")])
 
     def _html(self):
