@@ -1,0 +1,95 @@
+# lua-omics: build, test and demo.
+#
+#   make            build omics.so for Lua 5.4
+#   make test       install what is missing, build, run every C test and spec
+#   make demo       install what is missing, start the emulator, run the example
+#   make sanitize   the whole suite with ASan and UBSan
+#   make model      regenerate src/model_omics.c from ../shared/omics-model
+#   make emulator   run the local HealthOmics emulator on 127.0.0.1:$(PORT)
+
+PORT ?= 9000
+LUA ?= lua5.4
+PYTHON ?= python3
+BUSTED ?= busted
+MODEL_DIR ?= ../shared/omics-model/2022-11-28
+
+CC ?= cc
+OPT ?= -O2
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fPIC -g $(OPT) $(WARN) -fvisibility=hidden
+PKG_CFLAGS := $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs libcurl libcjson 2>/dev/null)
+LUA_CFLAGS := $(shell pkg-config --cflags $(LUA) 2>/dev/null)
+CORE_LIBS = $(PKG_LIBS) -lmbedcrypto -lm
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+BUILD ?= build/release
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+CFLAGS_ALL = $(BASE_CFLAGS) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+
+CORE_SRC := $(wildcard src/*.c)
+CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
+CTEST_SRC := $(wildcard spec/c/test_*.c)
+CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
+
+.PHONY: all deps test check ctest spec sanitize demo emulator model clean rock-check
+
+all: omics.so
+
+omics.so: $(BUILD)/omics.so
+	cp $< $@
+
+$(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/lua_omics.o: lua_omics.c src/*.h | $(BUILD)
+	$(CC) $(CFLAGS_ALL) $(LUA_CFLAGS) -Isrc -c $< -o $@
+
+$(BUILD)/libomics.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# A Lua C module does not link liblua: the interpreter provides its symbols.
+$(BUILD)/omics.so: $(BUILD)/lua_omics.o $(BUILD)/libomics.a
+	$(CC) -shared -o $@ $(BUILD)/lua_omics.o $(BUILD)/libomics.a $(CORE_LIBS) $(EXTRA_LDFLAGS)
+
+$(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(BUILD)/libomics.a
+	$(CC) $(CFLAGS_ALL) -Isrc -Ispec/c $< $(BUILD)/libomics.a $(CORE_LIBS) $(EXTRA_LDFLAGS) -o $@
+
+$(BUILD):
+	mkdir -p $@
+
+deps:
+	@sh tools/deps.sh
+
+ctest: $(CTEST_BIN)
+
+check: all ctest
+	@BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh tools/run_tests.sh
+
+test: deps
+	$(MAKE) all ctest
+	$(MAKE) rock-check
+	@BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh tools/run_tests.sh
+
+# Build and install the rock into a temporary tree, offline, and load it.
+rock-check:
+	@sh tools/rock_check.sh
+
+sanitize: deps
+	$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" \
+		build/asan/omics.so ctest
+	@BUILD=build/asan LUA=$(LUA) BUSTED=$(BUSTED) SANITIZE=1 sh tools/run_tests.sh
+
+demo: deps all
+	@sh tools/demo.sh
+
+emulator:
+	$(PYTHON) tools/emulator/omics_emulator.py --port $(PORT) --seed-demo
+
+model:
+	$(PYTHON) tools/gen_model.py $(MODEL_DIR) src/model_omics.c
+
+clean:
+	rm -rf build omics.so

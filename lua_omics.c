@@ -1,0 +1,1152 @@
+/* lua_omics.c: the Lua binding of the lua-omics core.
+ *
+ * Nothing here knows HTTP, JSON or the service: it turns Lua tables into the
+ * core's value trees, implements the core's result builder on the Lua stack,
+ * turns errors into tables, and exposes the core's stages as methods. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "omics.h"
+
+#define LOMICS_CLIENT "omics.client"
+#define LOMICS_MODEL "omics.model"
+#define LOMICS_ERROR "omics.error"
+#define LOMICS_SIGNER "omics.signer"
+#define LOMICS_MAX_DEPTH 100
+#define LOMICS_UA "lua/" LUA_VERSION_MAJOR "." LUA_VERSION_MINOR "." LUA_VERSION_RELEASE
+
+#if defined(__GNUC__)
+#define LOMICS_EXPORT __attribute__((visibility("default")))
+#else
+#define LOMICS_EXPORT
+#endif
+
+typedef struct lmodel {
+    omics_model *m; /* NULL for the built-in model, which is shared */
+} lmodel;
+
+typedef struct lclient {
+    omics_client *c;
+    omics_arena *values; /* the value tree of the call in progress */
+} lclient;
+
+/* ------------------------------------------------------------- errors */
+
+/* Push an error table for e (and clear e).  data_idx, when not 0, is the
+ * stack index of the modeled error's members. */
+static void push_error(lua_State *L, omics_error *e, int data_idx)
+{
+    if (data_idx < 0)
+        data_idx = lua_gettop(L) + data_idx + 1;
+    lua_createtable(L, 0, 8);
+    lua_pushstring(L, e->code[0] ? e->code : "Error");
+    lua_setfield(L, -2, "code");
+    lua_pushstring(L, e->message ? e->message : "");
+    lua_setfield(L, -2, "message");
+    lua_pushstring(L, omics_error_kind_name(e->kind));
+    lua_setfield(L, -2, "kind");
+    if (e->status) {
+        lua_pushinteger(L, e->status);
+        lua_setfield(L, -2, "status");
+    }
+    if (e->request_id[0]) {
+        lua_pushstring(L, e->request_id);
+        lua_setfield(L, -2, "request_id");
+    }
+    lua_pushboolean(L, e->retryable);
+    lua_setfield(L, -2, "retryable");
+    if (data_idx) {
+        lua_pushvalue(L, data_idx);
+        lua_setfield(L, -2, "data");
+    }
+    luaL_setmetatable(L, LOMICS_ERROR);
+    omics_error_clear(e);
+}
+
+/* return nil, err */
+static int fail(lua_State *L, omics_error *e)
+{
+    lua_pushnil(L);
+    push_error(L, e, 0);
+    return 2;
+}
+
+static int fail_with_data(lua_State *L, omics_error *e)
+{
+    /* the data table is on top */
+    push_error(L, e, -1);
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static int error_tostring(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "code");
+    lua_getfield(L, 1, "message");
+    lua_getfield(L, 1, "status");
+    lua_getfield(L, 1, "request_id");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    const char *code = lua_tostring(L, 2);
+    const char *msg = lua_tostring(L, 3);
+    luaL_addstring(&b, code ? code : "Error");
+    if (msg && *msg) {
+        luaL_addstring(&b, ": ");
+        for (const char *p = msg; *p; p++) /* one line, always */
+            luaL_addchar(&b, (*p == '\n' || *p == '\r') ? ' ' : *p);
+    }
+    if (lua_isinteger(L, 4) || lua_isstring(L, 5)) {
+        luaL_addstring(&b, " (");
+        if (lua_isinteger(L, 4)) {
+            lua_pushfstring(L, "HTTP %d", (int)lua_tointeger(L, 4));
+            luaL_addvalue(&b);
+        }
+        if (lua_isstring(L, 5)) {
+            if (lua_isinteger(L, 4))
+                luaL_addstring(&b, ", ");
+            luaL_addstring(&b, "request id ");
+            luaL_addstring(&b, lua_tostring(L, 5));
+        }
+        luaL_addchar(&b, ')');
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* ---------------------------------------------- Lua tables to values */
+
+typedef struct conv {
+    lua_State *L;
+    omics_arena *a;
+    int seen;  /* stack index of the table of tables being visited */
+    const char *path[LOMICS_MAX_DEPTH + 1];
+    size_t pathlen[LOMICS_MAX_DEPTH + 1];
+    lua_Integer index[LOMICS_MAX_DEPTH + 1];
+    int depth;
+    omics_error *err;
+} conv;
+
+static int conv_fail(conv *c, const char *what)
+{
+    luaL_Buffer b;
+    lua_State *L = c->L;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "params");
+    for (int i = 0; i < c->depth; i++) {
+        if (c->path[i]) {
+            luaL_addchar(&b, '.');
+            luaL_addlstring(&b, c->path[i], c->pathlen[i]);
+        } else {
+            lua_pushfstring(L, "[%d]", (int)c->index[i]);
+            luaL_addvalue(&b);
+        }
+    }
+    luaL_pushresult(&b);
+    omics_error_set(c->err, OMICS_EVALIDATION, "ParamValidationError", "%s: %s",
+                    lua_tostring(L, -1), what);
+    lua_pop(L, 1);
+    return -1;
+}
+
+static int to_value(conv *c, int idx, omics_value *out);
+
+static int table_value(conv *c, int idx, omics_value *out)
+{
+    lua_State *L = c->L;
+    if (c->depth >= LOMICS_MAX_DEPTH)
+        return conv_fail(c, "nested deeper than 100 levels");
+    if (!lua_checkstack(L, 6))
+        return conv_fail(c, "nested too deeply for the Lua stack");
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, c->seen) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return conv_fail(c, "a cyclic table (it contains itself)");
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, c->seen);
+
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        n++;
+        lua_pop(L, 1);
+    }
+    omics_entry *items = NULL;
+    if (n && !(items = omics_arena_alloc(c->a, n * sizeof *items)))
+        return omics_error_set(c->err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        omics_entry *e = &items[i++];
+        int kt = lua_type(L, -2);
+        if (kt == LUA_TSTRING) {
+            e->key.type = OMICS_V_STR;
+            e->key.u.s.p = lua_tolstring(L, -2, &e->key.u.s.len);
+            c->path[c->depth] = e->key.u.s.p;
+            c->pathlen[c->depth] = e->key.u.s.len;
+        } else if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
+            e->key.type = OMICS_V_INT;
+            e->key.u.i = lua_tointeger(L, -2);
+            c->path[c->depth] = NULL;
+            c->index[c->depth] = e->key.u.i;
+        } else {
+            lua_pop(L, 2);
+            return conv_fail(c, lua_pushfstring(L, "a table key of type %s (only strings and "
+                                                   "integers can be keys)",
+                                                luaL_typename(L, -2)));
+        }
+        c->depth++;
+        int rc = to_value(c, lua_gettop(L), &e->val);
+        c->depth--;
+        lua_pop(L, 1);
+        if (rc) {
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, c->seen);
+    out->type = OMICS_V_TABLE;
+    out->u.t.items = items;
+    out->u.t.n = n;
+    return 0;
+}
+
+static int to_value(conv *c, int idx, omics_value *out)
+{
+    lua_State *L = c->L;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        out->type = OMICS_V_NIL;
+        return 0;
+    case LUA_TBOOLEAN:
+        out->type = OMICS_V_BOOL;
+        out->u.b = lua_toboolean(L, idx);
+        return 0;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            out->type = OMICS_V_INT;
+            out->u.i = lua_tointeger(L, idx);
+        } else {
+            out->type = OMICS_V_NUM;
+            out->u.n = lua_tonumber(L, idx);
+        }
+        return 0;
+    case LUA_TSTRING:
+        out->type = OMICS_V_STR;
+        out->u.s.p = lua_tolstring(L, idx, &out->u.s.len);
+        return 0;
+    case LUA_TTABLE:
+        return table_value(c, idx, out);
+    case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L, idx) == NULL) {
+            out->type = OMICS_V_NULL;
+            return 0;
+        }
+        /* fall through */
+    default:
+        return conv_fail(c, lua_pushfstring(L, "a %s cannot be sent (strings, numbers, "
+                                               "booleans and tables can)",
+                                            luaL_typename(L, idx)));
+    }
+}
+
+/* Convert the value at idx; the tree lives in arena a until its next reset. */
+static int lua_to_value(lua_State *L, int idx, omics_arena *a, omics_value **out,
+                        omics_error *err)
+{
+    idx = lua_absindex(L, idx);
+    omics_arena_reset(a);
+    omics_value *v = omics_arena_alloc(a, sizeof *v);
+    if (!v)
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    conv c;
+    c.L = L;
+    c.a = a;
+    c.depth = 0;
+    c.err = err;
+    lua_newtable(L);
+    c.seen = lua_gettop(L);
+    int rc = to_value(&c, idx, v);
+    lua_remove(L, c.seen);
+    *out = v;
+    return rc;
+}
+
+/* ------------------------------------------------------------ builder */
+
+static int b_null(void *ud)
+{
+    lua_pushlightuserdata((lua_State *)ud, NULL);
+    return 0;
+}
+
+static int b_boolean(void *ud, int v)
+{
+    lua_pushboolean((lua_State *)ud, v);
+    return 0;
+}
+
+static int b_integer(void *ud, int64_t v)
+{
+    lua_pushinteger((lua_State *)ud, (lua_Integer)v);
+    return 0;
+}
+
+static int b_number(void *ud, double v)
+{
+    lua_pushnumber((lua_State *)ud, v);
+    return 0;
+}
+
+static int b_string(void *ud, const char *s, size_t n)
+{
+    lua_pushlstring((lua_State *)ud, s, n);
+    return 0;
+}
+
+static int b_table(void *ud, size_t narr, size_t nrec)
+{
+    lua_State *L = ud;
+    if (!lua_checkstack(L, 4))
+        return -1;
+    lua_createtable(L, narr > 1024 ? 1024 : (int)narr, nrec > 1024 ? 1024 : (int)nrec);
+    return 0;
+}
+
+static int b_set_field(void *ud, const char *k, size_t klen)
+{
+    lua_State *L = ud;
+    lua_pushlstring(L, k, klen);
+    lua_insert(L, -2);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+static int b_set_index(void *ud, size_t i)
+{
+    lua_rawseti((lua_State *)ud, -2, (lua_Integer)i);
+    return 0;
+}
+
+static void lua_builder(lua_State *L, omics_builder *b)
+{
+    b->ud = L;
+    b->null = b_null;
+    b->boolean = b_boolean;
+    b->integer = b_integer;
+    b->number = b_number;
+    b->string = b_string;
+    b->table = b_table;
+    b->set_field = b_set_field;
+    b->set_index = b_set_index;
+}
+
+/* ------------------------------------------------------------ options */
+
+static const char *const client_options[] = {
+    "region", "profile", "credentials", "endpoint", "inject_host_prefix",
+    "timeout", "connect_timeout", "ca_file", NULL};
+
+static int option_error(omics_error *err, const char *name, const char *rule)
+{
+    return omics_error_set(err, OMICS_ECONFIG, "InvalidOption", "option %s: %s", name, rule);
+}
+
+static int opt_string(lua_State *L, int t, const char *name, const char **out, omics_error *err)
+{
+    int ty = lua_getfield(L, t, name);
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (ty != LUA_TSTRING) {
+        lua_pop(L, 1);
+        return option_error(err, name, "expected a string");
+    }
+    *out = lua_tostring(L, -1); /* anchored by the options table */
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int opt_seconds(lua_State *L, int t, const char *name, double *out, omics_error *err)
+{
+    int ty = lua_getfield(L, t, name);
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (ty != LUA_TNUMBER || !(v >= 0) || v > 86400.0 * 7)
+        return option_error(err, name, "expected a number of seconds from 0 to 604800");
+    *out = v;
+    return 0;
+}
+
+static int check_option_names(lua_State *L, int t, omics_error *err)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        int known = 0;
+        for (int i = 0; k && client_options[i]; i++)
+            if (strcmp(k, client_options[i]) == 0)
+                known = 1;
+        if (!known) {
+            omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                            "unknown option %s (options: region, profile, credentials, "
+                            "endpoint, inject_host_prefix, timeout, connect_timeout, ca_file)",
+                            k ? k : "(not a string)");
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Credentials from a table { access_key_id, secret_access_key, session_token }. */
+static int read_credentials(lua_State *L, int t, omics_credentials *c, omics_error *err,
+                            const char *what)
+{
+    const char *akid = NULL, *secret = NULL, *token = NULL;
+    if (opt_string(L, t, "access_key_id", &akid, err) ||
+        opt_string(L, t, "secret_access_key", &secret, err) ||
+        opt_string(L, t, "session_token", &token, err))
+        return -1;
+    if (!akid || !*akid || !secret || !*secret)
+        return omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
+                               "%s needs access_key_id and secret_access_key", what);
+    return omics_credentials_set(c, akid, secret, token, "option", err);
+}
+
+static int read_client_options(lua_State *L, int t, omics_client_opts *o,
+                               omics_credentials *creds, int *has_creds, omics_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->inject_host_prefix = -1;
+    o->timeout = 60;
+    o->connect_timeout = 10;
+    o->user_agent_extra = LOMICS_UA;
+    *has_creds = 0;
+    if (lua_isnoneornil(L, t))
+        return 0;
+    if (!lua_istable(L, t))
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "options must be a table, got %s", luaL_typename(L, t));
+    if (check_option_names(L, t, err) || opt_string(L, t, "region", &o->region, err) ||
+        opt_string(L, t, "profile", &o->profile, err) ||
+        opt_string(L, t, "endpoint", &o->endpoint, err) ||
+        opt_string(L, t, "ca_file", &o->ca_file, err) ||
+        opt_seconds(L, t, "timeout", &o->timeout, err) ||
+        opt_seconds(L, t, "connect_timeout", &o->connect_timeout, err))
+        return -1;
+    int ty = lua_getfield(L, t, "inject_host_prefix");
+    if (ty == LUA_TBOOLEAN)
+        o->inject_host_prefix = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
+        return option_error(err, "inject_host_prefix", "expected a boolean");
+    ty = lua_getfield(L, t, "credentials");
+    if (ty == LUA_TTABLE) {
+        int rc = read_credentials(L, lua_gettop(L), creds, err, "option credentials");
+        lua_pop(L, 1);
+        if (rc)
+            return -1;
+        *has_creds = 1;
+        o->credentials = creds;
+    } else {
+        lua_pop(L, 1);
+        if (ty != LUA_TNIL)
+            return option_error(err, "credentials",
+                                "expected a table { access_key_id = ..., secret_access_key "
+                                "= ..., session_token = ... }");
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- client */
+
+static lclient *check_client(lua_State *L, int idx)
+{
+    lclient *lc = luaL_checkudata(L, idx, LOMICS_CLIENT);
+    if (!lc->c)
+        luaL_error(L, "this omics client is closed");
+    return lc;
+}
+
+/* Make a client for model (NULL: built-in) with the options at opts_idx;
+ * model_idx is the model userdata to keep alive, or 0. */
+static int new_client(lua_State *L, const omics_model *model, int model_idx, int opts_idx)
+{
+    omics_error err;
+    omics_error_init(&err);
+    omics_client_opts o;
+    omics_credentials creds;
+    memset(&creds, 0, sizeof creds);
+    int has_creds;
+    if (read_client_options(L, opts_idx, &o, &creds, &has_creds, &err))
+        return fail(L, &err);
+    if (!model && !(model = omics_model_builtin(&err)))
+        return fail(L, &err);
+    lclient *lc = lua_newuserdatauv(L, sizeof *lc, 1);
+    lc->c = NULL;
+    lc->values = NULL;
+    luaL_setmetatable(L, LOMICS_CLIENT);
+    lc->c = omics_client_new(model, &o, &err);
+    omics_credentials_clear(&creds);
+    if (!lc->c)
+        return fail(L, &err);
+    lc->values = omics_arena_new(4096);
+    if (!lc->values) {
+        omics_error_set(&err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return fail(L, &err);
+    }
+    lua_createtable(L, 0, 2);
+    if (model_idx) {
+        lua_pushvalue(L, model_idx);
+        lua_setfield(L, -2, "model");
+    }
+    lua_newtable(L);
+    lua_setfield(L, -2, "methods");
+    lua_setiuservalue(L, -2, 1);
+    return 1;
+}
+
+static int l_new(lua_State *L)
+{
+    return new_client(L, NULL, 0, 1);
+}
+
+static int l_client_gc(lua_State *L)
+{
+    lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
+    omics_client_free(lc->c);
+    omics_arena_free(lc->values);
+    lc->c = NULL;
+    lc->values = NULL;
+    return 0;
+}
+
+static int l_client_tostring(lua_State *L)
+{
+    lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
+    if (!lc->c) {
+        lua_pushstring(L, "omics.client (closed)");
+        return 1;
+    }
+    const char *akid, *provider;
+    double exp;
+    omics_client_identity(lc->c, &akid, &provider, &exp, NULL);
+    lua_pushfstring(L, "omics.client (region %s, endpoint %s, credentials from %s)",
+                    omics_client_region(lc->c), omics_client_endpoint(lc->c), provider);
+    return 1;
+}
+
+static const omics_op *find_op(const omics_model *m, const char *name)
+{
+    const omics_op *op = omics_model_op(m, name);
+    return op ? op : omics_model_op_snake(m, name);
+}
+
+static int unknown_op(lua_State *L, const char *name)
+{
+    omics_error err;
+    omics_error_init(&err);
+    omics_error_set(&err, OMICS_EUSAGE, "UnknownOperationError",
+                    "the service has no operation %s", name);
+    return fail(L, &err);
+}
+
+/* Run op with the params at index 2. */
+static int run_call(lua_State *L, lclient *lc, const omics_op *op)
+{
+    omics_error err;
+    omics_error_init(&err);
+    omics_value *params;
+    if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2)) {
+        omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                        "params: expected a table, got %s", luaL_typename(L, 2));
+        return fail(L, &err);
+    }
+    if (lua_to_value(L, 2, lc->values, &params, &err))
+        return fail(L, &err);
+    int base = lua_gettop(L);
+    omics_builder b;
+    lua_builder(L, &b);
+    int has_data = 0;
+    if (omics_call(lc->c, op, params, &b, &has_data, &err) == 0)
+        return 1;
+    if (has_data)
+        return fail_with_data(L, &err);
+    lua_settop(L, base);
+    return fail(L, &err);
+}
+
+static int l_call(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    const omics_op *op = find_op(omics_client_model(lc->c), name);
+    if (!op)
+        return unknown_op(L, name);
+    lua_remove(L, 2); /* params move to index 2 */
+    return run_call(L, lc, op);
+}
+
+/* An operation method: upvalue 1 is the operation's name. */
+static int l_op_method(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    const omics_op *op = omics_model_op(omics_client_model(lc->c), name);
+    if (!op)
+        return unknown_op(L, name);
+    return run_call(L, lc, op);
+}
+
+/* client:prepare(op, params) -> { method, path, query, host, url, headers, body } */
+static int l_prepare(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    const omics_op *op = find_op(omics_client_model(lc->c), name);
+    if (!op)
+        return unknown_op(L, name);
+    omics_error err;
+    omics_error_init(&err);
+    if (!lua_isnoneornil(L, 3) && !lua_istable(L, 3)) {
+        omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                        "params: expected a table, got %s", luaL_typename(L, 3));
+        return fail(L, &err);
+    }
+    omics_value *params;
+    omics_request req;
+    if (lua_to_value(L, 3, lc->values, &params, &err) ||
+        omics_prepare(lc->c, op, params, &req, &err))
+        return fail(L, &err);
+    lua_createtable(L, 0, 8);
+    lua_pushstring(L, req.method);
+    lua_setfield(L, -2, "method");
+    lua_pushstring(L, req.path);
+    lua_setfield(L, -2, "path");
+    lua_pushstring(L, req.query);
+    lua_setfield(L, -2, "query");
+    lua_pushstring(L, req.host);
+    lua_setfield(L, -2, "host");
+    lua_pushstring(L, req.url);
+    lua_setfield(L, -2, "url");
+    lua_createtable(L, 0, (int)req.nheaders);
+    for (size_t i = 0; i < req.nheaders; i++) {
+        lua_pushstring(L, req.headers[i].value);
+        lua_setfield(L, -2, req.headers[i].name);
+    }
+    lua_setfield(L, -2, "headers");
+    if (req.body) {
+        lua_pushlstring(L, req.body, req.body_len);
+        lua_setfield(L, -2, "body");
+    }
+    if (req.unsigned_payload) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "unsigned_payload");
+    }
+    return 1;
+}
+
+static const char *field_string(lua_State *L, int t, const char *k, size_t *len)
+{
+    lua_getfield(L, t, k);
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+    lua_pop(L, 1); /* still anchored by t */
+    return s;
+}
+
+/* Headers of a request or response table: a map name -> value, or an array of
+ * { name, value } pairs.  Stored in arena a. */
+static int read_headers(lua_State *L, int t, omics_arena *a, omics_header **out, size_t *n,
+                        int lower, omics_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    int ty = lua_getfield(L, t, "headers");
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (ty != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                               "headers: expected a table");
+    }
+    int h = lua_gettop(L);
+    size_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, h)) {
+        count++;
+        lua_pop(L, 1);
+    }
+    omics_header *hs = count ? omics_arena_alloc(a, count * sizeof *hs) : NULL;
+    if (count && !hs) {
+        lua_pop(L, 1);
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    }
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, h)) {
+        const char *name = NULL, *value = NULL;
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+            name = lua_tostring(L, -2);
+            value = lua_tostring(L, -1);
+        } else if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_rawgeti(L, -1, 1);
+            lua_rawgeti(L, -2, 2);
+            if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+                name = lua_tostring(L, -2); /* anchored by the pair table */
+                value = lua_tostring(L, -1);
+            }
+            lua_pop(L, 2);
+        }
+        if (!name || !value) {
+            lua_pop(L, 3);
+            return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                                   "headers: each header is name = value (strings) or "
+                                   "{ name, value }");
+        }
+        if (lower) {
+            char *ln = omics_arena_strdup(a, name);
+            if (!ln) {
+                lua_pop(L, 3);
+                return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+            }
+            for (char *p = ln; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p + 32);
+            name = ln;
+        }
+        hs[i].name = name;
+        hs[i].value = value;
+        i++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* the headers table stays anchored by t */
+    *out = hs;
+    *n = i;
+    return 0;
+}
+
+/* client:sign(req): add the signature headers to a prepared request. */
+static int l_sign(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    omics_error err;
+    omics_error_init(&err);
+    omics_request req;
+    memset(&req, 0, sizeof req);
+    omics_arena_reset(lc->values);
+    req.method = field_string(L, 2, "method", NULL);
+    req.path = field_string(L, 2, "path", NULL);
+    req.query = field_string(L, 2, "query", NULL);
+    req.body = field_string(L, 2, "body", &req.body_len);
+    lua_getfield(L, 2, "unsigned_payload");
+    req.unsigned_payload = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!req.method || !req.path) {
+        omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                        "req: method and path are required (a table from client:prepare)");
+        return fail(L, &err);
+    }
+    if (read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &err) ||
+        omics_sign_request(lc->c, &req, &err))
+        return fail(L, &err);
+    lua_createtable(L, 0, (int)req.nheaders);
+    for (size_t i = 0; i < req.nheaders; i++) {
+        lua_pushstring(L, req.headers[i].value);
+        lua_setfield(L, -2, req.headers[i].name);
+    }
+    lua_setfield(L, 2, "headers");
+    lua_settop(L, 2);
+    return 1;
+}
+
+/* client:parse(op, { status, headers, body }) */
+static int l_parse(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    const omics_model *m = omics_client_model(lc->c);
+    const omics_op *op = find_op(m, name);
+    if (!op)
+        return unknown_op(L, name);
+    omics_error err;
+    omics_error_init(&err);
+    omics_response resp;
+    memset(&resp, 0, sizeof resp);
+    omics_arena_reset(lc->values);
+    lua_getfield(L, 3, "status");
+    int isnum = lua_isinteger(L, -1);
+    resp.status = (long)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (!isnum || resp.status < 100 || resp.status > 999) {
+        omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                        "response: status must be an HTTP status code");
+        return fail(L, &err);
+    }
+    resp.body = field_string(L, 3, "body", &resp.body_len);
+    if (!resp.body)
+        resp.body = "";
+    omics_header *hs;
+    if (read_headers(L, 3, lc->values, &hs, &resp.nheaders, 1, &err))
+        return fail(L, &err);
+    resp.headers = hs;
+    omics_parser *p = omics_parser_new();
+    if (!p) {
+        omics_error_set(&err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return fail(L, &err);
+    }
+    /* keep the parser owned by a userdata so a Lua error cannot leak it */
+    omics_parser **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = p;
+    luaL_setmetatable(L, "omics.parser");
+    int base = lua_gettop(L);
+    omics_builder b;
+    lua_builder(L, &b);
+    int has_data = 0;
+    int rc = omics_parse(p, m, op, &resp, &b, &has_data, &err);
+    if (rc == 0)
+        return 1;
+    if (has_data)
+        return fail_with_data(L, &err);
+    lua_settop(L, base);
+    return fail(L, &err);
+}
+
+static int l_parser_gc(lua_State *L)
+{
+    omics_parser **box = luaL_checkudata(L, 1, "omics.parser");
+    omics_parser_free(*box);
+    *box = NULL;
+    return 0;
+}
+
+static int l_close(lua_State *L)
+{
+    luaL_checkudata(L, 1, LOMICS_CLIENT);
+    return l_client_gc(L);
+}
+
+static const luaL_Reg client_methods[] = {
+    {"call", l_call},   {"prepare", l_prepare}, {"sign", l_sign},
+    {"parse", l_parse}, {"close", l_close},     {NULL, NULL}};
+
+/* __index: the methods above, then one method per operation (snake_case). */
+static int l_client_index(lua_State *L)
+{
+    lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
+    const char *key = luaL_checkstring(L, 2);
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "methods");
+    lua_getfield(L, -1, key);
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 3);
+    if (!lc->c)
+        return 0;
+    lua_getiuservalue(L, 1, 1);
+    lua_getfield(L, -1, "methods");
+    lua_getfield(L, -1, key);
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    const omics_op *op = omics_model_op_snake(omics_client_model(lc->c), key);
+    if (!op)
+        return 0;
+    lua_pushstring(L, omics_op_name(op));
+    lua_pushcclosure(L, l_op_method, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, key);
+    return 1;
+}
+
+/* --------------------------------------------------------------- model */
+
+static int l_model_gc(lua_State *L)
+{
+    lmodel *lm = luaL_checkudata(L, 1, LOMICS_MODEL);
+    omics_model_free(lm->m);
+    lm->m = NULL;
+    return 0;
+}
+
+/* Text of a JSON string or a table (written as JSON) at idx; NULL if nil. */
+static const char *json_arg(lua_State *L, int idx, size_t *len, omics_arena *a,
+                            omics_error *err, int *bad)
+{
+    *bad = 0;
+    if (lua_isnoneornil(L, idx))
+        return NULL;
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tolstring(L, idx, len);
+    if (!lua_istable(L, idx)) {
+        *bad = 1;
+        omics_error_set(err, OMICS_ECONFIG, "InvalidModel",
+                        "a model is a JSON string or a table, got %s", luaL_typename(L, idx));
+        return NULL;
+    }
+    omics_value *v;
+    char *text;
+    if (lua_to_value(L, idx, a, &v, err) || omics_value_to_json(v, &text, len, err)) {
+        *bad = 1;
+        return NULL;
+    }
+    lua_pushlstring(L, text, *len);
+    free(text);
+    lua_replace(L, idx);
+    return lua_tostring(L, idx);
+}
+
+/* omics.service(model, opts): a client for any botocore rest-json model. */
+static int l_service(lua_State *L)
+{
+    omics_error err;
+    omics_error_init(&err);
+    lua_settop(L, 2);
+    omics_arena *a = omics_arena_new(4096);
+    if (!a)
+        return luaL_error(L, "out of memory");
+    /* paginators and waiters ride in the options */
+    int pidx = 0, widx = 0;
+    if (lua_istable(L, 2)) {
+        lua_getfield(L, 2, "paginators");
+        pidx = lua_gettop(L);
+        lua_getfield(L, 2, "waiters");
+        widx = lua_gettop(L);
+    }
+    size_t sl = 0, pl = 0, wl = 0;
+    int bad1, bad2 = 0, bad3 = 0;
+    const char *svc = json_arg(L, 1, &sl, a, &err, &bad1);
+    const char *pag = bad1 || !pidx ? NULL : json_arg(L, pidx, &pl, a, &err, &bad2);
+    const char *wai = bad1 || bad2 || !widx ? NULL : json_arg(L, widx, &wl, a, &err, &bad3);
+    omics_arena_free(a);
+    if (bad1 || bad2 || bad3)
+        return fail(L, &err);
+    if (!svc) {
+        omics_error_set(&err, OMICS_ECONFIG, "InvalidModel", "omics.service needs a model");
+        return fail(L, &err);
+    }
+    lmodel *lm = lua_newuserdatauv(L, sizeof *lm, 0);
+    lm->m = NULL;
+    luaL_setmetatable(L, LOMICS_MODEL);
+    int midx = lua_gettop(L);
+    lm->m = omics_model_load(svc, sl, pag, pl, wai, wl, &err);
+    if (!lm->m)
+        return fail(L, &err);
+    if (lua_istable(L, 2)) {
+        /* the client options, without the two the model took */
+        lua_newtable(L);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+            if (strcmp(k, "paginators") != 0 && strcmp(k, "waiters") != 0) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, -4);
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+        lua_replace(L, 2);
+    }
+    return new_client(L, lm->m, midx, 2);
+}
+
+/* -------------------------------------------------------------- sigv4 */
+
+static omics_signer *state_signer(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LOMICS_SIGNER);
+    omics_signer **box = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return box ? *box : NULL;
+}
+
+static int l_signer_gc(lua_State *L)
+{
+    omics_signer **box = lua_touserdata(L, 1);
+    if (box) {
+        omics_signer_free(*box);
+        *box = NULL;
+    }
+    return 0;
+}
+
+static int sign_bool(lua_State *L, int t, const char *k, int dflt)
+{
+    int ty = lua_getfield(L, t, k);
+    int v = ty == LUA_TNIL ? dflt : lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* omics.sigv4.sign(req) */
+static int l_sigv4_sign(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    omics_error err;
+    omics_error_init(&err);
+    omics_sign_params p;
+    memset(&p, 0, sizeof p);
+    omics_credentials creds;
+    memset(&creds, 0, sizeof creds);
+    omics_arena *a = omics_arena_new(1024);
+    if (!a)
+        return luaL_error(L, "out of memory");
+    /* the arena goes in a userdata so that nothing leaks if Lua unwinds */
+    omics_arena **abox = lua_newuserdatauv(L, sizeof *abox, 0);
+    *abox = a;
+    luaL_setmetatable(L, "omics.arena");
+    p.method = field_string(L, 1, "method", NULL);
+    p.path = field_string(L, 1, "path", NULL);
+    p.query = field_string(L, 1, "query", NULL);
+    p.body = field_string(L, 1, "body", &p.body_len);
+    p.payload_hash = field_string(L, 1, "payload_hash", NULL);
+    p.region = field_string(L, 1, "region", NULL);
+    p.service = field_string(L, 1, "service", NULL);
+    p.normalize_path = sign_bool(L, 1, "normalize_path", 1);
+    p.content_sha256_header = sign_bool(L, 1, "content_sha256_header", 0);
+    p.omit_session_token = sign_bool(L, 1, "omit_session_token", 0);
+    lua_getfield(L, 1, "time");
+    if (lua_isnumber(L, -1))
+        p.time = (int64_t)floor(lua_tonumber(L, -1));
+    else
+        p.time = (int64_t)time(NULL);
+    lua_pop(L, 1);
+    omics_header *hs;
+    size_t nh;
+    int rc = read_headers(L, 1, a, &hs, &nh, 0, &err);
+    if (rc == 0) {
+        p.headers = hs;
+        p.nheaders = nh;
+        if (lua_getfield(L, 1, "credentials") != LUA_TTABLE)
+            rc = omics_error_set(&err, OMICS_ECREDENTIALS, "NoCredentialsError",
+                                 "req.credentials is required");
+        else
+            rc = read_credentials(L, lua_gettop(L), &creds, &err, "req.credentials");
+        lua_pop(L, 1);
+    }
+    p.credentials = &creds;
+    omics_signature sig;
+    omics_signer *signer = state_signer(L);
+    if (rc == 0 && !signer)
+        rc = omics_error_set(&err, OMICS_EMEMORY, "MemoryError", "no signer");
+    if (rc == 0)
+        rc = omics_sign(signer, &p, &sig, &err);
+    omics_credentials_clear(&creds);
+    if (rc)
+        return fail(L, &err);
+    lua_createtable(L, 0, 5);
+    lua_createtable(L, (int)sig.nheaders, 0);
+    for (size_t i = 0; i < sig.nheaders; i++) {
+        lua_createtable(L, 2, 0);
+        lua_pushstring(L, sig.headers[i].name);
+        lua_rawseti(L, -2, 1);
+        lua_pushstring(L, sig.headers[i].value);
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "headers");
+    lua_pushstring(L, sig.canonical_request);
+    lua_setfield(L, -2, "canonical_request");
+    lua_pushstring(L, sig.string_to_sign);
+    lua_setfield(L, -2, "string_to_sign");
+    lua_pushstring(L, sig.signature);
+    lua_setfield(L, -2, "signature");
+    lua_pushstring(L, sig.authorization);
+    lua_setfield(L, -2, "authorization");
+    return 1;
+}
+
+static int l_arena_gc(lua_State *L)
+{
+    omics_arena **box = lua_touserdata(L, 1);
+    if (box) {
+        omics_arena_free(*box);
+        *box = NULL;
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------------- module */
+
+static void new_gc_type(lua_State *L, const char *name, lua_CFunction gc)
+{
+    luaL_newmetatable(L, name);
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+}
+
+LOMICS_EXPORT int luaopen_omics(lua_State *L);
+
+LOMICS_EXPORT int luaopen_omics(lua_State *L)
+{
+    luaL_newmetatable(L, LOMICS_CLIENT);
+    lua_pushcfunction(L, l_client_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_client_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_client_gc);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, l_client_tostring);
+    lua_setfield(L, -2, "__tostring");
+    luaL_newlib(L, client_methods);
+    lua_setfield(L, -2, "methods");
+    lua_pop(L, 1);
+
+    new_gc_type(L, LOMICS_MODEL, l_model_gc);
+    new_gc_type(L, "omics.parser", l_parser_gc);
+    new_gc_type(L, "omics.arena", l_arena_gc);
+
+    luaL_newmetatable(L, LOMICS_ERROR);
+    lua_pushcfunction(L, error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+
+    omics_signer **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = omics_signer_new();
+    if (!*box)
+        return luaL_error(L, "out of memory");
+    luaL_newmetatable(L, LOMICS_SIGNER);
+    lua_pushcfunction(L, l_signer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOMICS_SIGNER);
+
+    lua_newtable(L);
+    lua_pushcfunction(L, l_new);
+    lua_setfield(L, -2, "new");
+    lua_pushcfunction(L, l_service);
+    lua_setfield(L, -2, "service");
+    lua_newtable(L);
+    lua_pushcfunction(L, l_sigv4_sign);
+    lua_setfield(L, -2, "sign");
+    lua_setfield(L, -2, "sigv4");
+    lua_pushlightuserdata(L, NULL);
+    lua_setfield(L, -2, "null");
+    lua_pushstring(L, OMICS_VERSION);
+    lua_setfield(L, -2, "VERSION");
+    return 1;
+}

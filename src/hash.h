@@ -1,0 +1,16 @@
+/* hash: SHA-256 and HMAC-SHA-256 through mbedTLS's generic md API (the same
+ * on mbedTLS 2.x and 3.x). */
+#ifndef OMICS_HASH_H
+#define OMICS_HASH_H
+
+#include <stddef.h>
+
+#define HASH_LEN 32
+
+int hash_sha256(const void *p, size_t n, unsigned char out[HASH_LEN]);
+int hash_hmac_sha256(const void *key, size_t klen, const void *p, size_t n,
+                     unsigned char out[HASH_LEN]);
+/* 64 lower-case hex digits and a NUL. */
+void hash_hex(const unsigned char in[HASH_LEN], char out[2 * HASH_LEN + 1]);
+
+#endif

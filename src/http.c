@@ -1,0 +1,348 @@
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+
+struct http_conn {
+    CURL *curl;
+    http_opts opts;
+    char *ca_file;
+    buf raw_headers;   /* "name\0value\0" pairs of the last response */
+    buf body;
+    omics_header *headers;
+    size_t nheaders, headers_cap;
+    int too_large;
+    long connects;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+static int http_global_ready;
+
+static int global_init(omics_error *err)
+{
+    if (http_global_ready)
+        return 0;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return omics_error_set(err, OMICS_ETRANSPORT, "TransportError",
+                               "libcurl could not be initialised");
+    http_global_ready = 1;
+    return 0;
+}
+
+const char *http_user_agent_part(void)
+{
+    static char ua[48];
+    if (!ua[0]) {
+        const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+        snprintf(ua, sizeof ua, "curl/%s", v && v->version ? v->version : "unknown");
+    }
+    return ua;
+}
+
+http_conn *http_new(const http_opts *o, omics_error *err)
+{
+    if (global_init(err))
+        return NULL;
+    http_conn *h = calloc(1, sizeof *h);
+    if (!h) {
+        omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return NULL;
+    }
+    h->opts = *o;
+    buf_init(&h->raw_headers);
+    buf_init(&h->body);
+    if (o->ca_file && !(h->ca_file = strdup(o->ca_file))) {
+        http_free(h);
+        omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return NULL;
+    }
+    h->opts.ca_file = h->ca_file;
+    h->curl = curl_easy_init();
+    if (!h->curl) {
+        http_free(h);
+        omics_error_set(err, OMICS_ETRANSPORT, "TransportError",
+                        "libcurl could not create a handle");
+        return NULL;
+    }
+    return h;
+}
+
+void http_free(http_conn *h)
+{
+    if (!h)
+        return;
+    if (h->curl)
+        curl_easy_cleanup(h->curl);
+    free(h->ca_file);
+    buf_free(&h->raw_headers);
+    buf_free(&h->body);
+    free(h->headers);
+    free(h);
+}
+
+long http_connects(const http_conn *h)
+{
+    return h->connects;
+}
+
+/* ----------------------------------------------------------- callbacks */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    http_conn *h = ud;
+    size_t len = size * n;
+    if (h->opts.max_response_bytes && h->body.len + len > h->opts.max_response_bytes) {
+        h->too_large = 1;
+        return 0; /* aborts the transfer */
+    }
+    buf_add(&h->body, p, len);
+    return h->body.oom ? 0 : len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    http_conn *h = ud;
+    size_t len = size * n;
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        /* a new response (after 100 Continue, say): forget earlier headers */
+        buf_reset(&h->raw_headers);
+        return len;
+    }
+    const char *colon = memchr(p, ':', len);
+    if (!colon)
+        return len; /* the blank line, or an obsolete folded line */
+    size_t nlen = (size_t)(colon - p);
+    for (size_t i = 0; i < nlen; i++) {
+        char c = p[i];
+        buf_addc(&h->raw_headers, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    }
+    buf_addc(&h->raw_headers, '\0');
+    const char *v = colon + 1, *end = p + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    buf_add(&h->raw_headers, v, (size_t)(end - v));
+    buf_addc(&h->raw_headers, '\0');
+    return h->raw_headers.oom ? 0 : len;
+}
+
+/* ---------------------------------------------------------------- send */
+
+static int index_headers(http_conn *h)
+{
+    size_t count = 0;
+    const char *p = h->raw_headers.p, *end = p + h->raw_headers.len;
+    for (const char *q = p; q && q < end; q += strlen(q) + 1)
+        count++;
+    count /= 2;
+    if (count > h->headers_cap) {
+        omics_header *nh = realloc(h->headers, count * sizeof *nh);
+        if (!nh)
+            return -1;
+        h->headers = nh;
+        h->headers_cap = count;
+    }
+    size_t i = 0;
+    while (p && p < end && i < count) {
+        h->headers[i].name = p;
+        p += strlen(p) + 1;
+        h->headers[i].value = p;
+        p += strlen(p) + 1;
+        i++;
+    }
+    h->nheaders = i;
+    return 0;
+}
+
+static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
+{
+    const char *detail = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+    const char *code = "ConnectionError";
+    omics_err_kind kind = OMICS_ETRANSPORT;
+    int retryable = 1;
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        code = "TimeoutError";
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        code = "EndpointResolutionError";
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+        code = "TLSError";
+        retryable = 0;
+        break;
+    case CURLE_WRITE_ERROR:
+        if (h->too_large) {
+            code = "ResponseTooLarge";
+            retryable = 0;
+            omics_error_set(err, kind, code,
+                            "the response is larger than max_response_bytes (%zu)",
+                            h->opts.max_response_bytes);
+            err->retryable = 0;
+            return -1;
+        }
+        break;
+    case CURLE_OUT_OF_MEMORY:
+        kind = OMICS_EMEMORY;
+        code = "MemoryError";
+        retryable = 0;
+        break;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        kind = OMICS_ECONFIG;
+        code = "InvalidEndpoint";
+        retryable = 0;
+        break;
+    default:
+        break;
+    }
+    omics_error_set(err, kind, code, "%s (curl error %d)", detail, (int)rc);
+    err->retryable = retryable;
+    return -1;
+}
+
+static struct curl_slist *build_headers(const omics_request *req, omics_error *err)
+{
+    struct curl_slist *list = NULL;
+    buf line;
+    buf_init(&line);
+    int has_ctype = 0;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const omics_header *hd = &req->headers[i];
+        if (strcasecmp(hd->name, "content-type") == 0)
+            has_ctype = 1;
+        buf_reset(&line);
+        buf_adds(&line, hd->name);
+        if (*hd->value) {
+            buf_adds(&line, ": ");
+            buf_adds(&line, hd->value);
+        } else {
+            buf_addc(&line, ';'); /* curl's way of sending an empty header */
+        }
+        struct curl_slist *nl = line.oom ? NULL : curl_slist_append(list, line.p);
+        if (!nl)
+            goto oom;
+        list = nl;
+    }
+    /* no Expect: 100-continue round trip, no form Content-Type invented by curl */
+    static const char *const suppress[] = {"Expect:", "Accept:"};
+    for (size_t i = 0; i < 2; i++) {
+        struct curl_slist *nl = curl_slist_append(list, suppress[i]);
+        if (!nl)
+            goto oom;
+        list = nl;
+    }
+    if (!has_ctype) {
+        struct curl_slist *nl = curl_slist_append(list, "Content-Type:");
+        if (!nl)
+            goto oom;
+        list = nl;
+    }
+    buf_free(&line);
+    return list;
+oom:
+    buf_free(&line);
+    curl_slist_free_all(list);
+    omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    return NULL;
+}
+
+static int on_socket_open(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)fd;
+    (void)purpose;
+    ((http_conn *)ud)->connects++;
+    return CURL_SOCKOPT_OK;
+}
+
+int http_send(http_conn *h, const omics_request *req, omics_response *out, omics_error *err)
+{
+    CURL *c = h->curl;
+    buf_reset(&h->raw_headers);
+    buf_reset(&h->body);
+    h->too_large = 0;
+    h->errbuf[0] = '\0';
+    struct curl_slist *hdrs = build_headers(req, err);
+    if (!hdrs)
+        return -1;
+
+    curl_easy_reset(c); /* keeps live connections and caches */
+    int ok = curl_easy_setopt(c, CURLOPT_URL, req->url) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket_open) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK;
+    if (ok && h->opts.ca_file)
+        ok = curl_easy_setopt(c, CURLOPT_CAINFO, h->opts.ca_file) == CURLE_OK;
+    if (ok && h->opts.timeout > 0)
+        ok = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->opts.timeout * 1000)) == CURLE_OK;
+    if (ok && h->opts.connect_timeout > 0)
+        ok = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                              (long)(h->opts.connect_timeout * 1000)) == CURLE_OK;
+    const char *m = req->method;
+    if (ok) {
+        if (req->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+            strcmp(m, "PATCH") == 0) {
+            ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "") ==
+                     CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                                  (curl_off_t)(req->body ? req->body_len : 0)) == CURLE_OK;
+            if (ok && strcmp(m, "POST") != 0)
+                ok = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
+        } else if (strcmp(m, "HEAD") == 0) {
+            ok = curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
+        } else {
+            ok = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+            if (ok && strcmp(m, "GET") != 0)
+                ok = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
+        }
+    }
+    if (!ok) {
+        curl_slist_free_all(hdrs);
+        return omics_error_set(err, OMICS_ETRANSPORT, "TransportError",
+                               "libcurl refused an option");
+    }
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    if (rc != CURLE_OK)
+        return transport_error(h, rc, err);
+    if (h->raw_headers.oom || h->body.oom || index_headers(h))
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError",
+                               "out of memory reading the response");
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    out->status = status;
+    out->headers = h->headers;
+    out->nheaders = h->nheaders;
+    out->body = h->body.p ? h->body.p : "";
+    out->body_len = h->body.len;
+    out->retry_attempts = 0;
+    return 0;
+}

@@ -1,0 +1,289 @@
+/* omics.h: the public C API of the lua-omics core.
+ *
+ * Plain C11, no Lua.  The core loads a botocore-format rest-json service model,
+ * turns parameters into HTTP requests (prepare), signs them with AWS SigV4
+ * (sign), sends them with libcurl (send) and turns responses into results
+ * (parse).  Results are handed to an omics_builder, a small set of callbacks
+ * that a binding (or a C program) implements to make its own data structure.
+ *
+ * Conventions: functions that can fail return 0 on success and -1 on failure,
+ * with the reason in an omics_error the caller passed in. */
+#ifndef OMICS_H
+#define OMICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OMICS_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum omics_err_kind {
+    OMICS_OK = 0,
+    OMICS_EVALIDATION,  /* parameters the model does not allow; nothing sent */
+    OMICS_ESERVICE,     /* the service answered with an error */
+    OMICS_ETRANSPORT,   /* no usable HTTP answer (connect, TLS, timeout, reset) */
+    OMICS_EPARSE,       /* an answer that cannot be read (bad JSON, bad value) */
+    OMICS_ECONFIG,      /* region, profile, endpoint or option problems */
+    OMICS_ECREDENTIALS, /* no credentials, or a provider failed */
+    OMICS_EMEMORY,      /* out of memory */
+    OMICS_EUSAGE        /* the C API itself was misused */
+} omics_err_kind;
+
+typedef struct omics_error {
+    omics_err_kind kind;
+    int status;           /* HTTP status, 0 when there was no answer */
+    int retryable;        /* throttling, 5xx and transport failures */
+    char code[96];        /* "ParamValidationError", "ResourceNotFoundException", ... */
+    char request_id[96];  /* x-amzn-RequestId of the answer, "" if none */
+    char *message;        /* owned; NULL when none */
+} omics_error;
+
+void omics_error_init(omics_error *e);
+void omics_error_clear(omics_error *e);
+/* Set kind, code and a printf-style message; always returns -1. */
+int omics_error_set(omics_error *e, omics_err_kind kind, const char *code,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+const char *omics_error_kind_name(omics_err_kind kind);
+
+/* ---------------------------------------------------------------- arena
+ * A bump allocator for data that lives for one call: everything is released
+ * at once by reset (which keeps one block for the next call) or free. */
+
+typedef struct omics_arena omics_arena;
+
+omics_arena *omics_arena_new(size_t block_size);
+void omics_arena_free(omics_arena *a);
+void omics_arena_reset(omics_arena *a);
+void *omics_arena_alloc(omics_arena *a, size_t n); /* NULL when out of memory */
+char *omics_arena_strndup(omics_arena *a, const char *s, size_t n);
+char *omics_arena_strdup(omics_arena *a, const char *s);
+
+/* ------------------------------------------------- input: the value tree
+ * Parameters reach the core as a tree of omics_value.  A table holds entries
+ * whose keys are strings (structures, maps) or integers 1..n (lists); the
+ * shape decides which reading applies.  Strings are not copied: they must
+ * outlive the call that uses the tree. */
+
+typedef enum omics_vtype {
+    OMICS_V_NIL = 0, /* absent */
+    OMICS_V_NULL,    /* an explicit JSON null (sparse collections, documents) */
+    OMICS_V_BOOL,
+    OMICS_V_INT,
+    OMICS_V_NUM,
+    OMICS_V_STR,
+    OMICS_V_TABLE
+} omics_vtype;
+
+typedef struct omics_entry omics_entry;
+
+typedef struct omics_value {
+    omics_vtype type;
+    union {
+        int b;
+        int64_t i;
+        double n;
+        struct {
+            const char *p;
+            size_t len;
+        } s;
+        struct {
+            omics_entry *items;
+            size_t n;
+        } t;
+    } u;
+} omics_value;
+
+struct omics_entry {
+    omics_value key; /* OMICS_V_STR or OMICS_V_INT */
+    omics_value val;
+};
+
+/* The JSON text of a value read as a document (a table with keys 1..n is an
+ * array, any other table an object).  The caller frees *out. */
+int omics_value_to_json(const omics_value *v, char **out, size_t *len, omics_error *err);
+
+/* ----------------------------------------------- output: the builder
+ * The parser describes a result as stack operations, in the manner of the Lua
+ * C API: push values, then store the top value into the table below it.  Each
+ * callback returns 0, or -1 to abort the parse. */
+
+typedef struct omics_builder {
+    void *ud;
+    int (*null)(void *ud); /* only inside sparse collections and documents */
+    int (*boolean)(void *ud, int b);
+    int (*integer)(void *ud, int64_t i);
+    int (*number)(void *ud, double d);
+    int (*string)(void *ud, const char *s, size_t len);
+    int (*table)(void *ud, size_t narr, size_t nrec);
+    /* pop a value and store it as t[key] / t[index] in the table below it */
+    int (*set_field)(void *ud, const char *key, size_t klen);
+    int (*set_index)(void *ud, size_t index /* 1-based */);
+} omics_builder;
+
+/* ------------------------------------------------------------ the model */
+
+typedef struct omics_model omics_model;
+typedef struct omics_op omics_op;
+
+/* Load a botocore-format service model (JSON text).  paginators and waiters
+ * may be NULL.  The model is immutable once loaded and may be shared. */
+omics_model *omics_model_load(const char *service, size_t service_len,
+                              const char *paginators, size_t paginators_len,
+                              const char *waiters, size_t waiters_len,
+                              omics_error *err);
+void omics_model_free(omics_model *m);
+/* The built-in HealthOmics model, loaded on first use and shared. */
+const omics_model *omics_model_builtin(omics_error *err);
+
+size_t omics_model_op_count(const omics_model *m);
+const omics_op *omics_model_op_at(const omics_model *m, size_t i);
+/* By API name ("GetReferenceMetadata") or snake_case ("get_reference_metadata"). */
+const omics_op *omics_model_op(const omics_model *m, const char *name);
+const omics_op *omics_model_op_snake(const omics_model *m, const char *snake);
+const char *omics_op_name(const omics_op *op);
+const char *omics_op_snake(const omics_op *op);
+const char *omics_model_signing_name(const omics_model *m);
+const char *omics_model_endpoint_prefix(const omics_model *m);
+
+/* ---------------------------------------------------- requests/responses */
+
+typedef struct omics_header {
+    const char *name;
+    const char *value;
+} omics_header;
+
+typedef struct omics_request {
+    const char *method;
+    const char *path;  /* percent-encoded, starts with '/' */
+    const char *query; /* percent-encoded, without '?', "" when none */
+    const char *host;  /* host[:port], as in the Host header */
+    const char *url;   /* scheme://host/path?query */
+    omics_header *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    int unsigned_payload; /* sign with UNSIGNED-PAYLOAD (model: v4-unsigned-body) */
+} omics_request;
+
+typedef struct omics_response {
+    long status;
+    const omics_header *headers; /* names in lower case */
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    int retry_attempts;
+} omics_response;
+
+/* ----------------------------------------------------------- credentials */
+
+typedef struct omics_credentials {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL when none */
+    double expiration;   /* epoch seconds, 0 for never */
+    char provider[40];   /* where they came from: "option", "environment", ... */
+} omics_credentials;
+
+void omics_credentials_clear(omics_credentials *c); /* wipes and frees */
+int omics_credentials_set(omics_credentials *c, const char *akid, const char *secret,
+                          const char *token, const char *provider, omics_error *err);
+
+/* --------------------------------------------------------------- signer */
+
+typedef struct omics_sign_params {
+    const char *method;
+    const char *path;  /* as sent on the wire */
+    const char *query; /* raw, without '?'; NULL or "" for none */
+    const omics_header *headers; /* must hold Host; duplicates allowed */
+    size_t nheaders;
+    const char *body; /* hashed unless payload_hash is set */
+    size_t body_len;
+    const char *payload_hash; /* hex digest or "UNSIGNED-PAYLOAD"; NULL: hash body */
+    const char *region;
+    const char *service;
+    const omics_credentials *credentials;
+    int64_t time;             /* epoch seconds */
+    int normalize_path;       /* remove dot segments and double slashes */
+    int content_sha256_header; /* add a signed X-Amz-Content-Sha256 */
+    int omit_session_token;   /* sign without the token, then add it */
+} omics_sign_params;
+
+typedef struct omics_signer omics_signer; /* holds the signing-key cache */
+
+omics_signer *omics_signer_new(void);
+void omics_signer_free(omics_signer *s);
+
+typedef struct omics_signature {
+    const omics_header *headers; /* what to send: input minus replaced, plus added */
+    size_t nheaders;
+    const char *canonical_request;
+    const char *string_to_sign;
+    const char *signature;
+    const char *authorization;
+} omics_signature;
+
+/* The signature stays valid until the next omics_sign on the same signer. */
+int omics_sign(omics_signer *s, const omics_sign_params *p, omics_signature *out,
+               omics_error *err);
+
+/* ---------------------------------------------------------------- client */
+
+typedef struct omics_client_opts {
+    const char *region;
+    const char *profile;
+    const char *endpoint; /* URL */
+    const char *ca_file;
+    const omics_credentials *credentials; /* explicit; NULL to use the chain */
+    int inject_host_prefix; /* 1, 0, or -1 for the default (environment, then on) */
+    double timeout;         /* seconds for a whole call; 0: default */
+    double connect_timeout; /* seconds; 0: default */
+    const char *user_agent_extra; /* e.g. "lua/5.4" */
+} omics_client_opts;
+
+typedef struct omics_client omics_client;
+
+/* Resolve region, endpoint and credentials (from options, the environment
+ * and the shared config files) and open an HTTP handle. */
+omics_client *omics_client_new(const omics_model *model, const omics_client_opts *opts,
+                               omics_error *err);
+void omics_client_free(omics_client *c);
+const char *omics_client_region(const omics_client *c);
+const char *omics_client_endpoint(const omics_client *c);
+const omics_model *omics_client_model(const omics_client *c);
+/* Access key id and provider name only, never the secret. */
+int omics_client_identity(omics_client *c, const char **akid, const char **provider,
+                          double *expiration, omics_error *err);
+
+/* The stages of a call.  A prepared request lives in the client's scratch
+ * space until the next prepare on the same client. */
+int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params,
+                  omics_request *out, omics_error *err);
+/* Add X-Amz-Date, X-Amz-Security-Token and Authorization to a request. */
+int omics_sign_request(omics_client *c, omics_request *req, omics_error *err);
+/* Send a signed request; the response lives until the next send. */
+int omics_send(omics_client *c, const omics_request *req, omics_response *out,
+               omics_error *err);
+/* A parser keeps the working memory of its last parse (the JSON tree, decoded
+ * bytes) until the next parse or omics_parser_free, so that a builder that
+ * unwinds (a Lua error) leaks nothing. */
+typedef struct omics_parser omics_parser;
+
+omics_parser *omics_parser_new(void);
+void omics_parser_free(omics_parser *p);
+
+/* Describe the result through b.  On a service error returns -1 with err set;
+ * if the error is modeled, *has_data is set and one table describing its
+ * members was pushed through b. */
+int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
+                const omics_response *resp, const omics_builder *b, int *has_data,
+                omics_error *err);
+/* prepare, sign, send, parse. */
+int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
+               const omics_builder *b, int *has_data, omics_error *err);
+
+#endif

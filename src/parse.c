@@ -1,0 +1,918 @@
+/* parse: rest-json responses into results, driven by the model.
+ *
+ * The body is read with cJSON, then walked together with the output shape;
+ * every value is handed to the caller's builder already converted
+ * (timestamps to epoch seconds, blobs decoded, integers as integers). */
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "json.h"
+#include "model.h"
+#include "omics.h"
+#include "ts.h"
+
+struct omics_parser {
+    cJSON *root; /* the last body parsed; freed by the next parse */
+    buf tmp;
+    buf path; /* where a value went wrong, for messages */
+};
+
+typedef struct parse_ctx {
+    omics_parser *p;
+    const omics_builder *b;
+    omics_error *err;
+    const char *where[128]; /* member names on the way down, for messages */
+    int depth;
+    int failed;
+} parse_ctx;
+
+omics_parser *omics_parser_new(void)
+{
+    omics_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    buf_init(&p->tmp);
+    buf_init(&p->path);
+    return p;
+}
+
+void omics_parser_free(omics_parser *p)
+{
+    if (!p)
+        return;
+    cJSON_Delete(p->root);
+    buf_free(&p->tmp);
+    buf_free(&p->path);
+    free(p);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int builder_failed(parse_ctx *c)
+{
+    if (!c->failed)
+        omics_error_set(c->err, OMICS_EMEMORY, "MemoryError",
+                        "out of memory while building the result");
+    c->failed = 1;
+    return -1;
+}
+
+static int bad_value(parse_ctx *c, const char *what)
+{
+    if (c->failed)
+        return -1;
+    buf *b = &c->p->path;
+    buf_reset(b);
+    for (int i = 0; i < c->depth && i < 128; i++) {
+        if (i)
+            buf_addc(b, '.');
+        buf_adds(b, c->where[i]);
+    }
+    omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
+                    "the response is not what the model describes: %s at %s", what,
+                    b->len ? buf_str(b) : "(top level)");
+    c->failed = 1;
+    return -1;
+}
+
+#define B(call)                                                                                \
+    do {                                                                                       \
+        if ((call) != 0)                                                                       \
+            return builder_failed(c);                                                          \
+    } while (0)
+
+static const char *header_get(const omics_response *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+static int parse_int64(const char *s, size_t n, int64_t *out)
+{
+    if (!n || n > 20)
+        return -1;
+    char tmp[24];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    char *end;
+    errno = 0;
+    long long v = strtoll(tmp, &end, 10);
+    if (*end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_special_double(const char *s, size_t n, double *out)
+{
+    if (n == 3 && memcmp(s, "NaN", 3) == 0)
+        *out = NAN;
+    else if (n == 8 && memcmp(s, "Infinity", 8) == 0)
+        *out = INFINITY;
+    else if (n == 9 && memcmp(s, "-Infinity", 9) == 0)
+        *out = -INFINITY;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_double_text(const char *s, size_t n, double *out)
+{
+    if (parse_special_double(s, n, out) == 0)
+        return 0;
+    if (!n || n > 63)
+        return -1;
+    char tmp[64];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    char *end;
+    double v = strtod(tmp, &end);
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int ts_format_of(const model_member *mm, int location_default)
+{
+    if (mm && mm->ts_format != MODEL_TS_DEFAULT)
+        return mm->ts_format;
+    if (mm && mm->shape->ts_format != MODEL_TS_DEFAULT)
+        return mm->shape->ts_format;
+    return location_default;
+}
+
+static int is_integer_type(int t)
+{
+    return t == MT_BYTE || t == MT_SHORT || t == MT_INTEGER || t == MT_LONG || t == MT_BIGINT;
+}
+
+static int is_float_type(int t)
+{
+    return t == MT_FLOAT || t == MT_DOUBLE || t == MT_BIGDEC;
+}
+
+/* -------------------------------------------------------------- JSON */
+
+static int json_doc(parse_ctx *c, const cJSON *j)
+{
+    const omics_builder *b = c->b;
+    if (cJSON_IsNull(j))
+        B(b->null(b->ud));
+    else if (cJSON_IsBool(j))
+        B(b->boolean(b->ud, cJSON_IsTrue(j)));
+    else if (cJSON_IsNumber(j)) {
+        double d = j->valuedouble;
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            B(b->integer(b->ud, (int64_t)d));
+        else
+            B(b->number(b->ud, d));
+    } else if (cJSON_IsString(j)) {
+        B(b->string(b->ud, j->valuestring, strlen(j->valuestring)));
+    } else if (cJSON_IsArray(j)) {
+        B(b->table(b->ud, (size_t)cJSON_GetArraySize(j), 0));
+        size_t i = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, j)
+        {
+            if (json_doc(c, e))
+                return -1;
+            B(b->set_index(b->ud, ++i));
+        }
+    } else if (cJSON_IsObject(j)) {
+        B(b->table(b->ud, 0, (size_t)cJSON_GetArraySize(j)));
+        const cJSON *e;
+        cJSON_ArrayForEach(e, j)
+        {
+            if (json_doc(c, e))
+                return -1;
+            B(b->set_field(b->ud, e->string, strlen(e->string)));
+        }
+    } else {
+        return bad_value(c, "an unreadable JSON value");
+    }
+    return 0;
+}
+
+static int json_value(parse_ctx *c, const model_member *mm, const model_shape *sh,
+                      const cJSON *j);
+
+static int push_where(parse_ctx *c, const char *name)
+{
+    if (c->depth >= 128)
+        return bad_value(c, "nesting too deep");
+    c->where[c->depth++] = name;
+    return 0;
+}
+
+static int json_structure(parse_ctx *c, const model_shape *sh, const cJSON *j, int body_only)
+{
+    const omics_builder *b = c->b;
+    if (!cJSON_IsObject(j))
+        return bad_value(c, "expected a JSON object");
+    B(b->table(b->ud, 0, sh->nmembers));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (cJSON_IsNull(e))
+            continue;
+        const model_member *mm = model_find_wire(sh, e->string, strlen(e->string));
+        if (!mm || (body_only && mm->location != ML_BODY))
+            continue; /* members this model does not know are ignored */
+        if (push_where(c, mm->name))
+            return -1;
+        if (json_value(c, mm, mm->shape, e))
+            return -1;
+        c->depth--;
+        B(b->set_field(b->ud, mm->name, mm->name_len));
+    }
+    return 0;
+}
+
+static int json_list(parse_ctx *c, const model_shape *sh, const cJSON *j)
+{
+    const omics_builder *b = c->b;
+    if (!cJSON_IsArray(j))
+        return bad_value(c, "expected a JSON array");
+    B(b->table(b->ud, (size_t)cJSON_GetArraySize(j), 0));
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (cJSON_IsNull(e)) {
+            if (!(sh->flags & MF_SPARSE))
+                continue;
+            B(b->null(b->ud));
+        } else if (json_value(c, &sh->member, sh->member.shape, e)) {
+            return -1;
+        }
+        B(b->set_index(b->ud, ++i));
+    }
+    return 0;
+}
+
+static int json_map(parse_ctx *c, const model_shape *sh, const cJSON *j)
+{
+    const omics_builder *b = c->b;
+    if (!cJSON_IsObject(j))
+        return bad_value(c, "expected a JSON object (map)");
+    B(b->table(b->ud, 0, (size_t)cJSON_GetArraySize(j)));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (cJSON_IsNull(e)) {
+            if (!(sh->flags & MF_SPARSE))
+                continue;
+            B(b->null(b->ud));
+        } else {
+            if (push_where(c, e->string))
+                return -1;
+            if (json_value(c, &sh->value, sh->value.shape, e))
+                return -1;
+            c->depth--;
+        }
+        B(b->set_field(b->ud, e->string, strlen(e->string)));
+    }
+    return 0;
+}
+
+static int json_value(parse_ctx *c, const model_member *mm, const model_shape *sh,
+                      const cJSON *j)
+{
+    const omics_builder *b = c->b;
+    switch (sh->type) {
+    case MT_STRUCTURE:
+        return json_structure(c, sh, j, 0);
+    case MT_LIST:
+        return json_list(c, sh, j);
+    case MT_MAP:
+        return json_map(c, sh, j);
+    case MT_DOCUMENT:
+        return json_doc(c, j);
+    case MT_STRING: {
+        if (!cJSON_IsString(j))
+            return bad_value(c, "expected a string");
+        size_t n = strlen(j->valuestring);
+        if (!json_utf8_valid(j->valuestring, n))
+            return bad_value(c, "a string that is not valid UTF-8");
+        B(b->string(b->ud, j->valuestring, n));
+        return 0;
+    }
+    case MT_BOOLEAN:
+        if (!cJSON_IsBool(j))
+            return bad_value(c, "expected true or false");
+        B(b->boolean(b->ud, cJSON_IsTrue(j)));
+        return 0;
+    case MT_BLOB: {
+        if (!cJSON_IsString(j))
+            return bad_value(c, "expected a base64 string");
+        buf *t = &c->p->tmp;
+        buf_reset(t);
+        if (b64_decode(t, j->valuestring, strlen(j->valuestring)))
+            return bad_value(c, "invalid base64");
+        B(b->string(b->ud, t->p ? t->p : "", t->len));
+        return 0;
+    }
+    case MT_TIMESTAMP: {
+        double t;
+        if (cJSON_IsNumber(j))
+            t = j->valuedouble;
+        else if (!cJSON_IsString(j) ||
+                 ts_parse_any(j->valuestring, strlen(j->valuestring), &t) != 0)
+            return bad_value(c, "expected a timestamp");
+        (void)mm;
+        B(b->number(b->ud, t));
+        return 0;
+    }
+    default:
+        break;
+    }
+    if (is_float_type(sh->type)) {
+        double d;
+        if (cJSON_IsNumber(j))
+            d = j->valuedouble;
+        else if (!cJSON_IsString(j) ||
+                 parse_special_double(j->valuestring, strlen(j->valuestring), &d) != 0)
+            return bad_value(c, "expected a number");
+        B(b->number(b->ud, d));
+        return 0;
+    }
+    /* integers */
+    if (!cJSON_IsNumber(j))
+        return bad_value(c, "expected an integer");
+    double d = j->valuedouble;
+    if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+        return bad_value(c, "expected an integer");
+    B(b->integer(b->ud, (int64_t)d));
+    return 0;
+}
+
+/* ----------------------------------------------------------- headers */
+
+/* One scalar from header text. */
+static int header_scalar(parse_ctx *c, const model_member *mm, const model_shape *sh,
+                         const char *s, size_t n)
+{
+    const omics_builder *b = c->b;
+    if (sh->type == MT_STRING) {
+        B(b->string(b->ud, s, n));
+        return 0;
+    }
+    if (sh->type == MT_BOOLEAN) {
+        if (n == 4 && memcmp(s, "true", 4) == 0)
+            B(b->boolean(b->ud, 1));
+        else if (n == 5 && memcmp(s, "false", 5) == 0)
+            B(b->boolean(b->ud, 0));
+        else
+            return bad_value(c, "expected true or false in a header");
+        return 0;
+    }
+    if (sh->type == MT_TIMESTAMP) {
+        double t;
+        int fmt = ts_format_of(mm, TS_HTTP_DATE);
+        int rc = fmt == TS_EPOCH     ? ts_parse_epoch(s, n, &t)
+                 : fmt == TS_ISO8601 ? ts_parse_iso8601(s, n, &t)
+                                     : ts_parse_http_date(s, n, &t);
+        if (rc && ts_parse_any(s, n, &t))
+            return bad_value(c, "expected a timestamp in a header");
+        B(b->number(b->ud, t));
+        return 0;
+    }
+    if (sh->type == MT_BLOB) {
+        buf *t = &c->p->tmp;
+        buf_reset(t);
+        if (b64_decode(t, s, n))
+            return bad_value(c, "invalid base64 in a header");
+        B(b->string(b->ud, t->p ? t->p : "", t->len));
+        return 0;
+    }
+    if (is_float_type(sh->type)) {
+        double d;
+        if (parse_double_text(s, n, &d))
+            return bad_value(c, "expected a number in a header");
+        B(b->number(b->ud, d));
+        return 0;
+    }
+    if (is_integer_type(sh->type)) {
+        int64_t i;
+        if (parse_int64(s, n, &i))
+            return bad_value(c, "expected an integer in a header");
+        B(b->integer(b->ud, i));
+        return 0;
+    }
+    return bad_value(c, "a header for a shape that cannot be in one");
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
+
+/* A comma-separated header list; quoted items may hold commas and escaped
+ * quotes.  HTTP dates hold a comma themselves, so they are split after GMT. */
+static int header_list(parse_ctx *c, const model_member *mm, const char *v)
+{
+    const omics_builder *b = c->b;
+    const model_member *item = &mm->shape->member;
+    const char *end = v + strlen(v);
+    int dates = item->shape->type == MT_TIMESTAMP &&
+                ts_format_of(item, TS_HTTP_DATE) == TS_HTTP_DATE;
+    B(b->table(b->ud, 4, 0));
+    size_t index = 0;
+    const char *p = skip_ws(v, end);
+    buf *t = &c->p->tmp;
+    while (p < end) {
+        buf_reset(t);
+        if (*p == '"') {
+            p++;
+            while (p < end && *p != '"') {
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+                buf_addc(t, *p++);
+            }
+            if (p < end)
+                p++;
+            p = skip_ws(p, end);
+            if (p < end && *p == ',')
+                p++;
+        } else {
+            const char *stop;
+            if (dates) {
+                const char *gmt = strstr(p, "GMT");
+                stop = gmt ? gmt + 3 : end;
+            } else {
+                stop = memchr(p, ',', (size_t)(end - p));
+                if (!stop)
+                    stop = end;
+            }
+            const char *q = stop;
+            while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
+                q--;
+            buf_add(t, p, (size_t)(q - p));
+            p = stop;
+            p = skip_ws(p, end);
+            if (p < end && *p == ',')
+                p++;
+        }
+        p = skip_ws(p, end);
+        /* the scalar parser may reuse tmp: copy the item out first */
+        size_t n = t->len;
+        char small[256];
+        char *copy = n < sizeof small ? small : malloc(n + 1);
+        if (!copy)
+            return builder_failed(c);
+        if (n)
+            memcpy(copy, t->p, n);
+        copy[n] = '\0';
+        int rc = header_scalar(c, item, item->shape, copy, n);
+        if (copy != small)
+            free(copy);
+        if (rc)
+            return -1;
+        B(b->set_index(b->ud, ++index));
+    }
+    return 0;
+}
+
+static int header_jsonvalue(parse_ctx *c, const char *v)
+{
+    buf *t = &c->p->tmp;
+    buf_reset(t);
+    if (b64_decode(t, v, strlen(v)))
+        return bad_value(c, "invalid base64 in a JSON header");
+    cJSON *doc = cJSON_ParseWithLength(t->p ? t->p : "", t->len);
+    if (!doc)
+        return bad_value(c, "invalid JSON in a JSON header");
+    int rc = json_doc(c, doc);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int prefix_headers(parse_ctx *c, const model_member *mm, const omics_response *r)
+{
+    const omics_builder *b = c->b;
+    B(b->table(b->ud, 0, 4));
+    size_t plen = mm->wire_len;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        const char *name = r->headers[i].name;
+        if (strncasecmp(name, mm->wire, plen) != 0)
+            continue;
+        const char *v = r->headers[i].value;
+        if (header_scalar(c, &mm->shape->value, mm->shape->value.shape, v, strlen(v)))
+            return -1;
+        B(b->set_field(b->ud, name + plen, strlen(name + plen)));
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ results */
+
+static int parse_body_json(parse_ctx *c, const omics_response *r, cJSON **out)
+{
+    cJSON_Delete(c->p->root);
+    c->p->root = NULL;
+    *out = NULL;
+    size_t n = r->body_len;
+    const char *s = r->body;
+    while (n && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    if (!n)
+        return 0;
+    c->p->root = cJSON_ParseWithLength(s, n);
+    if (!c->p->root) {
+        omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
+                        "the response body is not valid JSON (%zu bytes)", r->body_len);
+        c->failed = 1;
+        return -1;
+    }
+    *out = c->p->root;
+    return 0;
+}
+
+/* Fill the members of shape sh (a structure) from headers, status and body,
+ * into the table on top of the builder's stack. */
+static int shape_members(parse_ctx *c, const model_shape *sh, const omics_response *r)
+{
+    const omics_builder *b = c->b;
+    int has_body = 0;
+    for (size_t k = 0; k < sh->nmembers; k++) {
+        const model_member *mm = &sh->members[k];
+        if (push_where(c, mm->name))
+            return -1;
+        switch (mm->location) {
+        case ML_HEADER: {
+            const char *v = header_get(r, mm->wire);
+            if (!v)
+                break;
+            int rc = mm->jsonvalue                ? header_jsonvalue(c, v)
+                     : mm->shape->type == MT_LIST ? header_list(c, mm, v)
+                                                  : header_scalar(c, mm, mm->shape, v, strlen(v));
+            if (rc)
+                return -1;
+            B(b->set_field(b->ud, mm->name, mm->name_len));
+            break;
+        }
+        case ML_HEADERS:
+            if (prefix_headers(c, mm, r))
+                return -1;
+            B(b->set_field(b->ud, mm->name, mm->name_len));
+            break;
+        case ML_STATUS:
+            B(b->integer(b->ud, r->status));
+            B(b->set_field(b->ud, mm->name, mm->name_len));
+            break;
+        case ML_BODY:
+            has_body = 1;
+            break;
+        default:
+            break;
+        }
+        c->depth--;
+    }
+    if (sh->payload >= 0) {
+        const model_member *pm = &sh->members[sh->payload];
+        int t = pm->shape->type;
+        if (push_where(c, pm->name))
+            return -1;
+        if (t == MT_BLOB || t == MT_STRING) {
+            if (r->body_len || (pm->shape->flags & MF_STREAMING)) {
+                B(b->string(b->ud, r->body ? r->body : "", r->body_len));
+                B(b->set_field(b->ud, pm->name, pm->name_len));
+            }
+        } else {
+            cJSON *root;
+            if (parse_body_json(c, r, &root))
+                return -1;
+            if (root) {
+                if (json_value(c, pm, pm->shape, root))
+                    return -1;
+                B(b->set_field(b->ud, pm->name, pm->name_len));
+            }
+        }
+        c->depth--;
+        return 0;
+    }
+    if (!has_body)
+        return 0;
+    cJSON *root;
+    if (parse_body_json(c, r, &root))
+        return -1;
+    if (!root)
+        return 0;
+    if (!cJSON_IsObject(root))
+        return bad_value(c, "expected a JSON object as the body");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, root)
+    {
+        if (cJSON_IsNull(e))
+            continue;
+        const model_member *mm = model_find_wire(sh, e->string, strlen(e->string));
+        if (!mm || mm->location != ML_BODY)
+            continue;
+        if (push_where(c, mm->name))
+            return -1;
+        if (json_value(c, mm, mm->shape, e))
+            return -1;
+        c->depth--;
+        B(b->set_field(b->ud, mm->name, mm->name_len));
+    }
+    return 0;
+}
+
+static const char *request_id(const omics_response *r)
+{
+    const char *id = header_get(r, "x-amzn-requestid");
+    if (!id)
+        id = header_get(r, "x-amz-request-id");
+    return id;
+}
+
+static int response_metadata(parse_ctx *c, const omics_response *r)
+{
+    const omics_builder *b = c->b;
+    B(b->table(b->ud, 0, 4));
+    const char *id = request_id(r);
+    if (id) {
+        B(b->string(b->ud, id, strlen(id)));
+        B(b->set_field(b->ud, "RequestId", 9));
+    }
+    B(b->integer(b->ud, r->status));
+    B(b->set_field(b->ud, "HTTPStatusCode", 14));
+    B(b->table(b->ud, 0, r->nheaders));
+    buf *t = &c->p->tmp;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        const char *name = r->headers[i].name;
+        size_t j;
+        for (j = 0; j < i; j++)
+            if (strcasecmp(r->headers[j].name, name) == 0)
+                break;
+        if (j < i)
+            continue; /* joined with the first occurrence */
+        buf_reset(t);
+        buf_adds(t, r->headers[i].value);
+        for (j = i + 1; j < r->nheaders; j++)
+            if (strcasecmp(r->headers[j].name, name) == 0) {
+                buf_adds(t, ", ");
+                buf_adds(t, r->headers[j].value);
+            }
+        if (t->oom)
+            return builder_failed(c);
+        B(b->string(b->ud, t->p ? t->p : "", t->len));
+        B(b->set_field(b->ud, name, strlen(name)));
+    }
+    B(b->set_field(b->ud, "HTTPHeaders", 11));
+    B(b->integer(b->ud, r->retry_attempts));
+    B(b->set_field(b->ud, "RetryAttempts", 13));
+    return 0;
+}
+
+/* -------------------------------------------------------------- errors */
+
+static const char *const throttling_codes[] = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "EC2ThrottledException"};
+
+static const char *const transient_codes[] = {"RequestTimeout", "RequestTimeoutException",
+                                              "PriorRequestNotComplete",
+                                              "InternalServerError", "InternalError",
+                                              "ServiceUnavailable"};
+
+static int in_list(const char *code, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(code, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* "aws.protocoltests#FooError:http://internal.amazon.com/..." -> "FooError" */
+static void sanitize_code(char *dst, size_t cap, const char *src)
+{
+    const char *colon = strchr(src, ':');
+    size_t n = colon ? (size_t)(colon - src) : strlen(src);
+    const char *hash = memchr(src, '#', n);
+    if (hash) {
+        n -= (size_t)(hash + 1 - src);
+        src = hash + 1;
+    }
+    while (n && (src[n - 1] == ' ' || src[n - 1] == '\t'))
+        n--;
+    while (n && (*src == ' ' || *src == '\t')) {
+        src++;
+        n--;
+    }
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static const char *status_code_name(long status)
+{
+    switch (status) {
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 405: return "MethodNotAllowed";
+    case 408: return "RequestTimeout";
+    case 409: return "Conflict";
+    case 413: return "PayloadTooLarge";
+    case 429: return "TooManyRequests";
+    case 500: return "InternalServerError";
+    case 501: return "NotImplemented";
+    case 502: return "BadGateway";
+    case 503: return "ServiceUnavailable";
+    case 504: return "GatewayTimeout";
+    default: return NULL;
+    }
+}
+
+/* A short, printable excerpt of a body that is not JSON. */
+static void body_excerpt(buf *t, const char *body, size_t n)
+{
+    size_t shown = 0;
+    int space = 0, in_tag = 0;
+    for (size_t i = 0; i < n && shown < 160; i++) {
+        unsigned char ch = (unsigned char)body[i];
+        if (ch == '<')
+            in_tag = 1;
+        if (in_tag) {
+            if (ch == '>')
+                in_tag = 0;
+            space = 1;
+            continue;
+        }
+        if (ch < 32 || ch > 126) {
+            space = 1;
+            continue;
+        }
+        if (ch == ' ') {
+            space = 1;
+            continue;
+        }
+        if (space && shown) {
+            buf_addc(t, ' ');
+            shown++;
+        }
+        space = 0;
+        buf_addc(t, (char)ch);
+        shown++;
+    }
+}
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The members of a modeled error: headers, and the body when it is an object. */
+static int error_data(parse_ctx *c, const model_shape *es, const omics_response *r,
+                      const cJSON *root)
+{
+    const omics_builder *b = c->b;
+    B(b->table(b->ud, 0, es->nmembers));
+    for (size_t k = 0; k < es->nmembers; k++) {
+        const model_member *mm = &es->members[k];
+        if (mm->location != ML_HEADER)
+            continue;
+        const char *v = header_get(r, mm->wire);
+        if (!v)
+            continue;
+        if (header_scalar(c, mm, mm->shape, v, strlen(v)))
+            return -1;
+        B(b->set_field(b->ud, mm->name, mm->name_len));
+    }
+    if (!root)
+        return 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, root)
+    {
+        if (cJSON_IsNull(e))
+            continue;
+        const model_member *mm = model_find_wire(es, e->string, strlen(e->string));
+        if (!mm || mm->location != ML_BODY)
+            continue;
+        if (json_value(c, mm, mm->shape, e))
+            return -1;
+        B(b->set_field(b->ud, mm->name, mm->name_len));
+    }
+    return 0;
+}
+
+static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,
+                         const omics_response *r, int *has_data)
+{
+    omics_error *err = c->err;
+    char code[96] = "";
+    const char *hdr = header_get(r, "x-amzn-errortype");
+    cJSON *root = NULL;
+    cJSON_Delete(c->p->root);
+    c->p->root = NULL;
+    if (r->body_len)
+        root = c->p->root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (!cJSON_IsObject(root))
+        root = NULL;
+    if (hdr && *hdr)
+        sanitize_code(code, sizeof code, hdr);
+    if (!*code && root) {
+        const char *bc = json_str(root, "code");
+        if (!bc)
+            bc = json_str(root, "__type");
+        if (!bc)
+            bc = json_str(root, "Code");
+        if (bc)
+            sanitize_code(code, sizeof code, bc);
+    }
+    const model_shape *es = *code ? model_find_error(m, op, code) : NULL;
+    if (!*code) {
+        const char *name = status_code_name(r->status);
+        if (name)
+            snprintf(code, sizeof code, "%s", name);
+        else
+            snprintf(code, sizeof code, "HTTP%ld", r->status);
+    }
+
+    buf *t = &c->p->tmp;
+    buf_reset(t);
+    const char *msg = NULL;
+    if (root) {
+        msg = json_str(root, "message");
+        if (!msg)
+            msg = json_str(root, "Message");
+        if (!msg)
+            msg = json_str(root, "errorMessage");
+    }
+    if (!msg && !root && r->body_len) {
+        buf_addf(t, "HTTP %ld with a body that is not JSON: ", r->status);
+        body_excerpt(t, r->body, r->body_len);
+        msg = buf_str(t);
+    }
+    if (!msg) {
+        buf_addf(t, "HTTP %ld", r->status);
+        msg = buf_str(t);
+    }
+    omics_error_set(err, OMICS_ESERVICE, code, "%s", msg ? msg : "");
+    err->status = (int)r->status;
+    const char *id = request_id(r);
+    snprintf(err->request_id, sizeof err->request_id, "%s", id ? id : "");
+    err->retryable =
+        r->status >= 500 || r->status == 429 ||
+        in_list(code, throttling_codes, sizeof throttling_codes / sizeof *throttling_codes) ||
+        in_list(code, transient_codes, sizeof transient_codes / sizeof *transient_codes) ||
+        (es && es->retryable);
+
+    if (es) {
+        /* a problem reading the modeled members must not hide the error */
+        omics_error derr;
+        omics_error_init(&derr);
+        c->err = &derr;
+        *has_data = error_data(c, es, r, root) == 0;
+        c->err = err;
+        c->failed = 0;
+        omics_error_clear(&derr);
+    }
+    return -1;
+}
+
+/* --------------------------------------------------------------- parse */
+
+int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
+                const omics_response *resp, const omics_builder *b, int *has_data,
+                omics_error *err)
+{
+    parse_ctx c;
+    memset(&c, 0, sizeof c);
+    c.p = p;
+    c.b = b;
+    c.err = err;
+    *has_data = 0;
+    if (resp->status < 200 || resp->status >= 300)
+        return service_error(&c, m, op, resp, has_data);
+    if (b->table(b->ud, 0, 8))
+        return builder_failed(&c);
+    if (op->output && shape_members(&c, op->output, resp))
+        return -1;
+    if (response_metadata(&c, resp))
+        return -1;
+    if (b->set_field(b->ud, "ResponseMetadata", 16))
+        return builder_failed(&c);
+    return 0;
+}
