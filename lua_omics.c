@@ -841,6 +841,28 @@ static int l_parser_gc(lua_State *L)
     return 0;
 }
 
+/* client:credentials() -> { access_key_id, provider, expiration }: never the secret */
+static int l_credentials(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *akid, *provider;
+    double exp;
+    omics_error err;
+    omics_error_init(&err);
+    if (omics_client_identity(lc->c, &akid, &provider, &exp, &err))
+        return fail(L, &err);
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, akid);
+    lua_setfield(L, -2, "access_key_id");
+    lua_pushstring(L, provider);
+    lua_setfield(L, -2, "provider");
+    if (exp > 0) {
+        lua_pushnumber(L, exp);
+        lua_setfield(L, -2, "expiration");
+    }
+    return 1;
+}
+
 static int l_close(lua_State *L)
 {
     luaL_checkudata(L, 1, LOMICS_CLIENT);
@@ -849,7 +871,8 @@ static int l_close(lua_State *L)
 
 static const luaL_Reg client_methods[] = {
     {"call", l_call},   {"prepare", l_prepare}, {"sign", l_sign},
-    {"parse", l_parse}, {"close", l_close},     {NULL, NULL}};
+    {"parse", l_parse}, {"close", l_close},     {"credentials", l_credentials},
+    {NULL, NULL}};
 
 /* __index: the methods above, then one method per operation (snake_case). */
 static int l_client_index(lua_State *L)

@@ -1,0 +1,311 @@
+-- GetReferenceMetadata end to end: real HTTP over loopback to the emulator,
+-- which checks every signature independently.
+local helper = require "helper"
+local omics = require "omics"
+
+local STORE, REF = "1234567890", "9876543210"
+local PARAMS = { referenceStoreId = STORE, id = REF }
+
+describe("get_reference_metadata against the emulator", function()
+  local emu, client
+
+  setup(function()
+    emu = helper.emulator("--seed-demo")
+    client = helper.client(emu)
+  end)
+
+  teardown(function()
+    if client then client:close() end
+    if emu then emu:stop() end
+  end)
+
+  before_each(function()
+    emu:control("DELETE", "faults")
+  end)
+
+  it("returns the reference with the API's member names and types", function()
+    local ref = assert(client:get_reference_metadata(PARAMS))
+    assert.are.equal(REF, ref.id)
+    assert.are.equal(STORE, ref.referenceStoreId)
+    assert.are.equal("demo-genome", ref.name)
+    assert.are.equal("ACTIVE", ref.status)
+    assert.are.equal("IMPORT", ref.creationType)
+    assert.matches("^arn:aws:omics:us%-east%-1:%d+:referenceStore/" .. STORE .. "/reference/" .. REF .. "$", ref.arn)
+    assert.matches("^%x+$", ref.md5)
+    assert.are.equal("number", type(ref.creationTime))
+    assert.are.equal("number", type(ref.updateTime))
+    -- the emulator writes milliseconds: they survive as a fraction
+    assert.is_true(ref.creationTime > 1.7e9 and ref.creationTime < 4.1e9)
+    local src = ref.files.source
+    assert.are.equal("integer", math.type(src.contentLength))
+    assert.are.equal("integer", math.type(src.totalParts))
+    assert.are.equal("integer", math.type(src.partSize))
+    assert.is_true(src.contentLength > 12000)
+    assert.are.equal("integer", math.type(ref.files.index.contentLength))
+  end)
+
+  it("has ResponseMetadata as boto3 users know it", function()
+    local ref = assert(client:get_reference_metadata(PARAMS))
+    local md = ref.ResponseMetadata
+    assert.are.equal(200, md.HTTPStatusCode)
+    assert.are.equal("integer", math.type(md.HTTPStatusCode))
+    assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", md.RequestId)
+    assert.are.equal(0, md.RetryAttempts)
+    assert.are.equal("application/json", md.HTTPHeaders["content-type"])
+    assert.are.equal(md.RequestId, md.HTTPHeaders["x-amzn-requestid"])
+    for name in pairs(md.HTTPHeaders) do
+      assert.are.equal(name:lower(), name)
+    end
+  end)
+
+  it("call() is the same operation by its API name", function()
+    local a = assert(client:call("GetReferenceMetadata", PARAMS))
+    local b = assert(client:get_reference_metadata(PARAMS))
+    assert.are.equal(a.md5, b.md5)
+    assert.are.equal(a.creationTime, b.creationTime)
+  end)
+
+  it("keeps one connection alive across calls", function()
+    local before = emu:stats()
+    for _ = 1, 20 do assert(client:get_reference_metadata(PARAMS)) end
+    local after = emu:stats()
+    assert.are.equal(20, after.requests - before.requests)
+    assert.is_true(after.connections - before.connections <= 1)
+  end)
+
+  it("sends the User-Agent lua-omics/<version> lua/<version> curl/<version>", function()
+    assert(client:get_reference_metadata(PARAMS))
+    local req = emu:requests(1)[1]
+    local ua
+    for _, h in ipairs(req.headers) do
+      if h[1]:lower() == "user-agent" then ua = h[2] end
+    end
+    assert.matches("^lua%-omics/" .. omics.VERSION:gsub("%.", "%%.") .. " lua/5%.%d+[%.%d]* curl/%d+%.%d+", ua)
+  end)
+
+  describe("errors", function()
+    -- every error the model lists for this operation, as the service sends it
+    local cases = {
+      { "InternalServerException", 500, true },
+      { "ThrottlingException", 429, true },
+      { "ValidationException", 400, false },
+      { "ResourceNotFoundException", 404, false },
+      { "AccessDeniedException", 403, false },
+      { "RequestTimeoutException", 408, true },
+    }
+    for _, c in ipairs(cases) do
+      local code, status, retryable = c[1], c[2], c[3]
+      it(code .. " comes back as nil, err", function()
+        emu:faults { { status = status, code = code, message = "fault: " .. code } }
+        local res, err = client:get_reference_metadata(PARAMS)
+        assert.is_nil(res)
+        assert.are.equal(code, err.code)
+        assert.are.equal(status, err.status)
+        assert.are.equal("fault: " .. code, err.message)
+        assert.are.equal(retryable, err.retryable)
+        assert.are.equal("service", err.kind)
+        assert.matches("^%x+%-", err.request_id)
+        assert.are.same({ message = "fault: " .. code }, err.data)
+        local line = tostring(err)
+        assert.matches("^" .. code .. ": fault: " .. code .. " %(HTTP " .. status .. ", request id ", line)
+        assert.is_nil(line:find("\n"))
+      end)
+    end
+
+    it("a real not-found from the service", function()
+      local res, err = client:get_reference_metadata { referenceStoreId = "1111111111", id = REF }
+      assert.is_nil(res)
+      assert.are.equal("ResourceNotFoundException", err.code)
+      assert.are.equal(404, err.status)
+      assert.is_false(err.retryable)
+    end)
+
+    it("an HTML 502 from a proxy is still a structured error", function()
+      emu:faults { { mode = "html", status = 502 } }
+      local res, err = client:get_reference_metadata(PARAMS)
+      assert.is_nil(res)
+      assert.are.equal(502, err.status)
+      assert.are.equal("BadGateway", err.code)
+      assert.is_true(err.retryable)
+      assert.matches("502 Bad Gateway", err.message)
+      assert.is_nil(err.data)
+    end)
+
+    it("reads the code from the body when there is no X-Amzn-ErrorType", function()
+      emu:faults { { mode = "body", status = 400,
+                     body = '{"__type":"com.amazonaws.omics#ValidationException","message":"bad"}' } }
+      local _, err = client:get_reference_metadata(PARAMS)
+      assert.are.equal("ValidationException", err.code)
+      assert.are.equal("bad", err.message)
+      emu:faults { { mode = "body", status = 404,
+                     body = '{"code":"ResourceNotFoundException:http://internal.amazon.com/x","message":"m"}' } }
+      _, err = client:get_reference_metadata(PARAMS)
+      assert.are.equal("ResourceNotFoundException", err.code)
+    end)
+
+    it("assert() of a failed call raises the one-line message", function()
+      emu:faults { { status = 404, code = "ResourceNotFoundException", message = "gone" } }
+      local ok, msg = pcall(function() return assert(client:get_reference_metadata(PARAMS)) end)
+      assert.is_false(ok)
+      assert.matches("ResourceNotFoundException: gone", tostring(msg))
+    end)
+
+    it("a wrong secret is rejected by the emulator's own signature check", function()
+      local bad = helper.client(emu, { credentials = { access_key_id = helper.AKID,
+                                                       secret_access_key = "not-the-secret" } })
+      local res, err = bad:get_reference_metadata(PARAMS)
+      assert.is_nil(res)
+      assert.are.equal(403, err.status)
+      assert.are.equal("InvalidSignatureException", err.code)
+      assert.is_nil(tostring(err):find("not-the-secret", 1, true))
+    end)
+
+    it("a refused connection is a retryable transport error with no status", function()
+      local dead = helper.client({ url = "http://127.0.0.1:9" })
+      local res, err = dead:get_reference_metadata(PARAMS)
+      assert.is_nil(res)
+      assert.are.equal("ConnectionError", err.code)
+      assert.are.equal("transport", err.kind)
+      assert.is_nil(err.status)
+      assert.is_true(err.retryable)
+    end)
+  end)
+
+  describe("session tokens", function()
+    it("are sent and signed", function()
+      emu:control("POST", "credentials", { access_key_id = "ASIATEMP", secret_access_key = "s3cr3t",
+                                            session_token = "token/with+chars==" })
+      local c = helper.client(emu, { credentials = { access_key_id = "ASIATEMP",
+        secret_access_key = "s3cr3t", session_token = "token/with+chars==" } })
+      assert(c:get_reference_metadata(PARAMS))
+      local req = emu:requests(1)[1]
+      local token
+      for _, h in ipairs(req.headers) do
+        if h[1]:lower() == "x-amz-security-token" then token = h[2] end
+      end
+      assert.are.equal("token/with+chars==", token)
+    end)
+  end)
+
+  describe("validation", function()
+    local function rejected(params, pattern)
+      local before = emu:stats().requests
+      local res, err = client:get_reference_metadata(params)
+      assert.is_nil(res)
+      assert.are.equal("ParamValidationError", err.code)
+      assert.are.equal("validation", err.kind)
+      assert.matches(pattern, err.message)
+      assert.are.equal(before, emu:stats().requests, "nothing may be sent")
+      return err
+    end
+
+    it("a missing required member", function()
+      rejected({ referenceStoreId = STORE }, "id: required parameter is missing")
+    end)
+
+    it("a number where the model says string (no coercion)", function()
+      rejected({ referenceStoreId = 1234567890, id = REF },
+               "referenceStoreId: expected a string, got integer")
+    end)
+
+    it("strings shorter or longer than the model allows", function()
+      rejected({ referenceStoreId = "123", id = REF }, "referenceStoreId: length 3 .*minimum of 10")
+      rejected({ referenceStoreId = STORE, id = string.rep("1", 37) }, "id: length 37 .*maximum of 36")
+    end)
+
+    it("a member the shape does not have", function()
+      rejected({ referenceStoreId = STORE, id = REF, Id = "x" }, "Id: unknown parameter %(valid: id, referenceStoreId%)")
+    end)
+
+    it("all problems at once", function()
+      local err = rejected({ referenceStoreId = 5, bogus = true }, "referenceStoreId")
+      assert.matches("bogus", err.message)
+      assert.matches("id: required", err.message)
+    end)
+
+    it("params that are not a table", function()
+      rejected("1234567890", "params: expected a table, got string")
+    end)
+
+    it("values Lua cannot send", function()
+      rejected({ referenceStoreId = STORE, id = function() end }, "params.id: a function cannot be sent")
+      local t = {}
+      t.self = t
+      rejected({ referenceStoreId = STORE, id = REF, x = t }, "cyclic")
+    end)
+  end)
+
+  describe("path labels", function()
+    it("are percent-encoded and cannot change the path", function()
+      local odd = "../x y?a=b#c%2F/"
+      local res, err = client:get_reference_metadata { referenceStoreId = STORE, id = odd .. "0123456789" }
+      assert.is_nil(res) -- the emulator rejects the id's pattern, after routing it
+      assert.are.equal("ValidationException", err.code)
+      local req = emu:requests(1)[1]
+      assert.are.equal("GetReferenceMetadata", req.operation)
+      assert.are.equal(odd .. "0123456789", req.labels.id)
+      assert.are.equal("/referencestore/1234567890/reference/..%2Fx%20y%3Fa%3Db%23c%252F%2F0123456789/metadata",
+                       req.raw_path)
+    end)
+
+    it("prepare shows the encoded path", function()
+      local r = assert(client:prepare("GetReferenceMetadata",
+        { referenceStoreId = STORE, id = "../x y?0123456" }))
+      assert.are.equal("/referencestore/1234567890/reference/..%2Fx%20y%3F0123456/metadata", r.path)
+      assert.are.equal("GET", r.method)
+      assert.are.equal("", r.query)
+      assert.is_nil(r.body)
+    end)
+  end)
+end)
+
+describe("parsing GetReferenceMetadata answers", function()
+  local client = assert(omics.new { region = "us-east-1", credentials = helper.CREDS })
+
+  local function parse(body)
+    return client:parse("GetReferenceMetadata", { status = 200,
+      headers = { ["Content-Type"] = "application/json", ["X-Amzn-RequestId"] = "rid-1" }, body = body })
+  end
+
+  it("converts ISO-8601 with offsets and fractions to epoch seconds", function()
+    local r = assert(parse('{"creationTime":"2024-03-01T01:00:00.5+01:00","updateTime":"2024-03-01T00:00:00Z"}'))
+    assert.are.equal(1709251200.5, r.creationTime)
+    assert.are.equal(1709251200, r.updateTime)
+  end)
+
+  it("keeps large integers exact and as integers", function()
+    local r = assert(parse('{"files":{"source":{"contentLength":5497558138880,"partSize":5368709120,"totalParts":10000}}}'))
+    assert.are.equal(5497558138880, r.files.source.contentLength)
+    assert.are.equal("integer", math.type(r.files.source.contentLength))
+    assert.are.equal(5368709120, r.files.source.partSize)
+  end)
+
+  it("decodes JSON escapes and surrogate pairs to UTF-8", function()
+    local r = assert(parse('{"name":"a\\u00e9\\ud83d\\ude00\\n\\"b\\""}'))
+    assert.are.equal('a\u{e9}\u{1F600}\n"b"', r.name)
+  end)
+
+  it("ignores members it does not know", function()
+    local r = assert(parse('{"name":"n","futureMember":{"deep":[1,2,{"x":null}]},"alsoNew":7}'))
+    assert.are.equal("n", r.name)
+    assert.is_nil(r.futureMember)
+  end)
+
+  it("reports a body that is not JSON", function()
+    local r, err = parse('{"name": "trunc')
+    assert.is_nil(r)
+    assert.are.equal("ResponseParseError", err.code)
+  end)
+
+  it("names the member whose value has the wrong type", function()
+    local r, err = parse('{"files":{"source":{"contentLength":"big"}}}')
+    assert.is_nil(r)
+    assert.matches("files%.source%.contentLength", err.message)
+  end)
+
+  it("puts request id and headers in ResponseMetadata", function()
+    local r = assert(parse('{}'))
+    assert.are.equal("rid-1", r.ResponseMetadata.RequestId)
+    assert.are.equal("application/json", r.ResponseMetadata.HTTPHeaders["content-type"])
+  end)
+end)

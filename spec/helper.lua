@@ -1,0 +1,170 @@
+-- Shared by the specs: where things are, a real emulator process per spec
+-- file, its control API, and a way to run Lua in a child process with its own
+-- environment (Lua cannot set environment variables of its own process).
+local json = require "dkjson"
+local http = require "socket.http"
+local ltn12 = require "ltn12"
+
+local helper = {}
+
+helper.root = os.getenv("PWD") or "."
+helper.cpath = os.getenv("OMICS_CPATH") or (helper.root .. "/build/release/?.so")
+helper.lua = os.getenv("OMICS_LUA") or "lua5.4"
+helper.shared = helper.root .. "/../shared"
+helper.json = json
+
+helper.AKID = "AKIDEXAMPLE"
+helper.SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+helper.CREDS = { access_key_id = helper.AKID, secret_access_key = helper.SECRET }
+
+if not package.cpath:find(helper.cpath, 1, true) then
+  package.cpath = helper.cpath .. ";" .. package.cpath
+end
+
+function helper.exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+function helper.read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function helper.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+function helper.shq(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+function helper.tmpdir()
+  local p = io.popen("mktemp -d /tmp/lua-omics-spec.XXXXXX")
+  local dir = p:read("l")
+  p:close()
+  return dir
+end
+
+function helper.rmdir(dir)
+  if dir and dir:match("^/tmp/lua%-omics%-spec%.") then
+    os.execute("rm -rf " .. helper.shq(dir))
+  end
+end
+
+-- Whether ../shared is here; when not, a spec prints why it skips.
+function helper.shared_available(sub)
+  return helper.exists(helper.shared .. "/" .. (sub or "README.md"))
+end
+
+---------------------------------------------------------------- emulator
+
+local Emulator = {}
+Emulator.__index = Emulator
+
+-- Start tools/emulator on a free port; args is a string of extra flags.
+function helper.emulator(args)
+  local dir = helper.tmpdir()
+  local portfile = dir .. "/port"
+  local cmd = string.format(
+    "cd %s && python3 tools/emulator/omics_emulator.py --port 0 --port-file %s %s " ..
+    "> %s/log 2>&1 & echo $!",
+    helper.shq(helper.root), helper.shq(portfile), args or "", dir)
+  local p = io.popen(cmd)
+  local pid = p:read("l")
+  p:close()
+  local port
+  for _ = 1, 200 do
+    local f = io.open(portfile, "r")
+    if f then
+      port = f:read("n")
+      f:close()
+      if port then break end
+    end
+    os.execute("sleep 0.05")
+  end
+  if not port then
+    local log = helper.exists(dir .. "/log") and helper.read(dir .. "/log") or ""
+    error("the emulator did not start: " .. log)
+  end
+  local self = setmetatable({ pid = pid, port = port, dir = dir,
+                              url = "http://127.0.0.1:" .. port }, Emulator)
+  return self
+end
+
+function Emulator:stop()
+  if self.pid then
+    os.execute("kill " .. self.pid .. " 2>/dev/null; wait " .. self.pid .. " 2>/dev/null")
+    self.pid = nil
+  end
+  helper.rmdir(self.dir)
+end
+
+-- A request to the control API; returns the decoded JSON answer and status.
+function Emulator:control(method, path, body)
+  local chunks = {}
+  local source, headers
+  if body ~= nil then
+    local text = type(body) == "string" and body or json.encode(body)
+    source = ltn12.source.string(text)
+    headers = { ["content-type"] = "application/json", ["content-length"] = #text }
+  end
+  local _, status = http.request {
+    url = self.url .. "/_emulator/" .. path, method = method,
+    source = source, headers = headers, sink = ltn12.sink.table(chunks),
+  }
+  local text = table.concat(chunks)
+  return (text ~= "" and json.decode(text) or nil), status
+end
+
+function Emulator:reset() return self:control("POST", "reset", {}) end
+function Emulator:stats() return (self:control("GET", "stats")) end
+function Emulator:faults(list) return self:control("POST", "faults", { faults = list }) end
+function Emulator:requests(limit)
+  local r = self:control("GET", "requests?limit=" .. (limit or 10))
+  return r.requests
+end
+
+-- A client for the emulator with the example credentials.
+function helper.client(emu, opts)
+  local omics = require "omics"
+  local o = { region = "us-east-1", endpoint = emu.url, credentials = helper.CREDS }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return assert(omics.new(o))
+end
+
+------------------------------------------------------------ child Lua
+
+-- Run a Lua chunk in a child process with exactly the environment given
+-- (plus PATH), so that configuration can be read from the environment and
+-- from files.  Returns what the chunk printed and its exit status.
+function helper.run_lua(code, env)
+  local dir = helper.tmpdir()
+  local script = dir .. "/chunk.lua"
+  helper.write(script, "package.cpath = " .. string.format("%q", helper.cpath) ..
+    " .. ';' .. package.cpath\n" .. code)
+  local parts = { "env -i", "PATH=" .. helper.shq(os.getenv("PATH") or "/usr/bin:/bin") }
+  local preload = os.getenv("OMICS_PRELOAD")
+  if preload and preload ~= "" then
+    parts[#parts + 1] = "LD_PRELOAD=" .. helper.shq(preload)
+    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
+      if os.getenv(k) then parts[#parts + 1] = k .. "=" .. helper.shq(os.getenv(k)) end
+    end
+  end
+  for k, v in pairs(env or {}) do
+    parts[#parts + 1] = k .. "=" .. helper.shq(v)
+  end
+  parts[#parts + 1] = helper.lua .. " " .. helper.shq(script) .. " 2>&1"
+  local p = io.popen(table.concat(parts, " "))
+  local out = p:read("a")
+  local ok, _, code_ = p:close()
+  helper.rmdir(dir)
+  return out, (ok and 0 or code_)
+end
+
+return helper

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Run every C test and busted spec, then print one line: "N passed, N failed"
+# summed over all of them.  Environment: BUILD (where omics.so and the C tests
+# are), LUA (lua5.4), BUSTED, SANITIZE=1 to preload the sanitizer runtimes.
+set -u
+BUILD=${BUILD:-build/release}
+LUA=${LUA:-lua5.4}
+BUSTED=${BUSTED:-busted}
+passed=0
+failed=0
+skipped=0
+
+export OMICS_CPATH="$(pwd)/$BUILD/?.so"
+export OMICS_LUA="$LUA"
+export NO_PROXY="127.0.0.1,localhost"
+export no_proxy="$NO_PROXY"
+if [ "${SANITIZE:-0}" = 1 ]; then
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}"
+    export LSAN_OPTIONS="suppressions=$(pwd)/tools/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    OMICS_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
+    export OMICS_PRELOAD
+fi
+
+add_counts() { # "N passed, N failed" in $1
+    p=$(printf '%s\n' "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' | tail -n 1)
+    f=$(printf '%s\n' "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' | tail -n 1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-1}))
+}
+
+echo "== C tests ($BUILD)"
+for t in "$BUILD"/test_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" 2>&1)
+    rc=$?
+    printf '%s: %s\n' "$(basename "$t")" "$(printf '%s\n' "$out" | tail -n 1)"
+    [ $rc -eq 0 ] || printf '%s\n' "$out" | head -n 40
+    add_counts "$out"
+done
+
+echo "== busted specs ($LUA)"
+out=$(LD_PRELOAD="${OMICS_PRELOAD:-}" "$BUSTED" --lua="$LUA" -o plainTerminal \
+    --lpath="$(pwd)/spec/?.lua" --cpath="$OMICS_CPATH" spec 2>&1)
+rc=$?
+printf '%s\n' "$out"
+summary=$(printf '%s\n' "$out" | grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' | tail -n 1)
+if [ -z "$summary" ]; then
+    echo "busted did not finish (exit $rc)"
+    failed=$((failed + 1))
+else
+    s=$(printf '%s' "$summary" | sed 's/^\([0-9]*\) success.*/\1/')
+    f=$(printf '%s' "$summary" | sed 's/.* \([0-9]*\) failures\{0,1\} \/.*/\1/')
+    e=$(printf '%s' "$summary" | sed 's/.* \([0-9]*\) errors\{0,1\} \/.*/\1/')
+    pend=$(printf '%s' "$summary" | sed 's/.* \([0-9]*\) pending.*/\1/')
+    passed=$((passed + s))
+    failed=$((failed + f + e))
+    skipped=$((skipped + pend))
+fi
+
+[ "$skipped" -gt 0 ] && echo "($skipped pending: not counted as passed; reasons printed above)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
