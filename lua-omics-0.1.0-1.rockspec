@@ -1,0 +1,98 @@
+-- LuaRocks build of lua-omics: one C module, `omics`, for Lua 5.4.
+--
+--   luarocks --lua-version 5.4 make lua-omics-0.1.0-1.rockspec
+--
+-- builds in place (objects beside the sources, omics.so in the repo root)
+-- and installs into the LuaRocks tree. tools/rock_check.sh does the same
+-- build in a scratch copy and installs into a throwaway tree.
+--
+-- The sources list must name every src/*.c: tools/check_rockspec.sh checks it.
+rockspec_format = "3.0"
+package = "lua-omics"
+version = "0.1.0-1"
+
+source = {
+   -- The repository this rockspec sits in (for `luarocks build`, run from
+   -- the repository root); `luarocks make` uses the working tree instead.
+   url = "git+file://.",
+}
+
+description = {
+   summary = "AWS HealthOmics client for Lua 5.4, written in C",
+   detailed = [[
+A Lua 5.4 module in C for AWS HealthOmics: a rest-json engine driven by the
+service model, a SigV4 signer (omics.sigv4.sign) and a libcurl transport.
+]],
+   -- license: not chosen yet (the repository has no LICENSE file)
+}
+
+dependencies = {
+   "lua >= 5.4, < 5.5",
+}
+
+external_dependencies = {
+   CURL = {
+      -- No header test: Debian and Ubuntu keep curl's headers only under the
+      -- multiarch directory (/usr/include/x86_64-linux-gnu/curl/curl.h),
+      -- where LuaRocks does not look (it would fail "Could not find header
+      -- file for CURL") but the compiler does by default. Where curl lives
+      -- elsewhere, pass CURL_DIR or CURL_INCDIR.
+      library = "curl",
+   },
+   CJSON = {
+      header = "cjson/cJSON.h",
+      library = "cjson",
+   },
+   MBEDTLS = {
+      -- mbedTLS 2.28: libmbedcrypto has the hashes (no pkg-config file).
+      header = "mbedtls/md.h",
+      library = "mbedcrypto",
+   },
+}
+
+build = {
+   type = "builtin",
+   modules = {
+      omics = {
+         sources = {
+            "lua_omics.c",
+            "src/arena.c",
+            "src/b64.c",
+            "src/buf.c",
+            "src/client.c",
+            "src/config.c",
+            "src/creds.c",
+            "src/endpoint.c",
+            "src/error.c",
+            "src/hash.c",
+            "src/http.c",
+            "src/json.c",
+            "src/model.c",
+            "src/model_omics.c",
+            "src/parse.c",
+            "src/ser.c",
+            "src/sigv4.c",
+            "src/ts.c",
+            "src/uri.c",
+         },
+         -- The Makefile compiles with -std=c11 -D_DEFAULT_SOURCE. The builtin
+         -- build type takes no compiler flags, only defines; the sources are
+         -- C11 and build under the compiler's default (gnu17) too.
+         -- tools/rock_check.sh passes CFLAGS with -std=c11 to check that.
+         defines = { "_DEFAULT_SOURCE" },
+         incdirs = {
+            "src",
+            "$(CURL_INCDIR)",
+            "$(CJSON_INCDIR)",
+            "$(CJSON_INCDIR)/cjson", -- the core includes <cJSON.h>
+            "$(MBEDTLS_INCDIR)",
+         },
+         libdirs = {
+            "$(CURL_LIBDIR)",
+            "$(CJSON_LIBDIR)",
+            "$(MBEDTLS_LIBDIR)",
+         },
+         libraries = { "curl", "cjson", "mbedcrypto", "m" },
+      },
+   },
+}
