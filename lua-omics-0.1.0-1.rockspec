@@ -12,8 +12,10 @@ package = "lua-omics"
 version = "0.1.0-1"
 
 source = {
-   -- The repository this rockspec sits in (for `luarocks build`, run from
-   -- the repository root); `luarocks make` uses the working tree instead.
+   -- A placeholder until the repository is published: `luarocks make`
+   -- builds the working tree and never reads this; `luarocks build` and
+   -- `luarocks pack` of this rockspec need a real URL here (they clone from
+   -- a scratch directory, where "." is not this repository).
    url = "git+file://.",
 }
 
