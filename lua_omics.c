@@ -17,6 +17,7 @@
 #define LOMICS_MODEL "omics.model"
 #define LOMICS_ERROR "omics.error"
 #define LOMICS_SIGNER "omics.signer"
+#define LOMICS_SIGNER_KEY "omics.sigv4.signer"
 #define LOMICS_MAX_DEPTH 100
 #define LOMICS_UA "lua/" LUA_VERSION_MAJOR "." LUA_VERSION_MINOR "." LUA_VERSION_RELEASE
 
@@ -811,15 +812,15 @@ static int l_parse(lua_State *L)
     if (read_headers(L, 3, lc->values, &hs, &resp.nheaders, 1, &err))
         return fail(L, &err);
     resp.headers = hs;
-    omics_parser *p = omics_parser_new();
+    /* the parser is owned by a userdata so that a Lua error cannot leak it */
+    omics_parser **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    luaL_setmetatable(L, "omics.parser");
+    omics_parser *p = *box = omics_parser_new();
     if (!p) {
         omics_error_set(&err, OMICS_EMEMORY, "MemoryError", "out of memory");
         return fail(L, &err);
     }
-    /* keep the parser owned by a userdata so a Lua error cannot leak it */
-    omics_parser **box = lua_newuserdatauv(L, sizeof *box, 0);
-    *box = p;
-    luaL_setmetatable(L, "omics.parser");
     int base = lua_gettop(L);
     omics_builder b;
     lua_builder(L, &b);
@@ -999,7 +1000,7 @@ static int l_service(lua_State *L)
 
 static omics_signer *state_signer(lua_State *L)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, LOMICS_SIGNER);
+    lua_getfield(L, LUA_REGISTRYINDEX, LOMICS_SIGNER_KEY);
     omics_signer **box = lua_touserdata(L, -1);
     lua_pop(L, 1);
     return box ? *box : NULL;
@@ -1034,13 +1035,13 @@ static int l_sigv4_sign(lua_State *L)
     memset(&p, 0, sizeof p);
     omics_credentials creds;
     memset(&creds, 0, sizeof creds);
-    omics_arena *a = omics_arena_new(1024);
-    if (!a)
-        return luaL_error(L, "out of memory");
     /* the arena goes in a userdata so that nothing leaks if Lua unwinds */
     omics_arena **abox = lua_newuserdatauv(L, sizeof *abox, 0);
-    *abox = a;
+    *abox = NULL;
     luaL_setmetatable(L, "omics.arena");
+    omics_arena *a = *abox = omics_arena_new(1024);
+    if (!a)
+        return luaL_error(L, "out of memory");
     p.method = field_string(L, 1, "method", NULL);
     p.path = field_string(L, 1, "path", NULL);
     p.query = field_string(L, 1, "query", NULL);
@@ -1148,15 +1149,15 @@ LOMICS_EXPORT int luaopen_omics(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);
 
+    /* one signer (and signing-key cache) per Lua state, for omics.sigv4.sign */
     omics_signer **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    new_gc_type(L, LOMICS_SIGNER, l_signer_gc);
+    luaL_setmetatable(L, LOMICS_SIGNER);
     *box = omics_signer_new();
     if (!*box)
         return luaL_error(L, "out of memory");
-    luaL_newmetatable(L, LOMICS_SIGNER);
-    lua_pushcfunction(L, l_signer_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, LOMICS_SIGNER);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOMICS_SIGNER_KEY);
 
     lua_newtable(L);
     lua_pushcfunction(L, l_new);

@@ -44,8 +44,15 @@ function helper.shq(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+-- Shell commands run without the sanitizer runtimes that may be preloaded
+-- into this process (make sanitize): they are for the module, not for sh.
+local function sh(cmd)
+  return "LD_PRELOAD= " .. cmd
+end
+helper.sh = sh
+
 function helper.tmpdir()
-  local p = io.popen("mktemp -d /tmp/lua-omics-spec.XXXXXX")
+  local p = io.popen(sh("mktemp -d /tmp/lua-omics-spec.XXXXXX"))
   local dir = p:read("l")
   p:close()
   return dir
@@ -53,7 +60,7 @@ end
 
 function helper.rmdir(dir)
   if dir and dir:match("^/tmp/lua%-omics%-spec%.") then
-    os.execute("rm -rf " .. helper.shq(dir))
+    os.execute(sh("rm -rf " .. helper.shq(dir)))
   end
 end
 
@@ -71,10 +78,10 @@ Emulator.__index = Emulator
 function helper.emulator(args)
   local dir = helper.tmpdir()
   local portfile = dir .. "/port"
-  local cmd = string.format(
-    "cd %s && python3 tools/emulator/omics_emulator.py --port 0 --port-file %s %s " ..
+  local cmd = sh(string.format(
+    "cd %s && LD_PRELOAD= python3 tools/emulator/omics_emulator.py --port 0 --port-file %s %s " ..
     "> %s/log 2>&1 & echo $!",
-    helper.shq(helper.root), helper.shq(portfile), args or "", dir)
+    helper.shq(helper.root), helper.shq(portfile), args or "", dir))
   local p = io.popen(cmd)
   local pid = p:read("l")
   p:close()
@@ -86,7 +93,7 @@ function helper.emulator(args)
       f:close()
       if port then break end
     end
-    os.execute("sleep 0.05")
+    os.execute(sh("sleep 0.05"))
   end
   if not port then
     local log = helper.exists(dir .. "/log") and helper.read(dir .. "/log") or ""
@@ -99,7 +106,7 @@ end
 
 function Emulator:stop()
   if self.pid then
-    os.execute("kill " .. self.pid .. " 2>/dev/null; wait " .. self.pid .. " 2>/dev/null")
+    os.execute(sh("kill " .. self.pid .. " 2>/dev/null"))
     self.pid = nil
   end
   helper.rmdir(self.dir)
@@ -148,7 +155,7 @@ function helper.run_lua(code, env)
   local script = dir .. "/chunk.lua"
   helper.write(script, "package.cpath = " .. string.format("%q", helper.cpath) ..
     " .. ';' .. package.cpath\n" .. code)
-  local parts = { "env -i", "PATH=" .. helper.shq(os.getenv("PATH") or "/usr/bin:/bin") }
+  local parts = { "LD_PRELOAD= env -i", "PATH=" .. helper.shq(os.getenv("PATH") or "/usr/bin:/bin") }
   local preload = os.getenv("OMICS_PRELOAD")
   if preload and preload ~= "" then
     parts[#parts + 1] = "LD_PRELOAD=" .. helper.shq(preload)
