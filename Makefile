@@ -33,7 +33,8 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 
-.PHONY: all deps test check ctest spec sanitize demo emulator model clean rock-check
+.PHONY: all deps test check ctest spec sanitize demo emulator model clean rock-check \
+	bench-emulator
 
 all: omics.so
 
@@ -87,6 +88,10 @@ demo: deps all
 
 emulator:
 	$(PYTHON) tools/emulator/omics_emulator.py --port $(PORT) --seed-demo
+
+# Calls per second against the emulator, one kept-alive connection.
+bench-emulator: all
+	@sh tools/bench_emulator.sh
 
 model:
 	$(PYTHON) tools/gen_model.py $(MODEL_DIR) src/model_omics.c
