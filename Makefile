@@ -83,7 +83,8 @@ sanitize: deps
 		build/asan/omics.so ctest
 	@BUILD=build/asan LUA=$(LUA) BUSTED=$(BUSTED) SANITIZE=1 sh tools/run_tests.sh
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	@sh tools/demo.sh
 
 emulator:
@@ -97,4 +98,4 @@ model:
 	$(PYTHON) tools/gen_model.py $(MODEL_DIR) src/model_omics.c
 
 clean:
-	rm -rf build omics.so
+	rm -rf build omics.so lua_omics.o src/*.o
