@@ -45,6 +45,7 @@ struct omics_signer {
     sigv4_key cache[SIGV4_CACHE];
     unsigned next_slot;
     buf creq, sts, auth, hbuf, qbuf, tmp;
+    buf token; /* a copy: the signature outlives the caller's credentials */
     omics_header *out;
     size_t out_cap;
     sigv4_hdr *hdrs;
@@ -71,6 +72,7 @@ omics_signer *omics_signer_new(void)
     buf_init(&s->hbuf);
     buf_init(&s->qbuf);
     buf_init(&s->tmp);
+    buf_init(&s->token);
     return s;
 }
 
@@ -92,6 +94,9 @@ void omics_signer_free(omics_signer *s)
     buf_free(&s->hbuf);
     buf_free(&s->qbuf);
     buf_free(&s->tmp);
+    if (s->token.p)
+        wipe(s->token.p, s->token.cap);
+    buf_free(&s->token);
     free(s->out);
     free(s->hdrs);
     free(s->pairs);
@@ -432,8 +437,16 @@ int omics_sign(omics_signer *s, const omics_sign_params *p, omics_signature *out
     if (check_params(p, err))
         return -1;
     const omics_credentials *cred = p->credentials;
-    const char *token =
-        cred->session_token && *cred->session_token ? cred->session_token : NULL;
+    const char *token = NULL;
+    if (cred->session_token && *cred->session_token) {
+        /* the headers handed back must not point into the credentials, which
+         * the caller may wipe as soon as omics_sign returns */
+        buf_reset(&s->token);
+        buf_adds(&s->token, cred->session_token);
+        token = buf_str(&s->token);
+        if (!token)
+            goto oom;
+    }
 
     if (format_amzdate(p->time, s->amzdate))
         return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
