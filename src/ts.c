@@ -61,23 +61,47 @@ static int expect(const char *s, size_t n, size_t *i, char c)
     return 0;
 }
 
-/* Optional ".ddd..." fraction. */
-static double fraction(const char *s, size_t n, size_t *i, int *bad)
+/* An optional ".ddd..." fraction, kept as the integer of its first 18
+ * digits (*num) and their count (*k); later digits are read and dropped. */
+typedef struct ts_frac {
+    uint64_t num;
+    int k;
+} ts_frac;
+
+static int fraction(const char *s, size_t n, size_t *i, ts_frac *f)
 {
-    double f = 0, scale = 0.1;
-    *bad = 0;
-    if (*i < n && (s[*i] == '.' || s[*i] == ',')) {
-        (*i)++;
-        size_t start = *i;
-        while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
-            f += (s[*i] - '0') * scale;
-            scale /= 10;
-            (*i)++;
+    f->num = 0;
+    f->k = 0;
+    if (*i >= n || (s[*i] != '.' && s[*i] != ','))
+        return 0;
+    (*i)++;
+    size_t start = *i;
+    for (; *i < n && s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
+        if (f->k < 18) {
+            f->num = f->num * 10 + (uint64_t)(s[*i] - '0');
+            f->k++;
         }
-        if (*i == start)
-            *bad = 1;
     }
-    return f;
+    return *i == start ? -1 : 0;
+}
+
+/* whole + f as the double nearest to the decimal value (as strtod would give
+ * it): one division of two exact numbers when whole.fraction has at most
+ * 15-16 significant digits, which covers milliseconds to year 9999. */
+static double with_fraction(int64_t whole, const ts_frac *f)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+    const int64_t exact = (int64_t)1 << 53;
+    if (f->k == 0)
+        return (double)whole;
+    int64_t scale = 1;
+    for (int k = 0; k < f->k; k++)
+        scale *= 10;
+    int64_t mag = whole < 0 ? -whole : whole;
+    if (f->num < (uint64_t)exact && mag <= (exact - (int64_t)f->num) / scale)
+        return (double)(whole * scale + (int64_t)f->num) / p10[f->k];
+    return (double)whole + (double)f->num / p10[f->k];
 }
 
 static int check_fields(int y, int mo, int d, int h, int mi, int sec)
@@ -88,16 +112,17 @@ static int check_fields(int y, int mo, int d, int h, int mi, int sec)
     return 0;
 }
 
-static double to_epoch(int y, int mo, int d, int h, int mi, int sec)
+static int64_t to_epoch(int y, int mo, int d, int h, int mi, int sec)
 {
     int64_t days = ts_days_from_civil(y, (unsigned)mo, (unsigned)d);
-    return (double)(days * 86400 + h * 3600 + mi * 60 + sec);
+    return days * 86400 + h * 3600 + mi * 60 + sec;
 }
 
 int ts_parse_iso8601(const char *s, size_t n, double *out)
 {
     size_t i = 0;
-    int y, mo, d, h, mi, sec, bad;
+    int y, mo, d, h, mi, sec;
+    ts_frac frac;
     if (digits(s, n, &i, 4, &y) || expect(s, n, &i, '-') || digits(s, n, &i, 2, &mo) ||
         expect(s, n, &i, '-') || digits(s, n, &i, 2, &d))
         return -1;
@@ -107,8 +132,7 @@ int ts_parse_iso8601(const char *s, size_t n, double *out)
     if (digits(s, n, &i, 2, &h) || expect(s, n, &i, ':') || digits(s, n, &i, 2, &mi) ||
         expect(s, n, &i, ':') || digits(s, n, &i, 2, &sec))
         return -1;
-    double frac = fraction(s, n, &i, &bad);
-    if (bad || check_fields(y, mo, d, h, mi, sec))
+    if (fraction(s, n, &i, &frac) || check_fields(y, mo, d, h, mi, sec))
         return -1;
     int offset = 0;
     if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
@@ -126,7 +150,7 @@ int ts_parse_iso8601(const char *s, size_t n, double *out)
     }
     if (i != n)
         return -1;
-    *out = to_epoch(y, mo, d, h, mi, sec) - offset + frac;
+    *out = with_fraction(to_epoch(y, mo, d, h, mi, sec) - offset, &frac);
     return 0;
 }
 
@@ -145,7 +169,8 @@ static int month_index(const char *s, size_t n, size_t *i)
 int ts_parse_http_date(const char *s, size_t n, double *out)
 {
     size_t i = 0;
-    int d, y, h, mi, sec, bad, wday = -1;
+    int d, y, h, mi, sec, wday = -1;
+    ts_frac frac;
     if (n < 4)
         return -1;
     for (int k = 0; k < 7; k++)
@@ -162,8 +187,7 @@ int ts_parse_http_date(const char *s, size_t n, double *out)
         digits(s, n, &i, 2, &h) || expect(s, n, &i, ':') || digits(s, n, &i, 2, &mi) ||
         expect(s, n, &i, ':') || digits(s, n, &i, 2, &sec))
         return -1;
-    double frac = fraction(s, n, &i, &bad);
-    if (bad || check_fields(y, mo, d, h, mi, sec))
+    if (fraction(s, n, &i, &frac) || check_fields(y, mo, d, h, mi, sec))
         return -1;
     if (i + 4 != n || memcmp(s + i, " GMT", 4) != 0)
         return -1;
@@ -173,7 +197,7 @@ int ts_parse_http_date(const char *s, size_t n, double *out)
         wd += 7;
     if (wd != wday)
         return -1;
-    *out = to_epoch(y, mo, d, h, mi, sec) + frac;
+    *out = with_fraction(to_epoch(y, mo, d, h, mi, sec), &frac);
     return 0;
 }
 
@@ -184,16 +208,15 @@ int ts_parse_epoch(const char *s, size_t n, double *out)
     if (i < n && (s[i] == '-' || s[i] == '+'))
         neg = s[i++] == '-';
     size_t start = i;
-    double v = 0;
+    int64_t whole = 0;
     while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 16)
-        v = v * 10 + (s[i++] - '0');
+        whole = whole * 10 + (s[i++] - '0');
     if (i == start)
         return -1;
-    int bad;
-    double frac = fraction(s, n, &i, &bad);
-    if (bad || i != n)
+    ts_frac frac;
+    if (fraction(s, n, &i, &frac) || i != n)
         return -1;
-    v += frac;
+    double v = with_fraction(whole, &frac);
     *out = neg ? -v : v;
     return 0;
 }
@@ -223,24 +246,34 @@ static int split(double t, int64_t *secs, int *ms)
     return 0;
 }
 
+/* secs + ms/1000 as a decimal number.  split() floors, so a negative time
+ * with a fraction is written from its magnitude: -1 s + 500 ms is "-0.5". */
+static int format_epoch(buf *b, int64_t secs, int ms)
+{
+    if (!ms) {
+        buf_addf(b, "%lld", (long long)secs);
+        return b->oom ? -1 : 0;
+    }
+    if (secs < 0)
+        buf_addf(b, "-%lld.%03d", -(long long)(secs + 1), 1000 - ms);
+    else
+        buf_addf(b, "%lld.%03d", (long long)secs, ms);
+    if (b->oom)
+        return -1;
+    while (b->p[b->len - 1] == '0') /* trim trailing zeros of the fraction */
+        b->len--;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
 int ts_format(buf *b, double t, int format)
 {
     int64_t secs;
     int ms;
     if (split(t, &secs, &ms))
         return -1;
-    if (format == TS_EPOCH) {
-        if (ms)
-            buf_addf(b, "%lld.%03d", (long long)secs, ms);
-        else
-            buf_addf(b, "%lld", (long long)secs);
-        if (ms) { /* trim trailing zeros of the fraction */
-            while (b->len && b->p[b->len - 1] == '0')
-                b->len--;
-            b->p[b->len] = '\0';
-        }
-        return b->oom ? -1 : 0;
-    }
+    if (format == TS_EPOCH)
+        return format_epoch(b, secs, ms);
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     int64_t rem = secs - days * 86400;
     int64_t y;
