@@ -44,11 +44,22 @@ static int b64_value(unsigned char c)
     return -1;
 }
 
+/* Padding is optional, but when present it is one or two '=' that complete
+ * the last group of four: "Zg==" and "Zg", never "Zg=", "Zg===" or "=". */
+static int strip_padding(const char *s, size_t *n)
+{
+    size_t pad = 0;
+    while (pad < *n && s[*n - 1 - pad] == '=')
+        pad++;
+    if (pad && (pad > 2 || *n % 4 != 0))
+        return -1;
+    *n -= pad;
+    return 0;
+}
+
 int b64_decode(buf *b, const char *s, size_t n)
 {
-    while (n && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
+    if (strip_padding(s, &n) || n % 4 == 1)
         return -1;
     char *o = buf_reserve(b, n / 4 * 3 + 3);
     if (!o)
