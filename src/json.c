@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -55,7 +56,10 @@ void json_double_text(buf *b, double v)
         buf_adds(b, tmp);
         return;
     }
-    for (int prec = 15; prec <= 17; prec++) {
+    /* 15 significant digits are enough to tell apart any two shorter texts
+     * of a normal double, so the shortest text that reads back is found from
+     * there; subnormals have fewer digits of precision (5e-324). */
+    for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         if (strtod(tmp, NULL) == v)
             break;
