@@ -39,6 +39,21 @@ for t in "$BUILD"/test_*; do
     add_counts "$out"
 done
 
+echo "== emulator tests (python3)"
+out=$(LD_PRELOAD= python3 -m unittest discover -s tools/emulator -p 'test_*.py' 2>&1)
+ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' | tail -n 1)
+bad=$(printf '%s\n' "$out" | sed -n 's/^FAILED (\(.*\))/\1/p' | tr ',' '\n' |
+    awk -F= '{ n += $2 } END { print n + 0 }')
+ran=${ran:-0}
+bad=${bad:-0}
+if [ "$ran" -eq 0 ]; then
+    printf '%s\n' "$out" | tail -n 20
+    bad=1
+fi
+printf '%s\n' "$out" | tail -n 3
+passed=$((passed + ran - bad))
+failed=$((failed + bad))
+
 echo "== busted specs ($LUA)"
 out=$(LD_PRELOAD="${OMICS_PRELOAD:-}" "$BUSTED" --lua="$LUA" -o plainTerminal \
     --lpath="$(pwd)/spec/?.lua" --cpath="$OMICS_CPATH" spec 2>&1)
