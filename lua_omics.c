@@ -340,6 +340,19 @@ static int b_set_index(void *ud, size_t i)
     return 0;
 }
 
+/* What a call or a parse returns: the result the builder left on top, or
+ * nil, err (with the modeled error's members as err.data when there are
+ * any; whatever a failed build left above base is dropped). */
+static int built(lua_State *L, int rc, int has_data, int base, omics_error *err)
+{
+    if (rc == 0)
+        return 1;
+    if (has_data)
+        return fail_with_data(L, err);
+    lua_settop(L, base);
+    return fail(L, err);
+}
+
 static void lua_builder(lua_State *L, omics_builder *b)
 {
     b->ud = L;
@@ -587,12 +600,8 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
     omics_builder b;
     lua_builder(L, &b);
     int has_data = 0;
-    if (omics_call(lc->c, op, params, &b, &has_data, &err) == 0)
-        return 1;
-    if (has_data)
-        return fail_with_data(L, &err);
-    lua_settop(L, base);
-    return fail(L, &err);
+    int rc = omics_call(lc->c, op, params, &b, &has_data, &err);
+    return built(L, rc, has_data, base, &err);
 }
 
 static int l_call(lua_State *L)
@@ -826,12 +835,7 @@ static int l_parse(lua_State *L)
     lua_builder(L, &b);
     int has_data = 0;
     int rc = omics_parse(p, m, op, &resp, &b, &has_data, &err);
-    if (rc == 0)
-        return 1;
-    if (has_data)
-        return fail_with_data(L, &err);
-    lua_settop(L, base);
-    return fail(L, &err);
+    return built(L, rc, has_data, base, &err);
 }
 
 static int l_parser_gc(lua_State *L)

@@ -214,12 +214,12 @@ static int push_where(parse_ctx *c, const char *name)
     return 0;
 }
 
-static int json_structure(parse_ctx *c, const model_shape *sh, const cJSON *j, int body_only)
+/* The members of shape sh found in JSON object j, stored into the table on
+ * top of the builder's stack.  body_only skips members bound elsewhere
+ * (headers, status) as a top-level output shape needs. */
+static int json_members(parse_ctx *c, const model_shape *sh, const cJSON *j, int body_only)
 {
     const omics_builder *b = c->b;
-    if (!cJSON_IsObject(j))
-        return bad_value(c, "expected a JSON object");
-    B(b->table(b->ud, 0, sh->nmembers));
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
     {
@@ -236,6 +236,15 @@ static int json_structure(parse_ctx *c, const model_shape *sh, const cJSON *j, i
         B(b->set_field(b->ud, mm->name, mm->name_len));
     }
     return 0;
+}
+
+static int json_structure(parse_ctx *c, const model_shape *sh, const cJSON *j)
+{
+    const omics_builder *b = c->b;
+    if (!cJSON_IsObject(j))
+        return bad_value(c, "expected a JSON object");
+    B(b->table(b->ud, 0, sh->nmembers));
+    return json_members(c, sh, j, 0);
 }
 
 static int json_list(parse_ctx *c, const model_shape *sh, const cJSON *j)
@@ -291,7 +300,7 @@ static int json_value(parse_ctx *c, const model_member *mm, const model_shape *s
     const omics_builder *b = c->b;
     switch (sh->type) {
     case MT_STRUCTURE:
-        return json_structure(c, sh, j, 0);
+        return json_structure(c, sh, j);
     case MT_LIST:
         return json_list(c, sh, j);
     case MT_MAP:
@@ -614,22 +623,7 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
         return 0;
     if (!cJSON_IsObject(root))
         return bad_value(c, "expected a JSON object as the body");
-    const cJSON *e;
-    cJSON_ArrayForEach(e, root)
-    {
-        if (cJSON_IsNull(e))
-            continue;
-        const model_member *mm = model_find_wire(sh, e->string, strlen(e->string));
-        if (!mm || mm->location != ML_BODY)
-            continue;
-        if (push_where(c, mm->name))
-            return -1;
-        if (json_value(c, mm, mm->shape, e))
-            return -1;
-        c->depth--;
-        B(b->set_field(b->ud, mm->name, mm->name_len));
-    }
-    return 0;
+    return json_members(c, sh, root, 1);
 }
 
 static const char *request_id(const omics_response *r)
@@ -800,21 +794,7 @@ static int error_data(parse_ctx *c, const model_shape *es, const omics_response 
             return -1;
         B(b->set_field(b->ud, mm->name, mm->name_len));
     }
-    if (!root)
-        return 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, root)
-    {
-        if (cJSON_IsNull(e))
-            continue;
-        const model_member *mm = model_find_wire(es, e->string, strlen(e->string));
-        if (!mm || mm->location != ML_BODY)
-            continue;
-        if (json_value(c, mm, mm->shape, e))
-            return -1;
-        B(b->set_field(b->ud, mm->name, mm->name_len));
-    }
-    return 0;
+    return root ? json_members(c, es, root, 1) : 0;
 }
 
 static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,

@@ -364,12 +364,14 @@ static int list_items(ser_ctx *c, const omics_value *v, const omics_value ***out
     memset(items, 0, count * sizeof *items);
     for (size_t i = 0; i < count; i++) {
         const omics_entry *e = &v->u.t.items[i];
-        if (e->key.type != OMICS_V_INT || e->key.u.i < 1 || (uint64_t)e->key.u.i > count) {
-            problem(c, "expected a list (a table with keys 1..n), found key %s%.*s",
-                    e->key.type == OMICS_V_STR ? "" : "of type ",
-                    e->key.type == OMICS_V_STR ? (int)(e->key.u.s.len > 40 ? 40 : e->key.u.s.len)
-                                               : (int)strlen(vtype_name(&e->key)),
-                    e->key.type == OMICS_V_STR ? e->key.u.s.p : vtype_name(&e->key));
+        if (e->key.type == OMICS_V_STR) {
+            problem(c, "expected a list (a table with keys 1..n), found the key \"%.*s\"",
+                    (int)(e->key.u.s.len > 40 ? 40 : e->key.u.s.len), e->key.u.s.p);
+            return -1;
+        }
+        if (e->key.u.i < 1 || (uint64_t)e->key.u.i > count) {
+            problem(c, "expected a list (a table with keys 1..n), found the key %lld",
+                    (long long)e->key.u.i);
             return -1;
         }
         items[e->key.u.i - 1] = &e->val;
