@@ -114,7 +114,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
         if "date" not in present:
             headers.append(("Date", formatdate(usegmt=True)))
-        if "content-length" not in present:
+        if "content-length" not in present and response.status != 204:
             headers.append(("Content-Length", str(len(response.body))))
         try:
             reason = HTTPStatus(response.status).phrase

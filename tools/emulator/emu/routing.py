@@ -12,8 +12,9 @@ from .shapes import Problems
 
 
 class Route:
-    def __init__(self, method, template, operation, input_shape, handler):
+    def __init__(self, method, template, operation, input_shape, handler, status=200):
         self.method = method
+        self.status = status              # the model's responseCode
         self.template = template
         self.operation = operation
         self.input_shape = input_shape
@@ -77,6 +78,15 @@ def parse_query(raw_query):
     return values
 
 
+def parse_query_lists(raw_query):
+    """Every value of each query key, in order (for list members)."""
+    values = {}
+    for pair in filter(None, raw_query.split("&")):
+        key, _, value = pair.partition("=")
+        values.setdefault(unquote(key), []).append(unquote(value))
+    return values
+
+
 def parse_json_object(body):
     if not body.strip():
         return {}
@@ -98,6 +108,11 @@ def decode_input(shape, request, labels):
         raw.update({name: document[name] for name in body_members if name in document})
     query = parse_query(request.query)
     for name, member in shape.members.items():
+        if member.location == "querystring" and hasattr(member.shape, "from_texts"):
+            texts = parse_query_lists(request.query).get(member.name)
+            if texts is not None:
+                raw[name] = member.shape.from_texts(texts, name)
+            continue
         if member.location == "uri":
             text = labels.get(member.name)
         elif member.location == "querystring":

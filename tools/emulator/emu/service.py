@@ -61,5 +61,7 @@ class ServiceDispatcher:
         params = decode_input(route.input_shape, request, labels)
         result = route.handler(Context(identity.region, request), params)
         if isinstance(result, Blob):
-            return Response(200, [("Content-Type", result.content_type)], result.data)
-        return json_response(200, result)
+            return Response(route.status, [("Content-Type", result.content_type)], result.data)
+        if result is None or route.status == 204:   # no output shape, or No Content
+            return Response(route.status)
+        return json_response(route.status, result)
