@@ -1,6 +1,6 @@
 # lua-omics: build, test and demo.
 #
-#   make            build omics.so for Lua 5.4
+#   make            build omics/core.so for Lua 5.4 (omics.lua is the Lua half)
 #   make test       install what is missing, build, run every C test and spec
 #   make demo       install what is missing, start the emulator, run the example
 #   make sanitize   the whole suite with ASan and UBSan
@@ -36,9 +36,12 @@ CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 .PHONY: all deps test check ctest spec sanitize demo emulator model clean rock-check \
 	bench-emulator
 
-all: omics.so
+# The C half is the module omics.core (omics/core.so); omics.lua, the Lua
+# half, is loaded by require "omics" and requires it.
+all: omics/core.so
 
-omics.so: $(BUILD)/omics.so
+omics/core.so: $(BUILD)/omics/core.so
+	mkdir -p omics
 	cp $< $@
 
 $(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
@@ -52,7 +55,8 @@ $(BUILD)/libomics.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
 # A Lua C module does not link liblua: the interpreter provides its symbols.
-$(BUILD)/omics.so: $(BUILD)/lua_omics.o $(BUILD)/libomics.a
+$(BUILD)/omics/core.so: $(BUILD)/lua_omics.o $(BUILD)/libomics.a
+	mkdir -p $(BUILD)/omics
 	$(CC) -shared -o $@ $(BUILD)/lua_omics.o $(BUILD)/libomics.a $(CORE_LIBS) $(EXTRA_LDFLAGS)
 
 $(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(BUILD)/libomics.a
@@ -80,7 +84,7 @@ rock-check:
 
 sanitize: deps
 	$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" \
-		build/asan/omics.so ctest
+		build/asan/omics/core.so ctest
 	@BUILD=build/asan LUA=$(LUA) BUSTED=$(BUSTED) SANITIZE=1 sh tools/run_tests.sh
 
 demo: deps
@@ -98,4 +102,4 @@ model:
 	$(PYTHON) tools/gen_model.py $(MODEL_DIR) src/model_omics.c
 
 clean:
-	rm -rf build omics.so lua_omics.o src/*.o
+	rm -rf build omics/core.so omics.so lua_omics.o src/*.o

@@ -1,8 +1,9 @@
--- LuaRocks build of lua-omics: one C module, `omics`, for Lua 5.4.
+-- LuaRocks build of lua-omics for Lua 5.4: the C module `omics.core` and the
+-- Lua modules `omics` (what users require) and `omics.jmespath`.
 --
 --   luarocks --lua-version 5.4 make lua-omics-0.1.0-1.rockspec
 --
--- builds in place (objects beside the sources, omics.so in the repo root)
+-- builds in place (objects beside the sources, omics/core.so in the repo)
 -- and installs into the LuaRocks tree. tools/rock_check.sh does the same
 -- build in a scratch copy and installs into a throwaway tree.
 --
@@ -55,7 +56,9 @@ external_dependencies = {
 build = {
    type = "builtin",
    modules = {
-      omics = {
+      omics = "omics.lua",
+      ["omics.jmespath"] = "omics/jmespath.lua",
+      ["omics.core"] = {
          sources = {
             "lua_omics.c",
             "src/arena.c",
@@ -66,6 +69,7 @@ build = {
             "src/creds.c",
             "src/endpoint.c",
             "src/error.c",
+            "src/extras.c",
             "src/hash.c",
             "src/http.c",
             "src/json.c",

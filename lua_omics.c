@@ -868,6 +868,65 @@ static int l_credentials(lua_State *L)
     return 1;
 }
 
+/* client:operations() -> { { name = "GetReferenceMetadata", method = "get_reference_metadata" }, ... } */
+static int l_operations(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const omics_model *m = omics_client_model(lc->c);
+    size_t n = omics_model_op_count(m);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        const omics_op *op = omics_model_op_at(m, i);
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, omics_op_name(op));
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, omics_op_snake(op));
+        lua_setfield(L, -2, "method");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* core.model_extra(client, "paginators" | "waiters") -> table */
+static int l_model_extra(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *which = luaL_checkstring(L, 2);
+    omics_error err;
+    omics_error_init(&err);
+    int base = lua_gettop(L);
+    omics_builder b;
+    lua_builder(L, &b);
+    if (omics_model_extra(omics_client_model(lc->c), which, &b, &err) == 0)
+        return 1;
+    lua_settop(L, base);
+    return fail(L, &err);
+}
+
+static int l_now(lua_State *L)
+{
+    lua_pushnumber(L, omics_now());
+    return 1;
+}
+
+static int l_sleep(lua_State *L)
+{
+    lua_Number s = luaL_checknumber(L, 1);
+    luaL_argcheck(L, s >= 0 && s <= 86400, 1, "seconds from 0 to 86400");
+    omics_sleep((double)s);
+    return 0;
+}
+
+/* core.error{ code = ..., message = ..., ... }: a table with the error
+ * metatable, for errors made in Lua (waiters, paginators). */
+static int l_error(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    luaL_setmetatable(L, LOMICS_ERROR);
+    return 1;
+}
+
 static int l_close(lua_State *L)
 {
     luaL_checkudata(L, 1, LOMICS_CLIENT);
@@ -877,7 +936,7 @@ static int l_close(lua_State *L)
 static const luaL_Reg client_methods[] = {
     {"call", l_call},   {"prepare", l_prepare}, {"sign", l_sign},
     {"parse", l_parse}, {"close", l_close},     {"credentials", l_credentials},
-    {NULL, NULL}};
+    {"operations", l_operations}, {NULL, NULL}};
 
 /* __index: the methods above, then one method per operation (snake_case). */
 static int l_client_index(lua_State *L)
@@ -1127,9 +1186,11 @@ static void new_gc_type(lua_State *L, const char *name, lua_CFunction gc)
     lua_pop(L, 1);
 }
 
-LOMICS_EXPORT int luaopen_omics(lua_State *L);
+LOMICS_EXPORT int luaopen_omics_core(lua_State *L);
 
-LOMICS_EXPORT int luaopen_omics(lua_State *L)
+/* require "omics.core": the C half.  require "omics" (omics.lua) adds the
+ * parts that must be able to yield: paginators and waiters. */
+LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
 {
     luaL_newmetatable(L, LOMICS_CLIENT);
     lua_pushcfunction(L, l_client_index);
@@ -1141,7 +1202,9 @@ LOMICS_EXPORT int luaopen_omics(lua_State *L)
     lua_pushcfunction(L, l_client_tostring);
     lua_setfield(L, -2, "__tostring");
     luaL_newlib(L, client_methods);
-    lua_setfield(L, -2, "methods");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "methods");
+    lua_setfield(L, LUA_REGISTRYINDEX, "omics.client.methods");
     lua_pop(L, 1);
 
     new_gc_type(L, LOMICS_MODEL, l_model_gc);
@@ -1176,5 +1239,11 @@ LOMICS_EXPORT int luaopen_omics(lua_State *L)
     lua_setfield(L, -2, "null");
     lua_pushstring(L, OMICS_VERSION);
     lua_setfield(L, -2, "VERSION");
+    lua_getfield(L, LUA_REGISTRYINDEX, "omics.client.methods");
+    lua_setfield(L, -2, "methods");
+    static const luaL_Reg fns[] = {{"model_extra", l_model_extra}, {"now", l_now},
+                                   {"sleep", l_sleep},             {"error", l_error},
+                                   {NULL, NULL}};
+    luaL_setfuncs(L, fns, 0);
     return 1;
 }

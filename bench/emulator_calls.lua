@@ -5,6 +5,7 @@
 -- The emulator is a Python server: this measures the whole round trip, and
 -- the server dominates it.
 package.cpath = "./?.so;" .. package.cpath
+package.path = "./?.lua;" .. package.path
 local omics = require "omics"
 
 local n = tonumber(arg[1]) or 1000

@@ -9,6 +9,7 @@ local helper = {}
 
 helper.root = os.getenv("PWD") or "."
 helper.cpath = os.getenv("OMICS_CPATH") or (helper.root .. "/build/release/?.so")
+-- (omics.core is <cpath dir>/omics/core.so; omics.lua is in the root)
 helper.lua = os.getenv("OMICS_LUA") or "lua5.4"
 helper.shared = helper.root .. "/../shared"
 helper.json = json
@@ -17,8 +18,12 @@ helper.AKID = "AKIDEXAMPLE"
 helper.SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 helper.CREDS = { access_key_id = helper.AKID, secret_access_key = helper.SECRET }
 
+helper.lpath = helper.root .. "/?.lua"
 if not package.cpath:find(helper.cpath, 1, true) then
   package.cpath = helper.cpath .. ";" .. package.cpath
+end
+if not package.path:find(helper.lpath, 1, true) then
+  package.path = helper.lpath .. ";" .. package.path
 end
 
 function helper.exists(path)
@@ -154,7 +159,8 @@ function helper.run_lua(code, env)
   local dir = helper.tmpdir()
   local script = dir .. "/chunk.lua"
   helper.write(script, "package.cpath = " .. string.format("%q", helper.cpath) ..
-    " .. ';' .. package.cpath\n" .. code)
+    " .. ';' .. package.cpath\npackage.path = " .. string.format("%q", helper.lpath) ..
+    " .. ';' .. package.path\n" .. code)
   local parts = { "LD_PRELOAD= env -i", "PATH=" .. helper.shq(os.getenv("PATH") or "/usr/bin:/bin") }
   local preload = os.getenv("OMICS_PRELOAD")
   if preload and preload ~= "" then

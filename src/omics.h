@@ -140,6 +140,12 @@ void omics_model_free(omics_model *m);
 /* The built-in HealthOmics model, loaded on first use and shared. */
 const omics_model *omics_model_builtin(omics_error *err);
 
+/* The model's "paginators" or "waiters" (botocore JSON: the "pagination" and
+ * "waiters" objects) described through b; an empty table when the model came
+ * without them. */
+int omics_model_extra(const omics_model *m, const char *which, const omics_builder *b,
+                      omics_error *err);
+
 size_t omics_model_op_count(const omics_model *m);
 const omics_op *omics_model_op_at(const omics_model *m, size_t i);
 /* By API name ("GetReferenceMetadata") or snake_case ("get_reference_metadata"). */
@@ -285,5 +291,10 @@ int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
 /* prepare, sign, send, parse. */
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_builder *b, int *has_data, omics_error *err);
+
+/* ----------------------------------------------------------------- time */
+
+double omics_now(void);           /* epoch seconds, with microseconds */
+void omics_sleep(double seconds); /* blocking; resumes after signals */
 
 #endif

@@ -12,7 +12,7 @@ bad=0
 for f in lua_omics.c src/*.c; do
     [ -f "$f" ] || continue
     if ! printf '%s\n' "$listed" | grep -qxF "$f"; then
-        echo "check_rockspec: $f is not in $ROCKSPEC (add it to build.modules.omics.sources)" >&2
+        echo "check_rockspec: $f is not in $ROCKSPEC (add it to build.modules["omics.core"].sources)" >&2
         bad=1
     fi
 done

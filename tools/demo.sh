@@ -1,14 +1,14 @@
 #!/bin/sh
 # The demo behind `make demo` (which runs `make deps all` first): start the
 # local HealthOmics emulator with its demo data, then run
-# examples/get_reference_metadata.lua against it with ./omics.so.
+# examples/get_reference_metadata.lua against it with ./omics.lua and ./omics/core.so.
 # Environment: LUA (lua5.4), PYTHON (python3).
 set -eu
 cd "$(dirname "$0")/.."
 LUA=${LUA:-lua5.4}
 PYTHON=${PYTHON:-python3}
 
-[ -f omics.so ] || { echo "demo: ./omics.so is missing: run make first" >&2; exit 1; }
+[ -f omics/core.so ] || { echo "demo: ./omics/core.so is missing: run make first" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lua-omics-demo.XXXXXX")
 emu_pid=""
@@ -55,15 +55,15 @@ done
 endpoint="http://127.0.0.1:$port"
 echo "demo: emulator ready at $endpoint (pid $emu_pid)"
 
-echo "demo: running $LUA examples/get_reference_metadata.lua with ./omics.so,"
+echo "demo: running $LUA examples/get_reference_metadata.lua with ./omics.lua and ./omics/core.so,"
 echo "demo:   endpoint AWS_ENDPOINT_URL_OMICS=$endpoint, region us-east-1,"
 echo "demo:   the emulator's example access key AKIDEXAMPLE, and no ~/.aws files"
 echo "demo:   (reference store 1234567890, reference 9876543210)"
 echo
 status=0
-env -u LUA_CPATH_5_4 -u LUA_INIT -u LUA_INIT_5_4 \
+env -u LUA_CPATH_5_4 -u LUA_PATH_5_4 -u LUA_INIT -u LUA_INIT_5_4 \
     -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN \
-    LUA_CPATH="./?.so" \
+    LUA_CPATH="./?.so" LUA_PATH="./?.lua" \
     AWS_ENDPOINT_URL_OMICS="$endpoint" \
     AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
     AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' \

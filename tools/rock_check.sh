@@ -3,8 +3,8 @@
 # load `omics` from that tree with lua5.4. Prints one line of outcome; exits
 # non-zero on failure (with the build log).
 #
-# `luarocks make` builds in place (objects beside the sources, omics.so in the
-# current directory), so the build runs in a scratch copy of the sources and
+# `luarocks make` builds in place (objects beside the sources, omics/core.so in
+# the current directory), so the build runs in a scratch copy of the sources and
 # leaves nothing in the repository. Environment: LUA (lua5.4), LUAROCKS.
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,8 +18,9 @@ sh tools/check_rockspec.sh >/dev/null || fail "the rockspec's sources do not mat
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lua-omics-rock.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir -p "$tmp/work/src" "$tmp/no-server"
-cp "$ROCKSPEC" lua_omics.c "$tmp/work/"
+mkdir -p "$tmp/work/src" "$tmp/work/omics" "$tmp/no-server"
+cp "$ROCKSPEC" lua_omics.c omics.lua "$tmp/work/"
+cp omics/*.lua "$tmp/work/omics/"
 cp src/*.c src/*.h "$tmp/work/src/"
 
 # --only-server points at an empty local directory: should a dependency be
@@ -37,15 +38,17 @@ rock_version=$(sed -n 's/^version *= *"\([^"-]*\)-[0-9]*".*/\1/p' "$ROCKSPEC")
 # -E: ignore LUA_INIT, LUA_PATH and LUA_CPATH from the environment.
 if ! out=$(ROCK_TREE="$tmp/tree" ROCK_VERSION="$rock_version" "$LUA" -E -e '
     local tree, want = os.getenv("ROCK_TREE"), os.getenv("ROCK_VERSION")
-    package.path = ""
+    package.path = tree .. "/share/lua/5.4/?.lua"
     package.cpath = tree .. "/lib/lua/5.4/?.so"
-    local file = assert(package.searchpath("omics", package.cpath))
+    local file = assert(package.searchpath("omics.core", package.cpath))
+    assert(package.searchpath("omics", package.path), "omics.lua is not installed")
     local omics = require "omics"
     assert(type(omics.new) == "function", "omics.new is not a function")
     assert(type(omics.sigv4) == "table" and type(omics.sigv4.sign) == "function",
            "omics.sigv4.sign is not a function")
     assert(omics.VERSION == want, ("omics.VERSION %s, rockspec version %s"):format(
            tostring(omics.VERSION), want))
+    assert(type(omics.new) == "function" and omics.jmespath, "the Lua half did not load")
     print(("omics %s loads from %s (omics.new, omics.sigv4.sign present)"):format(
           omics.VERSION, file))
 ' 2>&1); then

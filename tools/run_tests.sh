@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run every C test and busted spec, then print one line: "N passed, N failed"
-# summed over all of them.  Environment: BUILD (where omics.so and the C tests
+# summed over all of them.  Environment: BUILD (where omics/core.so and the C tests
 # are), LUA (lua5.4), BUSTED, SANITIZE=1 to preload the sanitizer runtimes.
 set -u
 BUILD=${BUILD:-build/release}
@@ -55,8 +55,10 @@ passed=$((passed + ran - bad))
 failed=$((failed + bad))
 
 echo "== busted specs ($LUA)"
-out=$(LD_PRELOAD="${OMICS_PRELOAD:-}" "$BUSTED" --lua="$LUA" -o plainTerminal \
-    --lpath="$(pwd)/spec/?.lua" --cpath="$OMICS_CPATH" spec 2>&1)
+# (busted re-runs itself under --lua through a shell: paths with ';' go in
+# LUA_PATH, not in --lpath)
+out=$(LD_PRELOAD="${OMICS_PRELOAD:-}" LUA_PATH="$(pwd)/spec/?.lua;$(pwd)/?.lua;;" \
+    "$BUSTED" --lua="$LUA" -o plainTerminal --cpath="$OMICS_CPATH" spec 2>&1)
 rc=$?
 printf '%s\n' "$out"
 summary=$(printf '%s\n' "$out" | grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' | tail -n 1)

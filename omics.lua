@@ -1,0 +1,242 @@
+-- omics: a client for AWS HealthOmics.
+--
+-- The C half (omics.core) resolves configuration, validates, signs, sends and
+-- parses.  This Lua half holds what has to loop and wait, because waiting must
+-- be able to yield (a C function cannot yield under LuaJIT): paginators and
+-- waiters, driven by the model's own paginators and waiters.
+local core = require "omics.core"
+local jmespath = require "omics.jmespath"
+
+local M = {}
+for k, v in pairs(core) do
+  if k ~= "methods" and k ~= "model_extra" and k ~= "error" then M[k] = v end
+end
+M.jmespath = jmespath
+
+local methods = core.methods
+local new_error = core.error
+
+-- The model's paginators or waiters, read once per client.
+local extras = setmetatable({}, { __mode = "k" })
+local function model_extra(client, which)
+  local per = extras[client]
+  if not per then
+    per = {}
+    extras[client] = per
+  end
+  if per[which] == nil then
+    per[which] = assert(core.model_extra(client, which))
+  end
+  return per[which]
+end
+
+local function shallow_copy(t)
+  local c = {}
+  for k, v in pairs(t or {}) do c[k] = v end
+  return c
+end
+
+local function as_list(v)
+  if v == nil then return {} end
+  if type(v) == "table" then return v end
+  return { v }
+end
+
+-------------------------------------------------------------- paginators
+
+-- The paginator of an operation, by API name or snake_case method name.
+local function paginator_for(client, op)
+  local config = model_extra(client, "paginators")
+  if config[op] then return op, config[op] end
+  for _, o in ipairs(client:operations()) do
+    if o.method == op and config[o.name] then return o.name, config[o.name] end
+  end
+  error(("%s has no paginator (paginated operations: see client:paginators())"):format(tostring(op)), 3)
+end
+
+function methods.paginators(client)
+  local names = {}
+  for name in pairs(model_extra(client, "paginators")) do names[#names + 1] = name end
+  table.sort(names)
+  return names
+end
+
+local function pagination_error(code, message, fields)
+  local e = shallow_copy(fields)
+  e.code, e.message, e.kind = code, message, "service"
+  e.retryable = false
+  return new_error(e)
+end
+
+-- for page in client:paginate("ListReferences", params, { page_size = 50, max_items = 500 })
+--
+-- Pages are what the operation returns.  page_size sets the operation's
+-- limit member; max_items stops after that many items in all (the last page
+-- is cut to fit).  An error part way raises the err table (one line under
+-- tostring; catch it with pcall).  A next token the service already gave is
+-- a PaginationError: the loop never runs forever.
+function methods.paginate(client, op, params, opts)
+  local name, p = paginator_for(client, op)
+  opts = opts or {}
+  local input_tokens = as_list(p.input_token)
+  local output_tokens = as_list(p.output_token)
+  local result_keys = as_list(p.result_key)
+  local request = shallow_copy(params)
+  if opts.page_size ~= nil then
+    if not p.limit_key then
+      error(name .. " has no page size member", 2)
+    end
+    request[p.limit_key] = opts.page_size
+  end
+  local max_items = opts.max_items
+  local seen, done, count = {}, false, 0
+  return function()
+    if done then return nil end
+    local page, err = client:call(name, request)
+    if not page then
+      done = true
+      error(err, 0)
+    end
+    -- the items of this page, cut to what max_items still allows
+    for _, key in ipairs(result_keys) do
+      local items = jmespath.search(key, page)
+      if type(items) == "table" then
+        if max_items and count + #items > max_items then
+          for i = #items, max_items - count + 1, -1 do items[i] = nil end
+          done = true
+        end
+        count = count + #items
+      end
+    end
+    if max_items and count >= max_items then done = true end
+    local more = false
+    for i, out in ipairs(output_tokens) do
+      local token = jmespath.search(out, page)
+      if token ~= nil and token ~= "" then
+        if seen[token] then
+          done = true
+          error(pagination_error("PaginationError",
+            ("%s returned the next token %q a second time; stopping instead of looping"):format(name, tostring(token)),
+            { token = token }), 0)
+        end
+        seen[token] = true
+        request[input_tokens[i] or input_tokens[1]] = token
+        more = true
+      end
+    end
+    if p.more_results then more = more and jmespath.search(p.more_results, page) and true end
+    if not more then done = true end
+    return page
+  end
+end
+
+-- for item in client:paginate_items("ListReferences", params, opts)
+-- The items of the paginator's result key, across pages.
+function methods.paginate_items(client, op, params, opts)
+  local name, p = paginator_for(client, op)
+  local key = as_list(p.result_key)[1]
+  local pages = methods.paginate(client, name, params, opts)
+  local items, i = nil, 0
+  return function()
+    while true do
+      if items and i < #items then
+        i = i + 1
+        return items[i]
+      end
+      local page = pages()
+      if not page then return nil end
+      items, i = jmespath.search(key, page) or {}, 0
+    end
+  end
+end
+
+----------------------------------------------------------------- waiters
+
+function methods.waiters(client)
+  local names = {}
+  for name in pairs(model_extra(client, "waiters")) do names[#names + 1] = name end
+  table.sort(names)
+  return names
+end
+
+-- Does acceptor a match this outcome (res or err)?
+local function matches(a, res, err)
+  local m, expected = a.matcher, a.expected
+  if m == "error" then
+    if type(expected) == "boolean" then return (err ~= nil) == expected end
+    return err ~= nil and err.code == expected
+  end
+  if m == "status" then
+    local status = res and res.ResponseMetadata and res.ResponseMetadata.HTTPStatusCode
+      or err and err.status
+    return status == expected
+  end
+  if not res then return false end
+  local value = jmespath.search(a.argument, res)
+  if m == "path" then return jmespath.equal(value, expected) end
+  if m == "pathAll" or m == "pathAny" then
+    if type(value) ~= "table" or not jmespath.is_list(value) or #value == 0 then return false end
+    for _, v in ipairs(value) do
+      local eq = jmespath.equal(v, expected)
+      if m == "pathAny" and eq then return true end
+      if m == "pathAll" and not eq then return false end
+    end
+    return m == "pathAll"
+  end
+  error("waiter acceptor with an unknown matcher " .. tostring(m), 0)
+end
+
+local function waiter_error(name, reason, message, fields)
+  local e = shallow_copy(fields)
+  e.code, e.kind, e.reason, e.waiter = "WaiterError", "waiter", reason, name
+  e.message = ("waiter %s: %s"):format(name, message)
+  e.retryable = false
+  return new_error(e)
+end
+
+-- client:wait("ReferenceImportJobCompleted", params, { delay = 30, max_attempts = 20, sleep = fn })
+--
+-- Calls the waiter's operation until an acceptor says success (returns the
+-- last result, or for a waiter that succeeds on an error, such as the
+-- *Deleted ones, that error) or failure (nil, WaiterError with reason
+-- "failure"), an error no acceptor expects (reason "error"), or max_attempts
+-- calls (reason "max_attempts").  Between calls it sleeps `delay` seconds
+-- with opts.sleep (default: a blocking sleep).
+function methods.wait(client, name, params, opts)
+  local w = model_extra(client, "waiters")[name]
+  if not w then
+    return nil, waiter_error(tostring(name), "unknown", "no such waiter (see client:waiters())", {})
+  end
+  opts = opts or {}
+  local delay = opts.delay or w.delay or 15
+  local max_attempts = opts.max_attempts or w.maxAttempts or 20
+  local sleep = opts.sleep or core.sleep
+  if type(delay) ~= "number" or delay < 0 or math.type(max_attempts) ~= "integer" or max_attempts < 1 then
+    error("wait: delay must be seconds >= 0 and max_attempts an integer >= 1", 2)
+  end
+  local res, err
+  for attempt = 1, max_attempts do
+    res, err = client:call(w.operation, params)
+    local state
+    for _, a in ipairs(w.acceptors) do
+      if matches(a, res, err) then
+        state = a.state
+        break
+      end
+    end
+    if state == "success" then
+      return res or err
+    elseif state == "failure" then
+      return nil, waiter_error(name, "failure", "reached a failure state", {
+        attempts = attempt, last_response = res, last_error = err })
+    elseif err and state ~= "retry" then
+      return nil, waiter_error(name, "error", "unexpected error: " .. tostring(err), {
+        attempts = attempt, last_error = err })
+    end
+    if attempt < max_attempts then sleep(delay) end
+  end
+  return nil, waiter_error(name, "max_attempts", ("gave up after %d attempts"):format(max_attempts), {
+    attempts = max_attempts, last_response = res, last_error = err })
+end
+
+return M
