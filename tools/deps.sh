@@ -17,6 +17,7 @@ lua-socket
 lua-dkjson
 luarocks
 python3
+python3-botocore
 curl
 ca-certificates
 "

@@ -1,0 +1,119 @@
+-- The JMESPath evaluator that waiters and paginators use.
+local helper = require "helper"
+local jmespath = require "omics.jmespath"
+
+local search = jmespath.search
+
+describe("omics.jmespath", function()
+  local data = {
+    status = "ACTIVE",
+    nextToken = "t1",
+    a = { b = { c = 42 } },
+    items = {
+      { id = "1", status = "COMPLETED", size = 10, tags = { "x", "y" } },
+      { id = "2", status = "FAILED", size = 20, tags = { "z" } },
+      { id = "3", status = "COMPLETED", size = 30, tags = {} },
+    },
+    ["odd-name"] = "quoted",
+    empty = {},
+  }
+
+  it("reads fields and nested fields", function()
+    assert.are.equal("ACTIVE", search("status", data))
+    assert.are.equal(42, search("a.b.c", data))
+    assert.is_nil(search("a.x.c", data))
+    assert.is_nil(search("missing", data))
+    assert.are.equal("quoted", search('"odd-name"', data))
+  end)
+
+  it("indexes lists, from either end", function()
+    assert.are.equal("1", search("items[0].id", data))
+    assert.are.equal("3", search("items[-1].id", data))
+    assert.is_nil(search("items[5]", data))
+    assert.is_nil(search("status[0]", data))
+  end)
+
+  it("projects lists with [*] and flattens with []", function()
+    assert.are.same({ "1", "2", "3" }, search("items[*].id", data))
+    assert.are.same({ "COMPLETED", "FAILED", "COMPLETED" }, search("items[].status", data))
+    assert.are.same({ "x", "y", "z" }, search("items[].tags[]", data))
+    assert.are.same({}, search("empty[*].id", data))
+  end)
+
+  it("projects object values with *", function()
+    local v = search("a.*.c", data)
+    assert.are.same({ 42 }, v)
+  end)
+
+  it("filters", function()
+    assert.are.same({ "1", "3" }, search("items[?status == 'COMPLETED'].id", data))
+    assert.are.same({ "2", "3" }, search("items[?size > `15`].id", data))
+    assert.are.same({ "3" }, search("items[?size >= `20` && status != 'FAILED'].id", data))
+    assert.are.same({ "1", "2" }, search("items[?!(size == `30`)].id", data))
+  end)
+
+  it("compares, with JSON literals", function()
+    assert.is_true(search("status == 'ACTIVE'", data))
+    assert.is_true(search("status == `\"ACTIVE\"`", data))
+    assert.is_false(search("a.b.c == `41`", data))
+    assert.is_true(search("a.b.c < `43`", data))
+    assert.is_nil(search("status < `1`", data))
+    assert.is_true(search("missing == `null`", data))
+  end)
+
+  it("has length() and contains()", function()
+    assert.are.equal(3, search("length(items)", data))
+    assert.are.equal(6, search("length(status)", data))
+    assert.is_true(search("length(items[?status == 'COMPLETED']) > `1`", data))
+    assert.is_true(search("contains(items[].status, 'FAILED')", data))
+    assert.is_false(search("contains(status, 'X')", data))
+  end)
+
+  it("pipes and || &&", function()
+    assert.are.equal("1", search("items[*].id | [0]", data))
+    assert.are.equal("ACTIVE", search("missing || status", data))
+    assert.is_nil(search("missing && status", data))
+  end)
+
+  it("reports a malformed expression with its position", function()
+    for _, bad in ipairs { "items[", "a.", "a ==", "`unterminated", "nope(x)", "a $ b" } do
+      local ok, msg = pcall(search, bad, data)
+      assert.is_false(ok, bad)
+      assert.is_string(msg)
+    end
+  end)
+
+  it("evaluates every expression of the model's waiters and paginators", function()
+    local dir = helper.shared .. "/omics-model/2022-11-28"
+    if not helper.exists(dir .. "/waiters-2.json") then
+      print("jmespath_spec: " .. dir .. " is not there; the model's expressions are not checked")
+      pending("the HealthOmics model in ../shared is not available")
+      return
+    end
+    local waiters = helper.json.decode(helper.read(dir .. "/waiters-2.json")).waiters
+    local count = 0
+    for _, w in pairs(waiters) do
+      for _, a in ipairs(w.acceptors) do
+        if a.argument then
+          assert(jmespath.compile(a.argument))
+          -- each path matcher, given a result holding its expected value, matches
+          local result = {}
+          result[a.argument] = a.expected
+          assert.is_true(jmespath.equal(search(a.argument, result), a.expected))
+          count = count + 1
+        end
+      end
+    end
+    local pag = helper.json.decode(helper.read(dir .. "/paginators-1.json")).pagination
+    for _, p in pairs(pag) do
+      for _, key in ipairs { "input_token", "output_token", "result_key", "limit_key" } do
+        local v = p[key]
+        for _, e in ipairs(type(v) == "table" and v or { v }) do
+          assert(jmespath.compile(e))
+          count = count + 1
+        end
+      end
+    end
+    assert.is_true(count > 100)
+  end)
+end)
