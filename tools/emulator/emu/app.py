@@ -8,6 +8,8 @@ from .references.api import ReferenceApi
 from .references.store import ReferenceBackend
 from .routing import RouteTable
 from .s3 import S3Root
+from .sequences.api import SequenceApi
+from .sequences.store import SequenceBackend
 from .service import ServiceDispatcher
 from .stats import RequestLog, Stats
 
@@ -24,6 +26,8 @@ class Emulator:
         self.s3 = S3Root(s3_root)
         self.references = ReferenceBackend(self.clock, self.s3)
         routes = ReferenceApi(self.references, part_size).routes()
+        self.sequences = SequenceBackend(self.clock, self.s3)
+        routes += SequenceApi(self.sequences, part_size).routes()
         self.service = ServiceDispatcher(self, RouteTable(routes))
         self.control = ControlApi(self)
         if seed_demo:
@@ -38,6 +42,7 @@ class Emulator:
         self.credentials.reset()
         self.clock.reset()
         self.references.reset()
+        self.sequences.reset()
         if self.seed_demo:
             self.references.seed_demo()
 
