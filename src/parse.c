@@ -494,12 +494,22 @@ static int header_list(parse_ctx *c, const model_member *mm, const char *v)
     return 0;
 }
 
-static int header_jsonvalue(parse_ctx *c, const char *v)
+/* A jsonvalue header: base64 of JSON text.  On a string shape (the shape
+ * botocore models use) the result is that text, as it was sent; on any other
+ * shape, the decoded value. */
+static int header_jsonvalue(parse_ctx *c, const model_member *mm, const char *v)
 {
+    const omics_builder *b = c->b;
     buf *t = &c->p->tmp;
     buf_reset(t);
     if (b64_decode(t, v, strlen(v)))
         return bad_value(c, "invalid base64 in a JSON header");
+    if (mm->shape->type == MT_STRING) {
+        if (!json_utf8_valid(t->p ? t->p : "", t->len))
+            return bad_value(c, "a JSON header that is not valid UTF-8");
+        B(b->string(b->ud, t->p ? t->p : "", t->len));
+        return 0;
+    }
     cJSON *doc = cJSON_ParseWithLength(t->p ? t->p : "", t->len);
     if (!doc)
         return bad_value(c, "invalid JSON in a JSON header");
@@ -566,7 +576,7 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
             const char *v = header_get(r, mm->wire);
             if (!v)
                 break;
-            int rc = mm->jsonvalue                ? header_jsonvalue(c, v)
+            int rc = mm->jsonvalue                ? header_jsonvalue(c, mm, v)
                      : mm->shape->type == MT_LIST ? header_list(c, mm, v)
                                                   : header_scalar(c, mm, mm->shape, v, strlen(v));
             if (rc)

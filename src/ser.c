@@ -5,6 +5,7 @@
  * request is abandoned with a ParamValidationError listing them. */
 #include "ser.h"
 
+#include <cJSON.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -792,19 +793,53 @@ static void header_list_item(buf *b, const char *p, size_t n)
     buf_addc(b, '"');
 }
 
+/* Whether s[0..n) is one JSON value, with nothing but whitespace after it. */
+static int json_text_valid(const char *s, size_t n)
+{
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+    if (!doc)
+        return 0;
+    cJSON_Delete(doc);
+    for (const char *p = end; p < s + n; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            return 0;
+    return 1;
+}
+
+/* A jsonvalue header carries JSON text in base64.  A string is that text
+ * already (the shape is a string whose media type is JSON), so it must be
+ * JSON; any other value is written as JSON first. */
+static void header_jsonvalue(ser_ctx *c, const model_member *mm, const omics_value *v, buf *t)
+{
+    if (v->type == OMICS_V_STR) {
+        if (check_string(c, mm->shape, v))
+            return;
+        if (!json_text_valid(v->u.s.p, v->u.s.len)) {
+            problem(c, "not JSON text (a JSON header takes JSON text or a table)");
+            return;
+        }
+        b64_encode(t, v->u.s.p, v->u.s.len);
+        return;
+    }
+    buf js;
+    buf_init(&js);
+    if (ser_document(&js, v, c->depth) == 0)
+        b64_encode(t, js.p, js.len);
+    else
+        problem(c, "not a JSON document");
+    if (js.oom)
+        c->oom = 1;
+    buf_free(&js);
+}
+
 static void header_member(ser_ctx *c, const model_member *mm, const omics_value *v)
 {
     buf *t = &c->s->tmp;
     buf_reset(t);
     const model_shape *sh = mm->shape;
     if (mm->jsonvalue) {
-        buf js;
-        buf_init(&js);
-        if (ser_document(&js, v, c->depth) == 0)
-            b64_encode(t, js.p, js.len);
-        else
-            problem(c, "not a JSON document");
-        buf_free(&js);
+        header_jsonvalue(c, mm, v, t);
     } else if (sh->type == MT_LIST) {
         const omics_value **items;
         size_t n;
