@@ -19,11 +19,18 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fPIC -g $(OPT) $(WARN) -fvisibility=hidden
 PKG_CFLAGS := $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libcurl libcjson 2>/dev/null)
-LUA_CFLAGS := $(shell pkg-config --cflags $(LUA) 2>/dev/null)
+# LUA=lua5.4 (default) or LUA=luajit (LuaJIT 2.1, as nginx's Lua module runs);
+# the same sources build for both, the differences are in lua_compat.h.
+ifeq ($(LUA),luajit)
+LUA_PKG = luajit
+else
+LUA_PKG = $(LUA)
+endif
+LUA_CFLAGS := $(shell pkg-config --cflags $(LUA_PKG) 2>/dev/null)
 CORE_LIBS = $(PKG_LIBS) -lmbedcrypto -lm
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-BUILD ?= build/release
+BUILD ?= build/$(LUA)
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS_ALL = $(BASE_CFLAGS) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
@@ -38,7 +45,13 @@ CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
 # half, is loaded by require "omics" and requires it.
+# (the Lua 5.4 build is also copied beside omics.lua, so that require "omics"
+# works from the repository's root; the LuaJIT one stays in build/luajit)
+ifeq ($(LUA),lua5.4)
 all: omics/core.so
+else
+all: $(BUILD)/omics/core.so
+endif
 
 omics/core.so: $(BUILD)/omics/core.so
 	mkdir -p omics
@@ -47,7 +60,7 @@ omics/core.so: $(BUILD)/omics/core.so
 $(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/lua_omics.o: lua_omics.c src/*.h | $(BUILD)
+$(BUILD)/lua_omics.o: lua_omics.c lua_compat.h src/*.h | $(BUILD)
 	$(CC) $(CFLAGS_ALL) $(LUA_CFLAGS) -Isrc -c $< -o $@
 
 $(BUILD)/libomics.a: $(CORE_OBJ)

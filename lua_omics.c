@@ -3,14 +3,13 @@
  * Nothing here knows HTTP, JSON or the service: it turns Lua tables into the
  * core's value trees, implements the core's result builder on the Lua stack,
  * turns errors into tables, and exposes the core's stages as methods. */
-#include <lauxlib.h>
-#include <lua.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "lua_compat.h"
 #include "omics.h"
 
 #define LOMICS_CLIENT "omics.client"
@@ -19,7 +18,6 @@
 #define LOMICS_SIGNER "omics.signer"
 #define LOMICS_SIGNER_KEY "omics.sigv4.signer"
 #define LOMICS_MAX_DEPTH 100
-#define LOMICS_UA "lua/" LUA_VERSION_MAJOR "." LUA_VERSION_MINOR "." LUA_VERSION_RELEASE
 
 #if defined(__GNUC__)
 #define LOMICS_EXPORT __attribute__((visibility("default")))
@@ -52,7 +50,7 @@ static void push_error(lua_State *L, omics_error *e, int data_idx)
     lua_pushstring(L, omics_error_kind_name(e->kind));
     lua_setfield(L, -2, "kind");
     if (e->status) {
-        lua_pushinteger(L, e->status);
+        lc_pushinteger(L, e->status);
         lua_setfield(L, -2, "status");
     }
     if (e->request_id[0]) {
@@ -103,14 +101,16 @@ static int error_tostring(lua_State *L)
         for (const char *p = msg; *p; p++) /* one line, always */
             luaL_addchar(&b, (*p == '\n' || *p == '\r') ? ' ' : *p);
     }
-    if (lua_isinteger(L, 4) || lua_isstring(L, 5)) {
+    int64_t status;
+    int has_status = lc_tointeger(L, 4, &status);
+    if (has_status || lua_isstring(L, 5)) {
         luaL_addstring(&b, " (");
-        if (lua_isinteger(L, 4)) {
-            lua_pushfstring(L, "HTTP %d", (int)lua_tointeger(L, 4));
+        if (has_status) {
+            lua_pushfstring(L, "HTTP %d", (int)status);
             luaL_addvalue(&b);
         }
         if (lua_isstring(L, 5)) {
-            if (lua_isinteger(L, 4))
+            if (has_status)
                 luaL_addstring(&b, ", ");
             luaL_addstring(&b, "request id ");
             luaL_addstring(&b, lua_tostring(L, 5));
@@ -129,7 +129,7 @@ typedef struct conv {
     int seen;  /* stack index of the table of tables being visited */
     const char *path[LOMICS_MAX_DEPTH + 1];
     size_t pathlen[LOMICS_MAX_DEPTH + 1];
-    lua_Integer index[LOMICS_MAX_DEPTH + 1];
+    int64_t index[LOMICS_MAX_DEPTH + 1];
     int depth;
     omics_error *err;
 } conv;
@@ -166,7 +166,7 @@ static int table_value(conv *c, int idx, omics_value *out)
     if (!lua_checkstack(L, 6))
         return conv_fail(c, "nested too deeply for the Lua stack");
     lua_pushvalue(L, idx);
-    if (lua_rawget(L, c->seen) != LUA_TNIL) {
+    if (lc_rawget(L, c->seen) != LUA_TNIL) {
         lua_pop(L, 1);
         return conv_fail(c, "a cyclic table (it contains itself)");
     }
@@ -194,9 +194,8 @@ static int table_value(conv *c, int idx, omics_value *out)
             e->key.u.s.p = lua_tolstring(L, -2, &e->key.u.s.len);
             c->path[c->depth] = e->key.u.s.p;
             c->pathlen[c->depth] = e->key.u.s.len;
-        } else if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
+        } else if (kt == LUA_TNUMBER && lc_tointeger(L, -2, &e->key.u.i)) {
             e->key.type = OMICS_V_INT;
-            e->key.u.i = lua_tointeger(L, -2);
             c->path[c->depth] = NULL;
             c->index[c->depth] = e->key.u.i;
         } else {
@@ -235,9 +234,8 @@ static int to_value(conv *c, int idx, omics_value *out)
         out->u.b = lua_toboolean(L, idx);
         return 0;
     case LUA_TNUMBER:
-        if (lua_isinteger(L, idx)) {
+        if (lc_tointeger(L, idx, &out->u.i)) {
             out->type = OMICS_V_INT;
-            out->u.i = lua_tointeger(L, idx);
         } else {
             out->type = OMICS_V_NUM;
             out->u.n = lua_tonumber(L, idx);
@@ -300,7 +298,7 @@ static int b_boolean(void *ud, int v)
 
 static int b_integer(void *ud, int64_t v)
 {
-    lua_pushinteger((lua_State *)ud, (lua_Integer)v);
+    lc_pushinteger((lua_State *)ud, v);
     return 0;
 }
 
@@ -336,7 +334,7 @@ static int b_set_field(void *ud, const char *k, size_t klen)
 
 static int b_set_index(void *ud, size_t i)
 {
-    lua_rawseti((lua_State *)ud, -2, (lua_Integer)i);
+    lua_rawseti((lua_State *)ud, -2, (int)i);
     return 0;
 }
 
@@ -379,7 +377,7 @@ static int option_error(omics_error *err, const char *name, const char *rule)
 
 static int opt_string(lua_State *L, int t, const char *name, const char **out, omics_error *err)
 {
-    int ty = lua_getfield(L, t, name);
+    int ty = lc_getfield(L, t, name);
     if (ty == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
@@ -395,7 +393,7 @@ static int opt_string(lua_State *L, int t, const char *name, const char **out, o
 
 static int opt_seconds(lua_State *L, int t, const char *name, double *out, omics_error *err)
 {
-    int ty = lua_getfield(L, t, name);
+    int ty = lc_getfield(L, t, name);
     if (ty == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
@@ -452,7 +450,7 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
     o->inject_host_prefix = -1;
     o->timeout = 60;
     o->connect_timeout = 10;
-    o->user_agent_extra = LOMICS_UA;
+    o->user_agent_extra = LC_RUNTIME;
     *has_creds = 0;
     if (lua_isnoneornil(L, t))
         return 0;
@@ -466,13 +464,13 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
         opt_seconds(L, t, "timeout", &o->timeout, err) ||
         opt_seconds(L, t, "connect_timeout", &o->connect_timeout, err))
         return -1;
-    int ty = lua_getfield(L, t, "inject_host_prefix");
+    int ty = lc_getfield(L, t, "inject_host_prefix");
     if (ty == LUA_TBOOLEAN)
         o->inject_host_prefix = lua_toboolean(L, -1);
     lua_pop(L, 1);
     if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
         return option_error(err, "inject_host_prefix", "expected a boolean");
-    ty = lua_getfield(L, t, "credentials");
+    ty = lc_getfield(L, t, "credentials");
     if (ty == LUA_TTABLE) {
         int rc = read_credentials(L, lua_gettop(L), creds, err, "option credentials");
         lua_pop(L, 1);
@@ -514,7 +512,7 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
         return fail(L, &err);
     if (!model && !(model = omics_model_builtin(&err)))
         return fail(L, &err);
-    lclient *lc = lua_newuserdatauv(L, sizeof *lc, 1);
+    lclient *lc = lc_newuserdata(L, sizeof *lc);
     lc->c = NULL;
     lc->values = NULL;
     luaL_setmetatable(L, LOMICS_CLIENT);
@@ -534,7 +532,7 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     }
     lua_newtable(L);
     lua_setfield(L, -2, "methods");
-    lua_setiuservalue(L, -2, 1);
+    lc_setuservalue(L, -2);
     return 1;
 }
 
@@ -689,7 +687,7 @@ static int read_headers(lua_State *L, int t, omics_arena *a, omics_header **out,
 {
     *out = NULL;
     *n = 0;
-    int ty = lua_getfield(L, t, "headers");
+    int ty = lc_getfield(L, t, "headers");
     if (ty == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
@@ -806,8 +804,9 @@ static int l_parse(lua_State *L)
     memset(&resp, 0, sizeof resp);
     omics_arena_reset(lc->values);
     lua_getfield(L, 3, "status");
-    int isnum = lua_isinteger(L, -1);
-    resp.status = (long)lua_tointeger(L, -1);
+    int64_t status = 0;
+    int isnum = lc_tointeger(L, -1, &status);
+    resp.status = (long)status;
     lua_pop(L, 1);
     if (!isnum || resp.status < 100 || resp.status > 999) {
         omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
@@ -822,7 +821,7 @@ static int l_parse(lua_State *L)
         return fail(L, &err);
     resp.headers = hs;
     /* the parser is owned by a userdata so that a Lua error cannot leak it */
-    omics_parser **box = lua_newuserdatauv(L, sizeof *box, 0);
+    omics_parser **box = lc_newuserdata(L, sizeof *box);
     *box = NULL;
     luaL_setmetatable(L, "omics.parser");
     omics_parser *p = *box = omics_parser_new();
@@ -882,7 +881,7 @@ static int l_operations(lua_State *L)
         lua_setfield(L, -2, "name");
         lua_pushstring(L, omics_op_snake(op));
         lua_setfield(L, -2, "method");
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, -2, (int)i + 1);
     }
     return 1;
 }
@@ -951,7 +950,7 @@ static int l_client_index(lua_State *L)
     lua_pop(L, 3);
     if (!lc->c)
         return 0;
-    lua_getiuservalue(L, 1, 1);
+    lc_getuservalue(L, 1);
     lua_getfield(L, -1, "methods");
     lua_getfield(L, -1, key);
     if (!lua_isnil(L, -1))
@@ -1033,7 +1032,7 @@ static int l_service(lua_State *L)
         omics_error_set(&err, OMICS_ECONFIG, "InvalidModel", "omics.service needs a model");
         return fail(L, &err);
     }
-    lmodel *lm = lua_newuserdatauv(L, sizeof *lm, 0);
+    lmodel *lm = lc_newuserdata(L, sizeof *lm);
     lm->m = NULL;
     luaL_setmetatable(L, LOMICS_MODEL);
     int midx = lua_gettop(L);
@@ -1081,7 +1080,7 @@ static int l_signer_gc(lua_State *L)
 
 static int sign_bool(lua_State *L, int t, const char *k, int dflt)
 {
-    int ty = lua_getfield(L, t, k);
+    int ty = lc_getfield(L, t, k);
     int v = ty == LUA_TNIL ? dflt : lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;
@@ -1099,7 +1098,7 @@ static int l_sigv4_sign(lua_State *L)
     omics_credentials creds;
     memset(&creds, 0, sizeof creds);
     /* the arena goes in a userdata so that nothing leaks if Lua unwinds */
-    omics_arena **abox = lua_newuserdatauv(L, sizeof *abox, 0);
+    omics_arena **abox = lc_newuserdata(L, sizeof *abox);
     *abox = NULL;
     luaL_setmetatable(L, "omics.arena");
     omics_arena *a = *abox = omics_arena_new(1024);
@@ -1127,7 +1126,7 @@ static int l_sigv4_sign(lua_State *L)
     if (rc == 0) {
         p.headers = hs;
         p.nheaders = nh;
-        if (lua_getfield(L, 1, "credentials") != LUA_TTABLE)
+        if (lc_getfield(L, 1, "credentials") != LUA_TTABLE)
             rc = omics_error_set(&err, OMICS_ECREDENTIALS, "NoCredentialsError",
                                  "req.credentials is required");
         else
@@ -1152,7 +1151,7 @@ static int l_sigv4_sign(lua_State *L)
         lua_rawseti(L, -2, 1);
         lua_pushstring(L, sig.headers[i].value);
         lua_rawseti(L, -2, 2);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, -2, (int)i + 1);
     }
     lua_setfield(L, -2, "headers");
     lua_pushstring(L, sig.canonical_request);
@@ -1217,7 +1216,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     lua_pop(L, 1);
 
     /* one signer (and signing-key cache) per Lua state, for omics.sigv4.sign */
-    omics_signer **box = lua_newuserdatauv(L, sizeof *box, 0);
+    omics_signer **box = lc_newuserdata(L, sizeof *box);
     *box = NULL;
     new_gc_type(L, LOMICS_SIGNER, l_signer_gc);
     luaL_setmetatable(L, LOMICS_SIGNER);

@@ -211,7 +211,8 @@ function methods.wait(client, name, params, opts)
   local delay = opts.delay or w.delay or 15
   local max_attempts = opts.max_attempts or w.maxAttempts or 20
   local sleep = opts.sleep or core.sleep
-  if type(delay) ~= "number" or delay < 0 or math.type(max_attempts) ~= "integer" or max_attempts < 1 then
+  if type(delay) ~= "number" or delay < 0 or type(max_attempts) ~= "number"
+    or max_attempts % 1 ~= 0 or max_attempts < 1 then
     error("wait: delay must be seconds >= 0 and max_attempts an integer >= 1", 2)
   end
   local res, err

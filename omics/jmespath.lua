@@ -228,7 +228,7 @@ local function is_list(v)
   local n = #v
   if n == 0 then return next(v) == nil end
   for k in pairs(v) do
-    if math.type(k) ~= "integer" or k < 1 or k > n then return false end
+    if type(k) ~= "number" or k % 1 ~= 0 or k < 1 or k > n then return false end
   end
   return true
 end
@@ -266,7 +266,10 @@ end
 local functions = {
   length = function(args)
     local v = args[1]
-    if type(v) == "string" then return utf8.len(v) or #v end
+    if type(v) == "string" then -- characters, not bytes (LuaJIT has no utf8 library)
+      local _, continuation = v:gsub("[\128-\191]", "")
+      return #v - continuation
+    end
     if type(v) == "table" then
       if is_list(v) then return #v end
       local n = 0

@@ -3,8 +3,8 @@
 # summed over all of them.  Environment: BUILD (where omics/core.so and the C tests
 # are), LUA (lua5.4), BUSTED, SANITIZE=1 to preload the sanitizer runtimes.
 set -u
-BUILD=${BUILD:-build/release}
 LUA=${LUA:-lua5.4}
+BUILD=${BUILD:-build/$LUA}
 BUSTED=${BUSTED:-busted}
 passed=0
 failed=0
