@@ -6,6 +6,8 @@ raises SerializationException at once; constraint violations are collected
 and reported together as one ValidationException, worded like AWS does.
 """
 
+import base64
+import binascii
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -161,6 +163,10 @@ class ListOf:
     def __init__(self, member, min=None, max=None):
         self.member, self.min, self.max = member, min, max
 
+    def from_texts(self, texts, path):
+        """A querystring list: one repeated key per element."""
+        return [self.member.from_text(text, path) for text in texts]
+
     def convert(self, value, path, problems):
         if not isinstance(value, list):
             raise wrong_type(path, "a list")
@@ -170,12 +176,57 @@ class ListOf:
 
 
 class MapOf:
-    def __init__(self, key, value):
+    def __init__(self, key, value, min=None, max=None):
         self.key, self.value = key, value
+        self.min, self.max = min, max
 
     def convert(self, value, path, problems):
         if not isinstance(value, dict):
             raise wrong_type(path, "a map")
+        check_length(value, len(value), path, self.min, self.max, problems)
         return {self.key.convert(k, f"{path}.key", problems):
                 self.value.convert(v, f"{path}.{k}", problems)
                 for k, v in value.items()}
+
+
+class Boolean:
+    def from_text(self, text, path):
+        if text not in ("true", "false"):
+            raise wrong_type(path, "a boolean")
+        return text == "true"
+
+    def convert(self, value, path, problems):
+        if not isinstance(value, bool):
+            raise wrong_type(path, "a boolean")
+        return value
+
+
+class Blob:
+    """A blob member of a JSON body: base64 text, converted to bytes."""
+
+    def convert(self, value, path, problems):
+        if not isinstance(value, str):
+            raise wrong_type(path, "a base64-encoded string")
+        try:
+            return base64.b64decode(value.encode("ascii"), validate=True)
+        except (UnicodeEncodeError, binascii.Error):
+            raise wrong_type(path, "a base64-encoded string") from None
+
+
+class Document:
+    """A document member: any JSON value, kept as it came."""
+
+    def convert(self, value, path, problems):
+        return value
+
+
+class Union(Structure):
+    """A structure of which exactly one member must be set."""
+
+    def convert(self, value, path, problems):
+        result = super().convert(value, path, problems)
+        if isinstance(value, dict) and len([v for v in value.values() if v is not None]) != 1:
+            problems.messages.append(
+                f"Exactly one member of '{path or 'input'}' must be set: one of "
+                + ", ".join(self.members))
+        return result

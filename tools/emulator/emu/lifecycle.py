@@ -1,0 +1,108 @@
+"""Statuses on the job clock, and the switch that makes resources fail.
+
+A Timeline is a resource's schedule of statuses: [(when, status)], in time
+order. Its status at a moment is the last one due by then, so resources move
+as the job clock moves, with no background thread; a change of plan (cancel,
+delete) drops what was still to come and schedules new steps from now.
+
+The FailSwitch holds, per kind of resource, how many of the next created
+ones must end in FAILED (set through POST /_emulator/fail_next).
+"""
+
+import threading
+
+DEFAULT_FAILURE_MESSAGE = "Failed on request of the emulator's fail_next switch."
+
+
+class Timeline:
+    def __init__(self, start, steps):
+        """steps: [(seconds after start, status)], the first at 0."""
+        self.events = [(start + offset, status) for offset, status in steps]
+
+    def status(self, now):
+        current = self.events[0][1]
+        for when, status in self.events:
+            if when > now:
+                break
+            current = status
+        return current
+
+    def entered(self, status, now):
+        """When the resource last entered status, if it has by now; else None."""
+        found = None
+        for when, name in self.events:
+            if when > now:
+                break
+            if name == status:
+                found = when
+        return found
+
+    def last_change(self, now):
+        return max(when for when, _ in self.events if when <= now)
+
+    def pending(self, now):
+        return any(when > now for when, _ in self.events)
+
+    def end(self):
+        """When the last scheduled status is due."""
+        return self.events[-1][0]
+
+    def reschedule(self, now, steps):
+        """Drop the steps not yet due; then [(seconds after now, status)]."""
+        self.events = [(when, status) for when, status in self.events if when <= now]
+        self.events.extend((now + offset, status) for offset, status in steps)
+
+
+class FailSwitch:
+    def __init__(self, kinds):
+        self.kinds = tuple(kinds)
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._armed = {}      # kind -> [message, ...]
+
+    def arm(self, kind, count=1, message=None):
+        if kind not in self.kinds:
+            raise ValueError(f"unknown kind {kind!r}; one of: " + ", ".join(self.kinds))
+        with self._lock:
+            self._armed.setdefault(kind, []).extend([message or DEFAULT_FAILURE_MESSAGE] * count)
+
+    def take(self, kind):
+        """The failure message if the next resource of this kind must fail, else None."""
+        with self._lock:
+            queue = self._armed.get(kind)
+            return queue.pop(0) if queue else None
+
+    def pending(self):
+        with self._lock:
+            return {kind: len(queue) for kind, queue in self._armed.items() if queue}
+
+
+def control_handlers(switch):
+    """Handlers for the control API: POST/GET/DELETE /_emulator/fail_next."""
+    from .control import ControlError
+
+    def arm(document, query):
+        kind, count = document.get("kind"), document.get("count", 1)
+        message = document.get("message")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ControlError(400, "'count' must be an integer >= 1")
+        if message is not None and (not isinstance(message, str) or not message):
+            raise ControlError(400, "'message' must be a non-empty string")
+        try:
+            switch.arm(kind, count, message)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+        return {"pending": switch.pending()}
+
+    def show(document, query):
+        return {"pending": switch.pending(), "kinds": list(switch.kinds)}
+
+    def clear(document, query):
+        switch.reset()
+        return {"ok": True}
+
+    return {("POST", "fail_next"): arm, ("GET", "fail_next"): show,
+            ("DELETE", "fail_next"): clear}
