@@ -4,6 +4,8 @@ import threading
 from collections import Counter, deque
 
 REQUEST_LOG_SIZE = 1000
+# Longer bodies (read set parts) are logged cut short, marked body_truncated.
+LOGGED_BODY_LIMIT = 256 * 1024
 
 
 class Stats:
@@ -55,10 +57,12 @@ class RequestLog:
             "path_decoded": request.path_decoded,
             "query": request.query,
             "headers": [[name, value] for name, value in request.headers],
-            "body": request.body.decode("utf-8", errors="replace"),
+            "body": request.body[:LOGGED_BODY_LIMIT].decode("utf-8", errors="replace"),
             "operation": operation,
             "labels": labels,
         }
+        if len(request.body) > LOGGED_BODY_LIMIT:
+            entry["body_truncated"] = True
         with self._lock:
             self._entries.append(entry)
         return entry
