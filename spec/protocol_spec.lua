@@ -18,10 +18,6 @@ local IGNORE = DIR .. "/botocore-ignore-list.json"
 -- passed.  A pending case is still run, and a note is printed if it passes.
 local PENDING = {
   input = {
-    RestJsonHttpChecksumRequired = "httpChecksumRequired: the engine does not send Content-MD5 yet",
-    SDKAppliedContentEncoding_restJson1 = "requestcompression: bodies are not gzipped yet",
-    SDKAppendedGzipAfterProvidedEncoding_restJson1 = "requestcompression: bodies are not " ..
-      "gzipped yet",
   },
   output = {
   },

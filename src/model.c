@@ -348,6 +348,13 @@ static int load_op(model_loader *L, omics_op *op, const cJSON *def, const char *
     op->unsigned_payload = (unsigned char)((auth && strcmp(auth, "v4-unsigned-body") == 0) ||
                                            true_item(def, "unsignedPayload"));
     op->checksum_required = (unsigned char)true_item(def, "httpChecksumRequired");
+    const cJSON *rc_def = cJSON_GetObjectItemCaseSensitive(def, "requestcompression");
+    const cJSON *enc;
+    cJSON_ArrayForEach(enc, cJSON_GetObjectItemCaseSensitive(rc_def, "encodings"))
+    {
+        if (cJSON_IsString(enc) && strcmp(enc->valuestring, "gzip") == 0)
+            op->compress_gzip = 1;
+    }
     op->deprecated = (unsigned char)true_item(def, "deprecated");
     const cJSON *errors = cJSON_GetObjectItemCaseSensitive(def, "errors");
     int ne = cJSON_GetArraySize(errors);

@@ -99,6 +99,7 @@ struct omics_op {
     size_t nerrors;
     unsigned char unsigned_payload;
     unsigned char checksum_required;
+    unsigned char compress_gzip; /* requestcompression lists gzip */
     unsigned char deprecated;
 };
 

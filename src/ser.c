@@ -15,6 +15,8 @@
 #include <sys/random.h>
 
 #include "b64.h"
+#include "checksum.h"
+#include "gzip.h"
 #include "json.h"
 #include "ts.h"
 #include "uri.h"
@@ -46,6 +48,7 @@ void ser_scratch_init(ser_scratch *s)
     buf_init(&s->query);
     buf_init(&s->tmp);
     buf_init(&s->errors);
+    buf_init(&s->zbody);
 }
 
 void ser_scratch_free(ser_scratch *s)
@@ -55,6 +58,7 @@ void ser_scratch_free(ser_scratch *s)
     buf_free(&s->query);
     buf_free(&s->tmp);
     buf_free(&s->errors);
+    buf_free(&s->zbody);
 }
 
 /* ------------------------------------------------------------- errors */
@@ -758,12 +762,17 @@ static void add_header(ser_ctx *c, const char *name, const char *value)
     c->nheaders++;
 }
 
-static int has_header(const ser_ctx *c, const char *name)
+static omics_header *find_header(const ser_ctx *c, const char *name)
 {
     for (size_t i = 0; i < c->nheaders; i++)
         if (strcasecmp(c->headers[i].name, name) == 0)
-            return 1;
-    return 0;
+            return &c->headers[i];
+    return NULL;
+}
+
+static int has_header(const ser_ctx *c, const char *name)
+{
+    return find_header(c, name) != NULL;
 }
 
 static int safe_header_value(ser_ctx *c, const char *p, size_t n)
@@ -1162,6 +1171,58 @@ static int has_body_members(const model_shape *in)
     return 0;
 }
 
+/* The model's requestcompression: a body of at least this many bytes is
+ * sent gzipped (botocore's default request_min_compression_size_bytes). */
+#define SER_MIN_COMPRESS 10240
+
+/* Gzip the body when the operation asks for it, and say so after any
+ * Content-Encoding a member set ("custom, gzip"). */
+static void compress_body(ser_ctx *c, const omics_op *op, omics_request *out)
+{
+    const model_shape *in = op->input;
+    if (!op->compress_gzip || !in || out->body_len < SER_MIN_COMPRESS)
+        return;
+    if (in->payload >= 0 && (in->members[in->payload].shape->flags & MF_REQUIRES_LENGTH))
+        return; /* a length the service checks is the length of the bytes as given */
+    buf *z = &c->s->zbody;
+    buf_reset(z);
+    if (gzip_compress(z, out->body, out->body_len)) {
+        c->oom = 1;
+        return;
+    }
+    out->body = z->p;
+    out->body_len = z->len;
+    omics_header *h = find_header(c, "Content-Encoding");
+    if (!h) {
+        add_header(c, "Content-Encoding", "gzip");
+        return;
+    }
+    buf *t = &c->s->tmp;
+    buf_reset(t);
+    buf_adds(t, h->value);
+    buf_adds(t, *h->value ? ", gzip" : "gzip");
+    const char *v = t->oom ? NULL : omics_arena_strndup(c->a, t->p, t->len);
+    if (!v)
+        c->oom = 1;
+    else
+        h->value = v;
+}
+
+/* httpChecksumRequired: the MD5 of the body as sent (empty when none),
+ * unless a member set Content-MD5 already. */
+static void content_md5(ser_ctx *c, const omics_op *op, omics_request *out)
+{
+    if (!op->checksum_required || find_header(c, "Content-MD5"))
+        return;
+    buf *t = &c->s->tmp;
+    buf_reset(t);
+    if (checksum_md5_base64(t, out->body ? out->body : "", out->body_len)) {
+        problem(c, "cannot compute the Content-MD5 this operation requires");
+        return;
+    }
+    add_header(c, "Content-MD5", omics_arena_strndup(c->a, t->p, t->len));
+}
+
 static void build_body(ser_ctx *c, const omics_op *op, const omics_value **slots,
                        omics_request *out)
 {
@@ -1231,6 +1292,7 @@ static void build_body(ser_ctx *c, const omics_op *op, const omics_value **slots
         c->oom = 1;
     if (ctype && !has_header(c, "Content-Type"))
         add_header(c, "Content-Type", ctype);
+    compress_body(c, op, out);
     if (out->body_len || (out->body && strcmp(op->method, "GET") != 0)) {
         char len[24];
         snprintf(len, sizeof len, "%zu", out->body_len);
@@ -1318,6 +1380,7 @@ int ser_prepare(const omics_op *op, const omics_value *params, const ser_endpoin
         }
         build_body(&c, op, slots, out);
     }
+    content_md5(&c, op, out);
     if (user_agent)
         add_header(&c, "User-Agent", user_agent);
 

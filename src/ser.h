@@ -22,6 +22,7 @@ typedef struct ser_scratch {
     buf query;
     buf tmp;
     buf errors;
+    buf zbody; /* the body gzipped, when the operation asks for compression */
 } ser_scratch;
 
 void ser_scratch_init(ser_scratch *s);
