@@ -483,12 +483,16 @@ describe("rest-json beyond the suites", function()
     operations = {
       Json = { name = "Json", http = { method = "GET", requestUri = "/json" },
                input = { shape = "JsonIO" }, output = { shape = "JsonIO" } },
+      Union = { name = "Union", http = { method = "GET", requestUri = "/union" },
+                output = { shape = "UnionOutput" } },
     },
     shapes = {
       JsonIO = { type = "structure", members = {
         json = { shape = "JsonValue", jsonvalue = true, location = "header", locationName = "X-Json" },
       } },
       JsonValue = { type = "string" },
+      UnionOutput = { type = "structure", members = { value = { shape = "MyUnion" } } },
+      MyUnion = { type = "structure", union = true, members = { known = { shape = "JsonValue" } } },
     },
   }
   local client = assert(omics.service(model, {
@@ -513,5 +517,13 @@ describe("rest-json beyond the suites", function()
     nothing, err = client:prepare("Json", { json = "true false" })
     assert.is_nil(nothing)
     assert.are.equal("ParamValidationError", err.code)
+  end)
+
+  it("shows a union member the model does not know as SDK_UNKNOWN_MEMBER (as botocore)", function()
+    local r = assert(client:parse("Union", { status = 200,
+      body = '{"value": {"__type": "ns#MyUnion", "newer": {"x": 1}}}' }))
+    assert.are.same({ SDK_UNKNOWN_MEMBER = { name = "newer" } }, r.value)
+    r = assert(client:parse("Union", { status = 200, body = '{"value": {"known": "k"}}' }))
+    assert.are.same({ known = "k" }, r.value)
   end)
 end)

@@ -214,6 +214,18 @@ static int push_where(parse_ctx *c, const char *name)
     return 0;
 }
 
+/* A union member newer than the model, as botocore shows it:
+ * SDK_UNKNOWN_MEMBER = { name = "theMember" }. */
+static int unknown_union_member(parse_ctx *c, const char *name)
+{
+    const omics_builder *b = c->b;
+    B(b->table(b->ud, 0, 1));
+    B(b->string(b->ud, name, strlen(name)));
+    B(b->set_field(b->ud, "name", 4));
+    B(b->set_field(b->ud, "SDK_UNKNOWN_MEMBER", 18));
+    return 0;
+}
+
 /* The members of shape sh found in JSON object j, stored into the table on
  * top of the builder's stack.  body_only skips members bound elsewhere
  * (headers, status) as a top-level output shape needs. */
@@ -226,6 +238,11 @@ static int json_members(parse_ctx *c, const model_shape *sh, const cJSON *j, int
         if (cJSON_IsNull(e))
             continue;
         const model_member *mm = model_find_wire(sh, e->string, strlen(e->string));
+        if (!mm && (sh->flags & MF_UNION) && strcmp(e->string, "__type") != 0) {
+            if (unknown_union_member(c, e->string))
+                return -1;
+            continue;
+        }
         if (!mm || (body_only && mm->location != ML_BODY))
             continue; /* members this model does not know are ignored */
         if (push_where(c, mm->name))
