@@ -13,6 +13,7 @@
 #include <lua.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #if LUA_VERSION_NUM >= 503
 
@@ -50,6 +51,12 @@ static inline int lc_tointeger(lua_State *L, int idx, int64_t *out)
 static inline void lc_pushinteger(lua_State *L, int64_t v)
 {
     lua_pushinteger(L, (lua_Integer)v);
+}
+/* The FILE of an open io file handle at idx, or NULL. */
+static inline FILE *lc_tofile(lua_State *L, int idx)
+{
+    luaL_Stream *p = (luaL_Stream *)luaL_testudata(L, idx, LUA_FILEHANDLE);
+    return p && p->closef ? p->f : NULL;
 }
 
 #else /* LuaJIT 2.1 (Lua 5.1 API) */
@@ -101,6 +108,12 @@ static inline int lc_tointeger(lua_State *L, int idx, int64_t *out)
 static inline void lc_pushinteger(lua_State *L, int64_t v)
 {
     lua_pushnumber(L, (lua_Number)v);
+}
+/* LuaJIT's io handles start with their FILE pointer (NULL once closed). */
+static inline FILE *lc_tofile(lua_State *L, int idx)
+{
+    FILE **p = (FILE **)luaL_testudata(L, idx, "FILE*");
+    return p ? *p : NULL;
 }
 #define lua_rawlen lua_objlen
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "lua_compat.h"
 #include "omics.h"
@@ -581,24 +583,193 @@ static int unknown_op(lua_State *L, const char *name)
     return fail(L, &err);
 }
 
-/* Run op with the params at index 2. */
+/* ------------------------------------------------------------- sinks
+ * Where a streaming payload goes: a function called with each chunk, an
+ * open io file, or a path.  A path is written as "<path>.partial.XXXXXX" and
+ * renamed to path only once the whole answer arrived, so that a failed
+ * download never leaves a file that looks complete. */
+
+typedef struct lsink {
+    lua_State *L;
+    int fn;  /* stack index of a function sink, or 0 */
+    FILE *f; /* a file sink, or NULL */
+    omics_sink sink;
+} lsink;
+
+typedef struct lpartial {
+    FILE *f;
+    char *tmp;
+    char *path;
+} lpartial;
+
+static void partial_discard(lpartial *pt)
+{
+    if (pt->f) {
+        fclose(pt->f);
+        pt->f = NULL;
+        unlink(pt->tmp);
+    }
+    free(pt->tmp);
+    free(pt->path);
+    pt->tmp = pt->path = NULL;
+}
+
+static int l_partial_gc(lua_State *L)
+{
+    partial_discard(luaL_checkudata(L, 1, "omics.partial"));
+    return 0;
+}
+
+static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t errlen)
+{
+    lsink *ls = ud;
+    if (ls->f) {
+        if (fwrite(p, 1, n, ls->f) != n) {
+            snprintf(errbuf, errlen, "%s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    lua_State *L = ls->L;
+    lua_pushvalue(L, ls->fn);
+    lua_pushlstring(L, p, n);
+    if (lua_pcall(L, 1, 1, 0) != 0) {
+        snprintf(errbuf, errlen, "the sink function raised: %s",
+                 lua_isstring(L, -1) ? lua_tostring(L, -1) : "(an error object)");
+        lua_pop(L, 1);
+        return -1;
+    }
+    int refused = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (refused) {
+        snprintf(errbuf, errlen, "the sink function returned false");
+        return -1;
+    }
+    return 0;
+}
+
+/* Read the call options at idx ({ sink = ... }).  A path sink pushes its
+ * owning userdata (*partial set); otherwise nothing is pushed. */
+static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
+                             lpartial **partial, omics_error *err)
+{
+    *has_sink = 0;
+    *partial = NULL;
+    if (lua_isnoneornil(L, idx))
+        return 0;
+    if (!lua_istable(L, idx))
+        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                               "call options: expected a table, got %s", luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "sink") != 0) {
+            lua_pop(L, 1);
+            return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                                   "call options: unknown option (options: sink)");
+        }
+    }
+    lua_getfield(L, idx, "sink");
+    int sidx = lua_gettop(L);
+    memset(ls, 0, sizeof *ls);
+    ls->L = L;
+    ls->sink.write = sink_write;
+    ls->sink.ud = ls;
+    FILE *f;
+    if (lua_isnil(L, sidx)) {
+        lua_pop(L, 1);
+        return 0;
+    } else if (lua_isfunction(L, sidx)) {
+        ls->fn = sidx; /* stays on the stack for the call */
+    } else if ((f = lc_tofile(L, sidx)) != NULL) {
+        ls->f = f;
+        lua_pop(L, 1);
+    } else if (lua_type(L, sidx) == LUA_TSTRING) {
+        const char *path = lua_tostring(L, sidx);
+        lpartial *pt = lc_newuserdata(L, sizeof *pt);
+        memset(pt, 0, sizeof *pt);
+        luaL_setmetatable(L, "omics.partial");
+        lua_remove(L, sidx); /* the path string is copied below */
+        size_t n = strlen(path);
+        pt->path = malloc(n + 1);
+        pt->tmp = malloc(n + 16);
+        if (!pt->path || !pt->tmp)
+            return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        memcpy(pt->path, path, n + 1);
+        snprintf(pt->tmp, n + 16, "%s.partial.XXXXXX", path);
+        int fd = mkstemp(pt->tmp);
+        if (fd < 0 || !(pt->f = fdopen(fd, "wb"))) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            if (fd >= 0)
+                unlink(pt->tmp);
+            return omics_error_set(err, OMICS_EVALIDATION, "SinkError",
+                                   "sink: cannot create a file beside %s: %s", path, strerror(e));
+        }
+        ls->f = pt->f;
+        *partial = pt;
+    } else {
+        lua_pop(L, 1);
+        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                               "sink: expected a function, an open file or a path, got %s",
+                               luaL_typename(L, sidx));
+    }
+    *has_sink = 1;
+    return 0;
+}
+
+/* Close a path sink: renamed into place when the call succeeded, removed
+ * when it did not. */
+static int finish_partial(lpartial *pt, int ok, omics_error *err)
+{
+    if (!pt)
+        return 0;
+    int rc = 0;
+    if (ok) {
+        int bad = fflush(pt->f) != 0 || fsync(fileno(pt->f)) != 0;
+        bad = fclose(pt->f) != 0 || bad;
+        pt->f = NULL;
+        if (bad || rename(pt->tmp, pt->path) != 0) {
+            rc = omics_error_set(err, OMICS_ETRANSPORT, "StreamWriteError",
+                                 "sink: could not complete %s: %s", pt->path, strerror(errno));
+            unlink(pt->tmp);
+        }
+    }
+    partial_discard(pt);
+    return rc;
+}
+
+/* Run op with the params at index 2 and the call options at index 3. */
 static int run_call(lua_State *L, lclient *lc, const omics_op *op)
 {
     omics_error err;
     omics_error_init(&err);
     omics_value *params;
-    if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2)) {
+    lua_settop(L, 3);
+    if (!lua_isnil(L, 2) && !lua_istable(L, 2)) {
         omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
                         "params: expected a table, got %s", luaL_typename(L, 2));
         return fail(L, &err);
     }
-    if (lua_to_value(L, 2, lc->values, &params, &err))
+    lsink ls;
+    int has_sink;
+    lpartial *partial;
+    if (read_call_options(L, 3, &ls, &has_sink, &partial, &err))
         return fail(L, &err);
+    if (lua_to_value(L, 2, lc->values, &params, &err)) {
+        finish_partial(partial, 0, NULL);
+        return fail(L, &err);
+    }
     int base = lua_gettop(L);
     omics_builder b;
     lua_builder(L, &b);
     int has_data = 0;
-    int rc = omics_call(lc->c, op, params, &b, &has_data, &err);
+    int rc = omics_call(lc->c, op, params, has_sink ? &ls.sink : NULL, &b, &has_data, &err);
+    if (finish_partial(partial, rc == 0, &err)) {
+        lua_settop(L, base);
+        return fail(L, &err);
+    }
     return built(L, rc, has_data, base, &err);
 }
 
@@ -1209,6 +1380,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     new_gc_type(L, LOMICS_MODEL, l_model_gc);
     new_gc_type(L, "omics.parser", l_parser_gc);
     new_gc_type(L, "omics.arena", l_arena_gc);
+    new_gc_type(L, "omics.partial", l_partial_gc);
 
     luaL_newmetatable(L, LOMICS_ERROR);
     lua_pushcfunction(L, error_tostring);

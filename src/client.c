@@ -233,11 +233,20 @@ int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params
 {
     omics_arena_reset(c->arena);
     ser_endpoint ep = {c->ep.scheme, c->ep.host, c->ep.port, c->ep.base_path, c->host_prefix};
-    return ser_prepare(op, params, &ep, c->user_agent, c->arena, &c->scratch, out, err);
+    if (ser_prepare(op, params, &ep, c->user_agent, c->arena, &c->scratch, out, err))
+        return -1;
+    const model_shape *o = op->output;
+    out->streaming_output = o && o->payload >= 0 &&
+                            (o->members[o->payload].shape->flags & MF_STREAMING);
+    return 0;
 }
 
 int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
 {
+    if (req->body_reader && !req->unsigned_payload)
+        return omics_error_set(err, OMICS_EUSAGE, "UnsupportedStream",
+                               "%s signs its payload: it cannot be streamed from a file",
+                               req->method);
     omics_sign_params p;
     memset(&p, 0, sizeof p);
     p.method = req->method;
@@ -272,20 +281,21 @@ int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
     return 0;
 }
 
-int omics_send(omics_client *c, const omics_request *req, omics_response *out,
-               omics_error *err)
+int omics_send(omics_client *c, const omics_request *req, const omics_sink *sink,
+               omics_response *out, omics_error *err)
 {
-    return http_send(c->http, req, out, err);
+    return http_send(c->http, req, sink, out, err);
 }
 
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
-               const omics_builder *b, int *has_data, omics_error *err)
+               const omics_sink *sink, const omics_builder *b, int *has_data,
+               omics_error *err)
 {
     omics_request req;
     omics_response resp;
     *has_data = 0;
     if (omics_prepare(c, op, params, &req, err) || omics_sign_request(c, &req, err) ||
-        omics_send(c, &req, &resp, err))
+        omics_send(c, &req, sink, &resp, err))
         return -1;
     return omics_parse(c->parser, c->model, op, &resp, b, has_data, err);
 }

@@ -18,6 +18,13 @@ struct http_conn {
     size_t nheaders, headers_cap;
     int too_large;
     long connects;
+    /* streaming: where a successful payload goes, and where a body comes from */
+    const omics_sink *sink;
+    int to_sink; /* -1 undecided until the first byte, then 0 or 1 */
+    int sink_failed;
+    const omics_reader *reader;
+    int reader_failed;
+    char stream_err[256];
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -96,6 +103,19 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     http_conn *h = ud;
     size_t len = size * n;
+    if (h->to_sink < 0) {
+        /* error answers are always read into memory, to be parsed */
+        long status = 0;
+        curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+        h->to_sink = h->sink && status >= 200 && status < 300;
+    }
+    if (h->to_sink) {
+        if (h->sink->write(h->sink->ud, p, len, h->stream_err, sizeof h->stream_err) != 0) {
+            h->sink_failed = 1;
+            return 0; /* aborts the transfer */
+        }
+        return len;
+    }
     if (h->opts.max_response_bytes && h->body.len + len > h->opts.max_response_bytes) {
         h->too_large = 1;
         return 0; /* aborts the transfer */
@@ -130,6 +150,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     buf_add(&h->raw_headers, v, (size_t)(end - v));
     buf_addc(&h->raw_headers, '\0');
     return h->raw_headers.oom ? 0 : len;
+}
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+    http_conn *h = ud;
+    long long got = h->reader->read(h->reader->ud, p, size * n, h->stream_err,
+                                    sizeof h->stream_err);
+    if (got < 0) {
+        h->reader_failed = 1;
+        return CURL_READFUNC_ABORT;
+    }
+    return (size_t)got;
 }
 
 /* ---------------------------------------------------------------- send */
@@ -186,7 +218,23 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
         code = "TLSError";
         retryable = 0;
         break;
+    case CURLE_ABORTED_BY_CALLBACK:
+    case CURLE_READ_ERROR:
+        if (h->reader_failed) {
+            omics_error_set(err, OMICS_ETRANSPORT, "StreamReadError",
+                            "reading the request's payload failed: %s", h->stream_err);
+            err->retryable = 0;
+            return -1;
+        }
+        break;
     case CURLE_WRITE_ERROR:
+        if (h->sink_failed) {
+            omics_error_set(err, OMICS_ETRANSPORT, "StreamWriteError",
+                            "writing the response's payload to the sink failed: %s",
+                            h->stream_err[0] ? h->stream_err : "the sink refused it");
+            err->retryable = 0;
+            return -1;
+        }
         if (h->too_large) {
             code = "ResponseTooLarge";
             retryable = 0;
@@ -270,13 +318,20 @@ static int on_socket_open(void *ud, curl_socket_t fd, curlsocktype purpose)
     return CURL_SOCKOPT_OK;
 }
 
-int http_send(http_conn *h, const omics_request *req, omics_response *out, omics_error *err)
+int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
+              omics_response *out, omics_error *err)
 {
     CURL *c = h->curl;
     buf_reset(&h->raw_headers);
     buf_reset(&h->body);
     h->too_large = 0;
     h->errbuf[0] = '\0';
+    h->stream_err[0] = '\0';
+    h->sink = req->streaming_output ? sink : NULL;
+    h->to_sink = -1;
+    h->sink_failed = 0;
+    h->reader = req->body_reader;
+    h->reader_failed = 0;
     struct curl_slist *hdrs = build_headers(req, err);
     if (!hdrs)
         return -1;
@@ -305,7 +360,19 @@ int http_send(http_conn *h, const omics_request *req, omics_response *out, omics
         ok = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                               (long)(h->opts.connect_timeout * 1000)) == CURLE_OK;
     const char *m = req->method;
-    if (ok) {
+    if (ok && req->body_reader) {
+        /* a streamed body: curl pulls it through on_read, with its length */
+        curl_off_t len = (curl_off_t)req->body_reader->length;
+        ok = curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_READDATA, h) == CURLE_OK;
+        if (ok && strcmp(m, "PUT") == 0)
+            ok = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, len) == CURLE_OK;
+        else if (ok)
+            ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, len) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
+    } else if (ok) {
         if (req->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
             strcmp(m, "PATCH") == 0) {
             ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
@@ -343,6 +410,7 @@ int http_send(http_conn *h, const omics_request *req, omics_response *out, omics
     out->nheaders = h->nheaders;
     out->body = h->body.p ? h->body.p : "";
     out->body_len = h->body.len;
+    out->body_streamed = h->to_sink == 1;
     out->retry_attempts = 0;
     return 0;
 }

@@ -17,8 +17,11 @@ typedef struct http_conn http_conn;
 
 http_conn *http_new(const http_opts *o, omics_error *err);
 void http_free(http_conn *h);
-/* The response (status, lower-case headers, body) lives until the next send. */
-int http_send(http_conn *h, const omics_request *req, omics_response *out, omics_error *err);
+/* The response (status, lower-case headers, body) lives until the next send.
+ * With a sink and req->streaming_output, the body of a 2xx answer goes to the
+ * sink instead of memory (out->body_streamed says so). */
+int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
+              omics_response *out, omics_error *err);
 /* "curl/7.88.1" */
 const char *http_user_agent_part(void);
 /* How many TCP connections the handle has opened so far. */

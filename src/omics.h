@@ -81,6 +81,24 @@ typedef enum omics_vtype {
 
 typedef struct omics_entry omics_entry;
 
+/* A source of bytes for a streaming payload (a file, say).  read fills up to
+ * n bytes and returns how many, 0 at the end, or -1 on an error (with a
+ * reason in errbuf).  rewind goes back to the first byte, so that a request
+ * can be sent again; NULL when the source cannot be replayed. */
+typedef struct omics_reader {
+    long long (*read)(void *ud, char *p, size_t n, char *errbuf, size_t errlen);
+    int (*rewind)(void *ud);
+    void *ud;
+    long long length; /* bytes, -1 when unknown */
+} omics_reader;
+
+/* Where a streaming payload of a response goes instead of memory.  write
+ * returns 0, or -1 to stop the transfer (with a reason in errbuf). */
+typedef struct omics_sink {
+    int (*write)(void *ud, const char *p, size_t n, char *errbuf, size_t errlen);
+    void *ud;
+} omics_sink;
+
 typedef struct omics_value {
     omics_vtype type;
     union {
@@ -173,7 +191,9 @@ typedef struct omics_request {
     size_t nheaders;
     const char *body;
     size_t body_len;
+    const omics_reader *body_reader; /* instead of body: a streamed payload */
     int unsigned_payload; /* sign with UNSIGNED-PAYLOAD (model: v4-unsigned-body) */
+    int streaming_output; /* the answer's payload may go to a sink */
 } omics_request;
 
 typedef struct omics_response {
@@ -182,6 +202,7 @@ typedef struct omics_response {
     size_t nheaders;
     const char *body;
     size_t body_len;
+    int body_streamed; /* a 2xx payload went to the sink, not into body */
     int retry_attempts;
 } omics_response;
 
@@ -271,9 +292,11 @@ int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params
                   omics_request *out, omics_error *err);
 /* Add X-Amz-Date, X-Amz-Security-Token and Authorization to a request. */
 int omics_sign_request(omics_client *c, omics_request *req, omics_error *err);
-/* Send a signed request; the response lives until the next send. */
-int omics_send(omics_client *c, const omics_request *req, omics_response *out,
-               omics_error *err);
+/* Send a signed request; the response lives until the next send.  With a
+ * sink, the payload of a successful answer to an operation whose output
+ * streams goes to the sink (error answers are always read into memory). */
+int omics_send(omics_client *c, const omics_request *req, const omics_sink *sink,
+               omics_response *out, omics_error *err);
 /* A parser keeps the working memory of its last parse (the JSON tree, decoded
  * bytes) until the next parse or omics_parser_free, so that a builder that
  * unwinds (a Lua error) leaks nothing. */
@@ -288,9 +311,10 @@ void omics_parser_free(omics_parser *p);
 int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
                 const omics_response *resp, const omics_builder *b, int *has_data,
                 omics_error *err);
-/* prepare, sign, send, parse. */
+/* prepare, sign, send, parse.  sink may be NULL. */
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
-               const omics_builder *b, int *has_data, omics_error *err);
+               const omics_sink *sink, const omics_builder *b, int *has_data,
+               omics_error *err);
 
 /* ----------------------------------------------------------------- time */
 
