@@ -13,21 +13,21 @@ local INPUT = DIR .. "/rest-json-input.json"
 local OUTPUT = DIR .. "/rest-json-output.json"
 local IGNORE = DIR .. "/botocore-ignore-list.json"
 
--- Cases we do not pass, each with the reason.  They are registered as
--- pending with that reason (and the reason is printed); none is counted as
--- passed.  A pending case is still run, and a note is printed if it passes.
+-- Cases we do not pass, by id, each with the reason, e.g.
+--   input = { SomeCaseId = "why it fails" }.
+-- They are registered as pending with that reason (and the reason is
+-- printed); none is counted as passed.  A pending case is still run, and a
+-- note is printed when it passes.  Today every case passes.
 local PENDING = {
-  input = {
-  },
-  output = {
-  },
+  input = {},
+  output = {},
 }
 
--- What a Lua caller of prepare gets for the idempotency token the suites
--- expect to be auto-filled: our engine fills a random UUIDv4 where the
--- suites' fixed generator gives this one.  Where a case expects it and the
--- params leave the token out, the spec checks that a v4 UUID is there (the
--- version nibble 4, the variant 8, 9, a or b) and then reads it as this.
+-- The idempotency token the suites expect to be filled in.  The suites' SDKs
+-- use a fixed generator; ours fills a random UUIDv4.  Where a case expects a
+-- filled token (the params leave it out), the spec checks that the query
+-- holds a v4 UUID (version nibble 4, variant 8, 9, a or b) and reads it as
+-- this one before comparing.
 local ZERO_UUID = "00000000-0000-4000-8000-000000000000"
 local X = "%x"
 local UUID4 = X:rep(8) .. "%-" .. X:rep(4) .. "%-4" .. X:rep(3) .. "%-[89ab]" .. X:rep(3) ..
