@@ -380,7 +380,9 @@ class ImportJobTest(SequenceTest):
         self.assertEqual(paired["status"], "FINISHED")
         self.assertEqual(paired["sourceFiles"]["source2"], "s3://reads-bucket/pair_2.fastq.gz")
         self.assertEqual(paired["tags"], {"k": "v"})
-        self.assertEqual(self.start_import(store_id, [self.fastq_source("again.fastq")], clientToken="import-1")["id"], job["id"])
+        again = self.start_import(store_id, [self.fastq_source("again.fastq")],
+                                  clientToken="import-1")
+        self.assertEqual(again["id"], job["id"])
 
         listed = self.ok(call("POST", f"/sequencestore/{store_id}/importjobs",
                               document={"filter": {"status": "COMPLETED"}}))
@@ -418,6 +420,31 @@ class ImportJobTest(SequenceTest):
         self.assertEqual(index[:8], b"BAI\x01" + struct.pack("<i", 2))
         self.assertEqual(call("GET", bam_base, "partNumber=1").body, bam(7))
 
+    def test_cram_and_ubam_with_sha512_etags(self):
+        store_id = self.create_store(eTagAlgorithmFamily="SHA512up")["id"]
+        cram = b"CRAM\x03\x00" + bytes(range(256)) * 8
+        put_s3("s3://reads-bucket/a.cram", cram)
+        put_s3("s3://reads-bucket/u.bam", bam(5, 20))
+        job = self.import_read_sets(store_id, [
+            {"sourceFiles": {"source1": "s3://reads-bucket/a.cram"}, "sourceFileType": "CRAM",
+             "subjectId": "s", "sampleId": "s", "referenceArn": REFERENCE},
+            {"sourceFiles": {"source1": "s3://reads-bucket/u.bam"}, "sourceFileType": "UBAM",
+             "subjectId": "s", "sampleId": "s"}])
+        self.assertEqual(job["status"], "COMPLETED", job)
+        cram_id, ubam_id = (s["readSetId"] for s in job["sources"])
+        cram_meta = self.ok(call("GET", f"/sequencestore/{store_id}/readset/{cram_id}/metadata"))
+        self.assertEqual(cram_meta["etag"], {"algorithm": "CRAM_SHA512up",
+                                             "source1": hashlib.sha512(cram).hexdigest()})
+        self.assertEqual(cram_meta["sequenceInformation"], {"alignment": "ALIGNED"})
+        self.assertEqual(sorted(cram_meta["files"]), ["index", "source1"])
+        index = call("GET", f"/sequencestore/{store_id}/readset/{cram_id}", "partNumber=1&file=INDEX")
+        self.assertEqual(gzip.decompress(index.body), b"")
+        ubam_meta = self.ok(call("GET", f"/sequencestore/{store_id}/readset/{ubam_id}/metadata"))
+        self.assertEqual(ubam_meta["etag"]["algorithm"], "BAM_SHA512up")
+        self.assertEqual(ubam_meta["sequenceInformation"],
+                         {"totalReadCount": 5, "totalBaseCount": 100, "alignment": "UNALIGNED"})
+        self.assertEqual(sorted(ubam_meta["files"]), ["source1"])
+
     def test_failed_sources(self):
         store_id = self.create_store()["id"]
         put_s3("s3://reads-bucket/not-fastq.txt", b"hello\n")
@@ -438,8 +465,8 @@ class ImportJobTest(SequenceTest):
         self.assertIn("referenceArn", job["sources"][3]["statusMessage"])
         self.assertNotIn("readSetId", job["sources"][1])
 
-        all_failed = self.import_read_sets(store_id, [job_source for job_source in [
-            {**good, "sourceFiles": {"source1": "s3://reads-bucket/absent.fastq"}}]])
+        all_failed = self.import_read_sets(store_id, [
+            {**good, "sourceFiles": {"source1": "s3://reads-bucket/absent.fastq"}}])
         self.assertEqual(all_failed["status"], "FAILED")
 
     def test_validation_and_not_found(self):
