@@ -4,6 +4,9 @@ from .clock import JobClock
 from .control import ControlApi
 from .credentials import CredentialRegistry
 from .faults import FaultQueue
+from .analytics.api import AnalyticsApi
+from .analytics.store import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsBackend
+from .lifecycle import FailSwitch, control_handlers
 from .references.api import ReferenceApi
 from .references.store import ReferenceBackend
 from .routing import RouteTable
@@ -11,7 +14,13 @@ from .s3 import S3Root
 from .sequences.api import SequenceApi
 from .sequences.store import SequenceBackend
 from .service import ServiceDispatcher
+from .shares.api import FAIL_KINDS as SHARE_FAIL_KINDS, ShareApi, ShareBackend
 from .stats import RequestLog, Stats
+from .tags.api import TagApi
+from .tags.registry import TagRegistry
+from .tags.resolvers import reference_resolver, sequence_resolver
+from .workflows.api import WorkflowApi
+from .workflows.store import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowBackend
 
 
 class Emulator:
@@ -28,8 +37,19 @@ class Emulator:
         routes = ReferenceApi(self.references, part_size).routes()
         self.sequences = SequenceBackend(self.clock, self.s3)
         routes += SequenceApi(self.sequences, part_size).routes()
+        self.tags = TagRegistry()
+        self.tags.add_resolver(reference_resolver(self.references))
+        self.tags.add_resolver(sequence_resolver(self.sequences))
+        self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
+        self.workflows = WorkflowBackend(self.clock, self.s3, self.tags, self.failures)
+        self.analytics = AnalyticsBackend(self.clock, self.s3, self.tags, self.failures)
+        self.shares = ShareBackend(self.clock, self.tags, self.failures)
+        routes += (WorkflowApi(self.workflows).routes() + AnalyticsApi(self.analytics).routes()
+                   + ShareApi(self.shares).routes() + TagApi(self.tags).routes())
         self.service = ServiceDispatcher(self, RouteTable(routes))
         self.control = ControlApi(self)
+        self.control.handlers.update({**control_handlers(self.failures),
+                                      **self.workflows.control_handlers()})
         if seed_demo:
             self.references.seed_demo()
 
@@ -43,6 +63,8 @@ class Emulator:
         self.clock.reset()
         self.references.reset()
         self.sequences.reset()
+        for part in (self.tags, self.failures, self.workflows, self.analytics, self.shares):
+            part.reset()
         if self.seed_demo:
             self.references.seed_demo()
 

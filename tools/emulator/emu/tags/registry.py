@@ -1,0 +1,123 @@
+"""One place that knows every taggable resource ARN and its tags.
+
+Packages whose backends create resources call register(arn, tags, kind, id)
+when they create one (with the create request's `tags`) and forget(arn) when
+it is gone. Backends that keep resources of their own (reference stores,
+sequence stores) are reached through resolvers instead: resolver(arn) returns
+(kind, resource id, tags at creation) while the resource exists, else None.
+The registry also serves other packages as a directory (shares check that a
+shared ARN names a store or workflow).
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from ..errors import not_found, validation
+
+MAX_TAGS = 50
+RESERVED_PREFIX = "aws:"
+
+
+@dataclass
+class Resource:
+    arn: str
+    kind: str
+    id: str
+    tags: dict = field(default_factory=dict)
+    exists: object = None     # optional callable: False once the resource is gone
+
+
+class TagRegistry:
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._resolvers = []
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._owned = {}      # arn -> Resource, registered by their creators
+            self._resolved = {}   # arn -> Resource, found through a resolver
+
+    def add_resolver(self, resolver):
+        self._resolvers.append(resolver)
+
+    # --- for the packages that create resources ---------------------------
+
+    def register(self, arn, tags=None, kind=None, resource_id=None, exists=None):
+        """exists: optional callable, for resources that go away on the job clock."""
+        with self._lock:
+            self._owned[arn] = Resource(arn, kind, resource_id, dict(tags or {}), exists)
+
+    def forget(self, arn):
+        with self._lock:
+            self._owned.pop(arn, None)
+            self._resolved.pop(arn, None)
+
+    def find(self, arn):
+        """The Resource named by arn, or None if no such resource exists (now).
+
+        Backends' callables (exists, resolvers) are called without holding the
+        registry's lock, so that they may take their own locks.
+        """
+        with self._lock:
+            resource = self._owned.get(arn)
+        if resource is not None:
+            if resource.exists is None or resource.exists():
+                return resource
+            self.forget(arn)
+            return None
+        for resolver in self._resolvers:
+            found = resolver(arn)
+            if found is not None:
+                kind, resource_id, tags = found
+                with self._lock:
+                    return self._resolved.setdefault(
+                        arn, Resource(arn, kind, resource_id, dict(tags or {})))
+        with self._lock:
+            self._resolved.pop(arn, None)
+        return None
+
+    # --- the tag operations -------------------------------------------------
+
+    def _existing(self, arn):
+        resource = self.find(arn)
+        if resource is None:
+            raise not_found(f"Resource {arn} not found.")
+        return resource
+
+    def tags_of(self, arn):
+        resource = self._existing(arn)
+        with self._lock:
+            return dict(resource.tags)
+
+    def tag(self, arn, tags):
+        resource = self._existing(arn)
+        reserved = sorted(k for k in tags if k.lower().startswith(RESERVED_PREFIX))
+        if reserved:
+            raise validation(f"Tag keys starting with '{RESERVED_PREFIX}' are reserved: "
+                             + ", ".join(reserved))
+        with self._lock:
+            merged = {**resource.tags, **tags}
+            if len(merged) > MAX_TAGS:
+                raise validation(f"A resource can have at most {MAX_TAGS} tags; "
+                                 f"this request would leave {len(merged)}.")
+            resource.tags = merged
+
+    def untag(self, arn, keys):
+        resource = self._existing(arn)
+        with self._lock:
+            for key in keys:
+                resource.tags.pop(key, None)
+
+
+def check_create_tags(tags):
+    """Validate the `tags` of a create request the way TagResource would."""
+    if not tags:
+        return
+    reserved = sorted(k for k in tags if k.lower().startswith(RESERVED_PREFIX))
+    if reserved:
+        raise validation(f"Tag keys starting with '{RESERVED_PREFIX}' are reserved: "
+                         + ", ".join(reserved))
+    if len(tags) > MAX_TAGS:
+        raise validation(f"A resource can have at most {MAX_TAGS} tags.")
+

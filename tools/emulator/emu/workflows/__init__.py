@@ -1,0 +1,3 @@
+"""Workflows, workflow versions, runs and run tasks, run groups, run caches,
+configurations and run batches: storage (store.py), input shapes (shapes.py),
+operations (api.py)."""
