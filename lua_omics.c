@@ -160,6 +160,60 @@ static int conv_fail(conv *c, const char *what)
 
 static int to_value(conv *c, int idx, omics_value *out);
 
+/* An open io file as a payload: read from where it stands to its end, and
+ * replayable from there (for a retry). */
+typedef struct lfile {
+    omics_reader r;
+    FILE *f;
+    long long start, left;
+} lfile;
+
+static long long lfile_read(void *ud, char *p, size_t n, char *errbuf, size_t errlen)
+{
+    lfile *lf = ud;
+    if ((long long)n > lf->left)
+        n = (size_t)lf->left;
+    size_t got = n ? fread(p, 1, n, lf->f) : 0;
+    if (got < n && ferror(lf->f)) {
+        snprintf(errbuf, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    if (got < n) {
+        snprintf(errbuf, errlen, "the file ended %lld bytes early", lf->left - (long long)got);
+        return -1;
+    }
+    lf->left -= (long long)got;
+    return (long long)got;
+}
+
+static int lfile_rewind(void *ud)
+{
+    lfile *lf = ud;
+    lf->left = lf->r.length;
+    return fseeko(lf->f, (off_t)lf->start, SEEK_SET);
+}
+
+static int file_value(conv *c, FILE *f, omics_value *out)
+{
+    lfile *lf = omics_arena_alloc(c->a, sizeof *lf);
+    if (!lf)
+        return omics_error_set(c->err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    off_t start = ftello(f), end = -1;
+    if (start >= 0 && fseeko(f, 0, SEEK_END) == 0)
+        end = ftello(f);
+    if (start < 0 || end < 0 || fseeko(f, start, SEEK_SET) != 0)
+        return conv_fail(c, "a file that cannot seek (a pipe?) has no length to send");
+    lf->f = f;
+    lf->start = (long long)start;
+    lf->r.read = lfile_read;
+    lf->r.rewind = lfile_rewind;
+    lf->r.ud = lf;
+    lf->r.length = lf->left = (long long)(end - start);
+    out->type = OMICS_V_READER;
+    out->u.r = &lf->r;
+    return 0;
+}
+
 static int table_value(conv *c, int idx, omics_value *out)
 {
     lua_State *L = c->L;
@@ -254,12 +308,19 @@ static int to_value(conv *c, int idx, omics_value *out)
             out->type = OMICS_V_NULL;
             return 0;
         }
-        /* fall through */
-    default:
-        return conv_fail(c, lua_pushfstring(L, "a %s cannot be sent (strings, numbers, "
-                                               "booleans and tables can)",
-                                            luaL_typename(L, idx)));
+        break;
+    case LUA_TUSERDATA: {
+        FILE *f = lc_tofile(L, idx);
+        if (f)
+            return file_value(c, f, out);
+        break;
     }
+    default:
+        break;
+    }
+    return conv_fail(c, lua_pushfstring(L, "a %s cannot be sent (strings, numbers, booleans, "
+                                           "tables, and open files for streaming payloads can)",
+                                        luaL_typename(L, idx)));
 }
 
 /* Convert the value at idx; the tree lives in arena a until its next reset. */

@@ -76,7 +76,8 @@ typedef enum omics_vtype {
     OMICS_V_INT,
     OMICS_V_NUM,
     OMICS_V_STR,
-    OMICS_V_TABLE
+    OMICS_V_TABLE,
+    OMICS_V_READER /* bytes from a stream (a file): streaming blob payloads only */
 } omics_vtype;
 
 typedef struct omics_entry omics_entry;
@@ -85,12 +86,13 @@ typedef struct omics_entry omics_entry;
  * n bytes and returns how many, 0 at the end, or -1 on an error (with a
  * reason in errbuf).  rewind goes back to the first byte, so that a request
  * can be sent again; NULL when the source cannot be replayed. */
-typedef struct omics_reader {
+struct omics_reader {
     long long (*read)(void *ud, char *p, size_t n, char *errbuf, size_t errlen);
     int (*rewind)(void *ud);
     void *ud;
     long long length; /* bytes, -1 when unknown */
-} omics_reader;
+};
+typedef struct omics_reader omics_reader;
 
 /* Where a streaming payload of a response goes instead of memory.  write
  * returns 0, or -1 to stop the transfer (with a reason in errbuf). */
@@ -113,6 +115,7 @@ typedef struct omics_value {
             omics_entry *items;
             size_t n;
         } t;
+        const struct omics_reader *r;
     } u;
 } omics_value;
 

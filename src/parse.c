@@ -624,7 +624,8 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
         if (push_where(c, pm->name))
             return -1;
         if (t == MT_BLOB || t == MT_STRING) {
-            if (r->body_len || (pm->shape->flags & MF_STREAMING)) {
+            /* (a payload that went to a sink is not in the result) */
+            if (!r->body_streamed && (r->body_len || (pm->shape->flags & MF_STREAMING))) {
                 B(b->string(b->ud, r->body ? r->body : "", r->body_len));
                 B(b->set_field(b->ud, pm->name, pm->name_len));
             }

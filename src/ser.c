@@ -73,6 +73,7 @@ static const char *vtype_name(const omics_value *v)
     case OMICS_V_NUM: return "number";
     case OMICS_V_STR: return "string";
     case OMICS_V_TABLE: return "table";
+    case OMICS_V_READER: return "file";
     }
     return "value";
 }
@@ -477,6 +478,8 @@ int ser_document(buf *b, const omics_value *v, int depth)
         return 0;
     case OMICS_V_TABLE:
         break;
+    case OMICS_V_READER:
+        return -1;
     }
     size_t n = v->u.t.n;
     if (doc_is_array(v)) {
@@ -1238,7 +1241,19 @@ static void build_body(ser_ctx *c, const omics_op *op, const omics_value **slots
         push(c, pm->name, pm->name_len, 0);
         switch (pm->shape->type) {
         case MT_BLOB:
-            if (v && check_blob(c, pm->shape, v) == 0) {
+            if (v && v->type == OMICS_V_READER) {
+                /* a streamed payload: sent as it is read, never held whole */
+                if (!(pm->shape->flags & MF_STREAMING))
+                    problem(c, "only a streaming payload can come from a file");
+                else if (v->u.r->length < 0)
+                    problem(c, "a file of unknown length cannot be sent (the service needs "
+                               "the length first)");
+                else {
+                    out->body_reader = v->u.r;
+                    out->body_len = (size_t)v->u.r->length;
+                    ctype = "application/octet-stream";
+                }
+            } else if (v && check_blob(c, pm->shape, v) == 0) {
                 out->body = v->u.s.p; /* no copy: the caller's bytes */
                 out->body_len = v->u.s.len;
                 ctype = "application/octet-stream";
@@ -1293,7 +1308,7 @@ static void build_body(ser_ctx *c, const omics_op *op, const omics_value **slots
     if (ctype && !has_header(c, "Content-Type"))
         add_header(c, "Content-Type", ctype);
     compress_body(c, op, out);
-    if (out->body_len || (out->body && strcmp(op->method, "GET") != 0)) {
+    if (out->body_len || out->body_reader || (out->body && strcmp(op->method, "GET") != 0)) {
         char len[24];
         snprintf(len, sizeof len, "%zu", out->body_len);
         add_header(c, "Content-Length", omics_arena_strdup(c->a, len));

@@ -1,0 +1,201 @@
+-- Streaming payloads: UploadReadSetPart sends its body unsigned (the model's
+-- v4-unsigned-body), GetReadSet and GetReference write to a sink instead of
+-- memory.  Multi-megabyte payloads, against the emulator.
+local helper = require "helper"
+
+local MB = 1024 * 1024
+local PART = 8 * MB
+
+-- FASTQ records (the emulator checks what it is given), n bytes or a bit more.
+local function fastq(n, seed)
+  local out, size, i = {}, 0, 0
+  local bases = { "A", "C", "G", "T" }
+  local x = seed or 7
+  while size < n do
+    i = i + 1
+    local seq = {}
+    for k = 1, 100 do
+      x = (x * 1103515245 + 12345) % 2147483648
+      seq[k] = bases[x % 4 + 1]
+    end
+    local rec = ("@read%d\n%s\n+\n%s\n"):format(i, table.concat(seq), ("I"):rep(100))
+    out[#out + 1] = rec
+    size = size + #rec
+  end
+  return table.concat(out)
+end
+
+describe("streaming payloads", function()
+  local emu, client, store, readset, data
+
+  setup(function()
+    emu = helper.emulator("--part-size " .. PART)
+    client = helper.client(emu)
+    store = assert(client:create_sequence_store { name = "stream" }).id
+    data = fastq(PART + 3 * MB)
+  end)
+
+  teardown(function()
+    if emu then emu:stop() end
+  end)
+
+  it("uploads parts unsigned and completes the read set", function()
+    local up = assert(client:create_multipart_read_set_upload {
+      sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s1", sampleId = "x1", name = "big",
+    })
+    -- cut on record boundaries near 4 MB
+    local parts, at, n = {}, 1, 0
+    while at <= #data do
+      local stop = data:find("\n@", math.min(at + 4 * MB, #data), true) or #data
+      n = n + 1
+      local chunk = data:sub(at, stop)
+      local r = assert(client:upload_read_set_part {
+        sequenceStoreId = store, uploadId = up.uploadId, partSource = "SOURCE1", partNumber = n,
+        payload = chunk,
+      })
+      parts[n] = { partNumber = n, partSource = "SOURCE1", checksum = r.checksum }
+      at = stop + 1
+    end
+    assert.is_true(n >= 3)
+    local req = emu:requests(2)[1]
+    local sha
+    for _, h in ipairs(req.headers) do
+      if h[1]:lower() == "x-amz-content-sha256" then sha = h[2] end
+    end
+    assert.are.equal("UNSIGNED-PAYLOAD", sha)
+    readset = assert(client:complete_multipart_read_set_upload {
+      sequenceStoreId = store, uploadId = up.uploadId, parts = parts,
+    }).readSetId
+    emu:control("POST", "clock", { advance = 5 })
+    local meta = assert(client:get_read_set_metadata { sequenceStoreId = store, id = readset })
+    assert.are.equal("ACTIVE", meta.status)
+    assert.are.equal(#data, meta.files.source1.contentLength)
+    assert.are.equal(2, meta.files.source1.totalParts)
+  end)
+
+  it("uploads a part from an open file, from where it stands", function()
+    local up = assert(client:create_multipart_read_set_upload {
+      sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s2", sampleId = "x2", name = "from-file",
+    })
+    local chunk = data:sub(1, data:find("\n@", 2 * MB, true))
+    local dir = helper.tmpdir()
+    helper.write(dir .. "/part", "HEADER-TO-SKIP" .. chunk)
+    local f = assert(io.open(dir .. "/part", "rb"))
+    f:seek("set", #"HEADER-TO-SKIP")
+    local before = emu:stats().requests
+    local from_file = assert(client:upload_read_set_part {
+      sequenceStoreId = store, uploadId = up.uploadId, partSource = "SOURCE1", partNumber = 1, payload = f,
+    })
+    f:close()
+    assert.are.equal(1, emu:stats().requests - before)
+    local from_string = assert(client:upload_read_set_part {
+      sequenceStoreId = store, uploadId = up.uploadId, partSource = "SOURCE1", partNumber = 2, payload = chunk,
+    })
+    assert.are.equal(from_string.checksum, from_file.checksum)
+    local req = emu:requests(2)[1]
+    local length
+    for _, h in ipairs(req.headers) do
+      if h[1]:lower() == "content-length" then length = tonumber(h[2]) end
+    end
+    assert.are.equal(#chunk, length)
+    -- a file where the model wants a string is refused before anything is sent
+    f = assert(io.open(dir .. "/part", "rb"))
+    local res, err = client:create_sequence_store { name = f }
+    f:close()
+    assert.is_nil(res)
+    assert.matches("name: expected a string, got file", err.message)
+    helper.rmdir(dir)
+  end)
+
+  it("downloads parts into a path, byte for byte", function()
+    assert.is_string(readset, "needs the upload above")
+    local dir = helper.tmpdir()
+    local got = {}
+    for part = 1, 2 do
+      local path = ("%s/part%d"):format(dir, part)
+      local res = assert(client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = part },
+                                             { sink = path }))
+      assert.is_nil(res.payload)
+      got[part] = helper.read(path)
+    end
+    assert.are.equal(PART, #got[1])
+    assert.is_true(table.concat(got) == data)
+    helper.rmdir(dir)
+  end)
+
+  it("into a function and an open file", function()
+    local chunks, count = {}, 0
+    assert(client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 2 },
+      { sink = function(chunk) count = count + 1; chunks[#chunks + 1] = chunk end }))
+    assert.is_true(count > 1)
+    assert.is_true(table.concat(chunks) == data:sub(PART + 1))
+    local dir = helper.tmpdir()
+    local f = assert(io.open(dir .. "/f", "wb"))
+    assert(client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 2 }, { sink = f }))
+    f:close()
+    assert.is_true(helper.read(dir .. "/f") == data:sub(PART + 1))
+    helper.rmdir(dir)
+  end)
+
+  it("leaves no file behind when the download fails", function()
+    local dir = helper.tmpdir()
+    local res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 9 },
+                                         { sink = dir .. "/nine" })
+    assert.is_nil(res)
+    assert.are.equal("RangeNotSatisfiableException", err.code)
+    emu:faults { { mode = "truncate", operation = "GetReadSet" } }
+    res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 1 },
+                                   { sink = dir .. "/one" })
+    assert.is_nil(res)
+    local p = io.popen("ls -A " .. helper.shq(dir))
+    local listing = p:read("a")
+    p:close()
+    assert.are.equal("", listing)
+    helper.rmdir(dir)
+  end)
+
+  it("a sink that fails stops the transfer with StreamWriteError", function()
+    local res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 1 },
+      { sink = function() return false end })
+    assert.is_nil(res)
+    assert.are.equal("StreamWriteError", err.code)
+    res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 1 },
+      { sink = function() error("disk full") end })
+    assert.are.equal("StreamWriteError", err.code)
+    assert.matches("disk full", err.message)
+    res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 1 }, { sink = 42 })
+    assert.are.equal("ParamValidationError", err.code)
+  end)
+
+  it("keeps memory bounded: a sink holds no copy of the payload", function()
+    -- in a child process, so that its peak resident size (VmHWM) says what
+    -- one download cost: the 8 MB part through a sink, then into a string
+    local out, status = helper.run_lua([[
+      local function hwm()
+        for line in io.lines("/proc/self/status") do
+          local kb = line:match("^VmHWM:%s+(%d+)")
+          if kb then return tonumber(kb) end
+        end
+      end
+      local omics = require "omics"
+      local c = assert(omics.new { region = "us-east-1", endpoint = os.getenv("EMU"),
+        credentials = { access_key_id = "AKIDEXAMPLE", secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" } })
+      local p = { sequenceStoreId = os.getenv("STORE"), id = os.getenv("READSET"), partNumber = 1 }
+      assert(c:get_read_set_metadata { sequenceStoreId = p.sequenceStoreId, id = p.id })
+      collectgarbage()
+      local base, bytes = hwm(), 0
+      assert(c:get_read_set(p, { sink = function(chunk) bytes = bytes + #chunk end }))
+      local streamed = hwm() - base
+      local res = assert(c:get_read_set(p))
+      local buffered = hwm() - base
+      print(("BYTES %d STREAMED %d BUFFERED %d PAYLOAD %d"):format(bytes, streamed, buffered, #res.payload))
+    ]], { EMU = emu.url, STORE = store, READSET = readset })
+    assert.are.equal(0, status, out)
+    local bytes, streamed, buffered, payload = out:match("BYTES (%d+) STREAMED (%d+) BUFFERED (%d+) PAYLOAD (%d+)")
+    assert.are.equal(PART, tonumber(bytes))
+    assert.are.equal(PART, tonumber(payload))
+    -- kilobytes: the sink costs well under a megabyte; a string costs the part
+    assert.is_true(tonumber(streamed) < 2048, "streaming grew the peak by " .. streamed .. " kB")
+    assert.is_true(tonumber(buffered) > 8000, "buffering grew the peak by only " .. buffered .. " kB")
+  end)
+end)
