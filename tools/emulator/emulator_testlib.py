@@ -1,0 +1,206 @@
+"""Shared test support for test_workflows.py, test_analytics.py and
+test_shares_tags.py: one emulator process per test module, a SigV4 signer
+independent of the emulator's, signed service calls and control calls.
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, quote, urlencode
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ACCESS_KEY = "AKIDEXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+REGION = "us-west-2"
+ACCOUNT = "123456789012"
+ROLE = "arn:aws:iam::123456789012:role/omics-service"
+
+
+class Server:
+    """An emulator process on a free port."""
+
+    def __init__(self, *arguments):
+        self.arguments = arguments
+        self.process = None
+
+    def start(self):
+        self.workdir = tempfile.mkdtemp(prefix="emulator-test-")
+        self.stderr = open(os.path.join(self.workdir, "stderr"), "w+b")
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "omics_emulator.py"), "--port", "0",
+             "--s3-root", os.path.join(self.workdir, "s3"), *self.arguments],
+            stdout=subprocess.PIPE, stderr=self.stderr,
+            env={k: v for k, v in os.environ.items() if k != "EMULATOR_LOG"})
+        line = self.process.stdout.readline().decode()
+        prefix = "omics-emulator listening on http://127.0.0.1:"
+        if not line.startswith(prefix):
+            self.process.kill()
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        self.port = int(line[len(prefix):])
+
+    def stop(self):
+        self.process.terminate()
+        code = self.process.wait(timeout=10)
+        self.process.stdout.close()
+        self.stderr.seek(0)
+        noise = self.stderr.read().decode(errors="replace")
+        self.stderr.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        if code != 0:
+            raise AssertionError(f"emulator exited with {code} on SIGTERM")
+        if noise:
+            raise AssertionError(f"emulator wrote to stderr:\n{noise}")
+
+
+SERVER = Server()
+
+
+def start_server():
+    SERVER.start()
+
+
+def stop_server():
+    SERVER.stop()
+
+
+def sign(method, path, query, body, host, headers=None):
+    """SigV4 headers for a request whose (already encoded) path is sent as is."""
+    amz_date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    day = amz_date[:8]
+    all_headers = {"host": host, "x-amz-date": amz_date}
+    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
+    names = sorted(all_headers)
+    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~"))
+                   for k, v in parse_qsl(query, keep_blank_values=True))
+    canonical = "\n".join([
+        method, quote(path, safe="/"), "&".join(f"{k}={v}" for k, v in pairs),
+        "".join(f"{n}:{all_headers[n].strip()}\n" for n in names), ";".join(names),
+        hashlib.sha256(body).hexdigest()])
+    scope = f"{day}/{REGION}/omics/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + SECRET_KEY).encode()
+    for part in (day, REGION, "omics", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    all_headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
+                                    f"SignedHeaders={';'.join(names)}, Signature={signature}")
+    return all_headers
+
+
+class Answer:
+    def __init__(self, response, body):
+        self.status = response.status
+        self.headers = response.headers
+        self.body = body
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def error_code(self):
+        return (self.headers.get("X-Amzn-ErrorType") or "").split(":")[0]
+
+
+def label(value):
+    """A URI label value, encoded the way SDKs do (everything but unreserved)."""
+    return quote(value, safe="-_.~")
+
+
+def query_string(params):
+    """Query text from a dict; list values repeat the key; None values are left out."""
+    pairs = []
+    for key, value in (params or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None:
+                pairs.append((key, str(item).lower() if isinstance(item, bool) else str(item)))
+    return urlencode(pairs, quote_via=quote, safe="-_.~")
+
+
+def call(method, path, document=None, query=None, host=None, raw_query=None):
+    """A signed service request; path is the wire (encoded) path."""
+    body = b"" if document is None else json.dumps(document).encode()
+    text = raw_query if raw_query is not None else query_string(query)
+    host = host or f"127.0.0.1:{SERVER.port}"
+    headers = sign(method, path, text, body, host)
+    if document is not None:
+        headers["content-type"] = "application/json"
+    conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
+    try:
+        conn.request(method, path + ("?" + text if text else ""), body=body, headers=headers)
+        response = conn.getresponse()
+        return Answer(response, response.read())
+    finally:
+        conn.close()
+
+
+def control(method, name, document=None):
+    conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
+    try:
+        body = json.dumps(document).encode() if document is not None else None
+        conn.request(method, f"/_emulator/{name}", body=body)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+class EmulatorCase(unittest.TestCase):
+    def setUp(self):
+        status, _ = control("POST", "reset")
+        self.assertEqual(status, 200)
+
+    # --- helpers ---------------------------------------------------------------
+
+    def ok(self, answer, status=200):
+        self.assertEqual(answer.status, status, answer.body)
+        return answer.json if answer.body else None
+
+    def assertError(self, answer, status, code, fragment=None):
+        self.assertEqual(answer.status, status, answer.body)
+        self.assertEqual(answer.error_code, code, answer.body)
+        if fragment is not None:
+            self.assertIn(fragment, answer.json["message"])
+
+    def advance(self, seconds):
+        status, _ = control("POST", "clock", {"advance": seconds})
+        self.assertEqual(status, 200)
+
+    def fail_next(self, kind, count=1, message=None):
+        document = {"kind": kind, "count": count}
+        if message:
+            document["message"] = message
+        status, answer = control("POST", "fail_next", document)
+        self.assertEqual(status, 200, answer)
+        return answer
+
+    def put_s3(self, uri, content):
+        status, answer = control("POST", "s3", {"uri": uri, "content": content})
+        self.assertEqual(status, 200, answer)
+
+    def collect(self, method, path, result_key, token_in, size_key="maxResults", size=None,
+                document=None, query=None):
+        """Every item of a paged list operation, and the number of pages it took."""
+        items, pages, token = [], 0, None
+        while True:
+            q = dict(query or {})
+            if size is not None:
+                q[size_key] = size
+            if token is not None:
+                q[token_in] = token
+            answer = self.ok(call(method, path, document=document, query=q))
+            pages += 1
+            items.extend(answer.get(result_key, []))
+            token = answer.get("nextToken")
+            if token is None:
+                return items, pages
+            self.assertLess(pages, 1000)
