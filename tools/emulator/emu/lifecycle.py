@@ -38,7 +38,9 @@ class Timeline:
         return found
 
     def last_change(self, now):
-        return max(when for when, _ in self.events if when <= now)
+        """When the status last changed by now (a request's `now` may be a
+        moment older than a resource another request has just created)."""
+        return max((when for when, _ in self.events if when <= now), default=self.events[0][0])
 
     def pending(self, now):
         return any(when > now for when, _ in self.events)

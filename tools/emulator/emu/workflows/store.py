@@ -252,6 +252,7 @@ class WorkflowBackend:
             self._configurations = {}
             self._batches = {}
             self._tokens = {}         # (kind, requestId) -> id
+            self._sweeping = False
             self.tasks_per_run = DEFAULT_TASKS_PER_RUN
 
     def now(self):
@@ -278,7 +279,17 @@ class WorkflowBackend:
         return dict(found.tags) if found else {}
 
     def _sweep(self, now):
-        """Do the work that has fallen due by now."""
+        """Do the work that has fallen due by now (not again from inside that work:
+        submitting a batch looks workflows up, stamped with an earlier time)."""
+        if self._sweeping:
+            return
+        self._sweeping = True
+        try:
+            self._sweep_once(now)
+        finally:
+            self._sweeping = False
+
+    def _sweep_once(self, now):
         for name, configuration in list(self._configurations.items()):
             if configuration.timeline.status(now) == "DELETED":
                 del self._configurations[name]
