@@ -105,6 +105,22 @@ describe("paginators", function()
     assert.matches("^ValidationException: bad token", tostring(err))
   end)
 
+  it("sends startingToken where the operation takes it (ListWorkflows)", function()
+    for i = 1, 12 do
+      assert(client:create_workflow { name = "wf" .. i, definitionUri = "s3://b/wf.zip", engine = "WDL" })
+    end
+    local pages, ids = 0, {}
+    for page in client:paginate("ListWorkflows", {}, { page_size = 5 }) do
+      pages = pages + 1
+      for _, w in ipairs(page.items) do ids[#ids + 1] = w.id end
+      if pages == 2 then
+        assert.matches("startingToken=", emu:requests(1)[1].query)
+      end
+    end
+    assert.are.equal(3, pages)
+    assert.are.equal(12, #ids)
+  end)
+
   it("lists the paginated operations, and refuses others", function()
     local names = client:paginators()
     assert.are.equal(25, #names)
