@@ -168,6 +168,12 @@ describe("streaming payloads", function()
   end)
 
   it("keeps memory bounded: a sink holds no copy of the payload", function()
+    if (os.getenv("OMICS_PRELOAD") or "") ~= "" then
+      -- AddressSanitizer holds freed memory in quarantine: peaks mean nothing
+      print("streaming_spec: the memory bound is not measured under the sanitizers")
+      pending("peak memory under AddressSanitizer says nothing about the module")
+      return
+    end
     -- in a child process, so that its peak resident size (VmHWM) says what
     -- one download cost: the 8 MB part through a sink, then into a string
     local out, status = helper.run_lua([[
