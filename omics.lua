@@ -54,18 +54,22 @@ local function paginator_for(client, op)
   error(("%s has no paginator (paginated operations: see client:paginators())"):format(tostring(op)), 3)
 end
 
-function methods.paginators(client)
+local function sorted_names(client, which)
   local names = {}
-  for name in pairs(model_extra(client, "paginators")) do names[#names + 1] = name end
+  for name in pairs(model_extra(client, which)) do names[#names + 1] = name end
   table.sort(names)
   return names
 end
 
-local function pagination_error(code, message, fields)
+-- An error table like the C half's (one line under tostring).
+local function lua_error(code, kind, message, fields)
   local e = shallow_copy(fields)
-  e.code, e.message, e.kind = code, message, "service"
-  e.retryable = false
+  e.code, e.kind, e.message, e.retryable = code, kind, message, false
   return new_error(e)
+end
+
+function methods.paginators(client)
+  return sorted_names(client, "paginators")
 end
 
 -- for page in client:paginate("ListReferences", params, { page_size = 50, max_items = 500 })
@@ -115,7 +119,7 @@ function methods.paginate(client, op, params, opts)
       if token ~= nil and token ~= "" then
         if seen[token] then
           done = true
-          error(pagination_error("PaginationError",
+          error(lua_error("PaginationError", "service",
             ("%s returned the next token %q a second time; stopping instead of looping"):format(name, tostring(token)),
             { token = token }), 0)
         end
@@ -153,10 +157,7 @@ end
 ----------------------------------------------------------------- waiters
 
 function methods.waiters(client)
-  local names = {}
-  for name in pairs(model_extra(client, "waiters")) do names[#names + 1] = name end
-  table.sort(names)
-  return names
+  return sorted_names(client, "waiters")
 end
 
 -- Does acceptor a match this outcome (res or err)?
@@ -187,11 +188,9 @@ local function matches(a, res, err)
 end
 
 local function waiter_error(name, reason, message, fields)
-  local e = shallow_copy(fields)
-  e.code, e.kind, e.reason, e.waiter = "WaiterError", "waiter", reason, name
-  e.message = ("waiter %s: %s"):format(name, message)
-  e.retryable = false
-  return new_error(e)
+  local e = lua_error("WaiterError", "waiter", ("waiter %s: %s"):format(name, message), fields)
+  e.reason, e.waiter = reason, name
+  return e
 end
 
 -- client:wait("ReferenceImportJobCompleted", params, { delay = 30, max_attempts = 20, sleep = fn })

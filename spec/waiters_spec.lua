@@ -103,6 +103,18 @@ describe("waiters", function()
     return r, tasks[#tasks].taskId
   end
 
+  -- an import job into a new, active annotation or variant store
+  local function analytics_import(kind, fail)
+    local store = kind == "annotation" and annotation_store() or variant_store()
+    local Kind = kind:sub(1, 1):upper() .. kind:sub(2)
+    assert(wait(Kind .. "StoreCreated", { name = store }))
+    if fail then fail_next(kind .. "_import") end
+    local source = kind == "annotation" and "s3://bucket/ann.gff" or "s3://bucket/var.vcf"
+    local job = assert(client["start_" .. kind .. "_import_job"](client, { destinationName = store,
+      roleArn = ROLE, items = { { source = source } } }))
+    return { jobId = job.jobId }
+  end
+
   ---------------------------------------------------------------- cases
   -- each case: how to get params for a success, and for a failure (with the
   -- WaiterError reason expected: "failure" where the waiter has a failure
@@ -208,21 +220,8 @@ describe("waiters", function()
       end,
     },
     AnnotationImportJobCreated = {
-      ok = function()
-        local name = annotation_store()
-        assert(wait("AnnotationStoreCreated", { name = name }))
-        local job = assert(client:start_annotation_import_job { destinationName = name, roleArn = ROLE,
-          items = { { source = "s3://bucket/ann.gff" } } })
-        return { jobId = job.jobId }
-      end,
-      fail = function()
-        local name = annotation_store()
-        assert(wait("AnnotationStoreCreated", { name = name }))
-        fail_next("annotation_import")
-        local job = assert(client:start_annotation_import_job { destinationName = name, roleArn = ROLE,
-          items = { { source = "s3://bucket/ann.gff" } } })
-        return { jobId = job.jobId }, "failure"
-      end,
+      ok = function() return analytics_import("annotation") end,
+      fail = function() return analytics_import("annotation", true), "failure" end,
     },
     VariantStoreCreated = {
       ok = function() return { name = variant_store() } end,
@@ -241,21 +240,8 @@ describe("waiters", function()
       end,
     },
     VariantImportJobCreated = {
-      ok = function()
-        local name = variant_store()
-        assert(wait("VariantStoreCreated", { name = name }))
-        local job = assert(client:start_variant_import_job { destinationName = name, roleArn = ROLE,
-          items = { { source = "s3://bucket/var.vcf" } } })
-        return { jobId = job.jobId }
-      end,
-      fail = function()
-        local name = variant_store()
-        assert(wait("VariantStoreCreated", { name = name }))
-        fail_next("variant_import")
-        local job = assert(client:start_variant_import_job { destinationName = name, roleArn = ROLE,
-          items = { { source = "s3://bucket/var.vcf" } } })
-        return { jobId = job.jobId }, "failure"
-      end,
+      ok = function() return analytics_import("variant") end,
+      fail = function() return analytics_import("variant", true), "failure" end,
     },
     WorkflowActive = {
       ok = function() return { id = workflow() } end,
