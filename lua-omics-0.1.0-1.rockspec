@@ -21,7 +21,7 @@ source = {
 }
 
 description = {
-   summary = "AWS HealthOmics client for Lua 5.4, written in C",
+   summary = "AWS HealthOmics client for Lua 5.4 and LuaJIT (nginx), written in C",
    detailed = [[
 A Lua 5.4 module in C for AWS HealthOmics: a rest-json engine driven by the
 service model, a SigV4 signer (omics.sigv4.sign) and a libcurl transport.
@@ -29,8 +29,10 @@ service model, a SigV4 signer (omics.sigv4.sign) and a libcurl transport.
    -- license: not chosen yet (the repository has no LICENSE file)
 }
 
+-- Lua 5.4, or LuaJIT 2.1 (which LuaRocks sees as 5.1): the C half builds
+-- against either (lua_compat.h holds the differences).
 dependencies = {
-   "lua >= 5.4, < 5.5",
+   "lua >= 5.1",
 }
 
 external_dependencies = {
@@ -58,6 +60,7 @@ build = {
    modules = {
       omics = "omics.lua",
       ["omics.jmespath"] = "omics/jmespath.lua",
+      ["omics.ngx"] = "omics/ngx.lua",
       ["omics.core"] = {
          sources = {
             "lua_omics.c",

@@ -34,7 +34,11 @@ typedef struct lmodel {
 typedef struct lclient {
     omics_client *c;
     omics_arena *values; /* the value tree of the call in progress */
+    int lua_methods;     /* operation methods are Lua functions (they may yield) */
 } lclient;
+
+#define LOMICS_FACTORY "omics.method_factory"
+
 
 /* ------------------------------------------------------------- errors */
 
@@ -578,6 +582,7 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     lclient *lc = lc_newuserdata(L, sizeof *lc);
     lc->c = NULL;
     lc->values = NULL;
+    lc->lua_methods = 0;
     luaL_setmetatable(L, LOMICS_CLIENT);
     lc->c = omics_client_new(model, &o, &err);
     omics_credentials_clear(&creds);
@@ -901,6 +906,15 @@ static int l_prepare(lua_State *L)
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "unsigned_payload");
     }
+    if (req.body_reader) {
+        /* the body is the file given as the payload: its length from here */
+        lua_pushnumber(L, (lua_Number)req.body_reader->length);
+        lua_setfield(L, -2, "body_length");
+    }
+    if (req.streaming_output) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "streaming_output");
+    }
     return 1;
 }
 
@@ -1048,6 +1062,9 @@ static int l_parse(lua_State *L)
     resp.body = field_string(L, 3, "body", &resp.body_len);
     if (!resp.body)
         resp.body = "";
+    lua_getfield(L, 3, "body_streamed");
+    resp.body_streamed = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     omics_header *hs;
     if (read_headers(L, 3, lc->values, &hs, &resp.nheaders, 1, &err))
         return fail(L, &err);
@@ -1191,11 +1208,36 @@ static int l_client_index(lua_State *L)
     const omics_op *op = omics_model_op_snake(omics_client_model(lc->c), key);
     if (!op)
         return 0;
-    lua_pushstring(L, omics_op_name(op));
-    lua_pushcclosure(L, l_op_method, 1);
+    if (lc->lua_methods) {
+        /* a Lua function from omics.lua's factory: calls through it can yield
+         * (cosockets), which a C function cannot do under LuaJIT */
+        lua_getfield(L, LUA_REGISTRYINDEX, LOMICS_FACTORY);
+        lua_pushstring(L, omics_op_name(op));
+        lua_call(L, 1, 1);
+    } else {
+        lua_pushstring(L, omics_op_name(op));
+        lua_pushcclosure(L, l_op_method, 1);
+    }
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, key);
     return 1;
+}
+
+/* core.use_lua_methods(client): operation methods come from the factory. */
+static int l_use_lua_methods(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    lc->lua_methods = 1;
+    return 0;
+}
+
+/* core.set_method_factory(fn): fn(op_name) returns a method for op_name. */
+static int l_set_method_factory(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOMICS_FACTORY);
+    return 0;
 }
 
 /* --------------------------------------------------------------- model */
@@ -1473,8 +1515,13 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     lua_setfield(L, -2, "VERSION");
     lua_getfield(L, LUA_REGISTRYINDEX, "omics.client.methods");
     lua_setfield(L, -2, "methods");
-    static const luaL_Reg fns[] = {{"model_extra", l_model_extra}, {"now", l_now},
-                                   {"sleep", l_sleep},             {"error", l_error},
+    static const luaL_Reg fns[] = {{"model_extra", l_model_extra},
+                                   {"now", l_now},
+                                   {"sleep", l_sleep},
+                                   {"error", l_error},
+                                   {"call", l_call},
+                                   {"use_lua_methods", l_use_lua_methods},
+                                   {"set_method_factory", l_set_method_factory},
                                    {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     return 1;

@@ -1,16 +1,15 @@
 -- omics: a client for AWS HealthOmics.
 --
 -- The C half (omics.core) resolves configuration, validates, signs, sends and
--- parses.  This Lua half holds what has to loop and wait, because waiting must
--- be able to yield (a C function cannot yield under LuaJIT): paginators and
--- waiters, driven by the model's own paginators and waiters.
+-- parses.  This Lua half holds what has to be able to wait, because waiting
+-- must be able to yield and a C function cannot yield under LuaJIT: the
+-- choice of transport (libcurl, nginx cosockets, or the caller's function),
+-- paginators and waiters, driven by the model's own paginators and waiters.
 local core = require "omics.core"
 local jmespath = require "omics.jmespath"
 
 local M = {}
-for k, v in pairs(core) do
-  if k ~= "methods" and k ~= "model_extra" and k ~= "error" then M[k] = v end
-end
+M.VERSION, M.null, M.sigv4, M.now, M.sleep = core.VERSION, core.null, core.sigv4, core.now, core.sleep
 M.jmespath = jmespath
 
 local methods = core.methods
@@ -36,11 +35,212 @@ local function shallow_copy(t)
   return c
 end
 
+-- An error table like the C half's (one line under tostring).
+local function lua_error(code, kind, message, fields)
+  local e = shallow_copy(fields)
+  e.code, e.kind, e.message, e.retryable = code, kind, message, false
+  return new_error(e)
+end
+
 local function as_list(v)
   if v == nil then return {} end
   if type(v) == "table" then return v end
   return { v }
 end
+
+-------------------------------------------------------------- transports
+
+-- Per client: the transport and the settings the Lua transports need.
+local settings = setmetatable({}, { __mode = "k" })
+
+local LUA_OPTIONS = { transport = true, keepalive_pool_size = true, keepalive_timeout = true }
+
+local function option_error(message)
+  return lua_error("InvalidOption", "config", message)
+end
+
+local function in_nginx()
+  return type(ngx) == "table" and type(ngx.get_phase) == "function"
+end
+
+-- omics.new / omics.service: the C half makes the client from the options it
+-- knows; the transport options stay here.
+local function make_client(maker, model, opts)
+  if opts ~= nil and type(opts) ~= "table" then return maker(model, opts) end
+  local c_opts, s = {}, { transport = "auto" }
+  for k, v in pairs(opts or {}) do
+    if LUA_OPTIONS[k] then s[k] = v else c_opts[k] = v end
+  end
+  local t = s.transport
+  if t ~= "auto" and t ~= "curl" and t ~= "ngx" and type(t) ~= "function" then
+    return nil, option_error('option transport: "auto", "curl", "ngx" or a function')
+  end
+  for _, k in ipairs { "keepalive_pool_size", "keepalive_timeout" } do
+    if s[k] ~= nil and (type(s[k]) ~= "number" or s[k] < 1) then
+      return nil, option_error("option " .. k .. ": a number >= 1")
+    end
+  end
+  if t == "ngx" and c_opts.ca_file then
+    return nil, option_error("option ca_file: the ngx transport trusts the CA file of " ..
+                             "lua_ssl_trusted_certificate in nginx's configuration")
+  end
+  local client, err = maker(model, c_opts)
+  if not client then return nil, err end
+  s.connect_timeout = c_opts.connect_timeout or 10
+  s.timeout = c_opts.timeout or 60
+  settings[client] = s
+  -- methods that may yield are Lua functions; plain Lua keeps the C ones
+  if type(t) == "function" or t == "ngx" or (t == "auto" and in_nginx()) then
+    core.use_lua_methods(client)
+  end
+  return client
+end
+
+function M.new(opts)
+  return make_client(function(_, o) return core.new(o) end, nil, opts)
+end
+
+function M.service(model, opts)
+  return make_client(core.service, model, opts)
+end
+
+-- A sink for the Lua transports: a function of chunks, writing to opts.sink
+-- (a function, an open file, or a path completed by rename on success).
+local function open_sink(sink)
+  if sink == nil then return nil end
+  if type(sink) == "function" then
+    return function(chunk)
+      local ok, r = pcall(sink, chunk)
+      if not ok then return nil, "the sink function raised: " .. tostring(r) end
+      if r == false then return nil, "the sink function returned false" end
+      return true
+    end
+  end
+  if io.type(sink) == "file" then
+    return function(chunk)
+      local ok, err = sink:write(chunk)
+      if not ok then return nil, tostring(err) end
+      return true
+    end
+  end
+  if type(sink) == "string" then
+    local tmp = ("%s.partial.%d%06d"):format(sink, os.time(), math.random(0, 999999))
+    local f, err = io.open(tmp, "wb")
+    if not f then return nil, nil, "sink: cannot create a file beside " .. sink .. ": " .. tostring(err) end
+    local write = function(chunk)
+      local ok, werr = f:write(chunk)
+      if not ok then return nil, tostring(werr) end
+      return true
+    end
+    local finish = function(ok)
+      f:close()
+      if ok then
+        local renamed, rerr = os.rename(tmp, sink)
+        if renamed then return true end
+        os.remove(tmp)
+        return nil, "sink: could not complete " .. sink .. ": " .. tostring(rerr)
+      end
+      os.remove(tmp)
+      return true
+    end
+    return write, finish
+  end
+  return nil, nil, "sink: expected a function, an open file or a path, got " .. type(sink)
+end
+
+local function payload_file(params)
+  for _, v in pairs(params or {}) do
+    if io.type(v) == "file" then return v end
+  end
+end
+
+local function transport_error(code, message)
+  local e = lua_error(code, "transport", message)
+  e.retryable = code == "ConnectionError" or code == "TimeoutError"
+  return e
+end
+
+-- prepare, sign, send through a Lua transport, parse.
+local function lua_call(client, op, params, opts, transport, s)
+  if opts ~= nil and type(opts) ~= "table" then
+    return nil, lua_error("ParamValidationError", "validation", "call options: expected a table")
+  end
+  for k in pairs(opts or {}) do
+    if k ~= "sink" then
+      return nil, lua_error("ParamValidationError", "validation", "call options: unknown option (options: sink)")
+    end
+  end
+  local req, err = client:prepare(op, params)
+  if not req then return nil, err end
+  req, err = client:sign(req)
+  if not req then return nil, err end
+  local sink, finish, serr = open_sink(opts and opts.sink)
+  if serr then return nil, lua_error("SinkError", "validation", serr) end
+  local status, headers, body, streamed
+  if transport == "ngx" then
+    local ngx_transport = require "omics.ngx"
+    local file = req.body_length and payload_file(params)
+    req.headers["User-Agent"] = req.headers["User-Agent"]:gsub(" curl/%S+$", "") ..
+      " ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")
+    local code, message
+    status, headers, body, streamed = ngx_transport.send(req, {
+      connect_timeout = s.connect_timeout, timeout = s.timeout, pool_size = s.keepalive_pool_size,
+      keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink })
+    if not status then
+      code, message = headers, body
+      if finish then finish(false) end
+      return nil, transport_error(code, message)
+    end
+  else
+    local ok
+    ok, status, headers, body = pcall(transport, req)
+    if not ok or not status then
+      if finish then finish(false) end
+      return nil, transport_error("ConnectionError", "the transport function failed: " ..
+                                  tostring(not ok and status or headers))
+    end
+    if sink and req.streaming_output and status >= 200 and status < 300 then
+      local wrote, werr = sink(body or "")
+      if not wrote then
+        if finish then finish(false) end
+        return nil, transport_error("StreamWriteError", werr)
+      end
+      streamed = true
+    end
+  end
+  local res, perr = client:parse(op, { status = status, headers = headers or {}, body = body or "",
+                                       body_streamed = streamed })
+  if finish then
+    local done, ferr = finish(res ~= nil)
+    if res and not done then return nil, transport_error("StreamWriteError", ferr) end
+  end
+  return res, perr
+end
+
+local core_call = core.call
+
+-- client:call(op, params, opts), and every operation method of a client whose
+-- calls may go through a Lua transport.
+function methods.call(client, op, params, opts)
+  local s = settings[client]
+  local t = s and s.transport or "curl"
+  if t == "auto" or t == "ngx" then
+    local mode, phase = "curl", nil
+    if in_nginx() then mode, phase = require("omics.ngx").mode() end
+    if mode == nil or (t == "ngx" and mode ~= "cosocket") then
+      return nil, transport_error("TransportUnavailable",
+        ("nginx cannot use cosockets in the %s phase, and blocking there would stall the worker: " ..
+         "call from rewrite, access, content or a timer"):format(tostring(phase)))
+    end
+    t = mode == "cosocket" and "ngx" or "curl"
+  end
+  if t == "curl" then return core_call(client, op, params, opts) end
+  return lua_call(client, op, params, opts, t, s)
+end
+
+core.set_method_factory(function(op)
+  return function(client, params, opts) return methods.call(client, op, params, opts) end
+end)
 
 -------------------------------------------------------------- paginators
 
@@ -59,13 +259,6 @@ local function sorted_names(client, which)
   for name in pairs(model_extra(client, which)) do names[#names + 1] = name end
   table.sort(names)
   return names
-end
-
--- An error table like the C half's (one line under tostring).
-local function lua_error(code, kind, message, fields)
-  local e = shallow_copy(fields)
-  e.code, e.kind, e.message, e.retryable = code, kind, message, false
-  return new_error(e)
 end
 
 function methods.paginators(client)

@@ -27,6 +27,7 @@ print("CLIENT " .. tostring(c))
 ]]
 
 local function serialize(t)
+  if type(t) == "boolean" or type(t) == "number" then return tostring(t) end
   if type(t) ~= "table" then return string.format("%q", t) end
   local parts = {}
   for k, v in pairs(t) do

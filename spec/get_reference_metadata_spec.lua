@@ -37,18 +37,18 @@ describe("get_reference_metadata against the emulator", function()
     -- the emulator writes milliseconds: they survive as a fraction
     assert.is_true(ref.creationTime > 1.7e9 and ref.creationTime < 4.1e9)
     local src = ref.files.source
-    assert.are.equal("integer", math.type(src.contentLength))
-    assert.are.equal("integer", math.type(src.totalParts))
-    assert.are.equal("integer", math.type(src.partSize))
+    assert.is_true(helper.is_integer(src.contentLength))
+    assert.is_true(helper.is_integer(src.totalParts))
+    assert.is_true(helper.is_integer(src.partSize))
     assert.is_true(src.contentLength > 12000)
-    assert.are.equal("integer", math.type(ref.files.index.contentLength))
+    assert.is_true(helper.is_integer(ref.files.index.contentLength))
   end)
 
   it("has ResponseMetadata as boto3 users know it", function()
     local ref = assert(client:get_reference_metadata(PARAMS))
     local md = ref.ResponseMetadata
     assert.are.equal(200, md.HTTPStatusCode)
-    assert.are.equal("integer", math.type(md.HTTPStatusCode))
+    assert.is_true(helper.is_integer(md.HTTPStatusCode))
     assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", md.RequestId)
     assert.are.equal(0, md.RetryAttempts)
     assert.are.equal("application/json", md.HTTPHeaders["content-type"])
@@ -80,7 +80,7 @@ describe("get_reference_metadata against the emulator", function()
     for _, h in ipairs(req.headers) do
       if h[1]:lower() == "user-agent" then ua = h[2] end
     end
-    assert.matches("^lua%-omics/" .. omics.VERSION:gsub("%.", "%%.") .. " lua/5%.%d+[%.%d]* curl/%d+%.%d+", ua)
+    assert.matches("^lua%-omics/" .. omics.VERSION:gsub("%.", "%%.") .. " lua(j?i?t?)/%d%.%d+[%.%d]* curl/%d+%.%d+", ua)
   end)
 
   describe("errors", function()
@@ -276,13 +276,13 @@ describe("parsing GetReferenceMetadata answers", function()
   it("keeps large integers exact and as integers", function()
     local r = assert(parse('{"files":{"source":{"contentLength":5497558138880,"partSize":5368709120,"totalParts":10000}}}'))
     assert.are.equal(5497558138880, r.files.source.contentLength)
-    assert.are.equal("integer", math.type(r.files.source.contentLength))
+    assert.is_true(helper.is_integer(r.files.source.contentLength))
     assert.are.equal(5368709120, r.files.source.partSize)
   end)
 
   it("decodes JSON escapes and surrogate pairs to UTF-8", function()
     local r = assert(parse('{"name":"a\\u00e9\\ud83d\\ude00\\n\\"b\\""}'))
-    assert.are.equal('a\u{e9}\u{1F600}\n"b"', r.name)
+    assert.are.equal('a\195\169\240\159\152\128\n"b"', r.name) -- a, U+00E9, U+1F600
   end)
 
   it("ignores members it does not know", function()

@@ -26,6 +26,24 @@ if not package.path:find(helper.lpath, 1, true) then
   package.path = helper.lpath .. ";" .. package.path
 end
 
+-- The Lua running the specs: LuaJIT (Lua 5.1, numbers are doubles) or 5.4.
+helper.luajit = type(jit) == "table"
+
+-- An integer as the module returns one: a Lua integer on 5.4; on LuaJIT,
+-- where every number is a double, a number with an integral value.
+function helper.is_integer(x)
+  if helper.luajit then return type(x) == "number" and x % 1 == 0 end
+  return math.type(x) == "integer"
+end
+
+-- Whether a shell command succeeded (os.execute says it differently on
+-- Lua 5.1/LuaJIT and on 5.2+).
+function helper.succeeded(cmd)
+  local a, _, code = os.execute(cmd)
+  if type(a) == "number" then return a == 0 end
+  return a == true and (code == nil or code == 0)
+end
+
 function helper.exists(path)
   local f = io.open(path, "rb")
   if f then f:close() return true end

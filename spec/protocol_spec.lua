@@ -50,7 +50,7 @@ local JSON_NULL = setmetatable({}, { __tostring = function() return "null" end }
 local function show(v)
   if v == omics.null then return "omics.null" end
   if type(v) == "string" then return string.format("%q", v) end
-  if type(v) == "number" then return (math.type(v) == "integer" and "%d" or "%.17g"):format(v) end
+  if type(v) == "number" then return (helper.is_integer(v) and "%d" or "%.17g"):format(v) end
   if type(v) ~= "table" or v == JSON_NULL then return tostring(v) end
   local ok, text = pcall(json.encode, v, { exception = function() return '"?"' end })
   return ok and text or tostring(v)
@@ -242,7 +242,7 @@ local function result_diff(shapes, shape, exp, act, path)
     end
     return nil
   elseif INTEGER_TYPES[t] then
-    if math.type(act) ~= "integer" or act ~= exp then return bad("not the same integer") end
+    if not helper.is_integer(act) or act ~= exp then return bad("not the same integer") end
   elseif FLOAT_TYPES[t] then
     if type(act) ~= "number" or not same_number(exp, act) then return bad("not the same number") end
   elseif t == "timestamp" then

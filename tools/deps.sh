@@ -20,6 +20,12 @@ python3
 python3-botocore
 curl
 ca-certificates
+openssl
+luajit2
+libluajit2-5.1-dev
+nginx-light
+libnginx-mod-http-lua
+lua-cjson
 "
 set -eu
 
@@ -57,9 +63,21 @@ fi
 echo "deps: installing missing packages: $missing"
 echo "deps: apt-get update"
 $as_root apt-get update -q || die "apt-get update failed"
+# The tests start nginx themselves, on their own ports: keep the package from
+# starting the system's nginx (on port 80) while it installs, where nothing
+# else already says so (policy-rc.d, as Debian's container images use).
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $as_root tee "$policy" >/dev/null && $as_root chmod +x "$policy" &&
+        made_policy=1
+fi
+status=0
 # shellcheck disable=SC2086
 $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing ||
-    die "apt-get install failed for: $missing"
+    status=$?
+[ -z "$made_policy" ] || $as_root rm -f "$policy"
+[ "$status" -eq 0 ] || die "apt-get install failed for: $missing"
 
 still=$(missing_packages | tr '\n' ' ' | sed 's/ *$//')
 [ -z "$still" ] || die "still missing after apt-get install: $still"

@@ -23,36 +23,48 @@ cp "$ROCKSPEC" lua_omics.c lua_compat.h omics.lua "$tmp/work/"
 cp omics/*.lua "$tmp/work/omics/"
 cp src/*.c src/*.h "$tmp/work/src/"
 
-# --only-server points at an empty local directory: should a dependency be
-# missing, LuaRocks fails here instead of going to the network.
-# CFLAGS adds the Makefile's -std=c11, which the builtin build type cannot
-# carry in the rockspec itself.
-if ! (cd "$tmp/work" && "$LUAROCKS" --lua-version 5.4 --tree "$tmp/tree" \
-        --only-server "$tmp/no-server" make "$ROCKSPEC" \
-        CFLAGS="-O2 -fPIC -std=c11") >"$tmp/build.log" 2>&1; then
-    cat "$tmp/build.log"
-    fail "luarocks make $ROCKSPEC"
-fi
-
 rock_version=$(sed -n 's/^version *= *"\([^"-]*\)-[0-9]*".*/\1/p' "$ROCKSPEC")
-# -E: ignore LUA_INIT, LUA_PATH and LUA_CPATH from the environment.
-if ! out=$(ROCK_TREE="$tmp/tree" ROCK_VERSION="$rock_version" "$LUA" -E -e '
-    local tree, want = os.getenv("ROCK_TREE"), os.getenv("ROCK_VERSION")
-    package.path = tree .. "/share/lua/5.4/?.lua"
-    package.cpath = tree .. "/lib/lua/5.4/?.so"
-    local file = assert(package.searchpath("omics.core", package.cpath))
-    assert(package.searchpath("omics", package.path), "omics.lua is not installed")
-    local omics = require "omics"
-    assert(type(omics.new) == "function", "omics.new is not a function")
-    assert(type(omics.sigv4) == "table" and type(omics.sigv4.sign) == "function",
-           "omics.sigv4.sign is not a function")
-    assert(omics.VERSION == want, ("omics.VERSION %s, rockspec version %s"):format(
-           tostring(omics.VERSION), want))
-    assert(type(omics.new) == "function" and omics.jmespath, "the Lua half did not load")
-    print(("omics %s loads from %s (omics.new, omics.sigv4.sign present)"):format(
-          omics.VERSION, file))
-' 2>&1); then
-    printf '%s\n' "$out"
-    fail "the installed rock does not load"
+
+# Build and load the rock for one Lua: $1 LuaRocks' Lua version, $2 the
+# interpreter, $3 extra LuaRocks variables (LuaJIT's headers).
+check() {
+    version=$1
+    interpreter=$2
+    tree="$tmp/tree-$version"
+    # --only-server points at an empty local directory: should a dependency be
+    # missing, LuaRocks fails here instead of going to the network.  CFLAGS
+    # adds the Makefile's -std=c11, which the builtin build type cannot carry
+    # in the rockspec itself.
+    # shellcheck disable=SC2086 # $3 is a list of VAR=value words
+    if ! (cd "$tmp/work" && "$LUAROCKS" --lua-version "$version" --tree "$tree" \
+            --only-server "$tmp/no-server" make "$ROCKSPEC" CFLAGS="-O2 -fPIC -std=c11" $3) \
+            >"$tmp/build-$version.log" 2>&1; then
+        cat "$tmp/build-$version.log"
+        fail "luarocks --lua-version $version make $ROCKSPEC"
+    fi
+    # -E: ignore LUA_INIT, LUA_PATH and LUA_CPATH from the environment
+    if ! out=$(ROCK_TREE="$tree" ROCK_LUA="$version" ROCK_VERSION="$rock_version" "$interpreter" -E -e '
+        local tree, v, want = os.getenv("ROCK_TREE"), os.getenv("ROCK_LUA"), os.getenv("ROCK_VERSION")
+        package.path = tree .. "/share/lua/" .. v .. "/?.lua"
+        package.cpath = tree .. "/lib/lua/" .. v .. "/?.so"
+        local omics = require "omics"
+        assert(type(omics.new) == "function", "omics.new is not a function")
+        assert(type(omics.sigv4) == "table" and type(omics.sigv4.sign) == "function",
+               "omics.sigv4.sign is not a function")
+        assert(omics.VERSION == want, ("omics.VERSION %s, rockspec version %s"):format(
+               tostring(omics.VERSION), want))
+        assert(require "omics.ngx" and omics.jmespath, "the Lua half did not load")
+        print(("omics %s loads in %s from %s"):format(omics.VERSION, jit and jit.version or _VERSION, tree))
+    ' 2>&1); then
+        printf '%s\n' "$out"
+        fail "the rock installed for Lua $version does not load"
+    fi
+    echo "rock-check: ok: luarocks --lua-version $version make $ROCKSPEC; $out"
+}
+
+check 5.4 "$LUA" ""
+if command -v luajit >/dev/null 2>&1 && [ -d /usr/include/luajit-2.1 ]; then
+    check 5.1 luajit "LUA_INCDIR=/usr/include/luajit-2.1"
+else
+    echo "rock-check: LuaJIT (luajit2, libluajit2-5.1-dev) is not installed: the LuaJIT rock is not checked"
 fi
-echo "rock-check: ok: luarocks make $ROCKSPEC installed into a temporary tree; $out"

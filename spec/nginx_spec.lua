@@ -1,0 +1,349 @@
+-- lua-omics inside a real nginx (Debian's nginx with its Lua module, LuaJIT):
+-- the LuaJIT build, clients made in init_worker_by_lua, calls through
+-- cosockets that do not block the worker, keepalive, errors as outside, the
+-- phases where cosockets cannot run, and verified TLS through an nginx proxy.
+
+local helper = require "helper"
+local socket = require "socket"
+
+local NGINX = "/usr/sbin/nginx"
+local MODULES = "/usr/lib/nginx/modules"
+local JIT_MODULE = helper.root .. "/build/luajit/omics/core.so"
+
+local missing
+if not helper.exists(NGINX) or not helper.exists(MODULES .. "/ngx_http_lua_module.so") then
+  missing = "Debian's nginx and its Lua module (nginx-light, libnginx-mod-http-lua) are not installed"
+elseif not helper.exists(JIT_MODULE) then
+  missing = JIT_MODULE .. " is not built (make LUA=luajit)"
+end
+
+local function free_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return tonumber(port)
+end
+
+local function http_get(url, seconds)
+  local p = io.popen(helper.sh(("curl -s --noproxy '*' -m %d -o - -w '\\n%%{http_code}' %s"):format(
+    seconds or 30, helper.shq(url))))
+  local out = p:read("a")
+  p:close()
+  local body, code = out:match("^(.*)\n(%d+)$")
+  return body or out, tonumber(code)
+end
+
+-- key value lines into a table
+local function fields(body)
+  local t = {}
+  for k, v in body:gmatch("([%w_]+)=([^\n]*)") do t[k] = v end
+  return t
+end
+
+local CONF = [[
+load_module ${MODULES}/ndk_http_module.so;
+load_module ${MODULES}/ngx_http_lua_module.so;
+${USER}
+worker_processes 1;
+error_log ${DIR}/error.log info;
+pid ${DIR}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${DIR}/tmp-body;
+  proxy_temp_path ${DIR}/tmp-proxy;
+  fastcgi_temp_path ${DIR}/tmp-fastcgi;
+  uwsgi_temp_path ${DIR}/tmp-uwsgi;
+  scgi_temp_path ${DIR}/tmp-scgi;
+  lua_package_path "${ROOT}/?.lua;${ROOT}/spec/?.lua;;";
+  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+  lua_ssl_trusted_certificate ${DIR}/ca.pem;
+  lua_ssl_verify_depth 2;
+
+  init_worker_by_lua_block {
+    local omics = require "omics"
+    local creds = { access_key_id = "AKIDEXAMPLE", secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
+    local function new(extra)
+      local o = { region = "us-east-1", endpoint = "${EMU}", credentials = creds }
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return assert(omics.new(o))
+    end
+    local t = {
+      auto = new(),
+      curl = new { transport = "curl" },
+      tls = new { endpoint = "https://127.0.0.1:${TLS}", transport = "ngx" },
+      tls_wrong_name = new { endpoint = "https://127.0.0.1:${TLS2}", transport = "ngx" },
+      tls_wrong_ca = new { endpoint = "https://127.0.0.1:${TLS3}", transport = "ngx" },
+    }
+    -- a call here (init_worker cannot use cosockets) goes through libcurl
+    local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+    t.init_result = ref and ref.name or tostring(err)
+    package.loaded.omics_clients = t
+  }
+
+  server {
+    listen 127.0.0.1:${PORT};
+
+    location /meta {
+      content_by_lua_block {
+        local clients = package.loaded.omics_clients
+        local client = clients[ngx.var.arg_client or "auto"]
+        local ref, err = client:get_reference_metadata {
+          referenceStoreId = ngx.var.arg_store or "1234567890", id = "9876543210" }
+        if not ref then
+          ngx.say("error=", err.code, "\nstatus=", tostring(err.status), "\nretryable=", tostring(err.retryable),
+                  "\nmessage=", err.message, "\nkind=", err.kind)
+          return
+        end
+        local src = ref.files.source
+        ngx.say("name=", ref.name, "\nstatus=", ref.status, "\nmd5=", ref.md5,
+                "\ncreationTime=", string.format("%.3f", ref.creationTime),
+                "\ncreationTime_type=", type(ref.creationTime),
+                "\ncontentLength=", string.format("%d", src.contentLength),
+                "\ncontentLength_integral=", tostring(src.contentLength % 1 == 0),
+                "\nhttp_status=", ref.ResponseMetadata.HTTPStatusCode,
+                "\nrequest_id=", ref.ResponseMetadata.RequestId,
+                "\nphase=", ngx.get_phase())
+      }
+    }
+
+    location /init {
+      content_by_lua_block { ngx.say("init_result=", package.loaded.omics_clients.init_result) }
+    }
+
+    location /stream {
+      content_by_lua_block {
+        local client = package.loaded.omics_clients.auto
+        local bytes, chunks = 0, 0
+        local res, err = client:get_reference({ referenceStoreId = "1234567890", id = "9876543210", partNumber = 1 },
+          { sink = function(chunk) bytes = bytes + #chunk; chunks = chunks + 1 end })
+        ngx.say("ok=", tostring(res ~= nil), "\nbytes=", bytes, "\npayload=", tostring(res and res.payload),
+                "\nerror=", tostring(err and err.code))
+      }
+    }
+
+    location /filter {
+      content_by_lua_block { ngx.say("body") }
+      header_filter_by_lua_block {
+        local res, err = package.loaded.omics_clients.auto:get_reference_metadata {
+          referenceStoreId = "1234567890", id = "9876543210" }
+        ngx.header["X-Omics-Error"] = err and err.code or "none"
+      }
+    }
+  }
+
+  # TLS fronts for the emulator: a certificate for 127.0.0.1 from a CA only
+  # this test trusts; one for another name; one from a CA nobody trusts.
+  server {
+    listen 127.0.0.1:${TLS} ssl;
+    ssl_certificate ${DIR}/good.pem;
+    ssl_certificate_key ${DIR}/good.key;
+    location / { proxy_pass ${EMU}; proxy_set_header Host $http_host; }
+  }
+  server {
+    listen 127.0.0.1:${TLS2} ssl;
+    ssl_certificate ${DIR}/other-name.pem;
+    ssl_certificate_key ${DIR}/other-name.key;
+    location / { proxy_pass ${EMU}; proxy_set_header Host $http_host; }
+  }
+  server {
+    listen 127.0.0.1:${TLS3} ssl;
+    ssl_certificate ${DIR}/untrusted.pem;
+    ssl_certificate_key ${DIR}/untrusted.key;
+    location / { proxy_pass ${EMU}; proxy_set_header Host $http_host; }
+  }
+}
+]]
+
+local function make_certs(dir)
+  local script = [[
+set -e
+cd %s
+ca() { openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.pem -days 2 -subj /CN=$1 2>/dev/null; }
+cert() { # name, CA, subjectAltName
+  openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj /CN=$1 2>/dev/null
+  printf 'subjectAltName=%%s\n' "$3" > $1.ext
+  openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial -out $1.pem -days 2 -extfile $1.ext 2>/dev/null
+}
+ca ca
+ca rogue-ca
+cert good ca "DNS:127.0.0.1,IP:127.0.0.1"
+cert other-name ca "DNS:not-this-host.example"
+cert untrusted rogue-ca "DNS:127.0.0.1,IP:127.0.0.1"
+]]
+  return helper.succeeded(helper.sh("sh -c " .. helper.shq(script:format(helper.shq(dir)))))
+end
+
+describe("inside nginx #nginx", function()
+  if missing then
+    it("needs nginx and the LuaJIT build", function()
+      print("nginx_spec: " .. missing)
+      pending(missing)
+    end)
+    return
+  end
+
+  local emu, dir, port, tls, tls2, tls3
+
+  setup(function()
+    emu = helper.emulator("--seed-demo")
+    dir = helper.tmpdir()
+    port, tls, tls2, tls3 = free_port(), free_port(), free_port(), free_port()
+    assert(make_certs(dir), "openssl could not make the test certificates")
+    -- as root, the worker runs as root too: it reads the module and the test's
+    -- private temporary files
+    local p = io.popen(helper.sh("id -u"))
+    local uid = p:read("l")
+    p:close()
+    local conf = CONF:gsub("%${(%w+)}", { MODULES = MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
+                                          PORT = tostring(port), TLS = tostring(tls),
+                                          TLS2 = tostring(tls2), TLS3 = tostring(tls3),
+                                          USER = uid == "0" and "user root;" or "" })
+    helper.write(dir .. "/nginx.conf", conf)
+    local cmd = ("%s -p %s -c %s/nginx.conf -e %s/error.log"):format(NGINX, helper.shq(dir), dir, dir)
+    assert(helper.succeeded(helper.sh(cmd)), "nginx did not start: " ..
+           (helper.exists(dir .. "/error.log") and helper.read(dir .. "/error.log") or ""))
+    local ready
+    for _ = 1, 50 do
+      local _, code = http_get(("http://127.0.0.1:%d/init"):format(port), 1)
+      if code == 200 then ready = true break end
+      os.execute(helper.sh("sleep 0.1"))
+    end
+    assert(ready, "nginx does not answer: " .. helper.read(dir .. "/error.log"))
+  end)
+
+  teardown(function()
+    if dir then
+      os.execute(helper.sh(("%s -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(NGINX, helper.shq(dir), dir)))
+      os.execute(helper.sh("sleep 0.2"))
+    end
+    if emu then emu:stop() end
+    helper.rmdir(dir)
+  end)
+
+  before_each(function()
+    emu:control("DELETE", "faults")
+    emu:control("POST", "delay", { delay_ms = 0 })
+  end)
+
+  local function url(path) return ("http://127.0.0.1:%d%s"):format(port, path) end
+
+  it("returns the same values and types as plain Lua", function()
+    local body, code = http_get(url("/meta"))
+    assert.are.equal(200, code, body)
+    local got = fields(body)
+    local client = helper.client(emu)
+    local ref = assert(client:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" })
+    assert.are.equal(ref.name, got.name)
+    assert.are.equal(ref.status, got.status)
+    assert.are.equal(ref.md5, got.md5)
+    assert.are.equal(("%.3f"):format(ref.creationTime), got.creationTime)
+    assert.are.equal("number", got.creationTime_type)
+    assert.are.equal(tostring(ref.files.source.contentLength), got.contentLength)
+    assert.are.equal("true", got.contentLength_integral)
+    assert.are.equal("200", got.http_status)
+    assert.are.equal("content", got.phase)
+    assert.matches("^%x+%-", got.request_id)
+  end)
+
+  it("falls back to libcurl in init_worker_by_lua, where cosockets cannot run", function()
+    local body = http_get(url("/init"))
+    assert.are.equal("demo-genome", fields(body).init_result)
+  end)
+
+  it("refuses to block a phase without cosockets (header filter)", function()
+    local p = io.popen(helper.sh("curl -s --noproxy '*' -D - -o /dev/null " .. helper.shq(url("/filter"))))
+    local head = p:read("a")
+    p:close()
+    assert.matches("X%-Omics%-Error: TransportUnavailable", head)
+  end)
+
+  -- 50 requests at once to nginx, each calling the emulator, which takes
+  -- 200 ms to answer each call; returns the seconds it all took
+  local function burst(client)
+    emu:control("POST", "delay", { delay_ms = 200 })
+    local t0 = socket.gettime()
+    local cmd = ("curl -s --no-progress-meter --noproxy '*' -m 60 --parallel --parallel-immediate --parallel-max 50 " ..
+                 "-o /dev/null -w '%%{http_code}\\n' %s"):format(helper.shq(url("/meta?client=" .. client .. "&i=[1-50]")))
+    local p = io.popen(helper.sh(cmd))
+    local out = p:read("a")
+    p:close()
+    local elapsed = socket.gettime() - t0
+    local ok = 0
+    for code in out:gmatch("%d+") do if code == "200" then ok = ok + 1 end end
+    assert.are.equal(50, ok, out)
+    return elapsed
+  end
+
+  it("does not block the event loop: 50 concurrent calls take a few delays, not fifty", function()
+    local cosocket = burst("auto")
+    local curl = burst("curl")
+    print(("nginx_spec: 50 concurrent calls, 200 ms each: cosockets %.2f s, libcurl %.2f s"):format(cosocket, curl))
+    assert.is_true(cosocket < 2.0, ("cosockets took %.2f s"):format(cosocket))
+    -- the same burst with libcurl forced is served one call at a time
+    assert.is_true(curl > 7.0, ("libcurl took only %.2f s"):format(curl))
+  end)
+
+  it("keeps connections alive: the emulator sees far fewer connections than requests", function()
+    local before = emu:stats()
+    for _ = 1, 30 do
+      local _, code = http_get(url("/meta"))
+      assert.are.equal(200, code)
+    end
+    local after = emu:stats()
+    local requests, connections = after.requests - before.requests, after.connections - before.connections
+    print(("nginx_spec: %d calls through nginx opened %d connection(s) to the emulator"):format(requests, connections))
+    assert.are.equal(30, requests)
+    assert.is_true(connections <= 2)
+  end)
+
+  it("returns service errors as nil, err exactly as outside", function()
+    local client = helper.client(emu)
+    for _, fault in ipairs {
+      { status = 404, code = "ResourceNotFoundException", message = "no such reference" },
+      { status = 429, code = "ThrottlingException", message = "slow down" },
+      { status = 500, code = "InternalServerException", message = "oops" },
+    } do
+      emu:faults { fault }
+      local got = fields((http_get(url("/meta"))))
+      emu:faults { fault }
+      local _, err = client:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+      assert.are.equal(err.code, got.error)
+      assert.are.equal(tostring(err.status), got.status)
+      assert.are.equal(tostring(err.retryable), got.retryable)
+      assert.are.equal(err.message, got.message)
+    end
+  end)
+
+  it("returns broken answers and dropped connections as errors", function()
+    emu:faults { { mode = "html", status = 502 } }
+    local got = fields((http_get(url("/meta"))))
+    assert.are.equal("BadGateway", got.error)
+    assert.are.equal("502", got.status)
+    emu:faults { { mode = "malformed" } }
+    got = fields((http_get(url("/meta"))))
+    assert.are.equal("ResponseParseError", got.error)
+    emu:faults { { mode = "drop" } }
+    got = fields((http_get(url("/meta"))))
+    assert.are.equal("ConnectionError", got.error)
+    assert.are.equal("true", got.retryable)
+    assert.are.equal("nil", got.status)
+  end)
+
+  it("streams a payload to a sink through cosockets", function()
+    local got = fields((http_get(url("/stream"))))
+    assert.are.equal("true", got.ok, got.error)
+    assert.are.equal("12219", got.bytes)
+    assert.are.equal("nil", got.payload)
+  end)
+
+  it("verifies TLS: the trusted CA and the host name", function()
+    local got = fields((http_get(url("/meta?client=tls"))))
+    assert.are.equal("demo-genome", got.name, got.message)
+    got = fields((http_get(url("/meta?client=tls_wrong_name"))))
+    assert.are.equal("TLSError", got.error)
+    assert.are.equal("false", got.retryable)
+    got = fields((http_get(url("/meta?client=tls_wrong_ca"))))
+    assert.are.equal("TLSError", got.error)
+  end)
+end)
