@@ -8,7 +8,8 @@ local ltn12 = require "ltn12"
 local helper = {}
 
 helper.root = os.getenv("PWD") or "."
-helper.cpath = os.getenv("OMICS_CPATH") or (helper.root .. "/build/lua5.4/?.so")
+helper.cpath = os.getenv("OMICS_CPATH") or
+  (helper.root .. (type(jit) == "table" and "/build/luajit/?.so" or "/build/lua5.4/?.so"))
 -- (omics.core is <cpath dir>/omics/core.so; omics.lua is in the root)
 helper.lua = os.getenv("OMICS_LUA") or "lua5.4"
 helper.shared = helper.root .. "/../shared"

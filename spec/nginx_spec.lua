@@ -60,6 +60,13 @@ http {
   lua_ssl_trusted_certificate ${DIR}/ca.pem;
   lua_ssl_verify_depth 2;
 
+  init_by_lua_block {
+    -- a client made before the workers fork
+    package.loaded.omics_master = assert(require("omics").new {
+      region = "us-east-1", endpoint = "${EMU}",
+      credentials = { access_key_id = "AKIDEXAMPLE", secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" } })
+  }
+
   init_worker_by_lua_block {
     local omics = require "omics"
     local creds = { access_key_id = "AKIDEXAMPLE", secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
@@ -74,6 +81,7 @@ http {
       tls = new { endpoint = "https://127.0.0.1:${TLS}", transport = "ngx" },
       tls_wrong_name = new { endpoint = "https://127.0.0.1:${TLS2}", transport = "ngx" },
       tls_wrong_ca = new { endpoint = "https://127.0.0.1:${TLS3}", transport = "ngx" },
+      chunked = new { endpoint = "http://127.0.0.1:${PORT}/chunked", transport = "ngx" },
     }
     -- a call here (init_worker cannot use cosockets) goes through libcurl
     local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
@@ -87,7 +95,8 @@ http {
     location /meta {
       content_by_lua_block {
         local clients = package.loaded.omics_clients
-        local client = clients[ngx.var.arg_client or "auto"]
+        local client = ngx.var.arg_client == "master" and package.loaded.omics_master
+                       or clients[ngx.var.arg_client or "auto"]
         local ref, err = client:get_reference_metadata {
           referenceStoreId = ngx.var.arg_store or "1234567890", id = "9876543210" }
         if not ref then
@@ -104,6 +113,19 @@ http {
                 "\nhttp_status=", ref.ResponseMetadata.HTTPStatusCode,
                 "\nrequest_id=", ref.ResponseMetadata.RequestId,
                 "\nphase=", ngx.get_phase())
+      }
+    }
+
+    # a stand-in service that answers in chunks (no Content-Length)
+    location /chunked/ {
+      content_by_lua_block {
+        ngx.header["Content-Type"] = "application/json"
+        ngx.header["x-amzn-RequestId"] = "chunked-1"
+        ngx.print('{"id":"9876543210","name":"chun')
+        ngx.flush(true)
+        ngx.print('ked","status":"ACTIVE","md5":"00","creationTime":"2024-03-01T01:00:00.5+01:00",')
+        ngx.flush(true)
+        ngx.print('"files":{"source":{"contentLength":5497558138880}}}')
       }
     }
 
@@ -246,6 +268,19 @@ describe("inside nginx #nginx", function()
     assert.matches("^%x+%-", got.request_id)
   end)
 
+  it("uses a client made in init_by_lua, before the workers forked", function()
+    local got = fields((http_get(url("/meta?client=master"))))
+    assert.are.equal("demo-genome", got.name, got.message)
+  end)
+
+  it("reads chunked answers", function()
+    local got = fields((http_get(url("/meta?client=chunked"))))
+    assert.are.equal("chunked", got.name, got.message)
+    assert.are.equal("1709251200.500", got.creationTime)
+    assert.are.equal("5497558138880", got.contentLength)
+    assert.are.equal("chunked-1", got.request_id)
+  end)
+
   it("falls back to libcurl in init_worker_by_lua, where cosockets cannot run", function()
     local body = http_get(url("/init"))
     assert.are.equal("demo-genome", fields(body).init_result)
@@ -345,5 +380,64 @@ describe("inside nginx #nginx", function()
     assert.are.equal("false", got.retryable)
     got = fields((http_get(url("/meta?client=tls_wrong_ca"))))
     assert.are.equal("TLSError", got.error)
+  end)
+end)
+
+-- The README's nginx example, as it is written, in a real nginx: only the
+-- paths, the port, and where the worker finds its endpoint and keys (in the
+-- environment) change.
+describe("the README's nginx example #nginx", function()
+  if missing then
+    it("needs nginx and the LuaJIT build", function() pending(missing) end)
+    return
+  end
+  local emu, dir, port
+
+  setup(function()
+    emu = helper.emulator("--seed-demo")
+    dir = helper.tmpdir()
+    port = free_port()
+    local block = helper.read(helper.root .. "/README.md"):match("```nginx\n(.-)```")
+    assert(block, "README.md has no nginx example")
+    block = block:gsub("/path/to/lua%-omics", helper.root):gsub("listen 8080;", "listen 127.0.0.1:" .. port .. ";")
+    local p = io.popen(helper.sh("id -u"))
+    local uid = p:read("l")
+    p:close()
+    local head = table.concat({
+      uid == "0" and "user root;" or "",
+      "pid " .. dir .. "/nginx.pid;",
+      "error_log " .. dir .. "/error.log info;",
+      "env AWS_ENDPOINT_URL_OMICS; env AWS_ACCESS_KEY_ID; env AWS_SECRET_ACCESS_KEY;",
+      "events { worker_connections 64; }",
+    }, "\n")
+    -- load_module must come first
+    local modules, rest = block:match("^(.-\n)\n(http.*)$")
+    helper.write(dir .. "/nginx.conf", modules .. head .. "\n" .. rest)
+    local cmd = ("AWS_ENDPOINT_URL_OMICS=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s -p %s -c %s/nginx.conf -e %s/error.log"):format(
+      emu.url, helper.AKID, helper.shq(helper.SECRET), NGINX, helper.shq(dir), dir, dir)
+    assert(helper.succeeded(helper.sh(cmd)), "nginx did not start")
+    for _ = 1, 50 do
+      local _, code = http_get(("http://127.0.0.1:%d/reference?store=1234567890&id=9876543210"):format(port), 1)
+      if code == 200 then break end
+      os.execute(helper.sh("sleep 0.1"))
+    end
+  end)
+
+  teardown(function()
+    if dir then
+      os.execute(helper.sh(("%s -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(NGINX, helper.shq(dir), dir)))
+      os.execute(helper.sh("sleep 0.2"))
+    end
+    if emu then emu:stop() end
+    helper.rmdir(dir)
+  end)
+
+  it("answers a reference, and an error as its status", function()
+    local body, code = http_get(("http://127.0.0.1:%d/reference?store=1234567890&id=9876543210"):format(port))
+    assert.are.equal(200, code, body)
+    assert.are.equal("demo-genome ACTIVE 12219\n", body)
+    body, code = http_get(("http://127.0.0.1:%d/reference?store=1111111111&id=9876543210"):format(port))
+    assert.are.equal(404, code)
+    assert.matches("^ResourceNotFoundException: ", body)
   end)
 end)
