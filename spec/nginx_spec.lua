@@ -196,6 +196,36 @@ cert untrusted rogue-ca "DNS:127.0.0.1,IP:127.0.0.1"
   return helper.succeeded(helper.sh("sh -c " .. helper.shq(script:format(helper.shq(dir)))))
 end
 
+-- "user root;" when the tests run as root: the worker then reads the module
+-- and the test's private temporary files
+local function user_line()
+  local p = io.popen(helper.sh("id -u"))
+  local uid = p:read("l")
+  p:close()
+  return uid == "0" and "user root;" or ""
+end
+
+-- Start nginx on dir/nginx.conf (env: a shell prefix of variables) and wait
+-- until ready_url answers 200.
+local function start_nginx(dir, ready_url, env)
+  local cmd = ("%s%s -p %s -c %s/nginx.conf -e %s/error.log"):format(env or "", NGINX, helper.shq(dir), dir, dir)
+  assert(helper.succeeded(helper.sh(cmd)), "nginx did not start: " ..
+         (helper.exists(dir .. "/error.log") and helper.read(dir .. "/error.log") or ""))
+  for _ = 1, 50 do
+    local _, code = http_get(ready_url, 1)
+    if code == 200 then return end
+    os.execute(helper.sh("sleep 0.1"))
+  end
+  error("nginx does not answer: " .. helper.read(dir .. "/error.log"))
+end
+
+local function stop_nginx(dir)
+  if dir then
+    os.execute(helper.sh(("%s -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(NGINX, helper.shq(dir), dir)))
+    os.execute(helper.sh("sleep 0.2"))
+  end
+end
+
 describe("inside nginx #nginx", function()
   if missing then
     it("needs nginx and the LuaJIT build", function()
@@ -212,33 +242,16 @@ describe("inside nginx #nginx", function()
     dir = helper.tmpdir()
     port, tls, tls2, tls3 = free_port(), free_port(), free_port(), free_port()
     assert(make_certs(dir), "openssl could not make the test certificates")
-    -- as root, the worker runs as root too: it reads the module and the test's
-    -- private temporary files
-    local p = io.popen(helper.sh("id -u"))
-    local uid = p:read("l")
-    p:close()
     local conf = CONF:gsub("%${(%w+)}", { MODULES = MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
                                           PORT = tostring(port), TLS = tostring(tls),
                                           TLS2 = tostring(tls2), TLS3 = tostring(tls3),
-                                          USER = uid == "0" and "user root;" or "" })
+                                          USER = user_line() })
     helper.write(dir .. "/nginx.conf", conf)
-    local cmd = ("%s -p %s -c %s/nginx.conf -e %s/error.log"):format(NGINX, helper.shq(dir), dir, dir)
-    assert(helper.succeeded(helper.sh(cmd)), "nginx did not start: " ..
-           (helper.exists(dir .. "/error.log") and helper.read(dir .. "/error.log") or ""))
-    local ready
-    for _ = 1, 50 do
-      local _, code = http_get(("http://127.0.0.1:%d/init"):format(port), 1)
-      if code == 200 then ready = true break end
-      os.execute(helper.sh("sleep 0.1"))
-    end
-    assert(ready, "nginx does not answer: " .. helper.read(dir .. "/error.log"))
+    start_nginx(dir, ("http://127.0.0.1:%d/init"):format(port))
   end)
 
   teardown(function()
-    if dir then
-      os.execute(helper.sh(("%s -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(NGINX, helper.shq(dir), dir)))
-      os.execute(helper.sh("sleep 0.2"))
-    end
+    stop_nginx(dir)
     if emu then emu:stop() end
     helper.rmdir(dir)
   end)
@@ -400,11 +413,8 @@ describe("the README's nginx example #nginx", function()
     local block = helper.read(helper.root .. "/README.md"):match("```nginx\n(.-)```")
     assert(block, "README.md has no nginx example")
     block = block:gsub("/path/to/lua%-omics", helper.root):gsub("listen 8080;", "listen 127.0.0.1:" .. port .. ";")
-    local p = io.popen(helper.sh("id -u"))
-    local uid = p:read("l")
-    p:close()
     local head = table.concat({
-      uid == "0" and "user root;" or "",
+      user_line(),
       "pid " .. dir .. "/nginx.pid;",
       "error_log " .. dir .. "/error.log info;",
       "env AWS_ENDPOINT_URL_OMICS; env AWS_ACCESS_KEY_ID; env AWS_SECRET_ACCESS_KEY;",
@@ -413,21 +423,13 @@ describe("the README's nginx example #nginx", function()
     -- load_module must come first
     local modules, rest = block:match("^(.-\n)\n(http.*)$")
     helper.write(dir .. "/nginx.conf", modules .. head .. "\n" .. rest)
-    local cmd = ("AWS_ENDPOINT_URL_OMICS=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s -p %s -c %s/nginx.conf -e %s/error.log"):format(
-      emu.url, helper.AKID, helper.shq(helper.SECRET), NGINX, helper.shq(dir), dir, dir)
-    assert(helper.succeeded(helper.sh(cmd)), "nginx did not start")
-    for _ = 1, 50 do
-      local _, code = http_get(("http://127.0.0.1:%d/reference?store=1234567890&id=9876543210"):format(port), 1)
-      if code == 200 then break end
-      os.execute(helper.sh("sleep 0.1"))
-    end
+    start_nginx(dir, ("http://127.0.0.1:%d/reference?store=1234567890&id=9876543210"):format(port),
+      ("AWS_ENDPOINT_URL_OMICS=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s "):format(
+        emu.url, helper.AKID, helper.shq(helper.SECRET)))
   end)
 
   teardown(function()
-    if dir then
-      os.execute(helper.sh(("%s -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(NGINX, helper.shq(dir), dir)))
-      os.execute(helper.sh("sleep 0.2"))
-    end
+    stop_nginx(dir)
     if emu then emu:stop() end
     helper.rmdir(dir)
   end)
