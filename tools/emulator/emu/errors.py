@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "MissingAuthenticationTokenException": 403,
     "InvalidSignatureException": 403,
     "UnrecognizedClientException": 403,
+    "ExpiredTokenException": 403,
     "UnknownOperationException": 404,
 }
 
@@ -33,6 +34,7 @@ FRAMEWORK_CODES = frozenset({
     "MissingAuthenticationTokenException",
     "InvalidSignatureException",
     "UnrecognizedClientException",
+    "ExpiredTokenException",
     "UnknownOperationException",
 })
 
@@ -41,6 +43,7 @@ AUTH_CODES = frozenset({
     "MissingAuthenticationTokenException",
     "InvalidSignatureException",
     "UnrecognizedClientException",
+    "ExpiredTokenException",
 })
 
 

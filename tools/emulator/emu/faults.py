@@ -61,18 +61,36 @@ class Fault:
     def describe(self):
         return {**self.spec, "remaining": self.remaining}
 
-    def response(self):
-        """The injected answer, or None to answer normally (after any delay)."""
+    def response(self, protocol=None):
+        """The injected answer, or None to answer normally (after any delay).
+
+        protocol (optional) shapes the answer for an endpoint that does not
+        speak HealthOmics' rest-json: an object with error(status, code,
+        message) -> Response, status_for(code), default_code, sample
+        (content type, complete body) and malformed (a cut-short body).
+        """
         mode = self.spec.get("mode")
         if mode is None:
-            return self._error() if "status" in self.spec or "code" in self.spec else None
-        return getattr(self, "_" + mode)()
+            wanted = "status" in self.spec or "code" in self.spec
+            return self._error(protocol) if wanted else None
+        return getattr(self, "_" + mode)(protocol)
 
     def _status(self, default):
         return self.spec.get("status", default)
 
-    def _error(self):
-        code = self.spec.get("code", "InternalServerException")
+    @staticmethod
+    def _sample(protocol):
+        if protocol is None:
+            return JSON_HEADERS, SAMPLE_BODY
+        content_type, body = protocol.sample
+        return [("Content-Type", content_type)], body
+
+    def _error(self, protocol):
+        default_code = protocol.default_code if protocol else "InternalServerException"
+        code = self.spec.get("code", default_code)
+        if protocol is not None:
+            status = self.spec.get("status") or (protocol.status_for(code) if code else 500)
+            return protocol.error(status, code, self.spec.get("message", "Injected fault"))
         status = self.spec.get("status") or STATUS_BY_CODE.get(code, 500)
         if code is None:
             return json_response(status, {})
@@ -80,38 +98,42 @@ class Fault:
         return json_response(status, {"message": message},
                              [("X-Amzn-ErrorType", f"{code}:{OMICS_NAMESPACE}")])
 
-    def _html(self):
+    def _html(self, protocol):
         return Response(self._status(502), [("Content-Type", "text/html")], HTML_PAGE)
 
-    def _malformed(self):
+    def _malformed(self, protocol):
+        if protocol is not None:
+            headers, _ = self._sample(protocol)
+            return Response(self._status(200), headers, protocol.malformed)
         return Response(self._status(200), JSON_HEADERS, b'{"id": "12')
 
-    def _drop(self):
+    def _drop(self, protocol):
         return Response(0, drop=True)
 
-    def _reset_after_headers(self):
-        return Response(self._status(200), JSON_HEADERS, SAMPLE_BODY, send_bytes=0, close=True)
+    def _reset_after_headers(self, protocol):
+        headers, body = self._sample(protocol)
+        return Response(self._status(200), headers, body, send_bytes=0, close=True)
 
-    def _truncate(self):
-        return Response(self._status(200), JSON_HEADERS, SAMPLE_BODY,
-                        send_bytes=len(SAMPLE_BODY) // 2, close=True)
+    def _truncate(self, protocol):
+        headers, body = self._sample(protocol)
+        return Response(self._status(200), headers, body, send_bytes=len(body) // 2, close=True)
 
-    def _stall(self):
-        return Response(self._status(200), JSON_HEADERS, SAMPLE_BODY,
-                        send_bytes=len(SAMPLE_BODY) // 2,
+    def _stall(self, protocol):
+        headers, body = self._sample(protocol)
+        return Response(self._status(200), headers, body, send_bytes=len(body) // 2,
                         pause_seconds=self.spec.get("stall_ms", DEFAULT_STALL_MS) / 1000.0)
 
-    def _oversize(self):
+    def _oversize(self, protocol):
         frame = b'{"id":"1234567890","name":""}'
         size = int(self.spec.get("size", DEFAULT_OVERSIZE_BYTES))
         filler = b"x" * max(0, size - len(frame))
         return Response(self._status(200), JSON_HEADERS, frame[:-2] + filler + frame[-2:])
 
-    def _body(self):
+    def _body(self, protocol):
         headers = [(str(k), str(v)) for k, v in self.spec.get("headers", {}).items()]
         return Response(self._status(200), headers, self.spec["body"].encode("utf-8"))
 
-    def _bad_utf8(self):
+    def _bad_utf8(self, protocol):
         return Response(self._status(200), JSON_HEADERS,
                         b'{"id":"1234567890","name":"bad \xff\xfe name"}')
 
@@ -127,10 +149,16 @@ class FaultQueue:
         with self._lock:
             self._faults.extend(faults)
 
-    def take(self, operation):
-        """Use up one count of the first fault that applies, if any."""
+    def take(self, operation, named_only=False):
+        """Use up one count of the first fault that applies, if any.
+
+        named_only: only a fault naming this operation applies (the identity
+        endpoints are not hit by faults meant for any HealthOmics call).
+        """
         with self._lock:
             for fault in self._faults:
+                if named_only and fault.spec.get("operation") is None:
+                    continue
                 if fault.applies_to(operation):
                     fault.remaining -= 1
                     if fault.remaining <= 0:

@@ -54,7 +54,8 @@ class ServiceDispatcher:
                                                f"Emulator error: {type(exc).__name__}: {exc}"))
 
     def _answer(self, request, route, labels):
-        identity = sigv4.verify(request, self.emulator.credentials.lookup)
+        identity = sigv4.verify(request, self.emulator.credentials.lookup,
+                                credential_now=self.emulator.clock.now)
         if route is None:
             raise ServiceError("UnknownOperationException",
                                f"No operation matches {request.method} {request.raw_path}")

@@ -27,12 +27,14 @@ MISMATCH_MESSAGE = (
     "Check your AWS Secret Access Key and signing method. "
     "Consult the service documentation for details.")
 BAD_TOKEN_MESSAGE = "The security token included in the request is invalid."
+EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
 
 
 @dataclass
 class Identity:
     access_key: str
     region: str
+    credential: object = None     # the credentials.Credential that signed
 
 
 class SignatureMismatch(ServiceError):
@@ -150,17 +152,19 @@ def payload_hash(request):
     return declared
 
 
-def signing_key(secret, date, region):
+def signing_key(secret, date, region, service=SERVICE):
     key = ("AWS4" + secret).encode("utf-8")
-    for part in (date, region, SERVICE, TERMINATOR):
+    for part in (date, region, service, TERMINATOR):
         key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
     return key
 
 
-def verify(request, lookup, now=None):
+def verify(request, lookup, now=None, service=SERVICE, credential_now=None):
     """Check the request's signature; return its Identity or raise ServiceError.
 
-    lookup(access_key) returns (secret, session_token or None) or None.
+    lookup(access_key) returns a credentials.Credential or None. A temporary
+    credential whose expiration is not after credential_now() (the job clock;
+    default: now) is refused with ExpiredTokenException.
     """
     authorization = request.header("Authorization")
     if authorization is None:
@@ -173,10 +177,10 @@ def verify(request, lookup, now=None):
         raise ServiceError("IncompleteSignatureException",
                            f"Credential must have exactly 5 slash-delimited elements, "
                            f"e.g. keyid/date/region/service/term, got '{fields['Credential']}'")
-    access_key, scope_date, region, service, terminator = scope_parts
-    if service != SERVICE:
+    access_key, scope_date, region, scoped_service, terminator = scope_parts
+    if scoped_service != service:
         raise ServiceError("InvalidSignatureException",
-                           f"Credential should be scoped to correct service: '{SERVICE}'. ")
+                           f"Credential should be scoped to correct service: '{service}'. ")
     if terminator != TERMINATOR:
         raise ServiceError("InvalidSignatureException",
                            f"Credential should be scoped with a valid terminator: "
@@ -190,11 +194,14 @@ def verify(request, lookup, now=None):
     known = lookup(access_key)
     if known is None:
         raise ServiceError("UnrecognizedClientException", BAD_TOKEN_MESSAGE)
-    secret, session_token = known
-    if request.header("X-Amz-Security-Token") != session_token:
+    if request.header("X-Amz-Security-Token") != known.session_token:
         raise ServiceError("UnrecognizedClientException", BAD_TOKEN_MESSAGE)
+    now = time.time() if now is None else now
+    if known.expiration is not None and \
+            known.expiration <= (credential_now() if credential_now else now):
+        raise ServiceError("ExpiredTokenException", EXPIRED_TOKEN_MESSAGE)
 
-    check_clock_skew(amz_date, signed_at, time.time() if now is None else now)
+    check_clock_skew(amz_date, signed_at, now)
 
     signed_names = fields["SignedHeaders"].split(";")
     if "host" not in signed_names:
@@ -208,14 +215,14 @@ def verify(request, lookup, now=None):
         fields["SignedHeaders"],
         payload_hash(request),
     ])
-    scope = f"{scope_date}/{region}/{SERVICE}/{TERMINATOR}"
+    scope = f"{scope_date}/{region}/{service}/{TERMINATOR}"
     string_to_sign = "\n".join([
         ALGORITHM, amz_date, scope,
         # Header values were decoded as latin-1: encode back to the wire bytes.
         hashlib.sha256(canonical_request.encode("latin-1", errors="replace")).hexdigest(),
     ])
-    expected = hmac.new(signing_key(secret, scope_date, region),
+    expected = hmac.new(signing_key(known.secret, scope_date, region, service),
                         string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, fields["Signature"].strip().lower()):
         raise SignatureMismatch(canonical_request, string_to_sign)
-    return Identity(access_key, region)
+    return Identity(access_key, region, known)
