@@ -4,6 +4,8 @@ from .clock import JobClock
 from .control import ControlApi
 from .credentials import CredentialRegistry
 from .faults import FaultQueue
+from .identity.dispatch import IdentityConfig, IdentityDispatcher
+from .identity.dispatch import control_handlers as identity_control_handlers
 from .analytics.api import AnalyticsApi
 from .analytics.store import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsBackend
 from .lifecycle import FailSwitch, control_handlers
@@ -47,9 +49,12 @@ class Emulator:
         routes += (WorkflowApi(self.workflows).routes() + AnalyticsApi(self.analytics).routes()
                    + ShareApi(self.shares).routes() + TagApi(self.tags).routes())
         self.service = ServiceDispatcher(self, RouteTable(routes))
+        self.identity_config = IdentityConfig(self.clock)
+        self.identity = IdentityDispatcher(self)
         self.control = ControlApi(self)
         self.control.handlers.update({**control_handlers(self.failures),
-                                      **self.workflows.control_handlers()})
+                                      **self.workflows.control_handlers(),
+                                      **identity_control_handlers(self.identity_config)})
         if seed_demo:
             self.references.seed_demo()
 
@@ -61,6 +66,8 @@ class Emulator:
         self.delay_seconds = 0.0
         self.credentials.reset()
         self.clock.reset()
+        self.identity_config.reset()
+        self.identity.reset()
         self.references.reset()
         self.sequences.reset()
         for part in (self.tags, self.failures, self.workflows, self.analytics, self.shares):
@@ -71,4 +78,6 @@ class Emulator:
     def handle(self, request):
         if self.control.owns(request):
             return self.control.handle(request)
+        if self.identity.owns(request):
+            return self.identity.handle(request)
         return self.service.handle(request)

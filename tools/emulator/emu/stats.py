@@ -18,6 +18,7 @@ class Stats:
             self.requests = 0
             self.connections = 0
             self.auth_failures = 0
+            self.identity_requests = 0
             self.by_operation = Counter()
 
     def connection_opened(self):
@@ -30,6 +31,13 @@ class Stats:
             if operation:
                 self.by_operation[operation] += 1
 
+    def identity_request(self, operation):
+        """A call to STS, SSO, container credentials or IMDS (not in `requests`)."""
+        with self._lock:
+            self.identity_requests += 1
+            if operation:
+                self.by_operation[operation] += 1
+
     def auth_failed(self):
         with self._lock:
             self.auth_failures += 1
@@ -37,7 +45,8 @@ class Stats:
     def snapshot(self):
         with self._lock:
             return {"requests": self.requests, "connections": self.connections,
-                    "by_operation": dict(self.by_operation), "auth_failures": self.auth_failures}
+                    "by_operation": dict(self.by_operation), "auth_failures": self.auth_failures,
+                    "identity_requests": self.identity_requests}
 
 
 class RequestLog:

@@ -1,0 +1,76 @@
+"""The identity endpoints' request pipeline: pick the endpoint, count and log
+the call, apply a fault naming its operation, answer."""
+
+import time
+import traceback
+
+from ..log import log
+from .config import ConfigError, IdentityConfig
+from .container import ContainerEndpoint
+from .imds import ImdsEndpoint
+from .sso import SsoEndpoint
+from .sts import StsEndpoint
+
+OPERATIONS = ("AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity",
+              "GetRoleCredentials", "ContainerCredentials", "ImdsToken", "ImdsCredentials",
+              "ImdsRegion")
+
+
+class IdentityDispatcher:
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.imds = ImdsEndpoint(emulator)
+        self.endpoints = [StsEndpoint(emulator), SsoEndpoint(emulator),
+                          ContainerEndpoint(emulator), self.imds]
+
+    def reset(self):
+        self.imds.reset()
+
+    def endpoint_for(self, request):
+        for endpoint in self.endpoints:
+            if endpoint.owns(request):
+                return endpoint
+        return None
+
+    def owns(self, request):
+        return self.endpoint_for(request) is not None
+
+    def handle(self, request):
+        emulator = self.emulator
+        endpoint = self.endpoint_for(request)
+        operation = endpoint.operation(request)
+        entry = emulator.request_log.record(request, operation, {})
+        emulator.stats.identity_request(operation)
+        fault = emulator.faults.take(operation, named_only=True) if operation else None
+        if fault is not None:
+            if fault.delay_seconds > 0:
+                time.sleep(fault.delay_seconds)
+            injected = fault.response(endpoint.protocol)
+            if injected is not None:
+                return injected
+        try:
+            return endpoint.answer(request, operation, entry)
+        except Exception as exc:  # a bug: answer 500 in the endpoint's shape, keep serving
+            log(traceback.format_exc())
+            return endpoint.protocol.error(500, endpoint.protocol.default_code,
+                                           f"Emulator error: {type(exc).__name__}: {exc}")
+
+
+def control_handlers(config):
+    """POST/GET /_emulator/identity."""
+    from ..control import ControlError
+
+    def update(document, query):
+        try:
+            config.update(document)
+        except ConfigError as exc:
+            raise ControlError(400, str(exc)) from None
+        return config.snapshot()
+
+    def show(document, query):
+        return config.snapshot()
+
+    return {("POST", "identity"): update, ("GET", "identity"): show}
+
+
+__all__ = ["IdentityConfig", "IdentityDispatcher", "OPERATIONS", "control_handlers"]

@@ -1,0 +1,159 @@
+"""EC2 instance metadata (IMDSv2) under /latest/: session tokens, the instance
+profile's role credentials, and the region."""
+
+import json
+import re
+import secrets
+import threading
+from http import HTTPStatus
+
+from ..messages import Response
+from .common import issue, iso8601, stable_id
+
+PREFIX = "/latest/"
+TOKEN_PATH = "/latest/api/token"
+CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials"
+REGION_PATHS = ("/latest/meta-data/placement/region",
+                "/latest/meta-data/placement/availability-zone")
+TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
+TOKEN_HEADER = "X-aws-ec2-metadata-token"
+MAX_TTL = 21600
+TEXT = "text/plain"
+DIGITS = re.compile(r"\d{1,9}")
+
+
+def html_error(status):
+    try:
+        title = f"{status} - {HTTPStatus(status).phrase}"
+    except ValueError:
+        title = str(status)
+    body = ('<?xml version="1.0" encoding="iso-8859-1"?>\n'
+            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+            '\t"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+            '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
+            f' <head>\n  <title>{title}</title>\n </head>\n'
+            f' <body>\n  <h1>{title}</h1>\n </body>\n</html>\n')
+    return Response(status, [("Content-Type", "text/html")], body.encode("latin-1"))
+
+
+def text(body, headers=()):
+    return Response(200, [("Content-Type", TEXT), *headers], body.encode("utf-8"))
+
+
+class ImdsProtocol:
+    """IMDS has no error codes: an injected error is its HTML page for the status."""
+    default_code = "InternalServerError"
+    sample = (TEXT, json.dumps({
+        "Code": "Success", "LastUpdated": "2030-01-01T00:00:00Z", "Type": "AWS-HMAC",
+        "AccessKeyId": "ASIAEMULATORSAMPLE00",
+        "SecretAccessKey": "sampleSecretAccessKeyThatIsNotAccepted0",
+        "Token": "sampleSessionToken", "Expiration": "2030-01-01T06:00:00Z"},
+        indent=2, separators=(",", " : ")).encode())
+    malformed = b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA'
+
+    @staticmethod
+    def status_for(code):
+        return 500
+
+    @staticmethod
+    def error(status, code, message):
+        if code is None:
+            return Response(status, [("Content-Type", TEXT)], b"")
+        return html_error(status)
+
+
+class ImdsEndpoint:
+    protocol = ImdsProtocol()
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._tokens = {}        # token -> expires_at (job clock)
+
+    @staticmethod
+    def owns(request):
+        return request.raw_path.startswith(PREFIX)
+
+    @staticmethod
+    def operation(request):
+        path = request.raw_path
+        if request.method == "PUT" and path == TOKEN_PATH:
+            return "ImdsToken"
+        if request.method == "GET":
+            if path == CREDENTIALS_PATH or path.startswith(CREDENTIALS_PATH + "/"):
+                return "ImdsCredentials"
+            if path in REGION_PATHS:
+                return "ImdsRegion"
+        return None
+
+    def answer(self, request, operation, entry):
+        if request.header("X-Forwarded-For") is not None:
+            return html_error(403)
+        if request.method == "PUT":
+            return self.new_token(request) if operation else html_error(404)
+        if request.method != "GET":
+            return html_error(405)
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        if operation == "ImdsCredentials":
+            return self.credentials(request.raw_path)
+        if operation == "ImdsRegion":
+            region = self.emulator.identity_config.get("imds", "region")
+            return text(region + "a" if request.raw_path.endswith("zone") else region)
+        return html_error(404)
+
+    def new_token(self, request):
+        ttl = request.header(TTL_HEADER)
+        if ttl is None or not DIGITS.fullmatch(ttl.strip()) or \
+                not 1 <= int(ttl.strip()) <= MAX_TTL:
+            return html_error(400)
+        ttl = int(ttl.strip())
+        token = "AQAEA" + secrets.token_urlsafe(39)
+        now = self.emulator.clock.now()
+        with self._lock:
+            self._tokens = {t: at for t, at in self._tokens.items() if at > now}
+            self._tokens[token] = now + ttl
+        return text(token, [(TTL_HEADER, str(ttl))])
+
+    def _check_token(self, request):
+        token = request.header(TOKEN_HEADER)
+        if token is None:
+            v1 = self.emulator.identity_config.get("imds", "v1_allowed")
+            return None if v1 else html_error(401)
+        with self._lock:
+            expires_at = self._tokens.get(token)
+        if expires_at is None or expires_at <= self.emulator.clock.now():
+            return html_error(401)
+        return None
+
+    def credentials(self, path):
+        config = self.emulator.identity_config
+        role = config.get("imds", "role")
+        name = path[len(CREDENTIALS_PATH):].strip("/")
+        if role is None:
+            return html_error(404)
+        if not name:
+            return text(role)
+        if name != role:
+            return html_error(404)
+        role_arn = f"arn:aws:iam::123456789012:role/{role}"
+        session = "i-0123456789abcdef0"
+        principal = f"arn:aws:sts::123456789012:assumed-role/{role}/{session}"
+        now = self.emulator.clock.now()
+        credential = issue(self.emulator, config.lifetime(), principal, "ImdsCredentials",
+                           f"{stable_id('AROA', role_arn)}:{session}")
+        body = json.dumps({
+            "Code": "Success",
+            "LastUpdated": iso8601(now),
+            "Type": "AWS-HMAC",
+            "AccessKeyId": credential.access_key_id,
+            "SecretAccessKey": credential.secret,
+            "Token": credential.session_token,
+            "Expiration": iso8601(credential.expiration),
+        }, indent=2, separators=(",", " : "))
+        return text(body)
