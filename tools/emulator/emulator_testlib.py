@@ -1,4 +1,4 @@
-"""Shared test support for test_workflows.py, test_analytics.py and
+"""Shared test support for test_workflows.py, test_analytics.py, test_identity.py and
 test_shares_tags.py: one emulator process per test module, a SigV4 signer
 independent of the emulator's, signed service calls and control calls.
 """
@@ -71,11 +71,15 @@ def stop_server():
     SERVER.stop()
 
 
-def sign(method, path, query, body, host, headers=None):
-    """SigV4 headers for a request whose (already encoded) path is sent as is."""
+def sign(method, path, query, body, host, headers=None, access_key=ACCESS_KEY,
+         secret=SECRET_KEY, token=None, service="omics"):
+    """SigV4 headers for a request whose (already encoded) path is sent as is;
+    a session token is sent (and signed) as X-Amz-Security-Token."""
     amz_date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     day = amz_date[:8]
     all_headers = {"host": host, "x-amz-date": amz_date}
+    if token is not None:
+        all_headers["x-amz-security-token"] = token
     all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
     names = sorted(all_headers)
     pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~"))
@@ -84,14 +88,14 @@ def sign(method, path, query, body, host, headers=None):
         method, quote(path, safe="/"), "&".join(f"{k}={v}" for k, v in pairs),
         "".join(f"{n}:{all_headers[n].strip()}\n" for n in names), ";".join(names),
         hashlib.sha256(body).hexdigest()])
-    scope = f"{day}/{REGION}/omics/aws4_request"
+    scope = f"{day}/{REGION}/{service}/aws4_request"
     to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
                          hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + SECRET_KEY).encode()
-    for part in (day, REGION, "omics", "aws4_request"):
+    key = ("AWS4" + secret).encode()
+    for part in (day, REGION, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    all_headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
+    all_headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
                                     f"SignedHeaders={';'.join(names)}, Signature={signature}")
     return all_headers
 
@@ -126,12 +130,14 @@ def query_string(params):
     return urlencode(pairs, quote_via=quote, safe="-_.~")
 
 
-def call(method, path, document=None, query=None, host=None, raw_query=None):
-    """A signed service request; path is the wire (encoded) path."""
+def call(method, path, document=None, query=None, host=None, raw_query=None, credentials=None):
+    """A signed service request; path is the wire (encoded) path. credentials:
+    (access key, secret, session token or None) instead of the default pair."""
     body = b"" if document is None else json.dumps(document).encode()
     text = raw_query if raw_query is not None else query_string(query)
     host = host or f"127.0.0.1:{SERVER.port}"
-    headers = sign(method, path, text, body, host)
+    key, secret, token = credentials or (ACCESS_KEY, SECRET_KEY, None)
+    headers = sign(method, path, text, body, host, access_key=key, secret=secret, token=token)
     if document is not None:
         headers["content-type"] = "application/json"
     conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
