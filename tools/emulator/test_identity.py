@@ -581,6 +581,18 @@ class ImdsTests(IdentityCase):
         self.assertEqual(self.imds_get(self.CREDS, token).text, "instance-role")
         self.assertEqual(self.imds_get(self.CREDS + "instance-role", token).status, 200)
 
+    def test_instance_credentials_start_a_role_chain(self):
+        creds = self.imds_get(self.CREDS + "omics-role", self.imds_token()).json
+        triple = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["Token"])
+        who = self.sts_ok(sts({"Action": "GetCallerIdentity"}, triple), "GetCallerIdentity")
+        self.assertEqual(who.findtext("sts:Arn", namespaces=NS),
+                         "arn:aws:sts::123456789012:assumed-role/omics-role/i-0123456789abcdef0")
+        answer = sts({"Action": "AssumeRole", "RoleArn": ROLE, "RoleSessionName": "s1",
+                      "DurationSeconds": "7200"}, triple)
+        self.sts_error(answer, 400, "ValidationError", "1 hour session limit")
+        _, second = self.assume_role(credentials=triple, DurationSeconds="3600")
+        self.omics_ok(second["AccessKeyId"], second["SecretAccessKey"], second["SessionToken"])
+
     def test_expired_instance_credentials(self):
         self.identity({"expires_in": -1})
         creds = self.imds_get(self.CREDS + "omics-role", self.imds_token()).json

@@ -29,11 +29,13 @@ class Credential:
     expiration: float = None          # seconds since the epoch, job clock; None: never
     principal_arn: str = DEFAULT_PRINCIPAL_ARN
     source: str = "static"            # static, AssumeRole, AssumeRoleWithWebIdentity, ...
-    user_id: str = "AIDAEMULATOREXAMPLE1"
+    user_id: str = "AIDAEMULATOREXAMPLE01"
 
     @property
     def is_role_session(self):
-        return self.source in ("AssumeRole", "AssumeRoleWithWebIdentity")
+        """Issued by an identity endpoint: every one of them is a role session
+        (AssumeRole with it is role chaining)."""
+        return self.source != "static"
 
 
 class CredentialRegistry:
