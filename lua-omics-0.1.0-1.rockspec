@@ -85,6 +85,7 @@ build = {
             "src/sigv4.c",
             "src/ts.c",
             "src/uri.c",
+            "src/xml.c",
          },
          -- The Makefile compiles with -std=c11 -D_DEFAULT_SOURCE. The builtin
          -- build type takes no compiler flags, only defines; the sources are
