@@ -81,6 +81,7 @@ build = {
             "src/model.c",
             "src/model_omics.c",
             "src/parse.c",
+            "src/proc.c",
             "src/ser.c",
             "src/sigv4.c",
             "src/ts.c",
