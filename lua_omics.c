@@ -31,11 +31,24 @@ typedef struct lmodel {
     omics_model *m; /* NULL for the built-in model, which is shared */
 } lmodel;
 
+/* A credentials provider, with the Lua functions it may call (a credentials
+ * function, a clock) and the state to call them in: the state of the call in
+ * progress, set at every entry into the core. */
+typedef struct lprovider {
+    omics_provider *p;
+    lua_State *L;
+    int fn_ref;
+    int clock_ref;
+} lprovider;
+
 typedef struct lclient {
     omics_client *c;
     omics_arena *values; /* the value tree of the call in progress */
     int lua_methods;     /* operation methods are Lua functions (they may yield) */
+    lprovider *prov;     /* kept alive by the client's uservalue */
 } lclient;
+
+#define LOMICS_PROVIDER "omics.provider"
 
 #define LOMICS_FACTORY "omics.method_factory"
 
@@ -435,7 +448,7 @@ static void lua_builder(lua_State *L, omics_builder *b)
 
 static const char *const client_options[] = {
     "region", "profile", "credentials", "endpoint", "inject_host_prefix",
-    "timeout", "connect_timeout", "ca_file", NULL};
+    "timeout", "connect_timeout", "ca_file", "clock", NULL};
 
 static int option_error(omics_error *err, const char *name, const char *rule)
 {
@@ -486,7 +499,8 @@ static int check_option_names(lua_State *L, int t, omics_error *err)
         if (!known) {
             omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                             "unknown option %s (options: region, profile, credentials, "
-                            "endpoint, inject_host_prefix, timeout, connect_timeout, ca_file)",
+                            "endpoint, inject_host_prefix, timeout, connect_timeout, ca_file, "
+                            "clock)",
                             k ? k : "(not a string)");
             lua_pop(L, 1);
             return -1;
@@ -546,23 +560,190 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
         *has_creds = 1;
         o->credentials = creds;
     } else {
+        int shared = luaL_testudata(L, -1, LOMICS_PROVIDER) != NULL;
         lua_pop(L, 1);
-        if (ty != LUA_TNIL)
+        if (ty != LUA_TNIL && ty != LUA_TFUNCTION && !shared)
             return option_error(err, "credentials",
                                 "expected a table { access_key_id = ..., secret_access_key "
-                                "= ..., session_token = ... }");
+                                "= ..., session_token = ... }, a function returning one, or "
+                                "an omics.provider");
     }
+    ty = lc_getfield(L, t, "clock");
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && ty != LUA_TFUNCTION)
+        return option_error(err, "clock", "expected a function returning epoch seconds");
     return 0;
 }
 
 /* ------------------------------------------------------------- client */
 
+/* The client at idx, open, with its provider ready to call Lua in L. */
 static lclient *check_client(lua_State *L, int idx)
 {
     lclient *lc = luaL_checkudata(L, idx, LOMICS_CLIENT);
     if (!lc->c)
         luaL_error(L, "this omics client is closed");
+    lc->prov->L = L;
     return lc;
+}
+
+/* Make a client for model (NULL: built-in) with the options at opts_idx;
+ * model_idx is the model userdata to keep alive, or 0. */
+/* ------------------------------------------------------------ providers */
+
+static int lp_credentials_fn(void *ud, omics_credentials *out, omics_error *err)
+{
+    lprovider *lp = ud;
+    lua_State *L = lp->L;
+    if (!L || !lua_checkstack(L, 6))
+        return omics_error_set(err, OMICS_EUSAGE, "CredentialsFunctionError",
+                               "the credentials function cannot be called here");
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->fn_ref);
+    int rc = -1;
+    if (lua_pcall(L, 0, 2, 0) != 0) {
+        omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsFunctionError",
+                        "the credentials function raised: %s",
+                        lua_isstring(L, -1) ? lua_tostring(L, -1) : "(an error object)");
+    } else if (!lua_istable(L, -2)) {
+        const char *why = lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -2);
+        omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsFunctionError",
+                        "the credentials function returned no table (%s)", why);
+    } else if (read_credentials(L, top + 1, out, err, "the credentials function's table") == 0) {
+        lua_getfield(L, top + 1, "expiration");
+        out->expiration = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+        snprintf(out->provider, sizeof out->provider, "function");
+        rc = 0;
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+static double lp_clock(void *ud)
+{
+    lprovider *lp = ud;
+    lua_State *L = lp->L;
+    double now = omics_now();
+    if (!L || !lua_checkstack(L, 2))
+        return now;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lp->clock_ref);
+    if (lua_pcall(L, 0, 1, 0) == 0 && lua_isnumber(L, -1))
+        now = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return now;
+}
+
+static int l_provider_gc(lua_State *L)
+{
+    lprovider *lp = luaL_checkudata(L, 1, LOMICS_PROVIDER);
+    omics_provider_release(lp->p);
+    lp->p = NULL;
+    luaL_unref(L, LUA_REGISTRYINDEX, lp->fn_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, lp->clock_ref);
+    lp->fn_ref = lp->clock_ref = LUA_NOREF;
+    return 0;
+}
+
+/* A provider box from the options at t (profile, credentials, region,
+ * clock); pushed on the stack. */
+static lprovider *new_provider(lua_State *L, int t, const omics_credentials *static_creds,
+                               omics_error *err)
+{
+    lprovider *lp = lc_newuserdata(L, sizeof *lp);
+    lp->p = NULL;
+    lp->L = L;
+    lp->fn_ref = lp->clock_ref = LUA_NOREF;
+    luaL_setmetatable(L, LOMICS_PROVIDER);
+    omics_provider_opts po;
+    memset(&po, 0, sizeof po);
+    if (lua_istable(L, t)) {
+        if (opt_string(L, t, "profile", &po.profile, err) ||
+            opt_string(L, t, "region", &po.region, err))
+            return NULL;
+        if (opt_seconds(L, t, "process_timeout", &po.process_timeout, err))
+            return NULL; /* (only omics.provider takes it; omics.new refuses it) */
+        if (lc_getfield(L, t, "credentials") == LUA_TFUNCTION) {
+            lp->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+            po.fn = lp_credentials_fn;
+            po.fn_ud = lp;
+        } else {
+            lua_pop(L, 1);
+        }
+        if (lc_getfield(L, t, "clock") == LUA_TFUNCTION) {
+            lp->clock_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+            po.clock = lp_clock;
+            po.clock_ud = lp;
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    po.credentials = static_creds;
+    lp->p = omics_provider_new(&po, err);
+    return lp->p ? lp : NULL;
+}
+
+/* omics.provider(opts): credentials that several clients can share. */
+static int l_provider(lua_State *L)
+{
+    omics_error err;
+    omics_error_init(&err);
+    lua_settop(L, 1);
+    if (!lua_isnil(L, 1) && !lua_istable(L, 1)) {
+        omics_error_set(&err, OMICS_ECONFIG, "InvalidOption", "options must be a table");
+        return fail(L, &err);
+    }
+    omics_credentials creds;
+    memset(&creds, 0, sizeof creds);
+    int has = 0;
+    if (lua_istable(L, 1) && lc_getfield(L, 1, "credentials") == LUA_TTABLE) {
+        has = read_credentials(L, 2, &creds, &err, "option credentials") == 0;
+        if (!has) {
+            lua_pop(L, 1);
+            return fail(L, &err);
+        }
+    }
+    lua_settop(L, 1);
+    lprovider *lp = new_provider(L, 1, has ? &creds : NULL, &err);
+    omics_credentials_clear(&creds);
+    if (!lp)
+        return fail(L, &err);
+    if (!omics_provider_credentials(lp->p, &err))
+        return fail(L, &err);
+    return 1;
+}
+
+/* provider:credentials() / client:credentials(): never the secret */
+static int push_identity(lua_State *L, const omics_credentials *c)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, c->access_key_id);
+    lua_setfield(L, -2, "access_key_id");
+    lua_pushstring(L, c->provider);
+    lua_setfield(L, -2, "provider");
+    if (c->expiration > 0) {
+        lua_pushnumber(L, c->expiration);
+        lua_setfield(L, -2, "expiration");
+    }
+    return 1;
+}
+
+static int l_provider_credentials(lua_State *L)
+{
+    lprovider *lp = luaL_checkudata(L, 1, LOMICS_PROVIDER);
+    omics_error err;
+    omics_error_init(&err);
+    lp->L = L;
+    const omics_credentials *c = omics_provider_credentials(lp->p, &err);
+    if (!c)
+        return fail(L, &err);
+    return push_identity(L, c);
+}
+
+static int l_provider_tostring(lua_State *L)
+{
+    lprovider *lp = luaL_checkudata(L, 1, LOMICS_PROVIDER);
+    lua_pushfstring(L, "omics.provider (%p)", (void *)lp);
+    return 1;
 }
 
 /* Make a client for model (NULL: built-in) with the options at opts_idx;
@@ -577,15 +758,42 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     int has_creds;
     if (read_client_options(L, opts_idx, &o, &creds, &has_creds, &err))
         return fail(L, &err);
-    if (!model && !(model = omics_model_builtin(&err)))
+    if (!model && !(model = omics_model_builtin(&err))) {
+        omics_credentials_clear(&creds);
         return fail(L, &err);
+    }
+    /* the provider: shared, or the client's own */
+    lprovider *lp = NULL;
+    if (lua_istable(L, opts_idx)) {
+        lua_getfield(L, opts_idx, "credentials");
+        lp = luaL_testudata(L, -1, LOMICS_PROVIDER);
+        if (!lp)
+            lua_pop(L, 1);
+        else if (lc_getfield(L, opts_idx, "clock") != LUA_TNIL) {
+            lua_pop(L, 2);
+            omics_error_set(&err, OMICS_ECONFIG, "InvalidOption",
+                            "option clock: give it to the shared provider instead");
+            return fail(L, &err);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    if (!lp)
+        lp = new_provider(L, opts_idx, has_creds ? &creds : NULL, &err);
+    omics_credentials_clear(&creds);
+    if (!lp)
+        return fail(L, &err);
+    int pidx = lua_gettop(L);
+    lp->L = L;
+    o.provider = lp->p;
+    o.credentials = NULL;
     lclient *lc = lc_newuserdata(L, sizeof *lc);
     lc->c = NULL;
     lc->values = NULL;
     lc->lua_methods = 0;
+    lc->prov = lp;
     luaL_setmetatable(L, LOMICS_CLIENT);
     lc->c = omics_client_new(model, &o, &err);
-    omics_credentials_clear(&creds);
     if (!lc->c)
         return fail(L, &err);
     lc->values = omics_arena_new(4096);
@@ -593,11 +801,13 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
         omics_error_set(&err, OMICS_EMEMORY, "MemoryError", "out of memory");
         return fail(L, &err);
     }
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 3);
     if (model_idx) {
         lua_pushvalue(L, model_idx);
         lua_setfield(L, -2, "model");
     }
+    lua_pushvalue(L, pidx);
+    lua_setfield(L, -2, "provider");
     lua_newtable(L);
     lua_setfield(L, -2, "methods");
     lc_setuservalue(L, -2);
@@ -626,9 +836,14 @@ static int l_client_tostring(lua_State *L)
         lua_pushstring(L, "omics.client (closed)");
         return 1;
     }
-    const char *akid, *provider;
+    const char *akid, *provider = "(none)";
     double exp;
-    omics_client_identity(lc->c, &akid, &provider, &exp, NULL);
+    omics_error err;
+    omics_error_init(&err);
+    lc->prov->L = L;
+    if (omics_client_identity(lc->c, &akid, &provider, &exp, &err))
+        provider = "(unavailable)";
+    omics_error_clear(&err);
     lua_pushfstring(L, "omics.client (region %s, endpoint %s, credentials from %s)",
                     omics_client_region(lc->c), omics_client_endpoint(lc->c), provider);
     return 1;
@@ -1098,22 +1313,16 @@ static int l_parser_gc(lua_State *L)
 static int l_credentials(lua_State *L)
 {
     lclient *lc = check_client(L, 1);
-    const char *akid, *provider;
-    double exp;
     omics_error err;
     omics_error_init(&err);
-    if (omics_client_identity(lc->c, &akid, &provider, &exp, &err))
+    omics_credentials c;
+    memset(&c, 0, sizeof c);
+    const char *provider;
+    if (omics_client_identity(lc->c, (const char **)&c.access_key_id, &provider, &c.expiration,
+                              &err))
         return fail(L, &err);
-    lua_createtable(L, 0, 3);
-    lua_pushstring(L, akid);
-    lua_setfield(L, -2, "access_key_id");
-    lua_pushstring(L, provider);
-    lua_setfield(L, -2, "provider");
-    if (exp > 0) {
-        lua_pushnumber(L, exp);
-        lua_setfield(L, -2, "expiration");
-    }
-    return 1;
+    snprintf(c.provider, sizeof c.provider, "%s", provider);
+    return push_identity(L, &c);
 }
 
 /* client:operations() -> { { name = "GetReferenceMetadata", method = "get_reference_metadata" }, ... } */
@@ -1484,6 +1693,16 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     new_gc_type(L, "omics.parser", l_parser_gc);
     new_gc_type(L, "omics.arena", l_arena_gc);
     new_gc_type(L, "omics.partial", l_partial_gc);
+    luaL_newmetatable(L, LOMICS_PROVIDER);
+    lua_pushcfunction(L, l_provider_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_provider_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, l_provider_credentials);
+    lua_setfield(L, -2, "credentials");
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
 
     luaL_newmetatable(L, LOMICS_ERROR);
     lua_pushcfunction(L, error_tostring);
@@ -1505,6 +1724,8 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     lua_setfield(L, -2, "new");
     lua_pushcfunction(L, l_service);
     lua_setfield(L, -2, "service");
+    lua_pushcfunction(L, l_provider);
+    lua_setfield(L, -2, "provider");
     lua_newtable(L);
     lua_pushcfunction(L, l_sigv4_sign);
     lua_setfield(L, -2, "sign");

@@ -10,6 +10,7 @@ local jmespath = require "omics.jmespath"
 
 local M = {}
 M.VERSION, M.null, M.sigv4, M.now, M.sleep = core.VERSION, core.null, core.sigv4, core.now, core.sleep
+M.provider = core.provider
 M.jmespath = jmespath
 
 local methods = core.methods

@@ -141,7 +141,8 @@ function Emulator:control(method, path, body)
   local chunks = {}
   local source, headers
   if body ~= nil then
-    local text = type(body) == "string" and body or json.encode(body)
+    -- (an empty Lua table would be written as [], which the API refuses)
+    local text = type(body) == "string" and body or (next(body) == nil and "{}" or json.encode(body))
     source = ltn12.source.string(text)
     headers = { ["content-type"] = "application/json", ["content-length"] = #text }
   end
@@ -153,7 +154,7 @@ function Emulator:control(method, path, body)
   return (text ~= "" and json.decode(text) or nil), status
 end
 
-function Emulator:reset() return self:control("POST", "reset", {}) end
+function Emulator:reset() return self:control("POST", "reset", "{}") end
 function Emulator:stats() return (self:control("GET", "stats")) end
 function Emulator:faults(list) return self:control("POST", "faults", { faults = list }) end
 function Emulator:requests(limit)

@@ -22,7 +22,7 @@ struct omics_client {
     char *region;
     endpoint ep;
     int host_prefix;
-    omics_credentials creds;
+    omics_provider *provider;
     omics_signer *signer;
     http_conn *http;
     omics_arena *arena; /* strings of the prepared request */
@@ -78,6 +78,9 @@ static char *resolve_region(const omics_client_opts *o, const config_profile *p,
         r = config_env("AWS_DEFAULT_REGION");
     if (!r)
         r = config_profile_get(p, "region");
+    char imds[64];
+    if (!r && creds_ec2_region(imds, sizeof imds) == 0)
+        r = imds; /* on EC2, the instance's own region */
     if (!r) {
         omics_error_set(err, OMICS_ECONFIG, "NoRegionError",
                         "no region: pass region = \"us-east-1\" (say) to omics.new, set "
@@ -156,10 +159,25 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
         return NULL;
     }
     int ok = (c->region = resolve_region(o, &prof, err)) != NULL &&
-             resolve_endpoint(c, o, &prof, err) == 0 &&
-             creds_resolve(&prof, o->credentials, &c->creds, err) == 0;
+             resolve_endpoint(c, o, &prof, err) == 0;
     config_profile_close(&prof);
-    if (!ok) {
+    if (ok && o->provider) {
+        c->provider = omics_provider_retain(o->provider);
+    } else if (ok) {
+        omics_provider_opts po;
+        memset(&po, 0, sizeof po);
+        po.profile = o->profile;
+        po.region = c->region;
+        po.credentials = o->credentials;
+        po.fn = o->credentials_fn;
+        po.fn_ud = o->credentials_ud;
+        po.clock = o->clock;
+        po.clock_ud = o->clock_ud;
+        c->provider = omics_provider_new(&po, err);
+        ok = c->provider != NULL;
+    }
+    /* find credentials now, so that a client without any fails here */
+    if (!ok || !omics_provider_credentials(c->provider, err)) {
         omics_client_free(c);
         return NULL;
     }
@@ -191,7 +209,7 @@ void omics_client_free(omics_client *c)
         return;
     free(c->region);
     endpoint_clear(&c->ep);
-    omics_credentials_clear(&c->creds);
+    omics_provider_release(c->provider);
     omics_signer_free(c->signer);
     http_free(c->http);
     omics_arena_free(c->arena);
@@ -219,10 +237,12 @@ const omics_model *omics_client_model(const omics_client *c)
 int omics_client_identity(omics_client *c, const char **akid, const char **provider,
                           double *expiration, omics_error *err)
 {
-    (void)err;
-    *akid = c->creds.access_key_id;
-    *provider = c->creds.provider;
-    *expiration = c->creds.expiration;
+    const omics_credentials *cr = omics_provider_credentials(c->provider, err);
+    if (!cr)
+        return -1;
+    *akid = cr->access_key_id;
+    *provider = cr->provider;
+    *expiration = cr->expiration;
     return 0;
 }
 
@@ -259,7 +279,9 @@ int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
     p.payload_hash = req->unsigned_payload ? "UNSIGNED-PAYLOAD" : NULL;
     p.region = c->region;
     p.service = c->model->signing_name;
-    p.credentials = &c->creds;
+    p.credentials = omics_provider_credentials(c->provider, err);
+    if (!p.credentials)
+        return -1;
     p.time = (int64_t)time(NULL);
     p.normalize_path = 1;
     p.content_sha256_header = req->unsigned_payload;

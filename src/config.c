@@ -380,26 +380,49 @@ void config_profile_close(config_profile *p)
     memset(p, 0, sizeof *p);
 }
 
-const char *config_profile_get(const config_profile *p, const char *key)
+const char *config_named_get(const config_profile *p, const char *profile, const char *key)
 {
     char section[512];
-    snprintf(section, sizeof section, "profile %s", p->name);
+    snprintf(section, sizeof section, "profile %s", profile);
     const char *v = config_get(p->config, section, key);
-    if (!v && strcmp(p->name, "default") == 0)
+    if (!v && strcmp(profile, "default") == 0)
         v = config_get(p->config, "default", key);
     return v;
 }
 
+const char *config_named_cred(const config_profile *p, const char *profile, const char *key)
+{
+    return config_get(p->credentials, profile, key);
+}
+
+int config_named_exists(const config_profile *p, const char *profile)
+{
+    char section[512];
+    snprintf(section, sizeof section, "profile %s", profile);
+    return config_has_section(p->config, section) ||
+           (strcmp(profile, "default") == 0 && config_has_section(p->config, "default")) ||
+           config_has_section(p->credentials, profile);
+}
+
+const char *config_sso_session_get(const config_profile *p, const char *session,
+                                   const char *key)
+{
+    char section[512];
+    snprintf(section, sizeof section, "sso-session %s", session);
+    return config_get(p->config, section, key);
+}
+
+const char *config_profile_get(const config_profile *p, const char *key)
+{
+    return config_named_get(p, p->name, key);
+}
+
 const char *config_profile_cred(const config_profile *p, const char *key)
 {
-    return config_get(p->credentials, p->name, key);
+    return config_named_cred(p, p->name, key);
 }
 
 int config_profile_exists(const config_profile *p)
 {
-    char section[512];
-    snprintf(section, sizeof section, "profile %s", p->name);
-    return config_has_section(p->config, section) ||
-           (strcmp(p->name, "default") == 0 && config_has_section(p->config, "default")) ||
-           config_has_section(p->credentials, p->name);
+    return config_named_exists(p, p->name);
 }

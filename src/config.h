@@ -43,6 +43,13 @@ const char *config_profile_get(const config_profile *p, const char *key);
 const char *config_profile_cred(const config_profile *p, const char *key);
 /* 1 when the profile exists in either file. */
 int config_profile_exists(const config_profile *p);
+/* The same for another profile of the same files (role chains). */
+const char *config_named_get(const config_profile *p, const char *profile, const char *key);
+const char *config_named_cred(const config_profile *p, const char *profile, const char *key);
+int config_named_exists(const config_profile *p, const char *profile);
+/* A key of a [sso-session name] section of the config file. */
+const char *config_sso_session_get(const config_profile *p, const char *session,
+                                   const char *key);
 
 /* getenv, treating an empty value as unset. */
 const char *config_env(const char *name);

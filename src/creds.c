@@ -1,10 +1,47 @@
+/* creds: the provider object, its cache and refresh windows, and the chain
+ * of sources (see creds.h for the order). */
 #include "creds.h"
 
+#include <cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "buf.h"
+#include "ts.h"
+
+#define CREDS_ADVISORY 900.0  /* refresh when 15 minutes remain; keep old ones on failure */
+#define CREDS_MANDATORY 600.0 /* must refresh when 10 minutes remain */
+#define CREDS_MAX_CHAIN 16    /* profiles in one role chain */
+
+typedef enum creds_source {
+    SRC_NONE,
+    SRC_EXPLICIT,
+    SRC_FUNCTION,
+    SRC_ENVIRONMENT,
+    SRC_PROFILE, /* anything the profile says: roles, web identity, SSO, keys, process */
+    SRC_CONTAINER,
+    SRC_EC2
+} creds_source;
+
+struct omics_provider {
+    int refs;
+    config_profile prof;
+    char *region;
+    omics_credentials explicit_creds;
+    int has_explicit;
+    omics_credentials_fn fn;
+    void *fn_ud;
+    omics_clock_fn clock;
+    void *clock_ud;
+    double process_timeout;
+    creds_source source; /* the one that applied, reused to refresh */
+    omics_credentials cached;
+    int have;
+};
+
+/* --------------------------------------------------------- credentials */
 
 static void wipe_free(char *s)
 {
@@ -48,9 +85,17 @@ int creds_copy(omics_credentials *dst, const omics_credentials *src, omics_error
     return 0;
 }
 
-/* A provider answers 1 (found), 0 (does not apply) or -1 (applies but fails). */
-typedef int (*creds_fn)(const config_profile *p, omics_credentials *out, omics_error *err);
+int creds_expiration(const char *text, double *out)
+{
+    *out = 0;
+    if (!text || !*text)
+        return 0;
+    return ts_parse_any(text, strlen(text), out);
+}
 
+/* ------------------------------------------------------ static sources */
+
+/* A source answers 1 (credentials), 0 (does not apply) or -1 (an error). */
 static int from_pair(const char *akid, const char *secret, const char *token,
                      const char *provider, const char *where, omics_credentials *out,
                      omics_error *err)
@@ -67,85 +112,525 @@ static int from_pair(const char *akid, const char *secret, const char *token,
     return omics_credentials_set(out, akid, secret, token, provider, err) ? -1 : 1;
 }
 
-static int from_environment(const config_profile *p, omics_credentials *out, omics_error *err)
+static int from_environment(omics_credentials *out, omics_error *err)
 {
-    if (p->explicit_option)
-        return 0; /* an explicit profile wins over the environment */
     const char *token = config_env("AWS_SESSION_TOKEN");
     if (!token)
         token = config_env("AWS_SECURITY_TOKEN");
-    return from_pair(config_env("AWS_ACCESS_KEY_ID"), config_env("AWS_SECRET_ACCESS_KEY"),
-                     token, "environment",
-                     "the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)", out, err);
+    return from_pair(config_env("AWS_ACCESS_KEY_ID"), config_env("AWS_SECRET_ACCESS_KEY"), token,
+                     "environment", "the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+                     out, err);
 }
 
-static int from_credentials_file(const config_profile *p, omics_credentials *out,
-                                 omics_error *err)
+static int from_file_keys(const config_profile *prof, const char *name, int credentials_file,
+                          omics_credentials *out, omics_error *err)
 {
+    const char *(*get)(const config_profile *, const char *, const char *) =
+        credentials_file ? config_named_cred : config_named_get;
     char where[600];
-    snprintf(where, sizeof where, "profile %s in %s", p->name, p->credentials_path);
-    const char *token = config_profile_cred(p, "aws_session_token");
+    snprintf(where, sizeof where, "profile %s in %s", name,
+             credentials_file ? prof->credentials_path : prof->config_path);
+    const char *token = get(prof, name, "aws_session_token");
     if (!token)
-        token = config_profile_cred(p, "aws_security_token");
-    return from_pair(config_profile_cred(p, "aws_access_key_id"),
-                     config_profile_cred(p, "aws_secret_access_key"), token,
-                     "shared-credentials-file", where, out, err);
+        token = get(prof, name, "aws_security_token");
+    return from_pair(get(prof, name, "aws_access_key_id"),
+                     get(prof, name, "aws_secret_access_key"), token,
+                     credentials_file ? "shared-credentials-file" : "config-file", where, out,
+                     err);
 }
 
-static int from_config_file(const config_profile *p, omics_credentials *out, omics_error *err)
+/* ------------------------------------------------------------- profiles */
+
+typedef struct creds_walk {
+    omics_provider *p;
+    const char *visited[CREDS_MAX_CHAIN];
+    int depth;
+} creds_walk;
+
+static int profile_creds(creds_walk *w, const char *name, int top, omics_credentials *out,
+                         omics_error *err);
+
+char *creds_read_file(const char *path, const char *code, omics_error *err)
 {
-    char where[600];
-    snprintf(where, sizeof where, "profile %s in %s", p->name, p->config_path);
-    const char *token = config_profile_get(p, "aws_session_token");
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        omics_error_set(err, OMICS_ECREDENTIALS, code, "cannot read %s", path);
+        return NULL;
+    }
+    buf b;
+    buf_init(&b);
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 65536)
+        buf_add(&b, chunk, got);
+    fclose(f);
+    while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r' || b.p[b.len - 1] == ' '))
+        b.p[--b.len] = '\0';
+    if (b.oom || !b.len) {
+        buf_free(&b);
+        omics_error_set(err, OMICS_ECREDENTIALS, code, "%s is empty", path);
+        return NULL;
+    }
+    return buf_steal(&b, NULL);
+}
+
+int creds_from_json(const char *text, size_t len, const char *akid_key, const char *secret_key,
+                    const char *token_key, const char *exp_key, int exp_ms, const char *provider,
+                    omics_credentials *out, omics_error *err)
+{
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    const cJSON *akid = cJSON_GetObjectItemCaseSensitive(root, akid_key);
+    const cJSON *secret = cJSON_GetObjectItemCaseSensitive(root, secret_key);
+    const cJSON *token = token_key ? cJSON_GetObjectItemCaseSensitive(root, token_key) : NULL;
+    const cJSON *exp = exp_key ? cJSON_GetObjectItemCaseSensitive(root, exp_key) : NULL;
+    double expiration = 0;
+    int rc = -1;
+    if (!cJSON_IsObject(root))
+        omics_error_set(err, OMICS_EPARSE, "CredentialsParseError",
+                        "%s answered something that is not a JSON object", provider);
+    else if (!cJSON_IsString(akid) || !cJSON_IsString(secret) ||
+             (token && !cJSON_IsNull(token) && !cJSON_IsString(token)))
+        omics_error_set(err, OMICS_EPARSE, "CredentialsParseError",
+                        "%s answered without %s and %s", provider, akid_key, secret_key);
+    else if (exp && cJSON_IsNumber(exp))
+        expiration = exp_ms ? exp->valuedouble / 1000.0 : exp->valuedouble, rc = 0;
+    else if (exp && cJSON_IsString(exp) && creds_expiration(exp->valuestring, &expiration))
+        omics_error_set(err, OMICS_EPARSE, "CredentialsParseError",
+                        "%s answered an expiration that is not a date: %.40s", provider,
+                        exp->valuestring);
+    else
+        rc = 0;
+    if (rc == 0) {
+        rc = omics_credentials_set(out, akid->valuestring, secret->valuestring,
+                                   cJSON_IsString(token) ? token->valuestring : NULL, provider,
+                                   err);
+        if (rc == 0)
+            out->expiration = isfinite(expiration) ? expiration : 0;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void session_name(char *out, size_t n, const char *configured)
+{
+    if (configured && *configured)
+        snprintf(out, n, "%s", configured);
+    else
+        snprintf(out, n, "lua-omics-%.0f", omics_now() * 1000.0);
+}
+
+static int web_identity(omics_provider *p, const char *token_file, const char *role,
+                        const char *session, omics_credentials *out, omics_error *err)
+{
+    char *token = creds_read_file(token_file, "WebIdentityTokenError", err);
     if (!token)
-        token = config_profile_get(p, "aws_security_token");
-    return from_pair(config_profile_get(p, "aws_access_key_id"),
-                     config_profile_get(p, "aws_secret_access_key"), token, "config-file",
-                     where, out, err);
+        return -1;
+    char name[128];
+    session_name(name, sizeof name, session);
+    int rc = creds_sts_web_identity(p->region, role, name, token, 0, out, err);
+    wipe_free(token);
+    if (rc)
+        return -1;
+    snprintf(out->provider, sizeof out->provider, "assume-role-with-web-identity");
+    return 1;
+}
+
+/* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME) */
+static int env_web_identity(omics_provider *p, omics_credentials *out, omics_error *err)
+{
+    const char *file = config_env("AWS_WEB_IDENTITY_TOKEN_FILE");
+    const char *role = config_env("AWS_ROLE_ARN");
+    if (!file && !role)
+        return 0;
+    if (!file || !role)
+        return omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
+                               "web identity needs both AWS_WEB_IDENTITY_TOKEN_FILE and "
+                               "AWS_ROLE_ARN (only %s is set)",
+                               file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN");
+    return web_identity(p, file, role, config_env("AWS_ROLE_SESSION_NAME"), out, err);
+}
+
+/* Credentials from credential_source, for a role's AssumeRole. */
+static int credential_source(omics_provider *p, const char *name, const char *source,
+                             omics_credentials *out, omics_error *err)
+{
+    (void)p;
+    int rc;
+    if (strcmp(source, "Environment") == 0) {
+        rc = from_environment(out, err);
+    } else if (strcmp(source, "Ec2InstanceMetadata") == 0) {
+        buf why;
+        buf_init(&why);
+        rc = creds_ec2(out, &why, err);
+        if (rc == 0)
+            omics_error_set(err, OMICS_ECREDENTIALS, "CredentialSourceError",
+                            "profile %s: credential_source Ec2InstanceMetadata: %s", name,
+                            buf_str(&why) ? buf_str(&why) : "no instance metadata");
+        buf_free(&why);
+    } else if (strcmp(source, "EcsContainer") == 0) {
+        rc = creds_container(out, err);
+    } else {
+        omics_error_set(err, OMICS_ECONFIG, "InvalidConfigError",
+                        "profile %s: credential_source must be Environment, "
+                        "Ec2InstanceMetadata or EcsContainer, not %s",
+                        name, source);
+        return -1;
+    }
+    if (rc == 0) {
+        if (!err->code[0])
+            omics_error_set(err, OMICS_ECREDENTIALS, "CredentialSourceError",
+                            "profile %s: credential_source %s has no credentials", name,
+                            source);
+        return -1;
+    }
+    return rc < 0 ? -1 : 1;
+}
+
+/* role_arn with source_profile or credential_source: AssumeRole. */
+static int assume_role(creds_walk *w, const char *name, const char *role,
+                       omics_credentials *out, omics_error *err)
+{
+    const config_profile *prof = &w->p->prof;
+    const char *source_profile = config_named_get(prof, name, "source_profile");
+    const char *source = config_named_get(prof, name, "credential_source");
+    if (config_named_get(prof, name, "mfa_serial"))
+        return omics_error_set(err, OMICS_ECREDENTIALS, "UnsupportedCredentialsError",
+                               "profile %s has mfa_serial: MFA codes cannot be asked for here; "
+                               "use a profile whose source has an MFA session already",
+                               name),
+               -1;
+    if (source_profile && source)
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidConfigError",
+                               "profile %s has both source_profile and credential_source", name),
+               -1;
+    omics_credentials src;
+    memset(&src, 0, sizeof src);
+    int rc;
+    if (source) {
+        rc = credential_source(w->p, name, source, &src, err);
+    } else if (strcmp(source_profile, name) == 0) {
+        /* a profile may use its own keys as the source of its role */
+        rc = from_file_keys(prof, name, 1, &src, err);
+        if (rc == 0)
+            rc = from_file_keys(prof, name, 0, &src, err);
+        if (rc == 0)
+            rc = omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
+                                 "profile %s is its own source_profile but has no keys", name);
+    } else {
+        rc = profile_creds(w, source_profile, 0, &src, err);
+        if (rc == 0)
+            rc = omics_error_set(err, OMICS_ECREDENTIALS, "NoCredentialsError",
+                                 "source_profile %s (of profile %s) has no credentials",
+                                 source_profile, name);
+    }
+    if (rc < 0) {
+        omics_credentials_clear(&src);
+        return -1;
+    }
+    char session[128];
+    session_name(session, sizeof session, config_named_get(prof, name, "role_session_name"));
+    const char *duration = config_named_get(prof, name, "duration_seconds");
+    int seconds = duration ? atoi(duration) : 0;
+    if (duration && (seconds < 900 || seconds > 43200)) {
+        omics_credentials_clear(&src);
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidConfigError",
+                               "profile %s: duration_seconds must be from 900 to 43200", name),
+               -1;
+    }
+    rc = creds_sts_assume_role(w->p->region, &src, role, session,
+                               config_named_get(prof, name, "external_id"), seconds, out, err);
+    omics_credentials_clear(&src);
+    if (rc)
+        return -1;
+    snprintf(out->provider, sizeof out->provider, "assume-role");
+    return 1;
+}
+
+/* Everything a named profile can say, in botocore's order.  top: the
+ * client's own profile, where the environment's web identity comes between
+ * a role and the rest. */
+static int profile_creds(creds_walk *w, const char *name, int top, omics_credentials *out,
+                         omics_error *err)
+{
+    const config_profile *prof = &w->p->prof;
+    for (int i = 0; i < w->depth; i++)
+        if (strcmp(w->visited[i], name) == 0)
+            return omics_error_set(err, OMICS_ECONFIG, "InfiniteLoopConfigError",
+                                   "profile %s is part of a loop of source_profile settings",
+                                   name),
+                   -1;
+    if (w->depth == CREDS_MAX_CHAIN)
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidConfigError",
+                               "role chain longer than %d profiles", CREDS_MAX_CHAIN),
+               -1;
+    if (!top && !config_named_exists(prof, name))
+        return omics_error_set(err, OMICS_ECONFIG, "ProfileNotFound",
+                               "the source profile (%s) could not be found", name),
+               -1;
+    w->visited[w->depth++] = name;
+    int rc = 0;
+    const char *role = config_named_get(prof, name, "role_arn");
+    const char *token_file = config_named_get(prof, name, "web_identity_token_file");
+    if (role && (config_named_get(prof, name, "source_profile") ||
+                 config_named_get(prof, name, "credential_source")))
+        rc = assume_role(w, name, role, out, err);
+    if (rc == 0 && top)
+        rc = env_web_identity(w->p, out, err);
+    if (rc == 0 && role && token_file)
+        rc = web_identity(w->p, token_file, role, config_named_get(prof, name, "role_session_name"),
+                          out, err);
+    if (rc == 0 && role && !token_file && !config_named_get(prof, name, "source_profile") &&
+        !config_named_get(prof, name, "credential_source"))
+        rc = omics_error_set(err, OMICS_ECONFIG, "InvalidConfigError",
+                             "profile %s has role_arn but no source_profile, credential_source "
+                             "or web_identity_token_file",
+                             name);
+    if (rc == 0 && (config_named_get(prof, name, "sso_session") ||
+                    config_named_get(prof, name, "sso_start_url") ||
+                    config_named_get(prof, name, "sso_account_id"))) {
+        rc = creds_sso(prof, name, out, err) ? -1 : 1;
+    }
+    if (rc == 0)
+        rc = from_file_keys(prof, name, 1, out, err);
+    if (rc == 0) {
+        const char *command = config_named_get(prof, name, "credential_process");
+        if (command) {
+            rc = creds_process(command, w->p->process_timeout, out, err) ? -1 : 1;
+            if (rc > 0)
+                snprintf(out->provider, sizeof out->provider, "credential-process");
+        }
+    }
+    if (rc == 0)
+        rc = from_file_keys(prof, name, 0, out, err);
+    w->depth--;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- chain */
+
+static int run_source(omics_provider *p, creds_source s, omics_credentials *out, buf *why,
+                      omics_error *err)
+{
+    switch (s) {
+    case SRC_EXPLICIT:
+        if (!p->has_explicit)
+            return 0;
+        if (creds_copy(out, &p->explicit_creds, err))
+            return -1;
+        snprintf(out->provider, sizeof out->provider, "option");
+        return 1;
+    case SRC_FUNCTION:
+        if (!p->fn)
+            return 0;
+        if (p->fn(p->fn_ud, out, err))
+            return -1;
+        if (!out->access_key_id || !out->secret_access_key)
+            return omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
+                                   "the credentials function gave no access_key_id or "
+                                   "secret_access_key"),
+                   -1;
+        snprintf(out->provider, sizeof out->provider, "function");
+        return 1;
+    case SRC_ENVIRONMENT:
+        if (p->prof.explicit_option)
+            return 0; /* a profile given as an option wins over the environment */
+        return from_environment(out, err);
+    case SRC_PROFILE: {
+        creds_walk w;
+        memset(&w, 0, sizeof w);
+        w.p = p;
+        return profile_creds(&w, p->prof.name, 1, out, err);
+    }
+    case SRC_CONTAINER:
+        return creds_container(out, err);
+    case SRC_EC2:
+        if (config_env("AWS_EC2_METADATA_DISABLED") &&
+            strcasecmp(config_env("AWS_EC2_METADATA_DISABLED"), "true") == 0) {
+            buf_adds(why, "disabled by AWS_EC2_METADATA_DISABLED");
+            return 0;
+        }
+        return creds_ec2(out, why, err);
+    case SRC_NONE:
+        break;
+    }
+    return 0;
 }
 
 static const struct {
+    creds_source source;
     const char *what;
-    creds_fn fn;
 } creds_chain[] = {
-    {"environment variables", from_environment},
-    {"shared credentials file", from_credentials_file},
-    {"shared config file", from_config_file},
+    {SRC_EXPLICIT, "the credentials option"},
+    {SRC_FUNCTION, "the credentials function"},
+    {SRC_ENVIRONMENT, "environment variables"},
+    {SRC_PROFILE, "the profile (role_arn, web identity, SSO, shared credentials file, "
+                  "credential_process, shared config file)"},
+    {SRC_CONTAINER, "container credentials (AWS_CONTAINER_CREDENTIALS_*)"},
+    {SRC_EC2, "EC2 instance metadata"},
 };
 
-int creds_resolve(const config_profile *profile, const omics_credentials *explicit_creds,
-                  omics_credentials *out, omics_error *err)
+/* Fetch fresh credentials: from the source that applied before, or the
+ * first of the chain that applies. */
+static int fetch(omics_provider *p, omics_credentials *out, omics_error *err)
 {
-    if (explicit_creds) {
-        if (!explicit_creds->access_key_id || !*explicit_creds->access_key_id ||
-            !explicit_creds->secret_access_key || !*explicit_creds->secret_access_key)
-            return omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
-                                   "the credentials option needs access_key_id and "
-                                   "secret_access_key");
-        if (creds_copy(out, explicit_creds, err))
-            return -1;
-        snprintf(out->provider, sizeof out->provider, "option");
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof creds_chain / sizeof *creds_chain; i++) {
-        int rc = creds_chain[i].fn(profile, out, err);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            return 0;
+    buf why;
+    buf_init(&why);
+    if (p->source != SRC_NONE) {
+        int rc = run_source(p, p->source, out, &why, err);
+        if (rc == 0)
+            omics_error_set(err, OMICS_ECREDENTIALS, "NoCredentialsError",
+                            "the credentials from %s are gone (%s)", out->provider,
+                            buf_str(&why) ? buf_str(&why) : "");
+        buf_free(&why);
+        return rc > 0 ? 0 : -1;
     }
     buf tried;
     buf_init(&tried);
-    buf_adds(&tried, "the credentials option");
     for (size_t i = 0; i < sizeof creds_chain / sizeof *creds_chain; i++) {
-        if (creds_chain[i].fn == from_environment && profile->explicit_option)
+        buf_reset(&why);
+        int rc = run_source(p, creds_chain[i].source, out, &why, err);
+        if (rc < 0) {
+            buf_free(&why);
+            buf_free(&tried);
+            return -1;
+        }
+        if (rc > 0) {
+            p->source = creds_chain[i].source;
+            buf_free(&why);
+            buf_free(&tried);
+            return 0;
+        }
+        if (creds_chain[i].source == SRC_EXPLICIT || creds_chain[i].source == SRC_FUNCTION)
             continue;
-        buf_adds(&tried, ", ");
+        if (creds_chain[i].source == SRC_ENVIRONMENT && p->prof.explicit_option)
+            continue;
+        if (tried.len)
+            buf_adds(&tried, ", ");
         buf_adds(&tried, creds_chain[i].what);
+        if (why.len)
+            buf_addf(&tried, " (%s)", why.p);
     }
     omics_error_set(err, OMICS_ECREDENTIALS, "NoCredentialsError",
-                    "unable to locate credentials for profile %s; tried %s", profile->name,
-                    buf_str(&tried) ? buf_str(&tried) : "every provider");
+                    "unable to locate credentials for profile %s; tried %s", p->prof.name,
+                    buf_str(&tried) ? buf_str(&tried) : "every source");
+    buf_free(&why);
     buf_free(&tried);
     return -1;
+}
+
+/* ------------------------------------------------------------ provider */
+
+omics_provider *omics_provider_new(const omics_provider_opts *o, omics_error *err)
+{
+    omics_provider *p = calloc(1, sizeof *p);
+    if (!p)
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory"), NULL;
+    p->refs = 1;
+    if (config_profile_open(&p->prof, o->profile, err)) {
+        free(p);
+        return NULL;
+    }
+    const char *region = o->region;
+    if (!region)
+        region = config_env("AWS_REGION");
+    if (!region)
+        region = config_env("AWS_DEFAULT_REGION");
+    if (!region)
+        region = config_profile_get(&p->prof, "region");
+    p->region = region ? strdup(region) : NULL;
+    p->fn = o->fn;
+    p->fn_ud = o->fn_ud;
+    p->clock = o->clock;
+    p->clock_ud = o->clock_ud;
+    p->process_timeout = o->process_timeout > 0 ? o->process_timeout : 60;
+    if (o->credentials) {
+        const omics_credentials *c = o->credentials;
+        if (!c->access_key_id || !*c->access_key_id || !c->secret_access_key ||
+            !*c->secret_access_key) {
+            omics_provider_release(p);
+            return omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
+                                   "the credentials option needs access_key_id and "
+                                   "secret_access_key"),
+                   NULL;
+        }
+        if (creds_copy(&p->explicit_creds, c, err)) {
+            omics_provider_release(p);
+            return NULL;
+        }
+        p->has_explicit = 1;
+    }
+    if (region && !p->region) {
+        omics_provider_release(p);
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory"), NULL;
+    }
+    return p;
+}
+
+omics_provider *omics_provider_retain(omics_provider *p)
+{
+    if (p)
+        p->refs++;
+    return p;
+}
+
+void omics_provider_release(omics_provider *p)
+{
+    if (!p || --p->refs > 0)
+        return;
+    config_profile_close(&p->prof);
+    omics_credentials_clear(&p->explicit_creds);
+    omics_credentials_clear(&p->cached);
+    free(p->region);
+    free(p);
+}
+
+static double provider_now(const omics_provider *p)
+{
+    return p->clock ? p->clock(p->clock_ud) : omics_now();
+}
+
+const omics_credentials *omics_provider_credentials(omics_provider *p, omics_error *err)
+{
+    if (p->have) {
+        double exp = p->cached.expiration;
+        double now = provider_now(p);
+        if (exp <= 0 || now < exp - CREDS_ADVISORY)
+            return &p->cached;
+        int mandatory = now >= exp - CREDS_MANDATORY;
+        omics_credentials fresh;
+        memset(&fresh, 0, sizeof fresh);
+        omics_error e;
+        omics_error_init(&e);
+        if (fetch(p, &fresh, &e) == 0) {
+            omics_credentials_clear(&p->cached);
+            p->cached = fresh;
+            omics_error_clear(&e);
+            return &p->cached;
+        }
+        omics_credentials_clear(&fresh);
+        if (!mandatory) { /* an advisory refresh failed: the old ones still do */
+            omics_error_clear(&e);
+            return &p->cached;
+        }
+        omics_error_set(err, e.kind ? e.kind : OMICS_ECREDENTIALS,
+                        e.code[0] ? e.code : "CredentialsExpired",
+                        "the credentials from %s expire %s and could not be refreshed: %s",
+                        p->cached.provider, now >= exp ? "now" : "within 10 minutes",
+                        e.message ? e.message : "");
+        err->retryable = e.retryable;
+        omics_error_clear(&e);
+        return NULL;
+    }
+    if (fetch(p, &p->cached, err)) {
+        omics_credentials_clear(&p->cached);
+        return NULL;
+    }
+    if (p->cached.expiration > 0 && provider_now(p) >= p->cached.expiration) {
+        omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsExpired",
+                        "the credentials from %s have already expired", p->cached.provider);
+        omics_credentials_clear(&p->cached);
+        return NULL;
+    }
+    p->have = 1;
+    return &p->cached;
 }

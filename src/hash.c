@@ -33,3 +33,18 @@ void hash_hex(const unsigned char in[HASH_LEN], char out[2 * HASH_LEN + 1])
     }
     out[2 * HASH_LEN] = '\0';
 }
+
+int hash_sha1_hex(const void *p, size_t n, char out[41])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char h[20];
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
+    if (!info || mbedtls_md(info, p, n, h) != 0)
+        return -1;
+    for (int i = 0; i < 20; i++) {
+        out[2 * i] = digits[h[i] >> 4];
+        out[2 * i + 1] = digits[h[i] & 15];
+    }
+    out[40] = '\0';
+    return 0;
+}

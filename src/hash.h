@@ -10,6 +10,8 @@
 int hash_sha256(const void *p, size_t n, unsigned char out[HASH_LEN]);
 int hash_hmac_sha256(const void *key, size_t klen, const void *p, size_t n,
                      unsigned char out[HASH_LEN]);
+/* SHA-1, for the names of the SSO token cache's files (not for security). */
+int hash_sha1_hex(const void *p, size_t n, char out[41]);
 /* 64 lower-case hex digits and a NUL. */
 void hash_hex(const unsigned char in[HASH_LEN], char out[2 * HASH_LEN + 1]);
 

@@ -414,3 +414,98 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     out->retry_attempts = 0;
     return 0;
 }
+
+/* ------------------------------------------------------------- fetch */
+
+#define HTTP_FETCH_MAX (1024 * 1024)
+
+typedef struct fetch_sink {
+    buf *body;
+    int too_large;
+} fetch_sink;
+
+static size_t on_fetch_body(char *p, size_t size, size_t n, void *ud)
+{
+    fetch_sink *fs = ud;
+    size_t len = size * n;
+    if (fs->body->len + len > HTTP_FETCH_MAX) {
+        fs->too_large = 1;
+        return 0;
+    }
+    buf_add(fs->body, p, len);
+    return fs->body->oom ? 0 : len;
+}
+
+int http_fetch(const http_fetch_req *r, long *status, buf *body, omics_error *err)
+{
+    if (global_init(err))
+        return -1;
+    CURL *c = curl_easy_init();
+    if (!c)
+        return omics_error_set(err, OMICS_ETRANSPORT, "TransportError",
+                               "libcurl could not create a handle");
+    struct curl_slist *hdrs = NULL;
+    int ok = 1;
+    for (size_t i = 0; ok && i < r->nheaders; i++) {
+        struct curl_slist *nl = curl_slist_append(hdrs, r->headers[i]);
+        if (nl)
+            hdrs = nl;
+        ok = nl != NULL;
+    }
+    if (ok) {
+        struct curl_slist *nl = curl_slist_append(hdrs, "Expect:");
+        if (nl)
+            hdrs = nl;
+        ok = nl != NULL;
+    }
+    char errbuf[CURL_ERROR_SIZE] = "";
+    fetch_sink fs = {body, 0};
+    buf_reset(body);
+    ok = ok && curl_easy_setopt(c, CURLOPT_URL, r->url) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_fetch_body) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_WRITEDATA, &fs) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(r->timeout * 1000)) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->connect_timeout * 1000)) ==
+             CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_NOPROXY, "169.254.169.254,169.254.170.2,169.254.170.23,"
+                                              "fd00:ec2::254,fd00:ec2::23,127.0.0.1,::1,"
+                                              "localhost") == CURLE_OK;
+    if (ok && r->ca_file)
+        ok = curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file) == CURLE_OK;
+    if (ok && strcmp(r->method, "GET") != 0) {
+        ok = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method) == CURLE_OK;
+        if (ok && (r->body || strcmp(r->method, "POST") == 0))
+            ok = curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body ? r->body : "") == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                                  (curl_off_t)(r->body ? r->body_len : 0)) == CURLE_OK;
+    }
+    int rc = 0;
+    if (!ok) {
+        rc = omics_error_set(err, OMICS_ETRANSPORT, "TransportError", "libcurl refused an option");
+    } else {
+        CURLcode cr = curl_easy_perform(c);
+        if (cr != CURLE_OK) {
+            if (fs.too_large)
+                rc = omics_error_set(err, OMICS_ETRANSPORT, "ResponseTooLarge",
+                                     "the answer from %s is larger than 1 MB", r->url);
+            else
+                rc = omics_error_set(err, OMICS_ETRANSPORT,
+                                     cr == CURLE_OPERATION_TIMEDOUT ? "TimeoutError"
+                                                                    : "ConnectionError",
+                                     "%s: %s", r->url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+            err->retryable = 1;
+        } else if (body->oom) {
+            rc = omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        } else {
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+        }
+    }
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
+    return rc;
+}

@@ -4,6 +4,7 @@
 #ifndef OMICS_HTTP_H
 #define OMICS_HTTP_H
 
+#include "buf.h"
 #include "omics.h"
 
 typedef struct http_opts {
@@ -22,6 +23,25 @@ void http_free(http_conn *h);
  * sink instead of memory (out->body_streamed says so). */
 int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
               omics_response *out, omics_error *err);
+/* One request on a connection of its own, for the credential providers
+ * (instance metadata, container credentials, STS, SSO): short timeouts, the
+ * body read into memory (at most 1 MB). */
+typedef struct http_fetch_req {
+    const char *method;
+    const char *url;
+    const char *const *headers; /* "Name: value" lines */
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    double timeout;         /* seconds for the whole exchange */
+    double connect_timeout; /* seconds */
+    const char *ca_file;
+} http_fetch_req;
+
+/* 0 with *status and body set when an answer came (of any status); -1 with a
+ * transport error otherwise. */
+int http_fetch(const http_fetch_req *r, long *status, buf *body, omics_error *err);
+
 /* "curl/7.88.1" */
 const char *http_user_agent_part(void);
 /* How many TCP connections the handle has opened so far. */

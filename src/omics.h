@@ -223,6 +223,37 @@ void omics_credentials_clear(omics_credentials *c); /* wipes and frees */
 int omics_credentials_set(omics_credentials *c, const char *akid, const char *secret,
                           const char *token, const char *provider, omics_error *err);
 
+/* A provider: where credentials come from, with the temporary ones cached and
+ * refreshed before they expire (an advisory refresh 15 minutes before, whose
+ * failure keeps the old ones; a mandatory one 10 minutes before).  Shared by
+ * reference count: several clients may use one. */
+typedef struct omics_provider omics_provider;
+
+/* A source of the caller's own: fill out (omics_credentials_set, and
+ * out->expiration when they expire) and return 0, or -1 with err. */
+typedef int (*omics_credentials_fn)(void *ud, omics_credentials *out, omics_error *err);
+typedef double (*omics_clock_fn)(void *ud); /* epoch seconds */
+
+typedef struct omics_provider_opts {
+    const char *profile;                  /* given explicitly: wins over the environment */
+    const char *region;                   /* for STS; NULL: as a client resolves it */
+    const omics_credentials *credentials; /* explicit and static */
+    omics_credentials_fn fn;              /* or a function */
+    void *fn_ud;
+    omics_clock_fn clock; /* NULL: the system's clock */
+    void *clock_ud;
+    double process_timeout; /* seconds for credential_process; 0: 60 */
+} omics_provider_opts;
+
+/* Loads the shared files (a profile named by the option or AWS_PROFILE must
+ * exist); credentials are looked for at the first omics_provider_credentials. */
+omics_provider *omics_provider_new(const omics_provider_opts *o, omics_error *err);
+omics_provider *omics_provider_retain(omics_provider *p);
+void omics_provider_release(omics_provider *p);
+/* The current credentials, fetched or refreshed as needed; valid until the
+ * next call.  NULL with err when there are none. */
+const omics_credentials *omics_provider_credentials(omics_provider *p, omics_error *err);
+
 /* --------------------------------------------------------------- signer */
 
 typedef struct omics_sign_params {
@@ -269,6 +300,11 @@ typedef struct omics_client_opts {
     const char *endpoint; /* URL */
     const char *ca_file;
     const omics_credentials *credentials; /* explicit; NULL to use the chain */
+    omics_provider *provider;             /* shared; wins over credentials */
+    omics_credentials_fn credentials_fn;  /* a source of the caller's own */
+    void *credentials_ud;
+    omics_clock_fn clock; /* for credential expiry; NULL: the system's */
+    void *clock_ud;
     int inject_host_prefix; /* 1, 0, or -1 for the default (environment, then on) */
     double timeout;         /* seconds for a whole call; 0: default */
     double connect_timeout; /* seconds; 0: default */
