@@ -162,9 +162,11 @@ describe("credentials", function()
       assert.matches("^InfiniteLoopConfigError profile a is part of a loop", r.ERR)
     end)
 
-    it("credential_source Environment and EcsContainer", function()
+    it("credential_source Environment, EcsContainer and Ec2InstanceMetadata", function()
       file(".aws/config", ("[profile env]\nrole_arn = %s\ncredential_source = Environment\n" ..
-                            "[profile ecs]\nrole_arn = %s\ncredential_source = EcsContainer\n"):format(ROLE, ROLE))
+                            "[profile ecs]\nrole_arn = %s\ncredential_source = EcsContainer\n" ..
+                            "[profile ec2]\nrole_arn = %s\ncredential_source = Ec2InstanceMetadata\n" ..
+                            "[profile odd]\nrole_arn = %s\ncredential_source = Mainframe\n"):format(ROLE, ROLE, ROLE, ROLE))
       local r = probe('{ profile = "env" }', { AWS_ACCESS_KEY_ID = helper.AKID, AWS_SECRET_ACCESS_KEY = helper.SECRET })
       assert.are.equal("assume-role", r.PROVIDER)
       assert.are.equal("demo-genome", r.CALL)
@@ -172,6 +174,10 @@ describe("credentials", function()
       assert.are.equal("assume-role", r.PROVIDER)
       assert.are.equal("demo-genome", r.CALL)
       assert.are.equal(1, stats("ContainerCredentials"))
+      r = probe('{ profile = "ec2" }', { AWS_EC2_METADATA_DISABLED = false, AWS_EC2_METADATA_SERVICE_ENDPOINT = emu.url })
+      assert.are.equal("assume-role", r.PROVIDER)
+      assert.are.equal("demo-genome", r.CALL)
+      assert.matches("^InvalidConfigError .*credential_source must be", probe('{ profile = "odd" }').ERR)
     end)
 
     it("external_id, duration_seconds; mfa_serial is refused clearly", function()
