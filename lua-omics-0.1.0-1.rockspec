@@ -87,6 +87,7 @@ build = {
             "src/model_omics.c",
             "src/parse.c",
             "src/proc.c",
+            "src/retry.c",
             "src/ser.c",
             "src/sigv4.c",
             "src/ts.c",

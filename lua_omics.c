@@ -46,6 +46,7 @@ typedef struct lclient {
     omics_arena *values; /* the value tree of the call in progress */
     int lua_methods;     /* operation methods are Lua functions (they may yield) */
     lprovider *prov;     /* kept alive by the client's uservalue */
+    int log_ref;         /* the log option, or LUA_NOREF */
 } lclient;
 
 #define LOMICS_PROVIDER "omics.provider"
@@ -78,6 +79,10 @@ static void push_error(lua_State *L, omics_error *e, int data_idx)
     }
     lua_pushboolean(L, e->retryable);
     lua_setfield(L, -2, "retryable");
+    if (e->attempts) {
+        lc_pushinteger(L, e->attempts);
+        lua_setfield(L, -2, "attempts");
+    }
     if (data_idx) {
         lua_pushvalue(L, data_idx);
         lua_setfield(L, -2, "data");
@@ -412,6 +417,12 @@ static int b_set_field(void *ud, const char *k, size_t klen)
     return 0;
 }
 
+static int b_pop(void *ud)
+{
+    lua_pop((lua_State *)ud, 1);
+    return 0;
+}
+
 static int b_set_index(void *ud, size_t i)
 {
     lua_rawseti((lua_State *)ud, -2, (int)i);
@@ -442,13 +453,15 @@ static void lua_builder(lua_State *L, omics_builder *b)
     b->table = b_table;
     b->set_field = b_set_field;
     b->set_index = b_set_index;
+    b->pop = b_pop;
 }
 
 /* ------------------------------------------------------------ options */
 
 static const char *const client_options[] = {
-    "region", "profile", "credentials", "endpoint", "inject_host_prefix",
-    "timeout", "connect_timeout", "ca_file", "clock", NULL};
+    "region", "profile", "credentials", "endpoint", "inject_host_prefix", "timeout",
+    "connect_timeout", "stall_timeout", "max_response_bytes", "retry_mode", "max_attempts",
+    "ca_file", "clock", "log", NULL};
 
 static int option_error(omics_error *err, const char *name, const char *rule)
 {
@@ -499,8 +512,9 @@ static int check_option_names(lua_State *L, int t, omics_error *err)
         if (!known) {
             omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                             "unknown option %s (options: region, profile, credentials, "
-                            "endpoint, inject_host_prefix, timeout, connect_timeout, ca_file, "
-                            "clock)",
+                            "endpoint, inject_host_prefix, timeout, connect_timeout, "
+                            "stall_timeout, max_response_bytes, retry_mode, max_attempts, "
+                            "ca_file, clock, log)",
                             k ? k : "(not a string)");
             lua_pop(L, 1);
             return -1;
@@ -543,9 +557,33 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
         opt_string(L, t, "endpoint", &o->endpoint, err) ||
         opt_string(L, t, "ca_file", &o->ca_file, err) ||
         opt_seconds(L, t, "timeout", &o->timeout, err) ||
-        opt_seconds(L, t, "connect_timeout", &o->connect_timeout, err))
+        opt_seconds(L, t, "connect_timeout", &o->connect_timeout, err) ||
+        opt_seconds(L, t, "stall_timeout", &o->stall_timeout, err) ||
+        opt_string(L, t, "retry_mode", &o->retry_mode, err))
         return -1;
-    int ty = lc_getfield(L, t, "inject_host_prefix");
+    if (o->retry_mode && strcmp(o->retry_mode, "standard") != 0 &&
+        strcmp(o->retry_mode, "adaptive") != 0)
+        return option_error(err, "retry_mode", "\"standard\" or \"adaptive\"");
+    int64_t n;
+    int ty = lc_getfield(L, t, "max_attempts");
+    int isint = lc_tointeger(L, -1, &n);
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && (!isint || n < 1 || n > 100))
+        return option_error(err, "max_attempts", "an integer from 1 to 100");
+    if (ty != LUA_TNIL)
+        o->max_attempts = (int)n;
+    ty = lc_getfield(L, t, "max_response_bytes");
+    isint = lc_tointeger(L, -1, &n);
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && (!isint || n < 1))
+        return option_error(err, "max_response_bytes", "a number of bytes >= 1");
+    if (ty != LUA_TNIL)
+        o->max_response_bytes = (size_t)n;
+    ty = lc_getfield(L, t, "log");
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && ty != LUA_TFUNCTION)
+        return option_error(err, "log", "a function (level, message)");
+    ty = lc_getfield(L, t, "inject_host_prefix");
     if (ty == LUA_TBOOLEAN)
         o->inject_host_prefix = lua_toboolean(L, -1);
     lua_pop(L, 1);
@@ -587,8 +625,6 @@ static lclient *check_client(lua_State *L, int idx)
     return lc;
 }
 
-/* Make a client for model (NULL: built-in) with the options at opts_idx;
- * model_idx is the model userdata to keep alive, or 0. */
 /* ------------------------------------------------------------ providers */
 
 static int lp_credentials_fn(void *ud, omics_credentials *out, omics_error *err)
@@ -746,6 +782,21 @@ static int l_provider_tostring(lua_State *L)
     return 1;
 }
 
+/* The log option: called with "debug", "info" or "warn" and a message. */
+static void lc_log(void *ud, int level, const char *message)
+{
+    lclient *lc = ud;
+    lua_State *L = lc->prov ? lc->prov->L : NULL;
+    if (!L || lc->log_ref == LUA_NOREF || !lua_checkstack(L, 4))
+        return;
+    static const char *const levels[] = {"debug", "debug", "info", "warn"};
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lc->log_ref);
+    lua_pushstring(L, levels[level >= 0 && level <= 3 ? level : 1]);
+    lua_pushstring(L, message);
+    if (lua_pcall(L, 2, 0, 0) != 0)
+        lua_pop(L, 1); /* a failing log function must not fail the call */
+}
+
 /* Make a client for model (NULL: built-in) with the options at opts_idx;
  * model_idx is the model userdata to keep alive, or 0. */
 static int new_client(lua_State *L, const omics_model *model, int model_idx, int opts_idx)
@@ -792,7 +843,15 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     lc->values = NULL;
     lc->lua_methods = 0;
     lc->prov = lp;
+    lc->log_ref = LUA_NOREF;
     luaL_setmetatable(L, LOMICS_CLIENT);
+    if (lua_istable(L, opts_idx) && lc_getfield(L, opts_idx, "log") == LUA_TFUNCTION) {
+        lc->log_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        o.log = lc_log;
+        o.log_ud = lc;
+    } else if (lua_istable(L, opts_idx)) {
+        lua_pop(L, 1);
+    }
     lc->c = omics_client_new(model, &o, &err);
     if (!lc->c)
         return fail(L, &err);
@@ -826,6 +885,8 @@ static int l_client_gc(lua_State *L)
     omics_arena_free(lc->values);
     lc->c = NULL;
     lc->values = NULL;
+    luaL_unref(L, LUA_REGISTRYINDEX, lc->log_ref);
+    lc->log_ref = LUA_NOREF;
     return 0;
 }
 
@@ -870,18 +931,21 @@ static int unknown_op(lua_State *L, const char *name)
  * renamed to path only once the whole answer arrived, so that a failed
  * download never leaves a file that looks complete. */
 
+typedef struct lpartial lpartial;
+
 typedef struct lsink {
     lua_State *L;
     int fn;  /* stack index of a function sink, or 0 */
     FILE *f; /* a file sink, or NULL */
+    lpartial *pt; /* a path sink, or NULL */
     omics_sink sink;
 } lsink;
 
-typedef struct lpartial {
+struct lpartial {
     FILE *f;
     char *tmp;
     char *path;
-} lpartial;
+};
 
 static void partial_discard(lpartial *pt)
 {
@@ -893,6 +957,21 @@ static void partial_discard(lpartial *pt)
     free(pt->tmp);
     free(pt->path);
     pt->tmp = pt->path = NULL;
+}
+
+/* A path sink starts over: what the failed attempt wrote is dropped. */
+static int partial_rewind(void *ud)
+{
+    lpartial *pt = ud;
+    if (!pt->f || fflush(pt->f) != 0 || ftruncate(fileno(pt->f), 0) != 0 ||
+        fseeko(pt->f, 0, SEEK_SET) != 0)
+        return -1;
+    return 0;
+}
+
+static int lsink_rewind(void *ud)
+{
+    return partial_rewind(((lsink *)ud)->pt);
 }
 
 static int l_partial_gc(lua_State *L)
@@ -955,6 +1034,7 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
     memset(ls, 0, sizeof *ls);
     ls->L = L;
     ls->sink.write = sink_write;
+    ls->sink.rewind = NULL; /* a function or the caller's file cannot take bytes back */
     ls->sink.ud = ls;
     FILE *f;
     if (lua_isnil(L, sidx)) {
@@ -989,6 +1069,8 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
                                    "sink: cannot create a file beside %s: %s", path, strerror(e));
         }
         ls->f = pt->f;
+        ls->pt = pt;
+        ls->sink.rewind = lsink_rewind;
         *partial = pt;
     } else {
         lua_pop(L, 1);
@@ -1374,6 +1456,151 @@ static int l_sleep(lua_State *L)
     return 0;
 }
 
+/* An omics_error from an error table (code, status, retryable, message). */
+static void error_from_table(lua_State *L, int idx, omics_error *e)
+{
+    omics_error_init(e);
+    lua_getfield(L, idx, "code");
+    lua_getfield(L, idx, "message");
+    omics_error_set(e, OMICS_ESERVICE, lua_isstring(L, -2) ? lua_tostring(L, -2) : "Error", "%s",
+                    lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+    lua_pop(L, 2);
+    lua_getfield(L, idx, "retryable");
+    e->retryable = lua_toboolean(L, -1);
+    lua_getfield(L, idx, "status");
+    int64_t status = 0;
+    if (lc_tointeger(L, -1, &status))
+        e->status = (int)status;
+    lua_pop(L, 2);
+}
+
+/* core.retry(client, err, attempt) -> seconds to wait before the next
+ * attempt, or nil when there is to be none */
+static int l_retry(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int attempt = (int)luaL_checkinteger(L, 3);
+    omics_error e;
+    error_from_table(L, 2, &e);
+    double delay;
+    int again = omics_client_retry(lc->c, &e, attempt, &delay);
+    omics_error_clear(&e);
+    if (!again)
+        return 0;
+    lua_pushnumber(L, delay);
+    return 1;
+}
+
+/* core.observe(client, err or nil): the adaptive rate limiter's view */
+static int l_observe(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    if (lua_istable(L, 2)) {
+        omics_error e;
+        error_from_table(L, 2, &e);
+        omics_client_observe(lc->c, &e);
+        omics_error_clear(&e);
+    } else {
+        omics_client_observe(lc->c, NULL);
+    }
+    return 0;
+}
+
+static int l_succeeded(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    omics_client_succeeded(lc->c, lua_toboolean(L, 2));
+    return 0;
+}
+
+static int l_rate_wait(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    lua_pushnumber(L, omics_client_rate_wait(lc->c));
+    return 1;
+}
+
+static int l_max_attempts(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    lc_pushinteger(L, omics_client_max_attempts(lc->c));
+    return 1;
+}
+
+/* core.correct_skew(client, err, date header) -> true when corrected */
+static int l_correct_skew(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    omics_error e;
+    error_from_table(L, 2, &e);
+    int done = omics_client_correct_skew(lc->c, &e, luaL_optstring(L, 3, NULL));
+    omics_error_clear(&e);
+    lua_pushboolean(L, done);
+    return 1;
+}
+
+/* core.log(client, level 1..3, message) */
+static int l_log(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    omics_client_log(lc->c, (int)luaL_checkinteger(L, 2), luaL_checkstring(L, 3));
+    return 0;
+}
+
+static int l_uuid4(lua_State *L)
+{
+    char u[37];
+    omics_uuid4(u);
+    lua_pushstring(L, u);
+    return 1;
+}
+
+/* core.log_request(client, req, attempt), core.log_response(client, status,
+ * headers, body_length): the log hook, with the same redaction */
+static int l_log_request(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    omics_request req;
+    memset(&req, 0, sizeof req);
+    omics_arena_reset(lc->values);
+    req.method = field_string(L, 2, "method", NULL);
+    req.url = field_string(L, 2, "url", NULL);
+    req.body = field_string(L, 2, "body", &req.body_len);
+    omics_error e;
+    omics_error_init(&e);
+    if (req.method && req.url &&
+        read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &e) == 0)
+        omics_client_log_request(lc->c, &req, (int)luaL_checkinteger(L, 3));
+    omics_error_clear(&e);
+    return 0;
+}
+
+static int l_log_response(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    omics_response r;
+    memset(&r, 0, sizeof r);
+    omics_arena_reset(lc->values);
+    r.status = (long)luaL_checkinteger(L, 2);
+    lua_settop(L, 4);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "headers");
+    omics_header *hs = NULL;
+    omics_error e;
+    omics_error_init(&e);
+    if (read_headers(L, 5, lc->values, &hs, &r.nheaders, 1, &e) == 0) {
+        r.headers = hs;
+        r.body_len = (size_t)luaL_optinteger(L, 4, 0);
+        omics_client_log_response(lc->c, &r);
+    }
+    omics_error_clear(&e);
+    return 0;
+}
+
 /* core.error{ code = ..., message = ..., ... }: a table with the error
  * metatable, for errors made in Lua (waiters, paginators). */
 static int l_error(lua_State *L)
@@ -1743,6 +1970,16 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"call", l_call},
                                    {"use_lua_methods", l_use_lua_methods},
                                    {"set_method_factory", l_set_method_factory},
+                                   {"retry", l_retry},
+                                   {"observe", l_observe},
+                                   {"succeeded", l_succeeded},
+                                   {"rate_wait", l_rate_wait},
+                                   {"max_attempts", l_max_attempts},
+                                   {"correct_skew", l_correct_skew},
+                                   {"uuid4", l_uuid4},
+                                   {"log", l_log},
+                                   {"log_request", l_log_request},
+                                   {"log_response", l_log_response},
                                    {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     return 1;

@@ -128,7 +128,12 @@ local function open_sink(sink)
     local tmp = ("%s.partial.%d%06d"):format(sink, os.time(), math.random(0, 999999))
     local f, err = io.open(tmp, "wb")
     if not f then return nil, nil, "sink: cannot create a file beside " .. sink .. ": " .. tostring(err) end
-    local write = function(chunk)
+    local write = function(chunk, restart)
+      if restart then -- a retry starts the file over
+        f:close()
+        f = io.open(tmp, "wb")
+        return f ~= nil
+      end
       local ok, werr = f:write(chunk)
       if not ok then return nil, tostring(werr) end
       return true
@@ -161,7 +166,40 @@ local function transport_error(code, message)
   return e
 end
 
--- prepare, sign, send through a Lua transport, parse.
+-- One attempt through a Lua transport: status, headers, body, streamed; or
+-- nil, error code, message.
+local function send_once(req, transport, s, sink, file)
+  if transport == "ngx" then
+    return require("omics.ngx").send(req, {
+      connect_timeout = s.connect_timeout, timeout = s.timeout, pool_size = s.keepalive_pool_size,
+      keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink })
+  end
+  local ok, status, headers, body = pcall(transport, req)
+  if not ok or not status then
+    return nil, "ConnectionError", "the transport function failed: " .. tostring(not ok and status or headers)
+  end
+  local streamed = false
+  if sink and req.streaming_output and status >= 200 and status < 300 then
+    local wrote, werr = sink(body or "")
+    if not wrote then return nil, "StreamWriteError", werr end
+    streamed = true
+  end
+  return status, headers or {}, body or "", streamed
+end
+
+local NO_RETRY = { validation = true, credentials = true, memory = true, usage = true }
+
+local function lua_sleep(seconds)
+  if seconds <= 0 then return end
+  if in_nginx() and require("omics.ngx").mode() == "cosocket" then
+    ngx.sleep(seconds)
+  else
+    core.sleep(seconds)
+  end
+end
+
+-- prepare once; then sign, send through a Lua transport and parse, with the
+-- client's retry policy (the same quota and rate limiter as the C loop).
 local function lua_call(client, op, params, opts, transport, s)
   if opts ~= nil and type(opts) ~= "table" then
     return nil, lua_error("ParamValidationError", "validation", "call options: expected a table")
@@ -171,51 +209,74 @@ local function lua_call(client, op, params, opts, transport, s)
       return nil, lua_error("ParamValidationError", "validation", "call options: unknown option (options: sink)")
     end
   end
-  local req, err = client:prepare(op, params)
-  if not req then return nil, err end
-  req, err = client:sign(req)
-  if not req then return nil, err end
-  local sink, finish, serr = open_sink(opts and opts.sink)
+  local prepared, err = client:prepare(op, params)
+  if not prepared then return nil, err end
+  local write, finish, serr = open_sink(opts and opts.sink)
   if serr then return nil, lua_error("SinkError", "validation", serr) end
-  local status, headers, body, streamed
+  local delivered = 0
+  local sink = write and function(chunk)
+    local ok, werr = write(chunk)
+    if ok then delivered = delivered + #chunk end
+    return ok, werr
+  end
+  local file = prepared.body_length and payload_file(params)
+  local file_start = file and file:seek()
   if transport == "ngx" then
-    local ngx_transport = require "omics.ngx"
-    local file = req.body_length and payload_file(params)
-    req.headers["User-Agent"] = req.headers["User-Agent"]:gsub(" curl/%S+$", "") ..
+    prepared.headers["User-Agent"] = prepared.headers["User-Agent"]:gsub(" curl/%S+$", "") ..
       " ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")
-    local code, message
-    status, headers, body, streamed = ngx_transport.send(req, {
-      connect_timeout = s.connect_timeout, timeout = s.timeout, pool_size = s.keepalive_pool_size,
-      keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink })
+  end
+  local max, invocation, skew_retried = core.max_attempts(client), core.uuid4(), false
+  local attempt = 0
+  while true do
+    attempt = attempt + 1
+    lua_sleep(core.rate_wait(client))
+    local req = shallow_copy(prepared)
+    req.headers = shallow_copy(prepared.headers)
+    req.headers["amz-sdk-invocation-id"] = invocation
+    req.headers["amz-sdk-request"] = ("attempt=%d; max=%d"):format(attempt, max)
+    req, err = client:sign(req)
+    if not req then break end
+    core.log_request(client, req, attempt)
+    local status, headers, body, streamed = send_once(req, transport, s, sink, file)
+    local res, answered = nil, status ~= nil
     if not status then
-      code, message = headers, body
-      if finish then finish(false) end
-      return nil, transport_error(code, message)
+      err = transport_error(headers, body)
+    else
+      core.log_response(client, status, headers, #body)
+      res, err = client:parse(op, { status = status, headers = headers, body = body,
+                                    body_streamed = streamed })
     end
-  else
-    local ok
-    ok, status, headers, body = pcall(transport, req)
-    if not ok or not status then
-      if finish then finish(false) end
-      return nil, transport_error("ConnectionError", "the transport function failed: " ..
-                                  tostring(not ok and status or headers))
-    end
-    if sink and req.streaming_output and status >= 200 and status < 300 then
-      local wrote, werr = sink(body or "")
-      if not wrote then
-        if finish then finish(false) end
-        return nil, transport_error("StreamWriteError", werr)
+    core.observe(client, res == nil and err or nil)
+    if res then
+      core.succeeded(client, attempt > 1)
+      res.ResponseMetadata.RetryAttempts = attempt - 1
+      if finish then
+        local done, ferr = finish(true)
+        if not done then return nil, transport_error("StreamWriteError", ferr) end
       end
-      streamed = true
+      return res
     end
+    err.attempts = attempt
+    if NO_RETRY[err.kind] then break end
+    local delay
+    if answered and not skew_retried and core.correct_skew(client, err, headers and headers.date) then
+      skew_retried, delay = true, 0
+    else
+      delay = core.retry(client, err, attempt)
+    end
+    if not delay then break end
+    if file and not file:seek("set", file_start) then break end
+    if delivered > 0 then
+      -- part of a payload reached the sink: only a path sink can start over
+      if not (type(opts.sink) == "string" and write("", true)) then break end
+      delivered = 0
+    end
+    core.log(client, 2, ("%s: attempt %d of %d failed (%s); trying again in %.2f s"):format(
+      op, attempt, max, tostring(err), delay))
+    lua_sleep(delay)
   end
-  local res, perr = client:parse(op, { status = status, headers = headers or {}, body = body or "",
-                                       body_streamed = streamed })
-  if finish then
-    local done, ferr = finish(res ~= nil)
-    if res and not done then return nil, transport_error("StreamWriteError", ferr) end
-  end
-  return res, perr
+  if finish then finish(false) end
+  return nil, err
 end
 
 local core_call = core.call

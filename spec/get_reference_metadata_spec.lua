@@ -84,6 +84,9 @@ describe("get_reference_metadata against the emulator", function()
   end)
 
   describe("errors", function()
+    -- one attempt: the retries have spec/faults_spec.lua
+    local client
+    setup(function() client = helper.client(emu, { max_attempts = 1 }) end)
     -- every error the model lists for this operation, as the service sends it
     local cases = {
       { "InternalServerException", 500, true },

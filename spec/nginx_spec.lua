@@ -347,10 +347,11 @@ describe("inside nginx #nginx", function()
 
   it("returns service errors as nil, err exactly as outside", function()
     local client = helper.client(emu)
+    -- (retryable faults three times: both sides give up after three attempts)
     for _, fault in ipairs {
       { status = 404, code = "ResourceNotFoundException", message = "no such reference" },
-      { status = 429, code = "ThrottlingException", message = "slow down" },
-      { status = 500, code = "InternalServerException", message = "oops" },
+      { status = 429, code = "ThrottlingException", message = "slow down", count = 3 },
+      { status = 500, code = "InternalServerException", message = "oops", count = 3 },
     } do
       emu:faults { fault }
       local got = fields((http_get(url("/meta"))))
@@ -364,14 +365,14 @@ describe("inside nginx #nginx", function()
   end)
 
   it("returns broken answers and dropped connections as errors", function()
-    emu:faults { { mode = "html", status = 502 } }
+    emu:faults { { mode = "html", status = 502, count = 3 } }
     local got = fields((http_get(url("/meta"))))
     assert.are.equal("BadGateway", got.error)
     assert.are.equal("502", got.status)
     emu:faults { { mode = "malformed" } }
     got = fields((http_get(url("/meta"))))
     assert.are.equal("ResponseParseError", got.error)
-    emu:faults { { mode = "drop" } }
+    emu:faults { { mode = "drop", count = 3 } }
     got = fields((http_get(url("/meta"))))
     assert.are.equal("ConnectionError", got.error)
     assert.are.equal("true", got.retryable)

@@ -143,7 +143,7 @@ describe("streaming payloads", function()
                                          { sink = dir .. "/nine" })
     assert.is_nil(res)
     assert.are.equal("RangeNotSatisfiableException", err.code)
-    emu:faults { { mode = "truncate", operation = "GetReadSet" } }
+    emu:faults { { mode = "truncate", operation = "GetReadSet", count = 3 } }
     res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 1 },
                                    { sink = dir .. "/one" })
     assert.is_nil(res)

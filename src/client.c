@@ -1,6 +1,7 @@
 /* client: region, endpoint and credentials resolved once, and the stages of a
  * call (prepare, sign, send, parse) run with memory the client reuses. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,9 @@
 #include "model.h"
 #include "model_data.h"
 #include "omics.h"
+#include "retry.h"
 #include "ser.h"
+#include "ts.h"
 
 struct omics_client {
     const omics_model *model;
@@ -29,7 +32,99 @@ struct omics_client {
     ser_scratch scratch;
     omics_parser *parser;
     char *user_agent;
+    retry_state retry;
+    double skew; /* seconds to add to the local clock when signing */
+    void (*log)(void *ud, int level, const char *message);
+    void *log_ud;
 };
+
+#define CLIENT_MAX_RESPONSE (64u * 1024 * 1024)
+#define CLIENT_STALL 30.0
+
+/* ------------------------------------------------------------- logging */
+
+static void client_log(const omics_client *c, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+void omics_client_log(const omics_client *c, int level, const char *message)
+{
+    if (c->log)
+        c->log(c->log_ud, level, message);
+}
+
+static void client_log(const omics_client *c, int level, const char *fmt, ...)
+{
+    if (!c->log)
+        return;
+    buf b;
+    buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0 && buf_reserve(&b, (size_t)n)) {
+        va_start(ap, fmt);
+        vsnprintf(b.p, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b.len = (size_t)n;
+        c->log(c->log_ud, level, b.p);
+    }
+    buf_free(&b);
+}
+
+static int contains_nocase(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncasecmp(s, word, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Headers whose values are secrets, or signatures of them. */
+static int secret_header(const char *name)
+{
+    return strcasecmp(name, "authorization") == 0 || contains_nocase(name, "token") ||
+           contains_nocase(name, "secret") || contains_nocase(name, "password");
+}
+
+void omics_client_log_request(const omics_client *c, const omics_request *req, int attempt)
+{
+    if (!c->log)
+        return;
+    buf b;
+    buf_init(&b);
+    buf_addf(&b, "attempt %d: %s %s", attempt, req->method, req->url);
+    for (size_t i = 0; i < req->nheaders; i++)
+        buf_addf(&b, "\n  %s: %s", req->headers[i].name,
+                 secret_header(req->headers[i].name) ? "[REDACTED]" : req->headers[i].value);
+    if (req->body_reader)
+        buf_addf(&b, "\n  (a streamed body of %lld bytes)", req->body_reader->length);
+    else if (req->body_len)
+        buf_addf(&b, "\n  (a body of %zu bytes)", req->body_len);
+    if (!b.oom)
+        c->log(c->log_ud, 1, b.p);
+    buf_free(&b);
+}
+
+void omics_client_log_response(const omics_client *c, const omics_response *r)
+{
+    if (!c->log)
+        return;
+    buf b;
+    buf_init(&b);
+    buf_addf(&b, "answer: HTTP %ld, %zu bytes%s", r->status, r->body_len,
+             r->body_streamed ? " (the payload went to the sink)" : "");
+    for (size_t i = 0; i < r->nheaders; i++)
+        buf_addf(&b, "\n  %s: %s", r->headers[i].name,
+                 secret_header(r->headers[i].name) ? "[REDACTED]" : r->headers[i].value);
+    if (!b.oom)
+        c->log(c->log_ud, 1, b.p);
+    buf_free(&b);
+}
 
 /* ------------------------------------------------------ built-in model */
 
@@ -129,6 +224,39 @@ static int resolve_endpoint(omics_client *c, const omics_client_opts *o,
     return endpoint_for_region(c->model->endpoint_prefix, c->region, &c->ep, err);
 }
 
+static int resolve_retry(omics_client *c, const omics_client_opts *o, const config_profile *p,
+                         omics_error *err)
+{
+    const char *mode = o->retry_mode;
+    if (!mode)
+        mode = config_env("AWS_RETRY_MODE");
+    if (!mode)
+        mode = config_profile_get(p, "retry_mode");
+    int m = RETRY_STANDARD;
+    if (mode && strcmp(mode, "adaptive") == 0)
+        m = RETRY_ADAPTIVE;
+    else if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "legacy") != 0)
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "retry_mode must be standard or adaptive, not %s", mode);
+    int attempts = o->max_attempts;
+    const char *text = NULL;
+    if (!attempts && (text = config_env("AWS_MAX_ATTEMPTS")) == NULL)
+        text = config_profile_get(p, "max_attempts");
+    if (!attempts && text) {
+        char *end;
+        long v = strtol(text, &end, 10);
+        if (*end || v < 1 || v > 100)
+            return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                                   "max_attempts must be a number from 1 to 100, not %s", text);
+        attempts = (int)v;
+    }
+    if (attempts < 0 || attempts > 100)
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "max_attempts must be from 1 to 100");
+    retry_init(&c->retry, m, attempts ? attempts : 3);
+    return 0;
+}
+
 static char *make_user_agent(const omics_client_opts *o)
 {
     buf b;
@@ -159,7 +287,9 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
         return NULL;
     }
     int ok = (c->region = resolve_region(o, &prof, err)) != NULL &&
-             resolve_endpoint(c, o, &prof, err) == 0;
+             resolve_endpoint(c, o, &prof, err) == 0 && resolve_retry(c, o, &prof, err) == 0;
+    c->log = o->log;
+    c->log_ud = o->log_ud;
     config_profile_close(&prof);
     if (ok && o->provider) {
         c->provider = omics_provider_retain(o->provider);
@@ -186,7 +316,9 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
         inject = !env_true("AWS_DISABLE_HOST_PREFIX_INJECTION");
     c->host_prefix = inject && !c->ep.literal;
 
-    http_opts ho = {o->timeout, o->connect_timeout, o->ca_file, 0};
+    http_opts ho = {o->timeout, o->connect_timeout,
+                    o->stall_timeout > 0 ? o->stall_timeout : CLIENT_STALL, o->ca_file,
+                    o->max_response_bytes ? o->max_response_bytes : CLIENT_MAX_RESPONSE};
     c->signer = omics_signer_new();
     c->arena = omics_arena_new(8192);
     c->parser = omics_parser_new();
@@ -282,7 +414,7 @@ int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
     p.credentials = omics_provider_credentials(c->provider, err);
     if (!p.credentials)
         return -1;
-    p.time = (int64_t)time(NULL);
+    p.time = (int64_t)(omics_now() + c->skew);
     p.normalize_path = 1;
     p.content_sha256_header = req->unsigned_payload;
     omics_signature sig;
@@ -309,6 +441,95 @@ int omics_send(omics_client *c, const omics_request *req, const omics_sink *sink
     return http_send(c->http, req, sink, out, err);
 }
 
+/* ---------------------------------------------------------------- retries */
+
+int omics_client_retry(omics_client *c, const omics_error *err, int attempt, double *delay)
+{
+    return retry_decide(&c->retry, err, attempt, delay);
+}
+
+void omics_client_succeeded(omics_client *c, int retried)
+{
+    retry_succeeded(&c->retry, retried);
+}
+
+double omics_client_rate_wait(omics_client *c)
+{
+    return retry_acquire(&c->retry, omics_now());
+}
+
+void omics_client_observe(omics_client *c, const omics_error *err)
+{
+    retry_observe(&c->retry, err && retry_is_throttle(err), omics_now());
+}
+
+int omics_client_max_attempts(const omics_client *c)
+{
+    return c->retry.max_attempts;
+}
+
+int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date)
+{
+    double server;
+    if (!retry_is_clock_skew(err) || !date || ts_parse_http_date(date, strlen(date), &server))
+        return 0;
+    double skew = server - omics_now();
+    client_log(c, 3, "the clock is %.0f s off the service's (%s): signing with the service's time",
+               skew, err->code);
+    c->skew = skew;
+    return 1;
+}
+
+/* The prepared request's headers plus the two that say which attempt this is
+ * of which call. */
+static int attempt_headers(omics_client *c, omics_request *req, const omics_header *base,
+                           size_t nbase, const char *invocation, int attempt,
+                           omics_error *err)
+{
+    omics_header *h = omics_arena_alloc(c->arena, (nbase + 2) * sizeof *h);
+    char value[48];
+    snprintf(value, sizeof value, "attempt=%d; max=%d", attempt, c->retry.max_attempts);
+    char *v = omics_arena_strdup(c->arena, value);
+    if (!h || !v)
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    memcpy(h, base, nbase * sizeof *h);
+    h[nbase].name = "amz-sdk-invocation-id";
+    h[nbase].value = invocation;
+    h[nbase + 1].name = "amz-sdk-request";
+    h[nbase + 1].value = v;
+    req->headers = h;
+    req->nheaders = nbase + 2;
+    return 0;
+}
+
+static const char *response_header(const omics_response *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* One attempt: sign, send, parse.  *sent says whether an answer came. */
+static int attempt_once(omics_client *c, const omics_op *op, omics_request *req,
+                        const omics_sink *sink, const omics_builder *b, int *has_data,
+                        int attempt, omics_response *resp, int *answered, omics_error *err)
+{
+    *answered = 0;
+    double wait = omics_client_rate_wait(c);
+    if (wait > 0)
+        omics_sleep(wait);
+    if (omics_sign_request(c, req, err))
+        return -1;
+    omics_client_log_request(c, req, attempt);
+    if (omics_send(c, req, sink, resp, err))
+        return -1;
+    *answered = 1;
+    resp->retry_attempts = attempt - 1;
+    omics_client_log_response(c, resp);
+    return omics_parse(c->parser, c->model, op, resp, b, has_data, err);
+}
+
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err)
@@ -316,8 +537,59 @@ int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
     omics_request req;
     omics_response resp;
     *has_data = 0;
-    if (omics_prepare(c, op, params, &req, err) || omics_sign_request(c, &req, err) ||
-        omics_send(c, &req, sink, &resp, err))
+    if (omics_prepare(c, op, params, &req, err))
         return -1;
-    return omics_parse(c->parser, c->model, op, &resp, b, has_data, err);
+    const omics_header *base = req.headers;
+    size_t nbase = req.nheaders;
+    char *invocation = omics_arena_alloc(c->arena, 37);
+    if (!invocation)
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    omics_uuid4(invocation);
+    int skew_retried = 0;
+    for (int attempt = 1;; attempt++) {
+        if (attempt > 1 && req.body_reader && req.body_reader->rewind(req.body_reader->ud) != 0)
+            return omics_error_set(err, OMICS_ETRANSPORT, "StreamReadError",
+                                   "the payload could not be read again for a retry");
+        int answered;
+        if (attempt_headers(c, &req, base, nbase, invocation, attempt, err))
+            return -1;
+        int rc = attempt_once(c, op, &req, sink, b, has_data, attempt, &resp, &answered, err);
+        omics_client_observe(c, rc == 0 ? NULL : err);
+        if (rc == 0) {
+            retry_succeeded(&c->retry, attempt > 1);
+            return 0;
+        }
+        err->attempts = attempt;
+        if (err->kind == OMICS_EVALIDATION || err->kind == OMICS_ECREDENTIALS ||
+            err->kind == OMICS_EMEMORY || err->kind == OMICS_EUSAGE)
+            return -1; /* nothing was sent, or sending again cannot help */
+        double delay = 0;
+        int again = 0;
+        if (answered && !skew_retried &&
+            omics_client_correct_skew(c, err, response_header(&resp, "date"))) {
+            skew_retried = 1; /* once, at once, whatever the attempts left */
+            again = 1;
+        } else {
+            again = retry_decide(&c->retry, err, attempt, &delay);
+        }
+        if (!again)
+            return -1;
+        if (req.body_reader && !req.body_reader->rewind)
+            return -1; /* the payload cannot be read again */
+        if (http_sink_bytes(c->http) > 0) {
+            /* part of a payload reached the sink: start it over, or stop */
+            if (!sink || !sink->rewind || sink->rewind(sink->ud) != 0)
+                return -1;
+        }
+        if (*has_data) {
+            b->pop(b->ud);
+            *has_data = 0;
+        }
+        client_log(c, 2, "%s: attempt %d of %d failed (%s%s%s); trying again in %.2f s",
+                   op->name, attempt, c->retry.max_attempts, err->code,
+                   err->message ? ": " : "", err->message ? err->message : "", delay);
+        omics_error_clear(err);
+        if (delay > 0)
+            omics_sleep(delay);
+    }
 }

@@ -22,6 +22,8 @@ struct http_conn {
     const omics_sink *sink;
     int to_sink; /* -1 undecided until the first byte, then 0 or 1 */
     int sink_failed;
+    size_t sink_bytes;
+    int limit_body; /* max_response_bytes applies (an answer read into memory) */
     const omics_reader *reader;
     int reader_failed;
     char stream_err[256];
@@ -92,6 +94,11 @@ void http_free(http_conn *h)
     free(h);
 }
 
+size_t http_sink_bytes(const http_conn *h)
+{
+    return h->sink_bytes;
+}
+
 long http_connects(const http_conn *h)
 {
     return h->connects;
@@ -114,9 +121,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
             h->sink_failed = 1;
             return 0; /* aborts the transfer */
         }
+        h->sink_bytes += len;
         return len;
     }
-    if (h->opts.max_response_bytes && h->body.len + len > h->opts.max_response_bytes) {
+    if (h->limit_body && h->opts.max_response_bytes &&
+        h->body.len + len > h->opts.max_response_bytes) {
         h->too_large = 1;
         return 0; /* aborts the transfer */
     }
@@ -239,7 +248,8 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
             code = "ResponseTooLarge";
             retryable = 0;
             omics_error_set(err, kind, code,
-                            "the response is larger than max_response_bytes (%zu)",
+                            "the answer is larger than max_response_bytes (%zu); a larger one "
+                            "can be read with a higher limit",
                             h->opts.max_response_bytes);
             err->retryable = 0;
             return -1;
@@ -330,6 +340,9 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     h->sink = req->streaming_output ? sink : NULL;
     h->to_sink = -1;
     h->sink_failed = 0;
+    h->sink_bytes = 0;
+    /* a streaming payload read into memory is the caller's choice: no limit */
+    h->limit_body = !req->streaming_output;
     h->reader = req->body_reader;
     h->reader_failed = 0;
     struct curl_slist *hdrs = build_headers(req, err);
@@ -359,6 +372,11 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     if (ok && h->opts.connect_timeout > 0)
         ok = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                               (long)(h->opts.connect_timeout * 1000)) == CURLE_OK;
+    if (ok && h->opts.stall_timeout > 0) /* a server that stops sending */
+        ok = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                              (long)(h->opts.stall_timeout < 1 ? 1 : h->opts.stall_timeout)) ==
+                 CURLE_OK;
     const char *m = req->method;
     if (ok && req->body_reader) {
         /* a streamed body: curl pulls it through on_read, with its length */

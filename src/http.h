@@ -10,8 +10,9 @@
 typedef struct http_opts {
     double timeout;         /* whole transfer, seconds (0: none) */
     double connect_timeout; /* seconds (0: curl's default) */
+    double stall_timeout;   /* seconds without a byte received (0: none) */
     const char *ca_file;    /* NULL: the system's trust store */
-    size_t max_response_bytes; /* 0: no limit */
+    size_t max_response_bytes; /* for answers read into memory; 0: no limit */
 } http_opts;
 
 typedef struct http_conn http_conn;
@@ -44,6 +45,8 @@ int http_fetch(const http_fetch_req *r, long *status, buf *body, omics_error *er
 
 /* "curl/7.88.1" */
 const char *http_user_agent_part(void);
+/* Bytes the last send handed to its sink. */
+size_t http_sink_bytes(const http_conn *h);
 /* How many TCP connections the handle has opened so far. */
 long http_connects(const http_conn *h);
 

@@ -37,6 +37,7 @@ typedef struct omics_error {
     char code[96];        /* "ParamValidationError", "ResourceNotFoundException", ... */
     char request_id[96];  /* x-amzn-RequestId of the answer, "" if none */
     char *message;        /* owned; NULL when none */
+    int attempts;         /* how many times the call was sent, 0 when never */
 } omics_error;
 
 void omics_error_init(omics_error *e);
@@ -98,6 +99,9 @@ typedef struct omics_reader omics_reader;
  * returns 0, or -1 to stop the transfer (with a reason in errbuf). */
 typedef struct omics_sink {
     int (*write)(void *ud, const char *p, size_t n, char *errbuf, size_t errlen);
+    /* Start again from nothing (for a retry after part of a payload arrived);
+     * NULL when what was written cannot be taken back. */
+    int (*rewind)(void *ud);
     void *ud;
 } omics_sink;
 
@@ -144,6 +148,8 @@ typedef struct omics_builder {
     /* pop a value and store it as t[key] / t[index] in the table below it */
     int (*set_field)(void *ud, const char *key, size_t klen);
     int (*set_index)(void *ud, size_t index /* 1-based */);
+    /* drop the value on top (a modeled error's members, before a retry) */
+    int (*pop)(void *ud);
 } omics_builder;
 
 /* ------------------------------------------------------------ the model */
@@ -306,8 +312,16 @@ typedef struct omics_client_opts {
     omics_clock_fn clock; /* for credential expiry; NULL: the system's */
     void *clock_ud;
     int inject_host_prefix; /* 1, 0, or -1 for the default (environment, then on) */
-    double timeout;         /* seconds for a whole call; 0: default */
+    double timeout;         /* seconds for one attempt; 0: none */
     double connect_timeout; /* seconds; 0: default */
+    double stall_timeout;   /* seconds without a byte before giving up; 0: 30 */
+    size_t max_response_bytes; /* for answers read into memory; 0: 64 MiB */
+    const char *retry_mode;    /* "standard" or "adaptive"; NULL: environment, profile */
+    int max_attempts;          /* 0: environment, profile, else 3 */
+    /* where the client tells what it does: level 1 debug, 2 info, 3 warn;
+     * credentials, tokens and signatures are redacted before they get here */
+    void (*log)(void *ud, int level, const char *message);
+    void *log_ud;
     const char *user_agent_extra; /* e.g. "lua/5.4" */
 } omics_client_opts;
 
@@ -354,6 +368,32 @@ int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err);
+
+/* ---------------------------------------------- retries (for other loops)
+ * omics_call retries by itself; a caller running its own loop (a transport
+ * of its own, the nginx one) uses the client's policy and state through
+ * these, so that both loops share one retry quota and one rate limiter. */
+
+/* After attempt `attempt` failed with err: 1 and *delay to try again. */
+int omics_client_retry(omics_client *c, const omics_error *err, int attempt, double *delay);
+void omics_client_succeeded(omics_client *c, int retried);
+/* Seconds to wait before sending (adaptive mode's rate limiter). */
+double omics_client_rate_wait(omics_client *c);
+/* After an answer or a failure (err NULL for a success). */
+void omics_client_observe(omics_client *c, const omics_error *err);
+int omics_client_max_attempts(const omics_client *c);
+/* When err says the clock is off, take the service's time from the answer's
+ * Date header for the next signatures: 1 when corrected. */
+int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date);
+
+/* The log hook, for other loops: a message, or a request and an answer with
+ * their secrets redacted. */
+void omics_client_log(const omics_client *c, int level, const char *message);
+void omics_client_log_request(const omics_client *c, const omics_request *req, int attempt);
+void omics_client_log_response(const omics_client *c, const omics_response *r);
+
+/* A random (version 4) UUID, as text. */
+void omics_uuid4(char out[37]);
 
 /* ----------------------------------------------------------------- time */
 

@@ -1119,7 +1119,7 @@ static char *build_host(ser_ctx *c, const omics_op *op, const omics_value **slot
 
 /* ---------------------------------------------------------- uuid token */
 
-static void uuid4(char out[37])
+void omics_uuid4(char out[37])
 {
     unsigned char r[16];
     if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
@@ -1155,7 +1155,7 @@ static const omics_value **fill_tokens(ser_ctx *c, const model_shape *in,
             c->oom = 1;
             return slots;
         }
-        uuid4(s);
+        omics_uuid4(s);
         v->type = OMICS_V_STR;
         v->u.s.p = s;
         v->u.s.len = 36;
