@@ -158,6 +158,28 @@ typedef struct conv {
     omics_error *err;
 } conv;
 
+/* A key as it goes into a message: control bytes escaped (a NUL would end
+ * the message), cut to 40 bytes. */
+static void add_key(luaL_Buffer *b, const char *p, size_t n)
+{
+    size_t shown = n > 40 ? 40 : n;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == 0x7f || ch == '\\') {
+            char esc[5];
+            snprintf(esc, sizeof esc, "\\x%02x", ch);
+            luaL_addlstring(b, esc, 4);
+        } else {
+            luaL_addchar(b, (char)ch);
+        }
+    }
+    if (shown < n) {
+        char more[40];
+        snprintf(more, sizeof more, "...(%zu bytes)", n);
+        luaL_addstring(b, more);
+    }
+}
+
 static int conv_fail(conv *c, const char *what)
 {
     luaL_Buffer b;
@@ -167,10 +189,11 @@ static int conv_fail(conv *c, const char *what)
     for (int i = 0; i < c->depth; i++) {
         if (c->path[i]) {
             luaL_addchar(&b, '.');
-            luaL_addlstring(&b, c->path[i], c->pathlen[i]);
+            add_key(&b, c->path[i], c->pathlen[i]);
         } else {
-            lua_pushfstring(L, "[%d]", (int)c->index[i]);
-            luaL_addvalue(&b);
+            char index[32];
+            snprintf(index, sizeof index, "[%lld]", (long long)c->index[i]);
+            luaL_addstring(&b, index);
         }
     }
     luaL_pushresult(&b);
@@ -277,10 +300,12 @@ static int table_value(conv *c, int idx, omics_value *out)
             c->path[c->depth] = NULL;
             c->index[c->depth] = e->key.u.i;
         } else {
-            lua_pop(L, 2);
-            return conv_fail(c, lua_pushfstring(L, "a table key of type %s (only strings and "
-                                                   "integers can be keys)",
-                                                luaL_typename(L, -2)));
+            const char *what = lua_pushfstring(L, "a table key of type %s (only strings and "
+                                                  "integers can be keys)",
+                                               luaL_typename(L, -2));
+            int rc = conv_fail(c, what);
+            lua_pop(L, 3);
+            return rc;
         }
         c->depth++;
         int rc = to_value(c, lua_gettop(L), &e->val);
@@ -1024,9 +1049,24 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "sink") != 0) {
-            lua_pop(L, 1);
-            return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                                   "call options: unknown option (options: sink)");
+            /* (the key is read before the buffer, which may take a stack slot) */
+            size_t n = 0;
+            const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+            const char *type = luaL_typename(L, -1);
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            if (k) {
+                add_key(&b, k, n);
+            } else {
+                luaL_addstring(&b, "a key of type ");
+                luaL_addstring(&b, type);
+            }
+            luaL_pushresult(&b);
+            omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                            "call options: unknown option %s (options: sink)",
+                            lua_tostring(L, -1));
+            lua_pop(L, 2);
+            return -1;
         }
     }
     lua_getfield(L, idx, "sink");
@@ -1073,10 +1113,11 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
         ls->sink.rewind = lsink_rewind;
         *partial = pt;
     } else {
+        omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                        "sink: expected a function, an open file or a path, got %s",
+                        luaL_typename(L, sidx));
         lua_pop(L, 1);
-        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                               "sink: expected a function, an open file or a path, got %s",
-                               luaL_typename(L, sidx));
+        return -1;
     }
     *has_sink = 1;
     return 0;

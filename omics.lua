@@ -206,7 +206,10 @@ local function lua_call(client, op, params, opts, transport, s)
   end
   for k in pairs(opts or {}) do
     if k ~= "sink" then
-      return nil, lua_error("ParamValidationError", "validation", "call options: unknown option (options: sink)")
+      local name = type(k) == "string" and k:sub(1, 40):gsub("[%c\\]", function(ch)
+        return ("\\x%02x"):format(ch:byte()) end) or ("a key of type " .. type(k))
+      return nil, lua_error("ParamValidationError", "validation",
+                            "call options: unknown option " .. name .. " (options: sink)")
     end
   end
   local prepared, err = client:prepare(op, params)
@@ -336,6 +339,14 @@ end
 -- a PaginationError: the loop never runs forever.
 function methods.paginate(client, op, params, opts)
   local name, p = paginator_for(client, op)
+  if params ~= nil and type(params) ~= "table" then
+    error(lua_error("ParamValidationError", "validation",
+                    "params: expected a table, got " .. type(params)), 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(lua_error("ParamValidationError", "validation",
+                    "paginate options: expected a table, got " .. type(opts)), 2)
+  end
   opts = opts or {}
   local input_tokens = as_list(p.input_token)
   local output_tokens = as_list(p.output_token)

@@ -385,8 +385,10 @@ int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params
 {
     omics_arena_reset(c->arena);
     ser_endpoint ep = {c->ep.scheme, c->ep.host, c->ep.port, c->ep.base_path, c->host_prefix};
-    if (ser_prepare(op, params, &ep, c->user_agent, c->arena, &c->scratch, out, err))
+    if (ser_prepare(op, params, &ep, c->user_agent, c->arena, &c->scratch, out, err)) {
+        omics_arena_reset(c->arena); /* nothing refers to a refused request */
         return -1;
+    }
     const model_shape *o = op->output;
     out->streaming_output = o && o->payload >= 0 &&
                             (o->members[o->payload].shape->flags & MF_STREAMING);

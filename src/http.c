@@ -333,6 +333,8 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
 {
     CURL *c = h->curl;
     buf_reset(&h->raw_headers);
+    if (h->body.cap > 8 * 1024 * 1024)
+        buf_free(&h->body); /* do not keep the last large answer's memory */
     buf_reset(&h->body);
     h->too_large = 0;
     h->errbuf[0] = '\0';

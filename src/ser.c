@@ -23,6 +23,7 @@
 
 #define SER_MAX_DEPTH 100
 #define SER_MAX_REPORTED 8
+#define SER_KEEP_BYTES (1024 * 1024)
 
 typedef struct ser_step {
     const char *name; /* member or map key; NULL for a list index */
@@ -49,6 +50,16 @@ void ser_scratch_init(ser_scratch *s)
     buf_init(&s->tmp);
     buf_init(&s->errors);
     buf_init(&s->zbody);
+}
+
+/* Let go of buffers a large request made large, so that one huge value (or
+ * a refused one) does not stay in memory for the life of the client. */
+static void scratch_trim(ser_scratch *s)
+{
+    buf *all[] = {&s->body, &s->path, &s->query, &s->tmp, &s->errors};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (all[i]->cap > SER_KEEP_BYTES)
+            buf_free(all[i]);
 }
 
 void ser_scratch_free(ser_scratch *s)
@@ -78,6 +89,25 @@ static const char *vtype_name(const omics_value *v)
     return "value";
 }
 
+/* A key as it goes into a message: control bytes and '\' escaped, cut to
+ * 40 bytes (a message is read by people, and a NUL would end it). */
+static void path_component(buf *b, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t shown = n > 40 ? 40 : n;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == 0x7f || ch == '\\') {
+            char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+            buf_add(b, esc, 4);
+        } else {
+            buf_addc(b, (char)ch);
+        }
+    }
+    if (shown < n)
+        buf_addf(b, "...(%zu bytes)", n);
+}
+
 static void write_path(buf *b, const ser_ctx *c)
 {
     for (int i = 0; i < c->depth; i++) {
@@ -88,10 +118,21 @@ static void write_path(buf *b, const ser_ctx *c)
         }
         if (i)
             buf_addc(b, '.');
-        buf_add(b, st->name, st->len);
+        path_component(b, st->name, st->len);
     }
     if (!c->depth)
         buf_adds(b, "params");
+}
+
+/* A number as it goes into a message ("NaN", not "-nan"). */
+static const char *number_text(double d, char out[32])
+{
+    if (isnan(d))
+        return "NaN";
+    if (isinf(d))
+        return d > 0 ? "infinity" : "-infinity";
+    snprintf(out, 32, "%g", d);
+    return out;
 }
 
 static void problem(ser_ctx *c, const char *fmt, ...)
@@ -187,7 +228,8 @@ static int get_integer(ser_ctx *c, const model_shape *sh, const omics_value *v, 
     } else if (v->type == OMICS_V_NUM) {
         double d = v->u.n;
         if (!isfinite(d) || d != floor(d)) {
-            problem(c, "expected an integer, got %g", d);
+            char t[32];
+            problem(c, "expected an integer, got %s", number_text(d, t));
             return -1;
         }
         if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
@@ -857,6 +899,7 @@ static void header_member(ser_ctx *c, const model_member *mm, const omics_value 
         size_t n;
         if (list_items(c, v, &items, &n))
             return;
+        check_length(c, sh, n, "items");
         buf item;
         buf_init(&item);
         for (size_t i = 0; i < n; i++) {
@@ -959,7 +1002,8 @@ static void query_values(ser_ctx *c, const model_member *mm, const model_shape *
     size_t n;
     if (list_items(c, v, &items, &n))
         return;
-    for (size_t i = 0; i < n; i++) {
+    check_length(c, sh, n, "items");
+    for (size_t i = 0; i < n && c->nerr <= SER_MAX_REPORTED; i++) {
         if (push(c, NULL, 0, i + 1))
             return;
         query_scalar(c, &sh->member, sh->member.shape, items[i], k, klen);
@@ -1331,6 +1375,7 @@ int ser_prepare(const omics_op *op, const omics_value *params, const ser_endpoin
     memset(&c, 0, sizeof c);
     c.a = a;
     c.s = s;
+    scratch_trim(s);
     buf_reset(&s->errors);
     buf_reset(&s->path);
     buf_reset(&s->query);
@@ -1402,9 +1447,11 @@ int ser_prepare(const omics_op *op, const omics_value *params, const ser_endpoin
     if (c.nerr) {
         if (c.nerr > SER_MAX_REPORTED)
             buf_addf(&s->errors, "; and %d more", c.nerr - SER_MAX_REPORTED);
-        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                               "invalid parameters for %s: %s", op->name,
-                               buf_str(&s->errors) ? buf_str(&s->errors) : "(out of memory)");
+        omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                        "invalid parameters for %s: %s", op->name,
+                        buf_str(&s->errors) ? buf_str(&s->errors) : "(out of memory)");
+        scratch_trim(s); /* nothing refers to a refused request's bytes */
+        return -1;
     }
     if (c.oom || s->path.oom || s->query.oom || s->tmp.oom || !out->host)
         return omics_error_set(err, OMICS_EMEMORY, "MemoryError",
