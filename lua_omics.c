@@ -486,7 +486,7 @@ static void lua_builder(lua_State *L, omics_builder *b)
 static const char *const client_options[] = {
     "region", "profile", "credentials", "endpoint", "inject_host_prefix", "timeout",
     "connect_timeout", "stall_timeout", "max_response_bytes", "retry_mode", "max_attempts",
-    "ca_file", "clock", "log", NULL};
+    "max_backoff", "ca_file", "clock", "log", NULL};
 
 static int option_error(omics_error *err, const char *name, const char *rule)
 {
@@ -539,7 +539,7 @@ static int check_option_names(lua_State *L, int t, omics_error *err)
                             "unknown option %s (options: region, profile, credentials, "
                             "endpoint, inject_host_prefix, timeout, connect_timeout, "
                             "stall_timeout, max_response_bytes, retry_mode, max_attempts, "
-                            "ca_file, clock, log)",
+                            "max_backoff, ca_file, clock, log)",
                             k ? k : "(not a string)");
             lua_pop(L, 1);
             return -1;
@@ -584,6 +584,7 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
         opt_seconds(L, t, "timeout", &o->timeout, err) ||
         opt_seconds(L, t, "connect_timeout", &o->connect_timeout, err) ||
         opt_seconds(L, t, "stall_timeout", &o->stall_timeout, err) ||
+        opt_seconds(L, t, "max_backoff", &o->max_backoff, err) ||
         opt_string(L, t, "retry_mode", &o->retry_mode, err))
         return -1;
     if (o->retry_mode && strcmp(o->retry_mode, "standard") != 0 &&

@@ -89,6 +89,7 @@ local function make_client(maker, model, opts)
   if not client then return nil, err end
   s.connect_timeout = c_opts.connect_timeout or 10
   s.timeout = c_opts.timeout or 60
+  s.stall_timeout = c_opts.stall_timeout or 30
   settings[client] = s
   -- methods that may yield are Lua functions; plain Lua keeps the C ones
   if type(t) == "function" or t == "ngx" or (t == "auto" and in_nginx()) then
@@ -171,7 +172,8 @@ end
 local function send_once(req, transport, s, sink, file)
   if transport == "ngx" then
     return require("omics.ngx").send(req, {
-      connect_timeout = s.connect_timeout, timeout = s.timeout, pool_size = s.keepalive_pool_size,
+      connect_timeout = s.connect_timeout, timeout = s.timeout, stall_timeout = s.stall_timeout,
+      pool_size = s.keepalive_pool_size,
       keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink })
   end
   local ok, status, headers, body = pcall(transport, req)

@@ -164,6 +164,11 @@ function M.send(req, ctx)
   end
 
   local status, headers = receive_headers(sock)
+  if status and ctx.stall_timeout and ctx.stall_timeout > 0 then
+    -- the answer started: from here, no byte for stall_timeout is a failure
+    local stall_ms = math.floor(ctx.stall_timeout * 1000)
+    sock:settimeouts(connect_ms, io_ms, math.min(io_ms, stall_ms))
+  end
   if not status then
     sock:close()
     return nil, tostring(headers):find("timeout") and "TimeoutError" or "ConnectionError", headers

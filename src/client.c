@@ -253,7 +253,7 @@ static int resolve_retry(omics_client *c, const omics_client_opts *o, const conf
     if (attempts < 0 || attempts > 100)
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                                "max_attempts must be from 1 to 100");
-    retry_init(&c->retry, m, attempts ? attempts : 3);
+    retry_init(&c->retry, m, attempts ? attempts : 3, o->max_backoff);
     return 0;
 }
 

@@ -26,6 +26,11 @@ struct http_conn {
     int limit_body; /* max_response_bytes applies (an answer read into memory) */
     const omics_reader *reader;
     int reader_failed;
+    /* the stall timeout: once the answer started, no byte for too long */
+    int answering;
+    int stalled;
+    curl_off_t last_dl, last_ul;
+    double last_move;
     char stream_err[256];
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -137,6 +142,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     http_conn *h = ud;
     size_t len = size * n;
+    if (!h->answering) {
+        h->answering = 1;
+        h->last_move = omics_now();
+    }
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
         /* a new response (after 100 Continue, say): forget earlier headers */
         buf_reset(&h->raw_headers);
@@ -171,6 +180,29 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
         return CURL_READFUNC_ABORT;
     }
     return (size_t)got;
+}
+
+/* Called by libcurl about once a second and whenever bytes move: stop a
+ * transfer whose answer started but then sent nothing for stall_timeout.
+ * (Waiting for the answer to start is the total timeout's business.) */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)ultotal;
+    http_conn *h = ud;
+    double now = omics_now();
+    if (dlnow != h->last_dl || ulnow != h->last_ul) {
+        h->last_dl = dlnow;
+        h->last_ul = ulnow;
+        h->last_move = now;
+        return 0;
+    }
+    if (h->answering && h->opts.stall_timeout > 0 && now - h->last_move > h->opts.stall_timeout) {
+        h->stalled = 1;
+        return 1; /* aborts the transfer */
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- send */
@@ -229,6 +261,13 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
         break;
     case CURLE_ABORTED_BY_CALLBACK:
     case CURLE_READ_ERROR:
+        if (h->stalled) {
+            omics_error_set(err, OMICS_ETRANSPORT, "TimeoutError",
+                            "the answer stalled: no byte for %.0f s (stall_timeout)",
+                            h->opts.stall_timeout);
+            err->retryable = 1;
+            return -1;
+        }
         if (h->reader_failed) {
             omics_error_set(err, OMICS_ETRANSPORT, "StreamReadError",
                             "reading the request's payload failed: %s", h->stream_err);
@@ -347,6 +386,10 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     h->limit_body = !req->streaming_output;
     h->reader = req->body_reader;
     h->reader_failed = 0;
+    h->answering = 0;
+    h->stalled = 0;
+    h->last_dl = h->last_ul = 0;
+    h->last_move = omics_now();
     struct curl_slist *hdrs = build_headers(req, err);
     if (!hdrs)
         return -1;
@@ -375,10 +418,9 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
         ok = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                               (long)(h->opts.connect_timeout * 1000)) == CURLE_OK;
     if (ok && h->opts.stall_timeout > 0) /* a server that stops sending */
-        ok = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-                              (long)(h->opts.stall_timeout < 1 ? 1 : h->opts.stall_timeout)) ==
-                 CURLE_OK;
+        ok = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_XFERINFODATA, h) == CURLE_OK;
     const char *m = req->method;
     if (ok && req->body_reader) {
         /* a streamed body: curl pulls it through on_read, with its length */

@@ -318,6 +318,7 @@ typedef struct omics_client_opts {
     size_t max_response_bytes; /* for answers read into memory; 0: 64 MiB */
     const char *retry_mode;    /* "standard" or "adaptive"; NULL: environment, profile */
     int max_attempts;          /* 0: environment, profile, else 3 */
+    double max_backoff;        /* the longest wait between attempts, seconds; 0: 20 */
     /* where the client tells what it does: level 1 debug, 2 info, 3 warn;
      * credentials, tokens and signatures are redacted before they get here */
     void (*log)(void *ud, int level, const char *message);

@@ -29,11 +29,12 @@ static const char *const retry_skews[] = {"RequestTimeTooSkewed", "RequestExpire
                                           "RequestInTheFuture", "InvalidSignatureException",
                                           "SignatureDoesNotMatch", "AuthFailure"};
 
-void retry_init(retry_state *r, int mode, int max_attempts)
+void retry_init(retry_state *r, int mode, int max_attempts, double max_backoff)
 {
     memset(r, 0, sizeof *r);
     r->mode = mode;
     r->max_attempts = max_attempts > 0 ? max_attempts : 3;
+    r->max_backoff = max_backoff > 0 ? max_backoff : RETRY_MAX_BACKOFF;
     r->quota = RETRY_QUOTA;
     r->fill_rate = MIN_FILL_RATE;
     r->max_capacity = MIN_CAPACITY;
@@ -85,7 +86,7 @@ int retry_decide(retry_state *r, const omics_error *err, int attempt, double *de
     r->quota -= cost;
     r->last_cost = cost;
     double cap = pow(2.0, attempt - 1);
-    *delay = random01() * (cap < RETRY_MAX_BACKOFF ? cap : RETRY_MAX_BACKOFF);
+    *delay = random01() * (cap < r->max_backoff ? cap : r->max_backoff);
     return 1;
 }
 

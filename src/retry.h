@@ -4,7 +4,7 @@
  * standard: at most max_attempts attempts in all; a retryable error (a
  * throttling or transient code, HTTP 500/502/503/504, a connection failure or
  * a timeout, an error the model marks retryable) is tried again after
- * rand(0,1) * min(2^(attempt-1), 20) seconds, if the retry quota (500 tokens;
+ * rand(0,1) * min(2^(attempt-1), 20) seconds (20: max_backoff), if the retry quota (500 tokens;
  * a retry costs 5, 10 after a timeout) allows; a success gives back what its
  * retry cost, or 1 when it needed none.
  *
@@ -20,6 +20,7 @@ enum { RETRY_STANDARD, RETRY_ADAPTIVE };
 typedef struct retry_state {
     int mode;
     int max_attempts;
+    double max_backoff; /* the cap of the backoff, seconds (20) */
     int quota;
     int last_cost; /* of the retry in progress, refunded on success */
     /* adaptive: the token bucket */
@@ -30,7 +31,7 @@ typedef struct retry_state {
     double last_max_rate, last_throttle_time, time_window;
 } retry_state;
 
-void retry_init(retry_state *r, int mode, int max_attempts);
+void retry_init(retry_state *r, int mode, int max_attempts, double max_backoff);
 /* After attempt number `attempt` (1-based) failed with err: 1 and the delay
  * when it is to be tried again (the quota is charged), 0 when not. */
 int retry_decide(retry_state *r, const omics_error *err, int attempt, double *delay);

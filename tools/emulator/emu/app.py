@@ -34,6 +34,7 @@ class Emulator:
         self.request_log = RequestLog()
         self.faults = FaultQueue()
         self.delay_seconds = 0.0
+        self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
         self.references = ReferenceBackend(self.clock, self.s3)
         routes = ReferenceApi(self.references, part_size).routes()
@@ -64,6 +65,7 @@ class Emulator:
         self.request_log.reset()
         self.faults.clear()
         self.delay_seconds = 0.0
+        self.skew_seconds = 0.0
         self.credentials.reset()
         self.clock.reset()
         self.identity_config.reset()

@@ -32,6 +32,7 @@ class ControlApi:
             ("GET", "faults"): self.list_faults,
             ("DELETE", "faults"): self.clear_faults,
             ("POST", "delay"): self.set_delay,
+            ("POST", "skew"): self.set_skew,
             ("POST", "credentials"): self.add_credentials,
             ("POST", "clock"): self.move_clock,
             ("POST", "s3"): self.write_s3_object,
@@ -97,6 +98,12 @@ class ControlApi:
     def clear_faults(self, document, query):
         self.emulator.faults.clear()
         return {"ok": True}
+
+    def set_skew(self, document, query):
+        """The service's clock runs this many seconds ahead of the real one
+        (for signatures and the Date header), to test clock-skew correction."""
+        self.emulator.skew_seconds = number(document, "seconds", lowest=-1e9)
+        return {"seconds": document["seconds"]}
 
     def set_delay(self, document, query):
         self.emulator.delay_seconds = number(document, "delay_ms") / 1000.0

@@ -113,7 +113,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         if "x-amzn-requestid" not in present:
             headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
         if "date" not in present:
-            headers.append(("Date", formatdate(usegmt=True)))
+            headers.append(("Date", formatdate(time.time() + self.server.emulator.skew_seconds,
+                                               usegmt=True)))
         if "content-length" not in present and response.status != 204:
             headers.append(("Content-Length", str(len(response.body))))
         try:

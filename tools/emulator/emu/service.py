@@ -55,6 +55,7 @@ class ServiceDispatcher:
 
     def _answer(self, request, route, labels):
         identity = sigv4.verify(request, self.emulator.credentials.lookup,
+                                now=time.time() + self.emulator.skew_seconds,
                                 credential_now=self.emulator.clock.now)
         if route is None:
             raise ServiceError("UnknownOperationException",

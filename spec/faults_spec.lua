@@ -1,0 +1,292 @@
+-- The fault matrix: each fault the emulator can inject, and what a call
+-- makes of it: the right result after retries, or the documented error with
+-- its code and the number of attempts.  Plus retry headers, the retry quota,
+-- clock skew, timeouts and TLS.
+local helper = require "helper"
+local omics = require "omics"
+local socket = require "socket"
+
+local PARAMS = { referenceStoreId = "1234567890", id = "9876543210" }
+
+-- Short waits between attempts keep the spec quick; the backoff's shape is
+-- the same (rand * min(2^(attempt-1), max_backoff)).
+local function quick(opts)
+  opts = opts or {}
+  opts.max_backoff = opts.max_backoff or 0.05
+  return opts
+end
+
+describe("faults", function()
+  local emu, client
+
+  setup(function()
+    emu = helper.emulator("--seed-demo")
+    client = helper.client(emu, quick { max_backoff = 0.05 })
+  end)
+
+  teardown(function()
+    if emu then emu:stop() end
+  end)
+
+  before_each(function()
+    emu:control("DELETE", "faults")
+    emu:control("POST", "skew", { seconds = 0 })
+  end)
+
+  -- Inject faults, call, and report the outcome and how many requests the
+  -- emulator saw.
+  local function run(faults, c, params)
+    if faults then emu:faults(faults) end
+    local before = emu:stats().requests
+    local res, err = (c or client):get_reference_metadata(params or PARAMS)
+    return res, err, emu:stats().requests - before
+  end
+
+  local function header(req, name)
+    for _, h in ipairs(req.headers) do
+      if h[1]:lower() == name then return h[2] end
+    end
+  end
+
+  it("throttled twice, then served: the result after 3 attempts", function()
+    local res, err, sent = run { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } }
+    assert(res, tostring(err))
+    assert.are.equal(2, res.ResponseMetadata.RetryAttempts)
+    assert.are.equal(3, sent)
+    local reqs = emu:requests(3)
+    local id = header(reqs[1], "amz-sdk-invocation-id")
+    assert.matches("^%x+%-%x+%-4%x+%-[89ab]%x+%-%x+$", id)
+    for i, r in ipairs(reqs) do
+      assert.are.equal(id, header(r, "amz-sdk-invocation-id"), "one invocation id for all attempts")
+      assert.are.equal(("attempt=%d; max=3"):format(i), header(r, "amz-sdk-request"))
+    end
+    assert.are_not.equal(header(reqs[1], "authorization"), nil)
+  end)
+
+  it("throttled past max_attempts: ThrottlingException after 3 attempts", function()
+    local res, err, sent = run { { status = 429, code = "ThrottlingException", message = "slow", count = 5 } }
+    assert.is_nil(res)
+    assert.are.equal("ThrottlingException", err.code)
+    assert.are.equal(3, err.attempts)
+    assert.are.equal(3, sent)
+    assert.is_true(err.retryable)
+  end)
+
+  it("max_attempts = 5 from the option, and from AWS_MAX_ATTEMPTS", function()
+    local five = helper.client(emu, quick { max_attempts = 5 })
+    local res, err, sent = run({ { status = 503, code = "ServiceUnavailable", count = 4 } }, five)
+    assert(res, tostring(err))
+    assert.are.equal(4, res.ResponseMetadata.RetryAttempts)
+    assert.are.equal(5, sent)
+    emu:faults { { status = 500, code = "InternalServerException", count = 2 } }
+    local out = helper.run_lua([[
+      local omics = require "omics"
+      local c = assert(omics.new { region = "us-east-1", endpoint = os.getenv("EMU") })
+      local _, err = c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+      print("ATTEMPTS " .. tostring(err and err.attempts))
+    ]], { EMU = emu.url, AWS_ACCESS_KEY_ID = helper.AKID, AWS_SECRET_ACCESS_KEY = helper.SECRET,
+          AWS_MAX_ATTEMPTS = "2", HOME = "/nonexistent" })
+    assert.matches("ATTEMPTS 2", out)
+  end)
+
+  it("500 and 503 are retried", function()
+    local res, err = run { { status = 500, code = "InternalServerException", message = "oops" } }
+    assert(res, tostring(err))
+    assert.are.equal(1, res.ResponseMetadata.RetryAttempts)
+    res, err = run { { status = 503, code = "ServiceUnavailable", message = "busy" } }
+    assert(res, tostring(err))
+    assert.are.equal(1, res.ResponseMetadata.RetryAttempts)
+  end)
+
+  it("errors that retrying cannot mend are not retried", function()
+    local res, err, sent = run { { status = 404, code = "ResourceNotFoundException", message = "no", count = 3 } }
+    assert.is_nil(res)
+    assert.are.equal(1, err.attempts)
+    assert.are.equal(1, sent)
+    res, err, sent = run { { status = 400, code = "ValidationException", message = "bad", count = 3 } }
+    assert.are.equal(1, sent)
+    assert.are.equal(1, err.attempts)
+  end)
+
+  it("connection refused: ConnectionError after 3 attempts", function()
+    local dead = helper.client({ url = "http://127.0.0.1:9" }, quick())
+    local res, err = dead:get_reference_metadata(PARAMS)
+    assert.is_nil(res)
+    assert.are.equal("ConnectionError", err.code)
+    assert.are.equal(3, err.attempts)
+    assert.is_nil(err.status)
+  end)
+
+  it("connection reset before the answer, and after its headers: retried", function()
+    local res, err, sent = run { { mode = "drop" } }
+    assert(res, tostring(err))
+    assert.is_true(sent >= 2)
+    res, err, sent = run { { mode = "reset_after_headers" } }
+    assert(res, tostring(err))
+    assert.are.equal(2, sent)
+    -- (libcurl itself sends a request again, once, when a kept-alive
+    -- connection turns out dead: the emulator may see more requests than
+    -- attempts)
+    res, err = run { { mode = "drop", count = 10 } }
+    assert.is_nil(res)
+    assert.are.equal("ConnectionError", err.code)
+    assert.are.equal(3, err.attempts)
+  end)
+
+  it("a body short of its Content-Length: retried, then ConnectionError", function()
+    local res, err = run { { mode = "truncate" } }
+    assert(res, tostring(err))
+    res, err = run { { mode = "truncate", count = 3 } }
+    assert.is_nil(res)
+    assert.are.equal("ConnectionError", err.code)
+    assert.matches("transfer closed", err.message)
+    assert.are.equal(3, err.attempts)
+  end)
+
+  it("malformed JSON in a 200: ResponseParseError, not retried", function()
+    local res, err, sent = run { { mode = "malformed" } }
+    assert.is_nil(res)
+    assert.are.equal("ResponseParseError", err.code)
+    assert.are.equal("parse", err.kind)
+    assert.are.equal(1, sent)
+  end)
+
+  it("an HTML error page: a structured error named after its status", function()
+    local res, err, sent = run { { mode = "html", status = 502, count = 3 } }
+    assert.is_nil(res)
+    assert.are.equal("BadGateway", err.code)
+    assert.are.equal(502, err.status)
+    assert.are.equal(3, sent)
+    assert.matches("502 Bad Gateway", err.message)
+  end)
+
+  it("an oversized body: ResponseTooLarge, not retried", function()
+    local small = helper.client(emu, quick { max_response_bytes = 4096 })
+    local res, err, sent = run({ { mode = "oversize", size = 100000 } }, small)
+    assert.is_nil(res)
+    assert.are.equal("ResponseTooLarge", err.code)
+    assert.are.equal(1, sent)
+    assert(small:get_reference_metadata(PARAMS), "a normal answer still fits")
+  end)
+
+  it("a stalled body: TimeoutError after stall_timeout, never a hang", function()
+    local impatient = helper.client(emu, quick { stall_timeout = 1, max_attempts = 2 })
+    local t0 = socket.gettime()
+    local res, err, sent = run({ { mode = "stall", stall_ms = 20000, count = 2 } }, impatient)
+    local took = socket.gettime() - t0
+    assert.is_nil(res)
+    assert.are.equal("TimeoutError", err.code)
+    assert.are.equal(2, err.attempts)
+    assert.are.equal(2, sent)
+    assert.is_true(took < 8, ("took %.1f s"):format(took))
+  end)
+
+  it("invalid UTF-8 in a string: ResponseParseError naming the member", function()
+    local res, err = run { { mode = "bad_utf8" } }
+    assert.is_nil(res)
+    assert.are.equal("ResponseParseError", err.code)
+    assert.matches("not valid UTF%-8 at name", err.message)
+  end)
+
+  it("the retry quota runs out under sustained failures, and successes refill it", function()
+    -- 500 tokens, 5 per retry: 100 retries at most while every call fails
+    local c = helper.client(emu, quick { max_attempts = 2 })
+    emu:faults { { status = 500, code = "InternalServerException", count = 10000 } }
+    local retried = 0
+    for _ = 1, 110 do
+      local _, err = c:get_reference_metadata(PARAMS)
+      if err.attempts == 2 then retried = retried + 1 end
+    end
+    assert.are.equal(100, retried)
+    emu:control("DELETE", "faults")
+    for _ = 1, 10 do assert(c:get_reference_metadata(PARAMS)) end
+    emu:faults { { status = 500, code = "InternalServerException", count = 2 } }
+    local _, err = c:get_reference_metadata(PARAMS)
+    assert.are.equal(2, err.attempts, "10 successes gave back 10 tokens: enough for a retry")
+  end)
+
+  it("adaptive mode: throttles slow the client down, and it still gets through", function()
+    local c = helper.client(emu, quick { retry_mode = "adaptive", max_attempts = 6 })
+    local res, err = run({ { status = 429, code = "ThrottlingException", count = 3 } }, c)
+    assert(res, tostring(err))
+    assert.are.equal(3, res.ResponseMetadata.RetryAttempts)
+    local _, e = omics.new { region = "us-east-1", credentials = helper.CREDS, retry_mode = "sometimes" }
+    assert.are.equal("InvalidOption", e.code)
+  end)
+
+  it("a retry re-signs: each attempt has its own signature time", function()
+    local res = run { { status = 500, code = "InternalServerException", delay_ms = 1100 } }
+    assert(res)
+    local reqs = emu:requests(2)
+    assert.are_not.equal(header(reqs[1], "authorization"), header(reqs[2], "authorization"))
+  end)
+
+  it("a skewed clock: corrected from the Date header, retried once, then fine", function()
+    emu:control("POST", "skew", { seconds = 3600 })
+    local c = helper.client(emu, quick())
+    local res, err, sent = run(nil, c)
+    assert(res, tostring(err))
+    assert.are.equal(2, sent)
+    assert.are.equal(1, res.ResponseMetadata.RetryAttempts)
+    res, err, sent = run(nil, c)
+    assert(res, tostring(err))
+    assert.are.equal(1, sent, "later calls are signed with the service's time")
+    local out = helper.client(emu, quick { max_attempts = 1 })
+    res, err = run(nil, out)
+    assert(res, "the correction is one retry, whatever max_attempts says")
+  end)
+
+  it("a server with a self-signed certificate: TLSError, never silently trusted", function()
+    local dir = helper.tmpdir()
+    assert(helper.succeeded(helper.sh(("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem " ..
+      "-out cert.pem -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null"):format(dir))))
+    local port = assert(socket.bind("127.0.0.1", 0))
+    local _, p = port:getsockname()
+    port:close()
+    local server = ([[
+import http.server, ssl
+s = http.server.HTTPServer(("127.0.0.1", %s), http.server.BaseHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("%s/cert.pem", "%s/key.pem")
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+]]):format(p, dir, dir)
+    helper.write(dir .. "/server.py", server)
+    local h = io.popen(helper.sh("python3 " .. dir .. "/server.py >/dev/null 2>&1 & echo $!"))
+    local pid = h:read("l")
+    h:close()
+    os.execute(helper.sh("sleep 0.5"))
+    local tls = helper.client({ url = "https://127.0.0.1:" .. p })
+    local res, err = tls:get_reference_metadata(PARAMS)
+    os.execute(helper.sh("kill " .. pid))
+    helper.rmdir(dir)
+    assert.is_nil(res)
+    assert.are.equal("TLSError", err.code)
+    assert.is_false(err.retryable)
+    assert.are.equal(1, err.attempts)
+    local _, e = omics.new { region = "us-east-1", credentials = helper.CREDS, verify = false }
+    assert.are.equal("InvalidOption", e.code, "there is no option to turn verification off")
+  end)
+
+  it("the log hook shows requests, answers and retries, with secrets redacted", function()
+    local lines = {}
+    local c = helper.client(emu, {
+      credentials = { access_key_id = "ASIALOGTEST", secret_access_key = "log-secret-value",
+                      session_token = "log-token-value" },
+      log = function(level, message) lines[#lines + 1] = level .. " " .. message end,
+    })
+    emu:control("POST", "credentials", { access_key_id = "ASIALOGTEST", secret_access_key = "log-secret-value",
+                                          session_token = "log-token-value" })
+    emu:faults { { status = 503, code = "ServiceUnavailable", message = "busy" } }
+    assert(c:get_reference_metadata(PARAMS))
+    local all = table.concat(lines, "\n")
+    assert.matches("debug attempt 1: GET http://127%.0%.0%.1:%d+/referencestore/1234567890/reference/9876543210/metadata", all)
+    assert.matches("Authorization: %[REDACTED%]", all)
+    assert.matches("X%-Amz%-Security%-Token: %[REDACTED%]", all)
+    assert.matches("info GetReferenceMetadata: attempt 1 of 3 failed %(ServiceUnavailable", all)
+    assert.matches("debug answer: HTTP 200", all)
+    assert.is_nil(all:find("log-secret-value", 1, true))
+    assert.is_nil(all:find("log-token-value", 1, true))
+    assert.is_nil(all:find("Signature=", 1, true))
+  end)
+end)
