@@ -26,6 +26,8 @@ libluajit2-5.1-dev
 nginx-light
 libnginx-mod-http-lua
 lua-cjson
+clang
+libclang-rt-14-dev
 "
 set -eu
 
