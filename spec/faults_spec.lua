@@ -151,6 +151,21 @@ describe("faults", function()
     assert.are.equal(1, sent)
   end)
 
+  -- Found by fuzz_parse: a modeled error whose members do not match the
+  -- model once left half-built tables behind the error.
+  it("a modeled error with members of the wrong type: still that error, and the next call is clean", function()
+    local body = '{"__type":"ResourceNotFoundException","message":5,"extra":{"a":[1,{"b":true}]}}'
+    local res, err, sent = run { { mode = "body", status = 404, body = body,
+      headers = { ["Content-Type"] = "application/json" } } }
+    assert.is_nil(res)
+    assert.are.equal("ResourceNotFoundException", err.code)
+    assert.are.equal(404, err.status)
+    assert.are.equal(1, sent)
+    local again = assert(client:get_reference_metadata(PARAMS))
+    assert.are.equal(PARAMS.id, again.id)
+    assert.is_table(again.ResponseMetadata)
+  end)
+
   it("an HTML error page: a structured error named after its status", function()
     local res, err, sent = run { { mode = "html", status = 502, count = 3 } }
     assert.is_nil(res)

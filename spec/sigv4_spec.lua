@@ -363,6 +363,29 @@ describe("omics.sigv4.sign", function()
       expect_error(base { path = "a/b" }, "path")
     end)
 
+    -- A line feed in any of these would add a line to the canonical request
+    -- (and could smuggle a header onto the wire): refused, never signed.
+    it("refuses a method or header name that is not an HTTP token", function()
+      expect_error(base { method = "GET\nX-Evil: 1" }, "method is not an HTTP token")
+      expect_error(base { method = "GET /" }, "method is not an HTTP token")
+      local err = expect_error(base { headers = { { "Host", "example.amazonaws.com" }, { "X-Foo\n", "v" } } },
+        "header 2: its name is not an HTTP token")
+      assert.are.equal("InvalidSignParams", err.code)
+      expect_error(base { headers = { { "Host", "example.amazonaws.com" }, { "X:Foo", "v" } } },
+        "not an HTTP token")
+    end)
+
+    it("refuses a path holding a control byte, normalized or not", function()
+      expect_error(base { path = "/a\nb" }, "control character")
+      expect_error(base { path = "/a\rb", normalize_path = false }, "control character")
+      expect_error(base { path = "/a\127" }, "control character")
+    end)
+
+    it("signs a query made only of separators", function()
+      local r = assert(omics.sigv4.sign(base { query = "&&&" }))
+      assert.truthy(r.canonical_request:find("\n\n", 1, true))
+    end)
+
     it("says when region or service are missing", function()
       expect_error(base { region = false }, "region")
     end)

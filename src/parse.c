@@ -902,25 +902,86 @@ static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,
 
 /* --------------------------------------------------------------- parse */
 
+/* ---------------------------------------------------- a counted builder
+ * The parser hands values through this proxy, which counts what is on the
+ * caller's stack, so that a parse that fails half way can take back what it
+ * pushed: on failure the stack is as before, but for the one table of a
+ * modeled error's members. */
+
+typedef struct counted {
+    const omics_builder *real;
+    long depth;
+} counted;
+
+#define REAL(ud) (((counted *)(ud))->real)
+
+static int cb_push(void *ud, int rc)
+{
+    if (rc == 0)
+        ((counted *)ud)->depth++;
+    return rc;
+}
+
+static int cb_store(void *ud, int rc)
+{
+    if (rc == 0)
+        ((counted *)ud)->depth--;
+    return rc;
+}
+
+static int c_null(void *ud) { return cb_push(ud, REAL(ud)->null(REAL(ud)->ud)); }
+static int c_boolean(void *ud, int v) { return cb_push(ud, REAL(ud)->boolean(REAL(ud)->ud, v)); }
+static int c_integer(void *ud, int64_t v) { return cb_push(ud, REAL(ud)->integer(REAL(ud)->ud, v)); }
+static int c_number(void *ud, double v) { return cb_push(ud, REAL(ud)->number(REAL(ud)->ud, v)); }
+static int c_string(void *ud, const char *s, size_t n)
+{
+    return cb_push(ud, REAL(ud)->string(REAL(ud)->ud, s, n));
+}
+static int c_table(void *ud, size_t a, size_t r)
+{
+    return cb_push(ud, REAL(ud)->table(REAL(ud)->ud, a, r));
+}
+static int c_set_field(void *ud, const char *k, size_t n)
+{
+    return cb_store(ud, REAL(ud)->set_field(REAL(ud)->ud, k, n));
+}
+static int c_set_index(void *ud, size_t i) { return cb_store(ud, REAL(ud)->set_index(REAL(ud)->ud, i)); }
+static int c_pop(void *ud) { return cb_store(ud, REAL(ud)->pop(REAL(ud)->ud)); }
+
+/* Take back all but `keep` of the values pushed. */
+static void unwind(counted *cn, long keep)
+{
+    while (cn->depth > keep && c_pop(cn) == 0)
+        ;
+}
+
 int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
                 const omics_response *resp, const omics_builder *b, int *has_data,
                 omics_error *err)
 {
+    counted cn = {b, 0};
+    const omics_builder proxy = {&cn,         c_null,      c_boolean,   c_integer, c_number,
+                                 c_string,    c_table,     c_set_field, c_set_index, c_pop};
     parse_ctx c;
     memset(&c, 0, sizeof c);
     c.p = p;
-    c.b = b;
+    c.b = &proxy;
     c.err = err;
     *has_data = 0;
-    if (resp->status < 200 || resp->status >= 300)
-        return service_error(&c, m, op, resp, has_data);
-    if (b->table(b->ud, 0, 8))
-        return builder_failed(&c);
-    if (op->output && shape_members(&c, op->output, resp))
-        return -1;
-    if (response_metadata(&c, resp))
-        return -1;
-    if (b->set_field(b->ud, "ResponseMetadata", 16))
-        return builder_failed(&c);
-    return 0;
+    int rc;
+    if (resp->status < 200 || resp->status >= 300) {
+        rc = service_error(&c, m, op, resp, has_data);
+    } else if (proxy.table(proxy.ud, 0, 8)) {
+        rc = builder_failed(&c);
+    } else {
+        rc = (op->output && shape_members(&c, op->output, resp)) || response_metadata(&c, resp) ||
+                     proxy.set_field(proxy.ud, "ResponseMetadata", 16)
+                 ? -1
+                 : 0;
+        if (rc && !c.failed)
+            builder_failed(&c);
+    }
+    if (rc)
+        unwind(&cn, *has_data ? 1 : 0);
+    return rc;
 }

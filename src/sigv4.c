@@ -263,7 +263,8 @@ static int append_canonical_query(omics_signer *s, buf *b, const char *q)
         s->pairs[k].k = s->qbuf.p + (size_t)s->pairs[k].k;
         s->pairs[k].v = s->qbuf.p + (size_t)s->pairs[k].v;
     }
-    qsort(s->pairs, count, sizeof *s->pairs, cmp_pair);
+    if (count > 1)
+        qsort(s->pairs, count, sizeof *s->pairs, cmp_pair);
     for (size_t k = 0; k < count; k++) {
         if (k)
             buf_addc(b, '&');
@@ -332,7 +333,8 @@ static int collect_signed(omics_signer *s, size_t nout, size_t *nsigned)
         if (!is_unsigned_header(s->hdrs[i].lname))
             s->hdrs[n++] = s->hdrs[i];
     }
-    qsort(s->hdrs, n, sizeof *s->hdrs, cmp_hdr);
+    if (n > 1)
+        qsort(s->hdrs, n, sizeof *s->hdrs, cmp_hdr);
     *nsigned = n;
     return 0;
 }
@@ -389,13 +391,33 @@ static int signing_key(omics_signer *s, const char *secret, const char *date,
 
 /* ----------------------------------------------------------------- sign */
 
+/* An HTTP token (RFC 9110): what a method and a header name are made of. */
+static int is_token(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= 32 || c >= 127 || strchr("()<>@,;:\\\"/[]?={}", c))
+            return 0;
+    }
+    return 1;
+}
+
 static int check_params(const omics_sign_params *p, omics_error *err)
 {
     if (!p->method || !*p->method)
         return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams", "method is required");
+    if (!is_token(p->method))
+        return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
+                               "the method is not an HTTP token");
     if (!p->path || p->path[0] != '/')
         return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
                                "path is required and must start with '/'");
+    for (const char *c = p->path; *c; c++)
+        if ((unsigned char)*c < 32 || *c == 127)
+            return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
+                                   "the path holds a control character");
     if (!p->region || !*p->region || !p->service || !*p->service)
         return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
                                "region and service are required");
@@ -412,6 +434,9 @@ static int check_params(const omics_sign_params *p, omics_error *err)
         if (!p->headers[i].name || !p->headers[i].value || !*p->headers[i].name)
             return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
                                    "header %zu has no name or no value", i + 1);
+        if (!is_token(p->headers[i].name))
+            return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
+                                   "header %zu: its name is not an HTTP token", i + 1);
         if (ieq(p->headers[i].name, "host"))
             host = 1;
     }

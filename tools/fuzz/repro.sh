@@ -1,16 +1,14 @@
 #!/bin/sh
-# Run the reproducers of reported bugs, as `make fuzz-repro` does:
+# Replay the reproducers of fixed bugs, as `make fuzz-repro` does:
 #
-#   sh tools/fuzz/repro.sh STRICT_BUILD_DIR fuzz_parse fuzz_sigv4 ...
+#   sh tools/fuzz/repro.sh BUILD_DIR fuzz_parse fuzz_sigv4 ...
 #
 # Every file in tools/fuzz/crashes/<name>/ is run once through
-# STRICT_BUILD_DIR/<target>, a target built with -DFUZZ_STRICT (the checks
-# `make fuzz` skips for known issues are made).  One line per file:
-# "reproduces" while the bug is there, "fixed" once it is gone.  Exit status 1
-# when any still reproduces.
+# BUILD_DIR/<target>.  One line per file: "ok", or "FAILS: <what>" when the
+# bug is back.  Exit status 1 when any fails.
 set -u
 
-[ $# -ge 2 ] || { echo "usage: repro.sh STRICT_BUILD_DIR TARGET..." >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: repro.sh BUILD_DIR TARGET..." >&2; exit 2; }
 build=$1
 shift
 here=$(dirname "$0")
@@ -23,9 +21,9 @@ for target in "$@"; do
         [ -f "$f" ] || continue
         case "$f" in *.md | *.txt) continue ;; esac
         if "$build/$target" -runs=1 "$f" >"$build/$target.repro.log" 2>&1; then
-            result=fixed
+            result=ok
         else
-            result="reproduces: $(grep -m 1 -E 'property violated|runtime error|ERROR: ' \
+            result="FAILS: $(grep -m 1 -E 'property violated|runtime error|ERROR: ' \
                 "$build/$target.repro.log" | sed 's/^[^:]*: //')"
             status=1
         fi
