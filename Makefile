@@ -40,7 +40,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 
-.PHONY: all deps test check ctest spec sanitize demo emulator model clean rock-check \
+.PHONY: all deps test check ctest spec sanitize valgrind soak demo emulator model clean rock-check \
 	bench-emulator
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
@@ -101,6 +101,15 @@ sanitize: deps
 	$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" \
 		build/asan/omics/core.so ctest
 	@BUILD=build/asan LUAS=lua5.4 BUSTED=$(BUSTED) SANITIZE=1 sh tools/run_tests.sh
+
+# The end-to-end specs under valgrind memcheck (no errors, no definite leaks).
+valgrind: deps
+	$(MAKE) all
+	@sh tools/valgrind.sh
+
+# 100,000 calls with faults mixed in; resident memory sampled (CALLS=N).
+soak: all
+	@sh tools/soak.sh
 
 demo: deps
 	$(MAKE) all

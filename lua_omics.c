@@ -931,8 +931,9 @@ static int l_client_tostring(lua_State *L)
     if (omics_client_identity(lc->c, &akid, &provider, &exp, &err))
         provider = "(unavailable)";
     omics_error_clear(&err);
-    lua_pushfstring(L, "omics.client (region %s, endpoint %s, credentials from %s)",
-                    omics_client_region(lc->c), omics_client_endpoint(lc->c), provider);
+    lua_pushfstring(L, "omics.client (region %s, endpoint %s, credentials from %s, retry %s, %d attempts)",
+                    omics_client_region(lc->c), omics_client_endpoint(lc->c), provider,
+                    omics_client_retry_mode(lc->c), omics_client_max_attempts(lc->c));
     return 1;
 }
 

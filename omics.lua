@@ -167,6 +167,12 @@ local function transport_error(code, message)
   return e
 end
 
+-- A retryable failure that cannot be retried: say why in its message.
+local function not_retried(err, why)
+  local was = err.message or ""
+  err.message = was .. (was ~= "" and " " or "") .. "(not retried: " .. why .. ")"
+end
+
 -- One attempt through a Lua transport: status, headers, body, streamed; or
 -- nil, error code, message.
 local function send_once(req, transport, s, sink, file)
@@ -270,10 +276,16 @@ local function lua_call(client, op, params, opts, transport, s)
       delay = core.retry(client, err, attempt)
     end
     if not delay then break end
-    if file and not file:seek("set", file_start) then break end
+    if file and not file:seek("set", file_start) then
+      not_retried(err, "the payload cannot be read again")
+      break
+    end
     if delivered > 0 then
       -- part of a payload reached the sink: only a path sink can start over
-      if not (type(opts.sink) == "string" and write("", true)) then break end
+      if not (type(opts.sink) == "string" and write("", true)) then
+        not_retried(err, "part of the payload already went to the sink")
+        break
+      end
       delivered = 0
     end
     core.log(client, 2, ("%s: attempt %d of %d failed (%s); trying again in %.2f s"):format(

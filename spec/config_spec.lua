@@ -240,6 +240,37 @@ describe("configuration", function()
     end)
   end)
 
+  describe("retry settings", function()
+    it("default to standard with 3 attempts", function()
+      local r = probe({ region = "us-east-1" }, KEYS)
+      assert.matches("retry standard, 3 attempts%)$", r.CLIENT)
+    end)
+
+    it("come from the profile, then the environment, then the options", function()
+      files("[default]\nregion = us-east-1\nretry_mode = adaptive\nmax_attempts = 7\n" ..
+            "[profile ci]\nregion = us-east-1\nmax_attempts = 2\n")
+      assert.matches("retry adaptive, 7 attempts%)$", probe({}, KEYS).CLIENT)
+      assert.matches("retry standard, 2 attempts%)$", probe({}, with_keys { AWS_PROFILE = "ci" }).CLIENT)
+      assert.matches("retry standard, 4 attempts%)$",
+                     probe({}, with_keys { AWS_RETRY_MODE = "standard", AWS_MAX_ATTEMPTS = "4" }).CLIENT)
+      assert.matches("retry adaptive, 9 attempts%)$",
+                     probe({ retry_mode = "adaptive", max_attempts = 9 },
+                           with_keys { AWS_RETRY_MODE = "standard", AWS_MAX_ATTEMPTS = "4" }).CLIENT)
+    end)
+
+    it("that make no sense are errors naming the setting and where it came from", function()
+      local r = probe({ region = "us-east-1" }, with_keys { AWS_RETRY_MODE = "sometimes" })
+      assert.matches("retry_mode must be standard or adaptive, not sometimes %(from AWS_RETRY_MODE%)", r.ERR)
+      r = probe({ region = "us-east-1" }, with_keys { AWS_MAX_ATTEMPTS = "many" })
+      assert.matches("max_attempts must be a number from 1 to 100, not many %(from AWS_MAX_ATTEMPTS%)", r.ERR)
+      files("[default]\nregion = us-east-1\nmax_attempts = 0\n")
+      r = probe({}, KEYS)
+      assert.matches("max_attempts must be a number from 1 to 100, not 0 %(from profile default in .*config%)", r.ERR)
+      r = probe({ region = "us-east-1", max_attempts = 101 }, KEYS)
+      assert.matches("max_attempts: an integer from 1 to 100", r.ERR)
+    end)
+  end)
+
   describe("options", function()
     it("unknown or mistyped options are errors", function()
       assert.matches("^InvalidOption .*regoin", probe({ regoin = "us-east-1" }, KEYS).ERR)

@@ -82,6 +82,7 @@ http {
       tls_wrong_name = new { endpoint = "https://127.0.0.1:${TLS2}", transport = "ngx" },
       tls_wrong_ca = new { endpoint = "https://127.0.0.1:${TLS3}", transport = "ngx" },
       chunked = new { endpoint = "http://127.0.0.1:${PORT}/chunked", transport = "ngx" },
+      cut = new { endpoint = "http://127.0.0.1:${PORT}/cut", transport = "ngx", max_backoff = 0.01 },
     }
     -- a call here (init_worker cannot use cosockets) goes through libcurl
     local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
@@ -129,18 +130,38 @@ http {
       }
     }
 
+    # a stand-in service whose payload (300000 bytes promised) stops half way
+    location /cut/ {
+      content_by_lua_block {
+        ngx.header["Content-Type"] = "application/octet-stream"
+        ngx.header["Content-Length"] = 300000
+        ngx.header["x-amzn-RequestId"] = "cut-1"
+        ngx.print(string.rep("ACGT", 37500))
+        ngx.flush(true)
+        ngx.exit(444)
+      }
+    }
+
     location /init {
       content_by_lua_block { ngx.say("init_result=", package.loaded.omics_clients.init_result) }
     }
 
     location /stream {
       content_by_lua_block {
-        local client = package.loaded.omics_clients.auto
+        local client = package.loaded.omics_clients[ngx.var.arg_client or "auto"]
         local bytes, chunks = 0, 0
+        local path = ngx.var.arg_path
         local res, err = client:get_reference({ referenceStoreId = "1234567890", id = "9876543210", partNumber = 1 },
-          { sink = function(chunk) bytes = bytes + #chunk; chunks = chunks + 1 end })
+          { sink = path or function(chunk) bytes = bytes + #chunk; chunks = chunks + 1 end })
+        if path and res then
+          local f = io.open(path, "rb")
+          bytes = #f:read("a")
+          f:close()
+        end
         ngx.say("ok=", tostring(res ~= nil), "\nbytes=", bytes, "\npayload=", tostring(res and res.payload),
-                "\nerror=", tostring(err and err.code))
+                "\nerror=", tostring(err and err.code), "\nmessage=", tostring(err and err.message),
+                "\nretries=", tostring(res and res.ResponseMetadata.RetryAttempts),
+                "\nattempts=", tostring(err and err.attempts))
       }
     }
 
@@ -384,6 +405,39 @@ describe("inside nginx #nginx", function()
     assert.are.equal("true", got.ok, got.error)
     assert.are.equal("12219", got.bytes)
     assert.are.equal("nil", got.payload)
+  end)
+
+  it("a download cut off: a path sink starts over, a function sink is not fed twice", function()
+    local dir = helper.tmpdir()
+    emu:faults { { mode = "cut_answer", operation = "GetReference", count = 1 } }
+    local got = fields((http_get(url("/stream?path=" .. dir .. "/ref"))))
+    assert.are.equal("true", got.ok, got.message)
+    assert.are.equal("12219", got.bytes)
+    assert.are.equal("1", got.retries)
+    helper.rmdir(dir)
+    -- cut before a whole piece reached the function: retried, delivered once
+    emu:faults { { mode = "cut_answer", operation = "GetReference", count = 1 } }
+    got = fields((http_get(url("/stream"))))
+    assert.are.equal("true", got.ok, got.message)
+    assert.are.equal("12219", got.bytes)
+    assert.are.equal("1", got.retries)
+    -- cut after 150000 of 300000 bytes: the function has seen some, so no retry
+    got = fields((http_get(url("/stream?client=cut"))))
+    assert.are.equal("false", got.ok)
+    assert.are.equal("ConnectionError", got.error)
+    assert.truthy(got.message:find("not retried: part of the payload already went to the sink", 1, true), got.message)
+    assert.is_true(tonumber(got.bytes) > 0 and tonumber(got.bytes) <= 150000, got.bytes)
+    -- a path sink starts over each time; cut every time, it leaves no file
+    dir = helper.tmpdir()
+    got = fields((http_get(url("/stream?client=cut&path=" .. dir .. "/cut"))))
+    assert.are.equal("false", got.ok)
+    assert.are.equal("ConnectionError", got.error)
+    assert.are.equal("3", got.attempts)
+    local p = io.popen("ls -A " .. helper.shq(dir))
+    assert.are.equal("", p:read("a"))
+    p:close()
+    helper.rmdir(dir)
+    emu:control("DELETE", "faults")
   end)
 
   it("verifies TLS: the trusted CA and the host name", function()

@@ -154,6 +154,61 @@ describe("streaming payloads", function()
     helper.rmdir(dir)
   end)
 
+  -- A download cut off mid-body: a path sink starts over (its partial file
+  -- is rewound), so the retry gives the whole part and nothing doubled; a
+  -- function sink has already seen the first bytes, so the call stops there
+  -- and says so rather than feed it the part twice.
+  it("a download cut off mid-body: a path is retried whole, a function is not fed twice", function()
+    assert.is_string(readset, "needs the upload above")
+    local dir = helper.tmpdir()
+    emu:faults { { mode = "cut_answer", operation = "GetReadSet", count = 1 } }
+    local before = emu:stats().requests
+    local res = assert(client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 2 },
+                                           { sink = dir .. "/two" }))
+    assert.are.equal(2, emu:stats().requests - before)
+    assert.are.equal(1, res.ResponseMetadata.RetryAttempts)
+    assert.is_true(helper.read(dir .. "/two") == data:sub(PART + 1))
+    helper.rmdir(dir)
+
+    emu:faults { { mode = "cut_answer", operation = "GetReadSet", count = 1 } }
+    local got = {}
+    before = emu:stats().requests
+    local err
+    res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 2 },
+      { sink = function(chunk) got[#got + 1] = chunk end })
+    assert.is_nil(res)
+    assert.are.equal(1, emu:stats().requests - before)
+    assert.are.equal(1, err.attempts)
+    assert.matches("not retried", err.message)
+    local seen = table.concat(got)
+    assert.is_true(#seen > 0 and #seen < #data - PART)
+    assert.is_true(seen == data:sub(PART + 1, PART + #seen))
+    emu:control("DELETE", "faults")
+  end)
+
+  it("an upload from a file is replayed on a retry, byte for byte", function()
+    local up = assert(client:create_multipart_read_set_upload {
+      sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s3", sampleId = "x3", name = "replayed",
+    })
+    local chunk = data:sub(1, data:find("\n@", MB, true))
+    local dir = helper.tmpdir()
+    helper.write(dir .. "/part", chunk)
+    local f = assert(io.open(dir .. "/part", "rb"))
+    emu:faults { { status = 503, code = "ServiceUnavailableException", operation = "UploadReadSetPart", count = 1 } }
+    local before = emu:stats().requests
+    local from_file = assert(client:upload_read_set_part {
+      sequenceStoreId = store, uploadId = up.uploadId, partSource = "SOURCE1", partNumber = 1, payload = f,
+    })
+    f:close()
+    assert.are.equal(2, emu:stats().requests - before)
+    assert.are.equal(1, from_file.ResponseMetadata.RetryAttempts)
+    local from_string = assert(client:upload_read_set_part {
+      sequenceStoreId = store, uploadId = up.uploadId, partSource = "SOURCE1", partNumber = 2, payload = chunk,
+    })
+    assert.are.equal(from_string.checksum, from_file.checksum)
+    helper.rmdir(dir)
+  end)
+
   it("a sink that fails stops the transfer with StreamWriteError", function()
     local res, err = client:get_read_set({ sequenceStoreId = store, id = readset, partNumber = 1 },
       { sink = function() return false end })

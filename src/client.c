@@ -224,30 +224,53 @@ static int resolve_endpoint(omics_client *c, const omics_client_opts *o,
     return endpoint_for_region(c->model->endpoint_prefix, c->region, &c->ep, err);
 }
 
+/* Where a retry setting came from, for its error message. */
+static void setting_source(char *out, size_t n, const char *env, const config_profile *p)
+{
+    if (env)
+        snprintf(out, n, "%s", env);
+    else
+        snprintf(out, n, "profile %s in %s", p->name ? p->name : "default",
+                 p->config_path ? p->config_path : "the config file");
+}
+
 static int resolve_retry(omics_client *c, const omics_client_opts *o, const config_profile *p,
                          omics_error *err)
 {
-    const char *mode = o->retry_mode;
-    if (!mode)
-        mode = config_env("AWS_RETRY_MODE");
+    char from[512];
+    const char *mode = o->retry_mode, *mode_env = NULL;
+    if (!mode && (mode = config_env("AWS_RETRY_MODE")) != NULL)
+        mode_env = "AWS_RETRY_MODE";
     if (!mode)
         mode = config_profile_get(p, "retry_mode");
     int m = RETRY_STANDARD;
+    /* "legacy" is botocore's older mode; it is served as standard here */
     if (mode && strcmp(mode, "adaptive") == 0)
         m = RETRY_ADAPTIVE;
-    else if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "legacy") != 0)
+    else if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "legacy") != 0) {
+        if (o->retry_mode)
+            snprintf(from, sizeof from, "the retry_mode option");
+        else
+            setting_source(from, sizeof from, mode_env, p);
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
-                               "retry_mode must be standard or adaptive, not %s", mode);
+                               "retry_mode must be standard or adaptive, not %.40s (from %s)",
+                               mode, from);
+    }
     int attempts = o->max_attempts;
-    const char *text = NULL;
-    if (!attempts && (text = config_env("AWS_MAX_ATTEMPTS")) == NULL)
+    const char *text = NULL, *attempts_env = NULL;
+    if (!attempts && (text = config_env("AWS_MAX_ATTEMPTS")) != NULL)
+        attempts_env = "AWS_MAX_ATTEMPTS";
+    if (!attempts && !text)
         text = config_profile_get(p, "max_attempts");
     if (!attempts && text) {
         char *end;
         long v = strtol(text, &end, 10);
-        if (*end || v < 1 || v > 100)
+        if (end == text || *end || v < 1 || v > 100) {
+            setting_source(from, sizeof from, attempts_env, p);
             return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
-                                   "max_attempts must be a number from 1 to 100, not %s", text);
+                                   "max_attempts must be a number from 1 to 100, not %.40s (from %s)",
+                                   text, from);
+        }
         attempts = (int)v;
     }
     if (attempts < 0 || attempts > 100)
@@ -470,6 +493,11 @@ int omics_client_max_attempts(const omics_client *c)
     return c->retry.max_attempts;
 }
 
+const char *omics_client_retry_mode(const omics_client *c)
+{
+    return c->retry.mode == RETRY_ADAPTIVE ? "adaptive" : "standard";
+}
+
 int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date)
 {
     double server;
@@ -532,6 +560,21 @@ static int attempt_once(omics_client *c, const omics_op *op, omics_request *req,
     return omics_parse(c->parser, c->model, op, resp, b, has_data, err);
 }
 
+/* A retryable failure that cannot be retried: say why in its message.
+ * Always -1. */
+static int not_retried(omics_error *err, const char *why)
+{
+    const char *was = err->message ? err->message : "";
+    size_t n = strlen(was) + strlen(why) + 32;
+    char *msg = malloc(n);
+    if (msg) {
+        snprintf(msg, n, "%s%s(not retried: %s)", was, *was ? " " : "", why);
+        free(err->message);
+        err->message = msg;
+    }
+    return -1;
+}
+
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err)
@@ -577,11 +620,11 @@ int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
         if (!again)
             return -1;
         if (req.body_reader && !req.body_reader->rewind)
-            return -1; /* the payload cannot be read again */
+            return not_retried(err, "the payload cannot be read again");
         if (http_sink_bytes(c->http) > 0) {
             /* part of a payload reached the sink: start it over, or stop */
             if (!sink || !sink->rewind || sink->rewind(sink->ud) != 0)
-                return -1;
+                return not_retried(err, "part of the payload already went to the sink");
         }
         if (*has_data) {
             b->pop(b->ud);

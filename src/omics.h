@@ -383,6 +383,8 @@ double omics_client_rate_wait(omics_client *c);
 /* After an answer or a failure (err NULL for a success). */
 void omics_client_observe(omics_client *c, const omics_error *err);
 int omics_client_max_attempts(const omics_client *c);
+/* "standard" or "adaptive", as chosen from options, environment and profile. */
+const char *omics_client_retry_mode(const omics_client *c);
 /* When err says the clock is off, take the service's time from the answer's
  * Date header for the next signatures: 1 when corrected. */
 int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date);

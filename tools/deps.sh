@@ -27,6 +27,7 @@ nginx-light
 libnginx-mod-http-lua
 lua-cjson
 clang
+valgrind
 libclang-rt-14-dev
 "
 set -eu

@@ -518,6 +518,20 @@ class FaultTest(EmulatorTest):
                 call("GET", self.PATH)
         self.assertEqual(call("GET", self.PATH).status, 200)
 
+    def test_cut_answer_fault_sends_half_the_real_answer(self):
+        whole = call("GET", self.PATH)
+        self.assertEqual(whole.status, 200)
+        self.add_faults({"mode": "cut_answer"})
+        conn = connect()
+        conn.request("GET", self.PATH, headers=sign("GET", self.PATH))
+        response = conn.getresponse()
+        self.assertEqual(response.status, 200)
+        with self.assertRaises(http.client.IncompleteRead) as cut:
+            response.read()
+        conn.close()
+        self.assertEqual(cut.exception.partial, whole.body[:len(whole.body) // 2])
+        self.assertEqual(call("GET", self.PATH).body, whole.body)
+
     def test_stall_fault(self):
         self.add_faults({"mode": "stall", "stall_ms": 1500})
         conn = connect(timeout=0.3)

@@ -7,7 +7,7 @@ from .errors import OMICS_NAMESPACE, STATUS_BY_CODE
 from .messages import Response, json_response
 
 MODES = ("html", "malformed", "drop", "reset_after_headers", "truncate", "stall",
-         "oversize", "body", "bad_utf8")
+         "oversize", "body", "bad_utf8", "cut_answer")
 FIELDS = {"operation", "count", "status", "code", "message", "delay_ms", "mode",
           "stall_ms", "size", "body", "headers"}
 DEFAULT_STALL_MS = 30000
@@ -117,6 +117,16 @@ class Fault:
     def _truncate(self, protocol):
         headers, body = self._sample(protocol)
         return Response(self._status(200), headers, body, send_bytes=len(body) // 2, close=True)
+
+    def _cut_answer(self, protocol):
+        return None  # answered normally, then cut short by cut()
+
+    def cut(self, response):
+        """For mode cut_answer: the real answer, its body cut in half, then close."""
+        if self.spec.get("mode") == "cut_answer" and 200 <= response.status < 300 and response.body:
+            response.send_bytes = len(response.body) // 2
+            response.close = True
+        return response
 
     def _stall(self, protocol):
         headers, body = self._sample(protocol)

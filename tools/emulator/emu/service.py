@@ -40,7 +40,8 @@ class ServiceDispatcher:
             return injected
 
         try:
-            return self._answer(request, route, labels)
+            answer = self._answer(request, route, labels)
+            return fault.cut(answer) if fault else answer
         except ServiceError as error:
             if error.is_auth_failure:
                 emulator.stats.auth_failed()
