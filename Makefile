@@ -4,6 +4,9 @@
 #   make test       install what is missing, build, run every C test and spec
 #   make demo       install what is missing, start the emulator, run the example
 #   make sanitize   the whole suite with ASan and UBSan
+#   make valgrind   the end-to-end specs under valgrind
+#   make bench      benchmarks side by side (nginx, libcurl, boto3, lua-cjson)
+#   make fuzz       the libFuzzer targets (FUZZ_SECONDS each)
 #   make model      regenerate src/model_omics.c from ../shared/omics-model
 #   make emulator   run the local HealthOmics emulator on 127.0.0.1:$(PORT)
 
@@ -40,7 +43,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 
-.PHONY: all deps test check ctest spec sanitize valgrind soak demo emulator model clean rock-check \
+.PHONY: all deps test check ctest spec sanitize valgrind soak bench demo emulator model clean rock-check \
 	bench-emulator
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
@@ -110,6 +113,22 @@ valgrind: deps
 # 100,000 calls with faults mixed in; resident memory sampled (CALLS=N).
 soak: all
 	@sh tools/soak.sh
+
+# Benchmarks side by side, one table (bench/run.lua says what and how).
+build/bench/floor: bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) $< $(PKG_LIBS) -o $@
+
+build/bench/sign_c: bench/sign_c.c src/omics.h build/lua5.4/libomics.a
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) -Isrc $< build/lua5.4/libomics.a \
+		$(CORE_LIBS) -o $@
+
+bench: deps
+	$(MAKE) LUA=lua5.4 all
+	$(MAKE) LUA=luajit all
+	$(MAKE) build/bench/floor build/bench/sign_c
+	@lua5.4 bench/run.lua
 
 demo: deps
 	$(MAKE) all

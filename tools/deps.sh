@@ -27,6 +27,7 @@ nginx-light
 libnginx-mod-http-lua
 lua-cjson
 clang
+python3-boto3
 valgrind
 libclang-rt-14-dev
 "

@@ -1,0 +1,96 @@
+/* floor: the transport-only floor of `make bench`.  libcurl sends the same
+ * pre-signed GET over one kept-alive connection, again and again, and throws
+ * each answer away (after checking its status).  No signing, no request
+ * building, no parsing: what a client cannot do with less.
+ *
+ *   floor URL CALLS [Name: value]...
+ *
+ * Prints one line: "calls=N wall=S cpu=S" (cpu: user + system, getrusage). */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static size_t discard(char *data, size_t size, size_t n, void *ud)
+{
+    (void)data;
+    (void)ud;
+    return size * n;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* One call; 0 when the answer was a 200. */
+static int call(CURL *h)
+{
+    long status = 0;
+    if (curl_easy_perform(h) != CURLE_OK ||
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200)
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: floor URL CALLS [Name: value]...\n");
+        return 2;
+    }
+    long calls = strtol(argv[2], NULL, 10);
+    if (calls < 1) {
+        fprintf(stderr, "floor: CALLS must be a positive number\n");
+        return 2;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return 1;
+    CURL *h = curl_easy_init();
+    struct curl_slist *headers = NULL;
+    int rc = 1;
+    if (!h)
+        goto out;
+    for (int i = 3; i < argc; i++) {
+        struct curl_slist *more = curl_slist_append(headers, argv[i]);
+        if (!more)
+            goto out;
+        headers = more;
+    }
+    if (curl_easy_setopt(h, CURLOPT_URL, argv[1]) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK)
+        goto out;
+    if (call(h)) { /* connect, and warm up */
+        fprintf(stderr, "floor: the first call failed\n");
+        goto out;
+    }
+    double w0 = wall_now(), c0 = cpu_now();
+    for (long i = 0; i < calls; i++) {
+        if (call(h)) {
+            fprintf(stderr, "floor: call %ld failed\n", i + 1);
+            goto out;
+        }
+    }
+    double wall = wall_now() - w0, cpu = cpu_now() - c0;
+    printf("calls=%ld wall=%.6f cpu=%.6f\n", calls, wall, cpu);
+    rc = 0;
+out:
+    curl_slist_free_all(headers);
+    if (h)
+        curl_easy_cleanup(h);
+    curl_global_cleanup();
+    return rc;
+}
