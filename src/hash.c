@@ -1,5 +1,8 @@
 #include "hash.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <mbedtls/md.h>
 
 static const mbedtls_md_info_t *sha256_info(void)
@@ -22,6 +25,78 @@ int hash_hmac_sha256(const void *key, size_t klen, const void *p, size_t n,
     if (!info || mbedtls_md_hmac(info, key, klen, p, n, out) != 0)
         return -1;
     return 0;
+}
+
+#define HASH_BLOCK 64
+
+struct hash_hmac {
+    mbedtls_md_context_t inner; /* SHA-256 after key ^ ipad */
+    mbedtls_md_context_t outer; /* SHA-256 after key ^ opad */
+    mbedtls_md_context_t work;
+};
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+hash_hmac *hash_hmac_new(const void *key, size_t klen)
+{
+    const mbedtls_md_info_t *info = sha256_info();
+    hash_hmac *h = calloc(1, sizeof *h);
+    if (!info || !h) {
+        free(h);
+        return NULL;
+    }
+    mbedtls_md_init(&h->inner);
+    mbedtls_md_init(&h->outer);
+    mbedtls_md_init(&h->work);
+    unsigned char k[HASH_BLOCK], ipad[HASH_BLOCK], opad[HASH_BLOCK];
+    memset(k, 0, sizeof k);
+    int rc = 0;
+    if (klen > HASH_BLOCK)
+        rc = mbedtls_md(info, key, klen, k); /* a long key is its digest */
+    else if (klen)
+        memcpy(k, key, klen);
+    for (int i = 0; i < HASH_BLOCK; i++) {
+        ipad[i] = (unsigned char)(k[i] ^ 0x36);
+        opad[i] = (unsigned char)(k[i] ^ 0x5c);
+    }
+    rc = rc || mbedtls_md_setup(&h->inner, info, 0) || mbedtls_md_setup(&h->outer, info, 0) ||
+         mbedtls_md_setup(&h->work, info, 0) || mbedtls_md_starts(&h->inner) ||
+         mbedtls_md_update(&h->inner, ipad, HASH_BLOCK) || mbedtls_md_starts(&h->outer) ||
+         mbedtls_md_update(&h->outer, opad, HASH_BLOCK);
+    wipe(k, sizeof k);
+    wipe(ipad, sizeof ipad);
+    wipe(opad, sizeof opad);
+    if (rc) {
+        hash_hmac_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+int hash_hmac_run(hash_hmac *h, const void *p, size_t n, unsigned char out[HASH_LEN])
+{
+    unsigned char inner[HASH_LEN];
+    int rc = mbedtls_md_clone(&h->work, &h->inner) || mbedtls_md_update(&h->work, p, n) ||
+             mbedtls_md_finish(&h->work, inner) || mbedtls_md_clone(&h->work, &h->outer) ||
+             mbedtls_md_update(&h->work, inner, HASH_LEN) || mbedtls_md_finish(&h->work, out);
+    wipe(inner, sizeof inner);
+    return rc ? -1 : 0;
+}
+
+void hash_hmac_free(hash_hmac *h)
+{
+    if (!h)
+        return;
+    /* mbedtls_md_free wipes each state before freeing it */
+    mbedtls_md_free(&h->inner);
+    mbedtls_md_free(&h->outer);
+    mbedtls_md_free(&h->work);
+    free(h);
 }
 
 void hash_hex(const unsigned char in[HASH_LEN], char out[2 * HASH_LEN + 1])

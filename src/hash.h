@@ -10,6 +10,14 @@
 int hash_sha256(const void *p, size_t n, unsigned char out[HASH_LEN]);
 int hash_hmac_sha256(const void *key, size_t klen, const void *p, size_t n,
                      unsigned char out[HASH_LEN]);
+/* A key made ready for many HMAC-SHA-256s: the SHA-256 states after its inner
+ * and outer pads are kept, so each HMAC hashes only the message and the inner
+ * digest (two blocks fewer than hash_hmac_sha256, and no allocation).  Freed
+ * (and wiped) by hash_hmac_free. */
+typedef struct hash_hmac hash_hmac;
+hash_hmac *hash_hmac_new(const void *key, size_t klen);
+int hash_hmac_run(hash_hmac *h, const void *p, size_t n, unsigned char out[HASH_LEN]);
+void hash_hmac_free(hash_hmac *h);
 /* SHA-1, for the names of the SSO token cache's files (not for security). */
 int hash_sha1_hex(const void *p, size_t n, char out[41]);
 /* 64 lower-case hex digits and a NUL. */

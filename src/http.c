@@ -33,6 +33,14 @@ struct http_conn {
     double last_move;
     char stream_err[256];
     char errbuf[CURL_ERROR_SIZE];
+    /* the request's header lines, and the list curl reads them through (its
+     * nodes point into hdr_text; built here, never by curl_slist_append) */
+    buf hdr_text;
+    struct curl_slist *hdr_nodes;
+    size_t hdr_cap;
+    /* the handle holds the per-handle options and a plain GET's, so that the
+     * next plain GET need not reset it */
+    int plain_ready;
 };
 
 static int http_global_ready;
@@ -70,6 +78,7 @@ http_conn *http_new(const http_opts *o, omics_error *err)
     h->opts = *o;
     buf_init(&h->raw_headers);
     buf_init(&h->body);
+    buf_init(&h->hdr_text);
     if (o->ca_file && !(h->ca_file = strdup(o->ca_file))) {
         http_free(h);
         omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
@@ -95,6 +104,8 @@ void http_free(http_conn *h)
     free(h->ca_file);
     buf_free(&h->raw_headers);
     buf_free(&h->body);
+    buf_free(&h->hdr_text);
+    free(h->hdr_nodes);
     free(h->headers);
     free(h);
 }
@@ -155,11 +166,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     if (!colon)
         return len; /* the blank line, or an obsolete folded line */
     size_t nlen = (size_t)(colon - p);
+    char *o = buf_reserve(&h->raw_headers, nlen + 1);
+    if (!o)
+        return 0;
     for (size_t i = 0; i < nlen; i++) {
         char c = p[i];
-        buf_addc(&h->raw_headers, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+        o[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    buf_addc(&h->raw_headers, '\0');
+    o[nlen] = '\0';
+    h->raw_headers.len += nlen + 1;
     const char *v = colon + 1, *end = p + len;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
@@ -313,50 +328,54 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
     return -1;
 }
 
-static struct curl_slist *build_headers(const omics_request *req, omics_error *err)
+/* The request's headers as curl takes them, in h->hdr_text and h->hdr_nodes:
+ * "Name: value" lines (an empty value as "Name;", curl's way of sending
+ * one), then the lines that stop curl adding headers of its own. */
+static struct curl_slist *build_headers(http_conn *h, const omics_request *req, omics_error *err)
 {
-    struct curl_slist *list = NULL;
-    buf line;
-    buf_init(&line);
+    /* no Expect: 100-continue round trip, no form Content-Type invented by curl */
+    static const char *const suppress[] = {"Expect:", "Accept:", "Content-Type:"};
+    buf *t = &h->hdr_text;
+    buf_reset(t);
     int has_ctype = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         const omics_header *hd = &req->headers[i];
         if (strcasecmp(hd->name, "content-type") == 0)
             has_ctype = 1;
-        buf_reset(&line);
-        buf_adds(&line, hd->name);
+        buf_adds(t, hd->name);
         if (*hd->value) {
-            buf_adds(&line, ": ");
-            buf_adds(&line, hd->value);
+            buf_add(t, ": ", 2);
+            buf_adds(t, hd->value);
         } else {
-            buf_addc(&line, ';'); /* curl's way of sending an empty header */
+            buf_addc(t, ';');
         }
-        struct curl_slist *nl = line.oom ? NULL : curl_slist_append(list, line.p);
-        if (!nl)
-            goto oom;
-        list = nl;
+        buf_addc(t, '\0');
     }
-    /* no Expect: 100-continue round trip, no form Content-Type invented by curl */
-    static const char *const suppress[] = {"Expect:", "Accept:"};
-    for (size_t i = 0; i < 2; i++) {
-        struct curl_slist *nl = curl_slist_append(list, suppress[i]);
-        if (!nl)
-            goto oom;
-        list = nl;
+    size_t extra = has_ctype ? 2 : 3;
+    for (size_t i = 0; i < extra; i++)
+        buf_add(t, suppress[i], strlen(suppress[i]) + 1);
+    size_t n = req->nheaders + extra;
+    if (n > h->hdr_cap) {
+        struct curl_slist *nodes = realloc(h->hdr_nodes, n * sizeof *nodes);
+        if (!nodes)
+            t->oom = 1;
+        else {
+            h->hdr_nodes = nodes;
+            h->hdr_cap = n;
+        }
     }
-    if (!has_ctype) {
-        struct curl_slist *nl = curl_slist_append(list, "Content-Type:");
-        if (!nl)
-            goto oom;
-        list = nl;
+    if (t->oom) {
+        omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return NULL;
     }
-    buf_free(&line);
-    return list;
-oom:
-    buf_free(&line);
-    curl_slist_free_all(list);
-    omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-    return NULL;
+    /* the text is complete (it will not move again): link the lines */
+    char *line = t->p;
+    for (size_t i = 0; i < n; i++) {
+        h->hdr_nodes[i].data = line;
+        h->hdr_nodes[i].next = i + 1 < n ? &h->hdr_nodes[i + 1] : NULL;
+        line += strlen(line) + 1;
+    }
+    return h->hdr_nodes;
 }
 
 static int on_socket_open(void *ud, curl_socket_t fd, curlsocktype purpose)
@@ -365,6 +384,72 @@ static int on_socket_open(void *ud, curl_socket_t fd, curlsocktype purpose)
     (void)purpose;
     ((http_conn *)ud)->connects++;
     return CURL_SOCKOPT_OK;
+}
+
+/* The options of every request on this handle. */
+static int handle_options(http_conn *h)
+{
+    CURL *c = h->curl;
+    int ok = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket_open) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK;
+    if (ok && h->opts.ca_file)
+        ok = curl_easy_setopt(c, CURLOPT_CAINFO, h->opts.ca_file) == CURLE_OK;
+    if (ok && h->opts.timeout > 0)
+        ok = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->opts.timeout * 1000)) == CURLE_OK;
+    if (ok && h->opts.connect_timeout > 0)
+        ok = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                              (long)(h->opts.connect_timeout * 1000)) == CURLE_OK;
+    if (ok && h->opts.stall_timeout > 0) /* a server that stops sending */
+        ok = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_XFERINFODATA, h) == CURLE_OK;
+    return ok;
+}
+
+/* The method and body of req (anything but a plain GET). */
+static int method_options(http_conn *h, const omics_request *req)
+{
+    CURL *c = h->curl;
+    const char *m = req->method;
+    int ok;
+    if (req->body_reader) {
+        /* a streamed body: curl pulls it through on_read, with its length */
+        curl_off_t len = (curl_off_t)req->body_reader->length;
+        ok = curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_READDATA, h) == CURLE_OK;
+        if (ok && strcmp(m, "PUT") == 0)
+            ok = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, len) == CURLE_OK;
+        else if (ok)
+            ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, len) == CURLE_OK &&
+                 curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
+    } else if (req->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+               strcmp(m, "PATCH") == 0) {
+        ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "") == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                              (curl_off_t)(req->body ? req->body_len : 0)) == CURLE_OK;
+        if (ok && strcmp(m, "POST") != 0)
+            ok = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
+    } else if (strcmp(m, "HEAD") == 0) {
+        ok = curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
+    } else {
+        ok = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
+    }
+    return ok;
 }
 
 int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
@@ -390,76 +475,29 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     h->stalled = 0;
     h->last_dl = h->last_ul = 0;
     h->last_move = omics_now();
-    struct curl_slist *hdrs = build_headers(req, err);
+    struct curl_slist *hdrs = build_headers(h, req, err);
     if (!hdrs)
         return -1;
 
-    curl_easy_reset(c); /* keeps live connections and caches */
-    int ok = curl_easy_setopt(c, CURLOPT_URL, req->url) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket_open) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK;
-    if (ok && h->opts.ca_file)
-        ok = curl_easy_setopt(c, CURLOPT_CAINFO, h->opts.ca_file) == CURLE_OK;
-    if (ok && h->opts.timeout > 0)
-        ok = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->opts.timeout * 1000)) == CURLE_OK;
-    if (ok && h->opts.connect_timeout > 0)
-        ok = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                              (long)(h->opts.connect_timeout * 1000)) == CURLE_OK;
-    if (ok && h->opts.stall_timeout > 0) /* a server that stops sending */
-        ok = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_XFERINFODATA, h) == CURLE_OK;
-    const char *m = req->method;
-    if (ok && req->body_reader) {
-        /* a streamed body: curl pulls it through on_read, with its length */
-        curl_off_t len = (curl_off_t)req->body_reader->length;
-        ok = curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_READDATA, h) == CURLE_OK;
-        if (ok && strcmp(m, "PUT") == 0)
-            ok = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
-                 curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, len) == CURLE_OK;
-        else if (ok)
-            ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
-                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, len) == CURLE_OK &&
-                 curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
-    } else if (ok) {
-        if (req->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
-            strcmp(m, "PATCH") == 0) {
-            ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
-                 curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "") ==
-                     CURLE_OK &&
-                 curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                                  (curl_off_t)(req->body ? req->body_len : 0)) == CURLE_OK;
-            if (ok && strcmp(m, "POST") != 0)
-                ok = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
-        } else if (strcmp(m, "HEAD") == 0) {
-            ok = curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
-        } else {
-            ok = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
-            if (ok && strcmp(m, "GET") != 0)
-                ok = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m) == CURLE_OK;
-        }
+    /* A plain GET after a plain GET keeps the handle as it is; anything else
+     * starts from a reset handle (which keeps live connections and caches). */
+    int plain = !req->body_reader && !req->body && strcmp(req->method, "GET") == 0;
+    int ok = 1;
+    if (!plain || !h->plain_ready) {
+        h->plain_ready = 0;
+        curl_easy_reset(c);
+        ok = handle_options(h) && (plain || method_options(h, req));
     }
+    ok = ok && curl_easy_setopt(c, CURLOPT_URL, req->url) == CURLE_OK &&
+         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK;
     if (!ok) {
-        curl_slist_free_all(hdrs);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
         return omics_error_set(err, OMICS_ETRANSPORT, "TransportError",
                                "libcurl refused an option");
     }
+    h->plain_ready = plain;
     CURLcode rc = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* its nodes are reused */
     if (rc != CURLE_OK)
         return transport_error(h, rc, err);
     if (h->raw_headers.oom || h->body.oom || index_headers(h))

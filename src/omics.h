@@ -145,7 +145,8 @@ typedef struct omics_builder {
     int (*number)(void *ud, double d);
     int (*string)(void *ud, const char *s, size_t len);
     int (*table)(void *ud, size_t narr, size_t nrec);
-    /* pop a value and store it as t[key] / t[index] in the table below it */
+    /* pop a value and store it as t[key] / t[index] in the table below it;
+     * key is NUL-terminated, key[klen] == '\0', with no NUL before it */
     int (*set_field)(void *ud, const char *key, size_t klen);
     int (*set_index)(void *ud, size_t index /* 1-based */);
     /* drop the value on top (a modeled error's members, before a retry) */

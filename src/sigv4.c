@@ -16,6 +16,8 @@
 #include "uri.h"
 
 #define SIGV4_CACHE 4
+/* SHA-256 of nothing: the payload hash of every request without a body */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SIGV4_FIELD 128
 
 typedef struct sigv4_key {
@@ -23,7 +25,7 @@ typedef struct sigv4_key {
     char date[9];
     char region[SIGV4_FIELD];
     char service[SIGV4_FIELD];
-    unsigned char key[HASH_LEN];
+    hash_hmac *hmac; /* the signing key, ready to sign with */
     int used;
 } sigv4_key;
 
@@ -53,6 +55,8 @@ struct omics_signer {
     sigv4_qpair *pairs;
     size_t pairs_cap;
     char amzdate[17];
+    int64_t amzdate_time; /* what amzdate says, kept for the next signature */
+    int amzdate_set;
     char payload_hash[2 * HASH_LEN + 1];
     char signature[2 * HASH_LEN + 1];
 };
@@ -87,6 +91,8 @@ void omics_signer_free(omics_signer *s)
 {
     if (!s)
         return;
+    for (int i = 0; i < SIGV4_CACHE; i++)
+        hash_hmac_free(s->cache[i].hmac);
     wipe(s->cache, sizeof s->cache);
     buf_free(&s->creq);
     buf_free(&s->sts);
@@ -286,22 +292,33 @@ static int cmp_hdr(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* A value trimmed, with every run of whitespace inside it made one space. */
 static void append_trimmed(buf *b, const char *v)
 {
-    int pending_space = 0, started = 0;
-    for (; *v; v++) {
-        unsigned char c = (unsigned char)*v;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            pending_space = started;
+    size_t n = strlen(v);
+    char *o = buf_reserve(b, n);
+    if (!o)
+        return;
+    char *start = o;
+    int pending_space = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (is_space(c)) {
+            pending_space = o > start;
             continue;
         }
         if (pending_space)
-            buf_addc(b, ' ');
+            *o++ = ' ';
         pending_space = 0;
-        started = 1;
-        buf_addc(b, (char)c);
+        *o++ = (char)c;
     }
+    b->len += (size_t)(o - start);
+    b->p[b->len] = '\0';
 }
 
 static int collect_signed(omics_signer *s, size_t nout, size_t *nsigned)
@@ -311,14 +328,17 @@ static int collect_signed(omics_signer *s, size_t nout, size_t *nsigned)
     if (grow((void **)&s->hdrs, &s->hdrs_cap, nout ? nout : 1, sizeof *s->hdrs))
         return -1;
     for (size_t i = 0; i < nout; i++) {
-        size_t at = s->hbuf.len;
-        for (const char *c = s->out[i].name; *c; c++) {
-            char ch = *c;
-            if (ch >= 'A' && ch <= 'Z')
-                ch = (char)(ch + 32);
-            buf_addc(&s->hbuf, ch);
+        size_t at = s->hbuf.len, len = strlen(s->out[i].name);
+        char *o = buf_reserve(&s->hbuf, len + 1);
+        if (!o)
+            return -1;
+        for (size_t k = 0; k < len; k++) {
+            char ch = s->out[i].name[k];
+            o[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
         }
-        buf_addc(&s->hbuf, '\0');
+        o[len] = '\0';
+        s->hbuf.len += len + 1;
+        s->hbuf.p[s->hbuf.len] = '\0';
         s->hdrs[offs_count].lname = (const char *)at;
         s->hdrs[offs_count].lname_len = s->hbuf.len - at - 1;
         s->hdrs[offs_count].value = s->out[i].value;
@@ -351,19 +371,20 @@ static int copy_field(char *dst, const char *src)
 }
 
 static int signing_key(omics_signer *s, const char *secret, const char *date,
-                       const char *region, const char *service, const unsigned char **key)
+                       const char *region, const char *service, hash_hmac **hmac)
 {
     for (int i = 0; i < SIGV4_CACHE; i++) {
         sigv4_key *k = &s->cache[i];
         if (k->used && strcmp(k->date, date) == 0 && strcmp(k->region, region) == 0 &&
             strcmp(k->service, service) == 0 && strcmp(k->secret, secret) == 0) {
-            *key = k->key;
+            *hmac = k->hmac;
             return 0;
         }
     }
     sigv4_key *k = &s->cache[s->next_slot++ % SIGV4_CACHE];
+    hash_hmac_free(k->hmac);
     wipe(k, sizeof *k);
-    unsigned char kdate[HASH_LEN], kregion[HASH_LEN], kservice[HASH_LEN];
+    unsigned char kdate[HASH_LEN], kregion[HASH_LEN], kservice[HASH_LEN], key[HASH_LEN];
     char seed[SIGV4_FIELD + 8];
     size_t slen = strlen(secret);
     if (slen + 4 >= sizeof seed)
@@ -373,19 +394,22 @@ static int signing_key(omics_signer *s, const char *secret, const char *date,
     int rc = hash_hmac_sha256(seed, 4 + slen, date, 8, kdate) ||
              hash_hmac_sha256(kdate, HASH_LEN, region, strlen(region), kregion) ||
              hash_hmac_sha256(kregion, HASH_LEN, service, strlen(service), kservice) ||
-             hash_hmac_sha256(kservice, HASH_LEN, "aws4_request", 12, k->key);
+             hash_hmac_sha256(kservice, HASH_LEN, "aws4_request", 12, key);
+    if (!rc)
+        k->hmac = hash_hmac_new(key, HASH_LEN);
     wipe(seed, sizeof seed);
     wipe(kdate, sizeof kdate);
     wipe(kregion, sizeof kregion);
     wipe(kservice, sizeof kservice);
-    if (rc)
+    wipe(key, sizeof key);
+    if (rc || !k->hmac)
         return -1;
     if (copy_field(k->secret, secret) == 0 && copy_field(k->region, region) == 0 &&
         copy_field(k->service, service) == 0) {
         memcpy(k->date, date, 9);
         k->used = 1;
     }
-    *key = k->key;
+    *hmac = k->hmac;
     return 0;
 }
 
@@ -473,9 +497,14 @@ int omics_sign(omics_signer *s, const omics_sign_params *p, omics_signature *out
             goto oom;
     }
 
-    if (format_amzdate(p->time, s->amzdate))
-        return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
-                               "time is out of range");
+    if (!s->amzdate_set || s->amzdate_time != p->time) {
+        s->amzdate_set = 0;
+        if (format_amzdate(p->time, s->amzdate))
+            return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
+                                   "time is out of range");
+        s->amzdate_time = p->time;
+        s->amzdate_set = 1;
+    }
     char datestamp[9];
     memcpy(datestamp, s->amzdate, 8);
     datestamp[8] = '\0';
@@ -486,9 +515,11 @@ int omics_sign(omics_signer *s, const omics_sign_params *p, omics_signature *out
             return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
                                    "payload_hash is too long");
         memcpy(s->payload_hash, p->payload_hash, n + 1);
+    } else if (!p->body || !p->body_len) {
+        memcpy(s->payload_hash, EMPTY_SHA256, sizeof EMPTY_SHA256);
     } else {
         unsigned char h[HASH_LEN];
-        if (hash_sha256(p->body ? p->body : "", p->body ? p->body_len : 0, h))
+        if (hash_sha256(p->body, p->body_len, h))
             return omics_error_set(err, OMICS_EMEMORY, "SigningError", "SHA-256 failed");
         hash_hex(h, s->payload_hash);
     }
@@ -561,26 +592,41 @@ int omics_sign(omics_signer *s, const omics_sign_params *p, omics_signature *out
     hash_hex(h, hhex);
     buf *t = &s->sts;
     buf_reset(t);
-    buf_addf(t, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", s->amzdate, datestamp,
-             p->region, p->service, hhex);
+    buf_add(t, "AWS4-HMAC-SHA256\n", 17);
+    buf_add(t, s->amzdate, 16);
+    buf_addc(t, '\n');
+    size_t scope_at = t->len;
+    buf_add(t, datestamp, 8);
+    buf_addc(t, '/');
+    buf_adds(t, p->region);
+    buf_addc(t, '/');
+    buf_adds(t, p->service);
+    buf_add(t, "/aws4_request", 13);
+    size_t scope_len = t->len - scope_at;
+    buf_addc(t, '\n');
+    buf_add(t, hhex, 2 * HASH_LEN);
     if (t->oom)
         goto oom;
 
-    const unsigned char *key;
+    hash_hmac *key;
     if (signing_key(s, cred->secret_access_key, datestamp, p->region, p->service, &key))
         return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
                                "region or service is too long to sign with");
     unsigned char sig[HASH_LEN];
-    if (hash_hmac_sha256(key, HASH_LEN, t->p, t->len, sig))
+    if (hash_hmac_run(key, t->p, t->len, sig))
         goto oom;
     hash_hex(sig, s->signature);
 
     buf *a = &s->auth;
     buf_reset(a);
-    buf_addf(a, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=",
-             cred->access_key_id, datestamp, p->region, p->service);
+    buf_add(a, "AWS4-HMAC-SHA256 Credential=", 28);
+    buf_adds(a, cred->access_key_id);
+    buf_addc(a, '/');
+    buf_add(a, t->p + scope_at, scope_len);
+    buf_add(a, ", SignedHeaders=", 16);
     buf_add(a, c->p + signed_at, signed_len);
-    buf_addf(a, ", Signature=%s", s->signature);
+    buf_add(a, ", Signature=", 12);
+    buf_add(a, s->signature, 2 * HASH_LEN);
     if (a->oom)
         goto oom;
 

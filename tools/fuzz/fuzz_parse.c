@@ -347,6 +347,7 @@ static int b_set_field(void *ud, const char *key, size_t klen)
     checker *k = ud;
     check(key != NULL, "a field has a key");
     check(memchr(key, '\0', klen) == NULL, "a key has no NUL inside");
+    check(key[klen] == '\0', "a key is NUL-terminated at its length");
     slot *t = store(k, FILL_FIELD);
     if (t == &k->stack[0])
         k->root_last_meta = klen == 16 && memcmp(key, "ResponseMetadata", 16) == 0;
