@@ -3,7 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include "rnd.h"
 
 #define RETRY_QUOTA 500
 #define RETRY_COST 5
@@ -70,7 +71,7 @@ int retry_is_clock_skew(const omics_error *err)
 static double random01(void)
 {
     unsigned int x;
-    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
+    if (rnd_bytes(&x, sizeof x) != 0)
         x = (unsigned int)rand();
     return (double)x / 4294967296.0;
 }

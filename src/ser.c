@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "b64.h"
 #include "checksum.h"
 #include "gzip.h"
 #include "json.h"
+#include "rnd.h"
 #include "ts.h"
 #include "uri.h"
 
@@ -1166,7 +1166,7 @@ static char *build_host(ser_ctx *c, const omics_op *op, const omics_value **slot
 void omics_uuid4(char out[37])
 {
     unsigned char r[16];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+    if (rnd_bytes(r, sizeof r) != 0) {
         /* no entropy source: still unique enough per process for a token */
         static unsigned long counter;
         unsigned long x = (unsigned long)&r ^ ++counter;
