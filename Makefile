@@ -91,7 +91,7 @@ check: all ctest
 
 # Everything, on Lua 5.4 and on LuaJIT (the nginx spec runs LuaJIT in nginx).
 test: deps
-	$(MAKE) all ctest
+	$(MAKE) all ctest build/bench/floor build/bench/sign_c
 	$(MAKE) LUA=luajit all
 	$(MAKE) rock-check
 	@LUAS="lua5.4 luajit" BUSTED=$(BUSTED) sh tools/run_tests.sh
