@@ -88,6 +88,7 @@ build = {
             "src/parse.c",
             "src/proc.c",
             "src/retry.c",
+            "src/rnd.c",
             "src/ser.c",
             "src/sigv4.c",
             "src/ts.c",
