@@ -30,7 +30,7 @@ else
 LUA_PKG = $(LUA)
 endif
 LUA_CFLAGS := $(shell pkg-config --cflags $(LUA_PKG) 2>/dev/null)
-CORE_LIBS = $(PKG_LIBS) -lmbedcrypto -lm
+CORE_LIBS = $(PKG_LIBS) -lmbedcrypto -lm -lpthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BUILD ?= build/$(LUA)

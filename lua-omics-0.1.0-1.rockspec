@@ -112,7 +112,7 @@ build = {
             "$(CJSON_LIBDIR)",
             "$(MBEDTLS_LIBDIR)",
          },
-         libraries = { "curl", "cjson", "mbedcrypto", "m" },
+         libraries = { "curl", "cjson", "mbedcrypto", "m", "pthread" },
       },
    },
 }

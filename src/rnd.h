@@ -2,8 +2,8 @@
  *
  * Bytes come from getrandom(2), fetched a pool at a time so that a call does
  * not cost a system call.  The pool is per thread and is dropped in a child
- * after fork(), so parent and child never hand out the same bytes (two
- * processes must not send the same idempotency token). */
+ * process, however it was made, so parent and child never hand out the same
+ * bytes (two processes must not send the same idempotency token). */
 #ifndef OMICS_RND_H
 #define OMICS_RND_H
 

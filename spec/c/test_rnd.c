@@ -1,6 +1,8 @@
 /* Random bytes for tokens: version-4 UUIDs are well formed and distinct, and
- * a child after fork() does not repeat what its parent hands out next (two
- * processes sending one idempotency token would have one request dropped). */
+ * a child does not repeat what its parent hands out next (two processes
+ * sending one idempotency token would have one request dropped), whether it
+ * was made by fork(), which runs fork handlers, or by _Fork(), which does not. */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +12,8 @@
 #include "rnd.h"
 
 #define N 300
+
+static char ids[2 * N][37];
 
 static int well_formed(const char *u)
 {
@@ -25,20 +29,19 @@ static int well_formed(const char *u)
     return 1;
 }
 
-int main(void)
+/* Draw N ids, make a child with forker in the middle of the pool, then the
+ * child and the parent each draw N more: none may match. */
+static void check_child(pid_t (*forker)(void), const char *how)
 {
-    static char ids[2 * N][37];
     int bad = 0;
     for (int i = 0; i < N; i++) {
         omics_uuid4(ids[i]);
         bad += !well_formed(ids[i]);
     }
     CHECK(bad == 0);
-
-    /* fork in the middle of a pool: the child and the parent each take N more */
     int fd[2];
     CHECK(pipe(fd) == 0);
-    pid_t pid = fork();
+    pid_t pid = forker();
     CHECK(pid >= 0);
     if (pid == 0) {
         close(fd[0]);
@@ -64,15 +67,23 @@ int main(void)
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     CHECK(got == N);
+    if (repeats)
+        fprintf(stderr, "test_rnd: a child made by %s repeated %d of its parent's ids\n", how,
+                repeats);
     CHECK(repeats == 0);
-
     int dup = 0;
     for (int i = 0; i < 2 * N; i++)
         for (int j = i + 1; j < 2 * N; j++)
             dup += strcmp(ids[i], ids[j]) == 0;
     CHECK(dup == 0);
+}
 
-    /* bytes are handed out once: two draws never match, large draws work */
+int main(void)
+{
+    check_child(fork, "fork()");
+    check_child(_Fork, "_Fork()");
+
+    /* bytes are handed out once: two draws never match; large draws work */
     unsigned char a[16], b[16], big[4096];
     CHECK(rnd_bytes(a, sizeof a) == 0 && rnd_bytes(b, sizeof b) == 0);
     CHECK(memcmp(a, b, sizeof a) != 0);
