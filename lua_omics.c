@@ -47,6 +47,8 @@ typedef struct lclient {
     int lua_methods;     /* operation methods are Lua functions (they may yield) */
     lprovider *prov;     /* kept alive by the client's uservalue */
     int log_ref;         /* the log option, or LUA_NOREF */
+    int busy;            /* a call is in progress: its sink, log or credentials
+                          * function must not use this client again */
 } lclient;
 
 #define LOMICS_PROVIDER "omics.provider"
@@ -649,6 +651,9 @@ static lclient *check_client(lua_State *L, int idx)
     lclient *lc = luaL_checkudata(L, idx, LOMICS_CLIENT);
     if (!lc->c)
         luaL_error(L, "this omics client is closed");
+    if (lc->busy)
+        luaL_error(L, "this omics client is in the middle of a call (its own sink, log or "
+                      "credentials function used it): use a second client");
     lc->prov->L = L;
     return lc;
 }
@@ -872,6 +877,7 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     lc->lua_methods = 0;
     lc->prov = lp;
     lc->log_ref = LUA_NOREF;
+    lc->busy = 0;
     luaL_setmetatable(L, LOMICS_CLIENT);
     if (lua_istable(L, opts_idx) && lc_getfield(L, opts_idx, "log") == LUA_TFUNCTION) {
         lc->log_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1173,7 +1179,9 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
     omics_builder b;
     lua_builder(L, &b);
     int has_data = 0;
+    lc->busy = 1;
     int rc = omics_call(lc->c, op, params, has_sink ? &ls.sink : NULL, &b, &has_data, &err);
+    lc->busy = 0;
     if (finish_partial(partial, rc == 0, &err)) {
         lua_settop(L, base);
         return fail(L, &err);
@@ -1658,7 +1666,10 @@ static int l_error(lua_State *L)
 
 static int l_close(lua_State *L)
 {
-    luaL_checkudata(L, 1, LOMICS_CLIENT);
+    lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
+    if (lc->busy)
+        return luaL_error(L, "this omics client is in the middle of a call: it cannot be closed "
+                             "from its own sink, log or credentials function");
     return l_client_gc(L);
 }
 

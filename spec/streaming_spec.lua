@@ -222,6 +222,53 @@ describe("streaming payloads", function()
     assert.are.equal("ParamValidationError", err.code)
   end)
 
+  it("refuses a client reused from inside its own call, which goes on intact", function()
+    local p = { sequenceStoreId = store, id = readset, partNumber = 1 }
+    -- the sink calls the client it is feeding, then tries to close it
+    local inner_ok, inner_err, close_ok, close_err
+    local got = {}
+    local res, err = client:get_read_set(p, { sink = function(chunk)
+      if not inner_ok and not inner_err then
+        inner_ok, inner_err = pcall(client.get_read_set_metadata, client, { sequenceStoreId = store, id = readset })
+        close_ok, close_err = pcall(client.close, client)
+      end
+      got[#got + 1] = chunk
+    end })
+    assert.is_nil(err)
+    assert.is_table(res)
+    assert.is_false(inner_ok)
+    assert.matches("in the middle of a call .* use a second client", tostring(inner_err))
+    assert.is_false(close_ok)
+    assert.matches("cannot be closed from its own sink", tostring(close_err))
+    assert.is_true(table.concat(got) == data:sub(1, PART))
+    -- an error raised by the sink for it ends the call as a sink failure
+    res, err = client:get_read_set(p, { sink = function()
+      client:get_read_set_metadata { sequenceStoreId = store, id = readset }
+    end })
+    assert.is_nil(res)
+    assert.are.equal("StreamWriteError", err.code)
+    assert.matches("use a second client", err.message)
+    -- and the client is usable again afterwards; a second client was never refused
+    assert(client:get_read_set_metadata { sequenceStoreId = store, id = readset })
+    local other = helper.client(emu)
+    local nested
+    assert(client:get_read_set(p, { sink = function()
+      nested = nested or assert(other:get_read_set_metadata { sequenceStoreId = store, id = readset })
+    end }))
+    assert.are.equal("ACTIVE", nested.status)
+  end)
+
+  it("refuses the client from its own log function", function()
+    local seen
+    local c
+    c = helper.client(emu, { log = function()
+      if seen == nil then seen = { pcall(c.get_read_set_metadata, c, { sequenceStoreId = store, id = readset }) } end
+    end })
+    assert(c:get_read_set_metadata { sequenceStoreId = store, id = readset })
+    assert.is_false(seen[1])
+    assert.matches("use a second client", tostring(seen[2]))
+  end)
+
   it("keeps memory bounded: a sink holds no copy of the payload", function()
     if (os.getenv("OMICS_PRELOAD") or "") ~= "" then
       -- AddressSanitizer holds freed memory in quarantine: peaks mean nothing

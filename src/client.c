@@ -36,6 +36,7 @@ struct omics_client {
     double skew; /* seconds to add to the local clock when signing */
     void (*log)(void *ud, int level, const char *message);
     void *log_ud;
+    int busy; /* omics_call in progress: its callbacks must not reuse the client */
 };
 
 #define CLIENT_MAX_RESPONSE (64u * 1024 * 1024)
@@ -403,8 +404,17 @@ int omics_client_identity(omics_client *c, const char **akid, const char **provi
 
 /* -------------------------------------------------------------- stages */
 
-int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params,
-                  omics_request *out, omics_error *err)
+/* A sink, log or credentials callback of omics_call that uses the same
+ * client again would reset the request and response the call is using. */
+static int client_busy(omics_error *err)
+{
+    return omics_error_set(err, OMICS_EUSAGE, "ClientBusy",
+                           "this client is in the middle of a call (its own sink, log or "
+                           "credentials callback used it): use a second client");
+}
+
+static int prepare_request(omics_client *c, const omics_op *op, const omics_value *params,
+                           omics_request *out, omics_error *err)
 {
     omics_arena_reset(c->arena);
     ser_endpoint ep = {c->ep.scheme, c->ep.host, c->ep.port, c->ep.base_path, c->host_prefix};
@@ -418,7 +428,13 @@ int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params
     return 0;
 }
 
-int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
+int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params,
+                  omics_request *out, omics_error *err)
+{
+    return c->busy ? client_busy(err) : prepare_request(c, op, params, out, err);
+}
+
+static int sign_request(omics_client *c, omics_request *req, omics_error *err)
 {
     if (req->body_reader && !req->unsigned_payload)
         return omics_error_set(err, OMICS_EUSAGE, "UnsupportedStream",
@@ -460,10 +476,20 @@ int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
     return 0;
 }
 
+int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
+{
+    return c->busy ? client_busy(err) : sign_request(c, req, err);
+}
+
 int omics_send(omics_client *c, const omics_request *req, const omics_sink *sink,
                omics_response *out, omics_error *err)
 {
-    return http_send(c->http, req, sink, out, err);
+    if (c->busy)
+        return client_busy(err);
+    c->busy = 1;
+    int rc = http_send(c->http, req, sink, out, err);
+    c->busy = 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- retries */
@@ -549,10 +575,10 @@ static int attempt_once(omics_client *c, const omics_op *op, omics_request *req,
     double wait = omics_client_rate_wait(c);
     if (wait > 0)
         omics_sleep(wait);
-    if (omics_sign_request(c, req, err))
+    if (sign_request(c, req, err))
         return -1;
     omics_client_log_request(c, req, attempt);
-    if (omics_send(c, req, sink, resp, err))
+    if (http_send(c->http, req, sink, resp, err))
         return -1;
     *answered = 1;
     resp->retry_attempts = attempt - 1;
@@ -575,14 +601,12 @@ static int not_retried(omics_error *err, const char *why)
     return -1;
 }
 
-int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
-               const omics_sink *sink, const omics_builder *b, int *has_data,
-               omics_error *err)
+static int call(omics_client *c, const omics_op *op, const omics_value *params,
+                const omics_sink *sink, const omics_builder *b, int *has_data, omics_error *err)
 {
     omics_request req;
     omics_response resp;
-    *has_data = 0;
-    if (omics_prepare(c, op, params, &req, err))
+    if (prepare_request(c, op, params, &req, err))
         return -1;
     const omics_header *base = req.headers;
     size_t nbase = req.nheaders;
@@ -637,4 +661,17 @@ int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
         if (delay > 0)
             omics_sleep(delay);
     }
+}
+
+int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
+               const omics_sink *sink, const omics_builder *b, int *has_data,
+               omics_error *err)
+{
+    *has_data = 0;
+    if (c->busy)
+        return client_busy(err);
+    c->busy = 1;
+    int rc = call(c, op, params, sink, b, has_data, err);
+    c->busy = 0;
+    return rc;
 }
