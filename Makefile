@@ -42,6 +42,9 @@ CORE_SRC := $(wildcard src/*.c)
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
+ifneq ($(LUA),luajit)
+CTEST_BIN += $(patsubst spec/c/lua/test_%.c,$(BUILD)/test_lua_%,$(wildcard spec/c/lua/test_*.c))
+endif
 
 .PHONY: all deps test check ctest spec sanitize valgrind soak bench demo emulator model clean rock-check \
 	bench-emulator
@@ -77,6 +80,11 @@ $(BUILD)/omics/core.so: $(BUILD)/lua_omics.o $(BUILD)/libomics.a
 
 $(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(BUILD)/libomics.a
 	$(CC) $(CFLAGS_ALL) -Isrc -Ispec/c $< $(BUILD)/libomics.a $(CORE_LIBS) $(EXTRA_LDFLAGS) -o $@
+
+# C tests that host Lua 5.4 themselves and load the module (Lua 5.4 builds only)
+$(BUILD)/test_lua_%: spec/c/lua/test_%.c spec/c/ctest.h $(BUILD)/omics/core.so
+	$(CC) $(CFLAGS_ALL) $(LUA_CFLAGS) -DOMICS_BUILD_DIR='"$(BUILD)"' -Ispec/c $< \
+		$(shell pkg-config --libs $(LUA_PKG)) $(EXTRA_LDFLAGS) -o $@
 
 $(BUILD):
 	mkdir -p $@

@@ -1154,6 +1154,31 @@ static int finish_partial(lpartial *pt, int ok, omics_error *err)
     return rc;
 }
 
+/* One omics_call, run under lua_pcall so that a builder which raises (out of
+ * memory) unwinds to run_call, which marks the client idle before passing
+ * the error on.  Arguments: the lcall, then the sink function or nil. */
+typedef struct lcall {
+    lclient *lc;
+    const omics_op *op;
+    const omics_value *params;
+    lsink *ls; /* NULL without a sink */
+    const omics_builder *b;
+    omics_error *err;
+    int has_data;
+    int rc;
+} lcall;
+
+static int protected_call(lua_State *L)
+{
+    lcall *k = lua_touserdata(L, 1);
+    if (k->ls && k->ls->fn)
+        k->ls->fn = 2; /* the sink function, in this frame */
+    int top = lua_gettop(L);
+    k->rc = omics_call(k->lc->c, k->op, k->params, k->ls ? &k->ls->sink : NULL, k->b,
+                       &k->has_data, k->err);
+    return lua_gettop(L) - top; /* what the builder pushed */
+}
+
 /* Run op with the params at index 2 and the call options at index 3. */
 static int run_call(lua_State *L, lclient *lc, const omics_op *op)
 {
@@ -1178,15 +1203,27 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
     int base = lua_gettop(L);
     omics_builder b;
     lua_builder(L, &b);
-    int has_data = 0;
+    lcall k = {lc, op, params, has_sink ? &ls : NULL, &b, &err, 0, -1};
+    lua_pushcfunction(L, protected_call);
+    lua_pushlightuserdata(L, &k);
+    if (has_sink && ls.fn)
+        lua_pushvalue(L, ls.fn);
+    else
+        lua_pushnil(L);
     lc->busy = 1;
-    int rc = omics_call(lc->c, op, params, has_sink ? &ls.sink : NULL, &b, &has_data, &err);
+    int status = lua_pcall(L, 2, LUA_MULTRET, 0);
     lc->busy = 0;
-    if (finish_partial(partial, rc == 0, &err)) {
+    if (status != 0) {
+        omics_client_unwound(lc->c);
+        omics_error_clear(&err);
+        finish_partial(partial, 0, NULL);
+        return lua_error(L);
+    }
+    if (finish_partial(partial, k.rc == 0, &err)) {
         lua_settop(L, base);
         return fail(L, &err);
     }
-    return built(L, rc, has_data, base, &err);
+    return built(L, k.rc, k.has_data, base, &err);
 }
 
 static int l_call(lua_State *L)

@@ -663,6 +663,11 @@ static int call(omics_client *c, const omics_op *op, const omics_value *params,
     }
 }
 
+void omics_client_unwound(omics_client *c)
+{
+    c->busy = 0;
+}
+
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err)

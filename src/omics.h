@@ -366,10 +366,14 @@ void omics_parser_free(omics_parser *p);
 int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
                 const omics_response *resp, const omics_builder *b, int *has_data,
                 omics_error *err);
-/* prepare, sign, send, parse.  sink may be NULL. */
+/* prepare, sign, send, parse.  sink may be NULL.  While it runs, its
+ * callbacks (sink, log, credentials) must not use c: the stages and
+ * omics_call return ClientBusy. */
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err);
+/* A builder left omics_call by a long jump (a Lua error): c is idle again. */
+void omics_client_unwound(omics_client *c);
 
 /* ---------------------------------------------- retries (for other loops)
  * omics_call retries by itself; a caller running its own loop (a transport
