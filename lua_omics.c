@@ -58,12 +58,27 @@ typedef struct lclient {
 
 /* ------------------------------------------------------------- errors */
 
-/* Push an error table for e (and clear e).  data_idx, when not 0, is the
- * stack index of the modeled error's members. */
-static void push_error(lua_State *L, omics_error *e, int data_idx)
+/* Callbacks from the C core must not raise through it (a memory error while
+ * pushing their arguments would jump over libcurl or leak the core's
+ * buffers), and an error must not raise while it holds its message: they call
+ * a trampoline under lua_pcall, which makes the Lua values inside the
+ * protected call.  The trampolines live in the registry, so that fetching one
+ * allocates nothing. */
+static const char log_trampoline_key = 'l';
+static const char sink_trampoline_key = 's';
+static const char error_builder_key = 'e';
+
+static void push_trampoline(lua_State *L, const char *key)
 {
-    if (data_idx < 0)
-        data_idx = lua_gettop(L) + data_idx + 1;
+    lua_pushlightuserdata(L, (void *)key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+/* (e as a light userdata, the data table or nil) -> the error table */
+static int error_builder(lua_State *L)
+{
+    const omics_error *e = lua_touserdata(L, 1);
+    int data_idx = lua_isnil(L, 2) ? 0 : 2;
     lua_createtable(L, 0, 8);
     lua_pushstring(L, e->code[0] ? e->code : "Error");
     lua_setfield(L, -2, "code");
@@ -90,7 +105,25 @@ static void push_error(lua_State *L, omics_error *e, int data_idx)
         lua_setfield(L, -2, "data");
     }
     luaL_setmetatable(L, LOMICS_ERROR);
+    return 1;
+}
+
+/* Push the error table for e and clear e, even when making the table raises.
+ * data_idx, when not 0, is the stack index of the modeled error's members. */
+static void push_error(lua_State *L, omics_error *e, int data_idx)
+{
+    if (data_idx < 0)
+        data_idx = lua_gettop(L) + data_idx + 1;
+    push_trampoline(L, &error_builder_key);
+    lua_pushlightuserdata(L, e);
+    if (data_idx)
+        lua_pushvalue(L, data_idx);
+    else
+        lua_pushnil(L);
+    int status = lua_pcall(L, 2, 1, 0);
     omics_error_clear(e);
+    if (status != 0)
+        lua_error(L);
 }
 
 /* return nil, err */
@@ -654,8 +687,23 @@ static lclient *check_client(lua_State *L, int idx)
     if (lc->busy)
         luaL_error(L, "this omics client is in the middle of a call (its own sink, log or "
                       "credentials function used it): use a second client");
-    lc->prov->L = L;
     return lc;
+}
+
+/* The provider's callbacks (and the client's log) run on the thread of the C
+ * call that needs them: lp_enter sets it for that call, lp_leave puts back the
+ * enclosing call's, so that a call made from inside a callback, on another
+ * thread (a coroutine that may be collected), does not leave its own behind. */
+static lua_State *lp_enter(lprovider *lp, lua_State *L)
+{
+    lua_State *was = lp->L;
+    lp->L = L;
+    return was;
+}
+
+static void lp_leave(lprovider *lp, lua_State *was)
+{
+    lp->L = was;
 }
 
 /* ------------------------------------------------------------ providers */
@@ -801,8 +849,9 @@ static int l_provider_credentials(lua_State *L)
     lprovider *lp = luaL_checkudata(L, 1, LOMICS_PROVIDER);
     omics_error err;
     omics_error_init(&err);
-    lp->L = L;
+    lua_State *was = lp_enter(lp, L);
     const omics_credentials *c = omics_provider_credentials(lp->p, &err);
+    lp_leave(lp, was);
     if (!c)
         return fail(L, &err);
     return push_identity(L, c);
@@ -815,18 +864,31 @@ static int l_provider_tostring(lua_State *L)
     return 1;
 }
 
+/* (fn, level, message as a light userdata) */
+static int log_trampoline(lua_State *L)
+{
+    static const char *const levels[] = {"debug", "debug", "info", "warn"};
+    int level = (int)lua_tointeger(L, 2);
+    const char *message = lua_touserdata(L, 3);
+    lua_settop(L, 1);
+    lua_pushstring(L, levels[level >= 0 && level <= 3 ? level : 1]);
+    lua_pushstring(L, message);
+    lua_call(L, 2, 0);
+    return 0;
+}
+
 /* The log option: called with "debug", "info" or "warn" and a message. */
 static void lc_log(void *ud, int level, const char *message)
 {
     lclient *lc = ud;
     lua_State *L = lc->prov ? lc->prov->L : NULL;
-    if (!L || lc->log_ref == LUA_NOREF || !lua_checkstack(L, 4))
+    if (!L || lc->log_ref == LUA_NOREF || !lua_checkstack(L, 5))
         return;
-    static const char *const levels[] = {"debug", "debug", "info", "warn"};
+    push_trampoline(L, &log_trampoline_key);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lc->log_ref);
-    lua_pushstring(L, levels[level >= 0 && level <= 3 ? level : 1]);
-    lua_pushstring(L, message);
-    if (lua_pcall(L, 2, 0, 0) != 0)
+    lua_pushinteger(L, level);
+    lua_pushlightuserdata(L, (void *)message);
+    if (lua_pcall(L, 3, 0, 0) != 0)
         lua_pop(L, 1); /* a failing log function must not fail the call */
 }
 
@@ -868,7 +930,6 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     if (!lp)
         return fail(L, &err);
     int pidx = lua_gettop(L);
-    lp->L = L;
     o.provider = lp->p;
     o.credentials = NULL;
     lclient *lc = lc_newuserdata(L, sizeof *lc);
@@ -886,7 +947,9 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     } else if (lua_istable(L, opts_idx)) {
         lua_pop(L, 1);
     }
+    lua_State *was = lp_enter(lp, L);
     lc->c = omics_client_new(model, &o, &err);
+    lp_leave(lp, was);
     if (!lc->c)
         return fail(L, &err);
     lc->values = omics_arena_new(4096);
@@ -935,9 +998,10 @@ static int l_client_tostring(lua_State *L)
     double exp;
     omics_error err;
     omics_error_init(&err);
-    lc->prov->L = L;
+    lua_State *was = lp_enter(lc->prov, L);
     if (omics_client_identity(lc->c, &akid, &provider, &exp, &err))
         provider = "(unavailable)";
+    lp_leave(lc->prov, was);
     omics_error_clear(&err);
     lua_pushfstring(L, "omics.client (region %s, endpoint %s, credentials from %s, retry %s, %d attempts)",
                     omics_client_region(lc->c), omics_client_endpoint(lc->c), provider,
@@ -1015,6 +1079,21 @@ static int l_partial_gc(lua_State *L)
     return 0;
 }
 
+typedef struct lsink_chunk {
+    const char *p;
+    size_t n;
+} lsink_chunk;
+
+/* (fn, chunk as a light userdata) -> what fn returns */
+static int sink_trampoline(lua_State *L)
+{
+    const lsink_chunk *chunk = lua_touserdata(L, 2);
+    lua_settop(L, 1);
+    lua_pushlstring(L, chunk->p, chunk->n);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
 static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t errlen)
 {
     lsink *ls = ud;
@@ -1026,9 +1105,11 @@ static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t er
         return 0;
     }
     lua_State *L = ls->L;
+    lsink_chunk chunk = {p, n};
+    push_trampoline(L, &sink_trampoline_key);
     lua_pushvalue(L, ls->fn);
-    lua_pushlstring(L, p, n);
-    if (lua_pcall(L, 1, 1, 0) != 0) {
+    lua_pushlightuserdata(L, &chunk);
+    if (lua_pcall(L, 2, 1, 0) != 0) {
         snprintf(errbuf, errlen, "the sink function raised: %s",
                  lua_isstring(L, -1) ? lua_tostring(L, -1) : "(an error object)");
         lua_pop(L, 1);
@@ -1210,9 +1291,11 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
         lua_pushvalue(L, ls.fn);
     else
         lua_pushnil(L);
+    lua_State *was = lp_enter(lc->prov, L);
     lc->busy = 1;
     int status = lua_pcall(L, 2, LUA_MULTRET, 0);
     lc->busy = 0;
+    lp_leave(lc->prov, was);
     if (status != 0) {
         omics_client_unwound(lc->c);
         omics_error_clear(&err);
@@ -1408,8 +1491,12 @@ static int l_sign(lua_State *L)
                         "req: method and path are required (a table from client:prepare)");
         return fail(L, &err);
     }
-    if (read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &err) ||
-        omics_sign_request(lc->c, &req, &err))
+    if (read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &err))
+        return fail(L, &err);
+    lua_State *was = lp_enter(lc->prov, L);
+    int rc = omics_sign_request(lc->c, &req, &err);
+    lp_leave(lc->prov, was);
+    if (rc)
         return fail(L, &err);
     lua_createtable(L, 0, (int)req.nheaders);
     for (size_t i = 0; i < req.nheaders; i++) {
@@ -1490,8 +1577,11 @@ static int l_credentials(lua_State *L)
     omics_credentials c;
     memset(&c, 0, sizeof c);
     const char *provider;
-    if (omics_client_identity(lc->c, (const char **)&c.access_key_id, &provider, &c.expiration,
-                              &err))
+    lua_State *was = lp_enter(lc->prov, L);
+    int rc = omics_client_identity(lc->c, (const char **)&c.access_key_id, &provider,
+                                   &c.expiration, &err);
+    lp_leave(lc->prov, was);
+    if (rc)
         return fail(L, &err);
     snprintf(c.provider, sizeof c.provider, "%s", provider);
     return push_identity(L, &c);
@@ -1635,7 +1725,11 @@ static int l_correct_skew(lua_State *L)
 static int l_log(lua_State *L)
 {
     lclient *lc = check_client(L, 1);
-    omics_client_log(lc->c, (int)luaL_checkinteger(L, 2), luaL_checkstring(L, 3));
+    int level = (int)luaL_checkinteger(L, 2);
+    const char *message = luaL_checkstring(L, 3);
+    lua_State *was = lp_enter(lc->prov, L);
+    omics_client_log(lc->c, level, message);
+    lp_leave(lc->prov, was);
     return 0;
 }
 
@@ -1661,9 +1755,13 @@ static int l_log_request(lua_State *L)
     req.body = field_string(L, 2, "body", &req.body_len);
     omics_error e;
     omics_error_init(&e);
+    int attempt = (int)luaL_checkinteger(L, 3);
     if (req.method && req.url &&
-        read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &e) == 0)
-        omics_client_log_request(lc->c, &req, (int)luaL_checkinteger(L, 3));
+        read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &e) == 0) {
+        lua_State *was = lp_enter(lc->prov, L);
+        omics_client_log_request(lc->c, &req, attempt);
+        lp_leave(lc->prov, was);
+    }
     omics_error_clear(&e);
     return 0;
 }
@@ -1685,7 +1783,9 @@ static int l_log_response(lua_State *L)
     if (read_headers(L, 5, lc->values, &hs, &r.nheaders, 1, &e) == 0) {
         r.headers = hs;
         r.body_len = (size_t)luaL_optinteger(L, 4, 0);
+        lua_State *was = lp_enter(lc->prov, L);
         omics_client_log_response(lc->c, &r);
+        lp_leave(lc->prov, was);
     }
     omics_error_clear(&e);
     return 0;
@@ -1994,12 +2094,21 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L);
  * parts that must be able to yield: paginators and waiters. */
 LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
 {
+    lua_pushlightuserdata(L, (void *)&log_trampoline_key);
+    lua_pushcfunction(L, log_trampoline);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    lua_pushlightuserdata(L, (void *)&sink_trampoline_key);
+    lua_pushcfunction(L, sink_trampoline);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    lua_pushlightuserdata(L, (void *)&error_builder_key);
+    lua_pushcfunction(L, error_builder);
+    lua_rawset(L, LUA_REGISTRYINDEX);
     luaL_newmetatable(L, LOMICS_CLIENT);
     lua_pushcfunction(L, l_client_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_client_gc);
     lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, l_client_gc);
+    lua_pushcfunction(L, l_close); /* refuses a client in the middle of a call */
     lua_setfield(L, -2, "__close");
     lua_pushcfunction(L, l_client_tostring);
     lua_setfield(L, -2, "__tostring");

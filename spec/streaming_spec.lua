@@ -269,6 +269,58 @@ describe("streaming payloads", function()
     assert.matches("use a second client", tostring(seen[2]))
   end)
 
+  it("refuses to close the client from its own call through <close> too", function()
+    if helper.luajit then
+      print("streaming_spec: <close> is Lua 5.4 syntax; not run under LuaJIT")
+      pending("to-be-closed variables are Lua 5.4 only")
+      return
+    end
+    local c
+    local closed_ok, closed_err
+    local close_in_log = assert(load([[
+      local c = ...
+      local x <close> = c
+    ]]))
+    c = helper.client(emu, { log = function()
+      if closed_ok == nil then closed_ok, closed_err = pcall(close_in_log, c) end
+    end })
+    local res, err = c:get_read_set_metadata { sequenceStoreId = store, id = readset }
+    assert.is_nil(err)
+    assert.are.equal("ACTIVE", res.status)
+    assert.is_false(closed_ok)
+    assert.matches("cannot be closed from its own sink, log or credentials function", tostring(closed_err))
+    assert.matches("^omics.client %(region", tostring(c))
+  end)
+
+  it("runs a log function on the caller's thread after a call on another thread shared its provider", function()
+    local omics = require "omics"
+    local shared = assert(omics.provider { credentials = helper.CREDS })
+    local b = helper.client(emu, { credentials = shared })
+    -- (LuaJIT, as Lua 5.1, gives nil for the main thread)
+    local function thread() return coroutine.running() or "main" end
+    local threads, co = {}, nil
+    local a = helper.client(emu, { credentials = shared, log = function()
+      threads[#threads + 1] = thread()
+      if #threads == 1 then
+        -- a coroutine calls the other client, yields for good and is collected
+        co = coroutine.create(function()
+          assert(b:get_read_set_metadata { sequenceStoreId = store, id = readset })
+          coroutine.yield()
+        end)
+        assert(coroutine.resume(co))
+        co = nil
+        collectgarbage()
+        collectgarbage()
+      end
+    end })
+    local me = thread()
+    assert(a:get_read_set_metadata { sequenceStoreId = store, id = readset })
+    assert.is_true(#threads >= 2)
+    for i, t in ipairs(threads) do
+      assert.are.equal(me, t, "log line " .. i .. " ran on another thread")
+    end
+  end)
+
   it("keeps memory bounded: a sink holds no copy of the payload", function()
     if (os.getenv("OMICS_PRELOAD") or "") ~= "" then
       -- AddressSanitizer holds freed memory in quarantine: peaks mean nothing

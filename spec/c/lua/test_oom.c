@@ -39,10 +39,18 @@ static void serve(int lfd)
                      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                      "x-amzn-RequestId: oom-test\r\nContent-Length: %zu\r\n\r\n%s",
                      sizeof answer_body - 1, answer_body);
+    signal(SIGCHLD, SIG_IGN); /* no zombies */
     for (;;) {
         int fd = accept(lfd, NULL, NULL);
         if (fd < 0)
             continue;
+        /* one process a connection: each client keeps its own alive */
+        pid_t pid = fork();
+        if (pid != 0) {
+            close(fd);
+            continue;
+        }
+        close(lfd);
         char req[8192];
         size_t have = 0;
         for (;;) {
@@ -61,7 +69,7 @@ static void serve(int lfd)
             memmove(req, req + used, have - used);
             have -= used;
         }
-        close(fd);
+        _exit(0);
     }
 }
 
@@ -88,52 +96,34 @@ static const char setup_chunk[] =
     "package.path = './?.lua;' .. package.path\n"
     "package.cpath = '" OMICS_BUILD_DIR "/?.so;' .. package.cpath\n"
     "local omics = require 'omics'\n"
-    "client = assert(omics.new { region = 'us-east-1', endpoint = ENDPOINT, max_attempts = 1,\n"
+    "client = assert(omics.new { region = 'us-east-1', endpoint = ENDPOINT, max_attempts = 1, timeout = 5,\n"
     "  credentials = { access_key_id = 'AKIDEXAMPLE', secret_access_key = 'secret' } })\n"
     "params = { referenceStoreId = '1234567890', id = '9876543210' }\n"
     "function call_once() return client:get_reference_metadata(params) end\n"
-    "function check_result() local r, e = call_once()\n"
+    "logged = 0\n"
+    "logging = assert(omics.new { region = 'us-east-1', endpoint = ENDPOINT, max_attempts = 1, timeout = 5,\n"
+    "  credentials = { access_key_id = 'AKIDEXAMPLE', secret_access_key = 'secret' },\n"
+    "  log = function(level, message) logged = logged + #message end })\n"
+    "function call_logged() return logging:get_reference_metadata(params) end\n"
+    "streamed = 0\n"
+    "function call_sink() return client:get_read_set({ sequenceStoreId = '1234567890',\n"
+    "  id = '1234567890', partNumber = 1 }, { sink = function(chunk) streamed = streamed + #chunk end }) end\n"
+    "function check_result() for _, c in ipairs { client, logging } do\n"
+    "  local r, e = c:get_reference_metadata(params)\n"
     "  if not r then return 'error: ' .. tostring(e) end\n"
     "  if r.name ~= 'GRCh38' or r.files.source.contentLength ~= 3263683042 then return 'wrong result' end\n"
-    "  return 'ok' end\n";
+    "  end return 'ok' end\n";
 
-int main(void)
+/* Make the call in the global function `name` fail at its first growing
+ * allocation, then its second, and so on, until it no longer reaches the
+ * limit; after each, the client must make a call again. */
+static void try_every_allocation(lua_State *L, const char *name)
 {
-    signal(SIGPIPE, SIG_IGN);
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(lfd, 8) == 0 &&
-          getsockname(lfd, (struct sockaddr *)&a, &alen) == 0);
-    pid_t server = fork();
-    if (server == 0) {
-        serve(lfd);
-        _exit(0);
-    }
-    close(lfd);
-
-    lua_State *L = lua_newstate(test_alloc, NULL);
-    luaL_openlibs(L);
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", ntohs(a.sin_port));
-    lua_pushstring(L, endpoint);
-    lua_setglobal(L, "ENDPOINT");
-    if (luaL_dostring(L, setup_chunk) != LUA_OK) {
-        fprintf(stderr, "test_oom: %s\n", lua_tostring(L, -1));
-        CHECK(0);
-        kill(server, SIGTERM);
-        waitpid(server, NULL, 0);
-        CTEST_DONE();
-    }
-
     int results = 0, errors = 0, raised = 0, stuck = 0, wrong = 0;
     long n;
     for (n = 0; n < 100000; n++) {
         lua_settop(L, 0);
-        lua_getglobal(L, "call_once");
+        lua_getglobal(L, name);
         allowed = n;
         int status = lua_pcall(L, 0, 2, 0);
         long left = allowed;
@@ -160,14 +150,52 @@ int main(void)
         if (stuck > 3 || wrong > 3)
             break;
     }
-    printf("test_oom: %ld allocation points: %d results, %d errors, %d raised memory errors\n", n,
-           results, errors, raised);
+    printf("test_oom: %s: %ld allocation points: %d results, %d errors, %d raised memory errors\n",
+           name, n, results, errors, raised);
     CHECK(n > 10 && n < 100000 && stuck + wrong == 0);
     CHECK(raised > 0);
     CHECK(wrong == 0);
     CHECK(stuck == 0);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(lfd, 8) == 0 &&
+          getsockname(lfd, (struct sockaddr *)&a, &alen) == 0);
+    pid_t server = fork();
+    if (server == 0) {
+        setpgid(0, 0); /* the server and its connections, killed as one */
+        serve(lfd);
+        _exit(0);
+    }
+    close(lfd);
+
+    lua_State *L = lua_newstate(test_alloc, NULL);
+    luaL_openlibs(L);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    lua_pushstring(L, endpoint);
+    lua_setglobal(L, "ENDPOINT");
+    if (luaL_dostring(L, setup_chunk) != LUA_OK) {
+        fprintf(stderr, "test_oom: %s\n", lua_tostring(L, -1));
+        CHECK(0);
+        kill(-server, SIGTERM);
+        waitpid(server, NULL, 0);
+        CTEST_DONE();
+    }
+
+    try_every_allocation(L, "call_once");
+    try_every_allocation(L, "call_logged");
+    try_every_allocation(L, "call_sink");
     lua_close(L);
-    kill(server, SIGTERM);
+    kill(-server, SIGTERM);
     waitpid(server, NULL, 0);
     CTEST_DONE();
 }
