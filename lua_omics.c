@@ -708,6 +708,37 @@ static void lp_leave(lprovider *lp, lua_State *was)
 
 /* ------------------------------------------------------------ providers */
 
+typedef struct lcreds_read {
+    omics_credentials *out;
+    omics_error *err;
+    int rc;
+} lcreds_read;
+
+/* (fn, lcreds_read as a light userdata): call the credentials function and
+ * read its table, all inside the protected call (a metamethod of that table
+ * may raise too) */
+static const char creds_trampoline_key = 'c';
+
+static int creds_trampoline(lua_State *L)
+{
+    lcreds_read *r = lua_touserdata(L, 2);
+    lua_settop(L, 1);
+    lua_call(L, 0, 2); /* table, or nil and a reason */
+    if (!lua_istable(L, 1)) {
+        const char *why = lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 1);
+        omics_error_set(r->err, OMICS_ECREDENTIALS, "CredentialsFunctionError",
+                        "the credentials function returned no table (%s)", why);
+        return 0;
+    }
+    if (read_credentials(L, 1, r->out, r->err, "the credentials function's table") != 0)
+        return 0;
+    lua_getfield(L, 1, "expiration");
+    r->out->expiration = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+    snprintf(r->out->provider, sizeof r->out->provider, "function");
+    r->rc = 0;
+    return 0;
+}
+
 static int lp_credentials_fn(void *ud, omics_credentials *out, omics_error *err)
 {
     lprovider *lp = ud;
@@ -716,24 +747,22 @@ static int lp_credentials_fn(void *ud, omics_credentials *out, omics_error *err)
         return omics_error_set(err, OMICS_EUSAGE, "CredentialsFunctionError",
                                "the credentials function cannot be called here");
     int top = lua_gettop(L);
+    lcreds_read r = {out, err, -1};
+    push_trampoline(L, &creds_trampoline_key);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->fn_ref);
-    int rc = -1;
-    if (lua_pcall(L, 0, 2, 0) != 0) {
+    lua_pushlightuserdata(L, &r);
+    if (lua_pcall(L, 2, 0, 0) != 0) {
+        omics_credentials_clear(out); /* what was read before it raised */
+        omics_error_clear(err);
         omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsFunctionError",
                         "the credentials function raised: %s",
                         lua_isstring(L, -1) ? lua_tostring(L, -1) : "(an error object)");
-    } else if (!lua_istable(L, -2)) {
-        const char *why = lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -2);
-        omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsFunctionError",
-                        "the credentials function returned no table (%s)", why);
-    } else if (read_credentials(L, top + 1, out, err, "the credentials function's table") == 0) {
-        lua_getfield(L, top + 1, "expiration");
-        out->expiration = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
-        snprintf(out->provider, sizeof out->provider, "function");
-        rc = 0;
+        r.rc = -1;
+    } else if (r.rc != 0) {
+        omics_credentials_clear(out);
     }
     lua_settop(L, top);
-    return rc;
+    return r.rc;
 }
 
 static double lp_clock(void *ud)
@@ -2102,6 +2131,9 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     lua_rawset(L, LUA_REGISTRYINDEX);
     lua_pushlightuserdata(L, (void *)&error_builder_key);
     lua_pushcfunction(L, error_builder);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    lua_pushlightuserdata(L, (void *)&creds_trampoline_key);
+    lua_pushcfunction(L, creds_trampoline);
     lua_rawset(L, LUA_REGISTRYINDEX);
     luaL_newmetatable(L, LOMICS_CLIENT);
     lua_pushcfunction(L, l_client_index);

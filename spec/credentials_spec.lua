@@ -100,6 +100,41 @@ describe("credentials", function()
     assert.are.equal("demo-genome", r.CALL)
   end)
 
+  it("refuses credentials asked for from inside the credentials function", function()
+    -- credentials that expire within minutes are fetched again at each use
+    local c, inner_err, shown
+    c = assert(omics.new { region = "us-east-1", endpoint = emu.url, credentials = function()
+      if c and not inner_err then
+        local _, e = c:credentials()
+        inner_err = e or { code = "none" }
+        shown = tostring(c)
+      end
+      return { access_key_id = helper.AKID, secret_access_key = helper.SECRET, expiration = os.time() + 60 }
+    end })
+    local cr = assert(c:credentials())
+    assert.are.equal(helper.AKID, cr.access_key_id)
+    assert.are.equal("CredentialsBusy", inner_err.code)
+    assert.matches("credentials were asked for while they were being fetched", inner_err.message)
+    assert.matches("credentials from %(unavailable%)", shown)
+    assert.matches("credentials from function", tostring(c))
+  end)
+
+  it("says so when the credentials function's table raises, and keeps nothing of it", function()
+    local calls = 0
+    local function raising()
+      calls = calls + 1
+      return setmetatable({ access_key_id = helper.AKID, secret_access_key = helper.SECRET },
+        { __index = function(_, k) error("no " .. k, 0) end })
+    end
+    for _ = 1, 2 do
+      local c, err = omics.new { region = "us-east-1", endpoint = emu.url, credentials = raising }
+      assert.is_nil(c)
+      assert.are.equal("CredentialsFunctionError", err.code)
+      assert.matches("raised: no session_token", err.message)
+    end
+    assert.are.equal(2, calls)
+  end)
+
   describe("web identity", function()
     it("from AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, through STS", function()
       local token = file("token", "eyJ.web.identity\n")

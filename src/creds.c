@@ -39,6 +39,7 @@ struct omics_provider {
     creds_source source; /* the one that applied, reused to refresh */
     omics_credentials cached;
     int have;
+    int fetching; /* a fetch is running: a callback of it must not start another */
 };
 
 /* --------------------------------------------------------- credentials */
@@ -589,6 +590,20 @@ static double provider_now(const omics_provider *p)
     return p->clock ? p->clock(p->clock_ud) : omics_now();
 }
 
+/* fetch, refusing a second one started from inside the first (a credentials
+ * function that asks the provider for credentials) */
+static int fetch_once(omics_provider *p, omics_credentials *out, omics_error *err)
+{
+    if (p->fetching)
+        return omics_error_set(err, OMICS_EUSAGE, "CredentialsBusy",
+                               "credentials were asked for while they were being fetched "
+                               "(from inside a credentials function)");
+    p->fetching = 1;
+    int rc = fetch(p, out, err);
+    p->fetching = 0;
+    return rc;
+}
+
 const omics_credentials *omics_provider_credentials(omics_provider *p, omics_error *err)
 {
     if (p->have) {
@@ -601,7 +616,7 @@ const omics_credentials *omics_provider_credentials(omics_provider *p, omics_err
         memset(&fresh, 0, sizeof fresh);
         omics_error e;
         omics_error_init(&e);
-        if (fetch(p, &fresh, &e) == 0) {
+        if (fetch_once(p, &fresh, &e) == 0) {
             omics_credentials_clear(&p->cached);
             p->cached = fresh;
             omics_error_clear(&e);
@@ -621,10 +636,14 @@ const omics_credentials *omics_provider_credentials(omics_provider *p, omics_err
         omics_error_clear(&e);
         return NULL;
     }
-    if (fetch(p, &p->cached, err)) {
-        omics_credentials_clear(&p->cached);
+    omics_credentials fresh;
+    memset(&fresh, 0, sizeof fresh);
+    if (fetch_once(p, &fresh, err)) {
+        omics_credentials_clear(&fresh);
         return NULL;
     }
+    omics_credentials_clear(&p->cached);
+    p->cached = fresh;
     if (p->cached.expiration > 0 && provider_now(p) >= p->cached.expiration) {
         omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsExpired",
                         "the credentials from %s have already expired", p->cached.provider);
