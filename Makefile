@@ -123,11 +123,11 @@ soak: all
 	@sh tools/soak.sh
 
 # Benchmarks side by side, one table (bench/run.lua says what and how).
-build/bench/floor: bench/floor.c
+build/bench/floor: bench/floor.c bench/clock.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) $< $(PKG_LIBS) -o $@
 
-build/bench/sign_c: bench/sign_c.c src/omics.h build/lua5.4/libomics.a
+build/bench/sign_c: bench/sign_c.c bench/clock.h src/omics.h build/lua5.4/libomics.a
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) -Isrc $< build/lua5.4/libomics.a \
 		$(CORE_LIBS) -o $@
@@ -185,7 +185,7 @@ $(FUZZ_BUILD)/libomics.a: $(FUZZ_OBJ)
 
 $(FUZZ_BUILD)/fuzz_%: tools/fuzz/fuzz_%.c src/*.h $(FUZZ_BUILD)/libomics.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer -Isrc $< $(FUZZ_BUILD)/libomics.a \
-		$(CORE_LIBS) -lpthread -o $@
+		$(CORE_LIBS) -o $@
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 

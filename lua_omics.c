@@ -47,8 +47,6 @@ typedef struct lclient {
     int lua_methods;     /* operation methods are Lua functions (they may yield) */
     lprovider *prov;     /* kept alive by the client's uservalue */
     int log_ref;         /* the log option, or LUA_NOREF */
-    int busy;            /* a call is in progress: its sink, log or credentials
-                          * function must not use this client again */
 } lclient;
 
 #define LOMICS_PROVIDER "omics.provider"
@@ -64,13 +62,29 @@ typedef struct lclient {
  * a trampoline under lua_pcall, which makes the Lua values inside the
  * protected call.  The trampolines live in the registry, so that fetching one
  * allocates nothing. */
-static const char log_trampoline_key = 'l';
-static const char sink_trampoline_key = 's';
-static const char error_builder_key = 'e';
+enum { TR_ERROR, TR_LOG, TR_SINK, TR_CREDS, TR_COUNT };
 
-static void push_trampoline(lua_State *L, const char *key)
+static int error_builder(lua_State *L);
+static int log_trampoline(lua_State *L);
+static int sink_trampoline(lua_State *L);
+static int creds_trampoline(lua_State *L);
+
+/* each one's registry key is the address of its slot here */
+static const lua_CFunction trampolines[TR_COUNT] = {error_builder, log_trampoline,
+                                                    sink_trampoline, creds_trampoline};
+
+static void register_trampolines(lua_State *L)
 {
-    lua_pushlightuserdata(L, (void *)key);
+    for (int i = 0; i < TR_COUNT; i++) {
+        lua_pushlightuserdata(L, (void *)&trampolines[i]);
+        lua_pushcfunction(L, trampolines[i]);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+    }
+}
+
+static void push_trampoline(lua_State *L, int which)
+{
+    lua_pushlightuserdata(L, (void *)&trampolines[which]);
     lua_rawget(L, LUA_REGISTRYINDEX);
 }
 
@@ -114,7 +128,7 @@ static void push_error(lua_State *L, omics_error *e, int data_idx)
 {
     if (data_idx < 0)
         data_idx = lua_gettop(L) + data_idx + 1;
-    push_trampoline(L, &error_builder_key);
+    push_trampoline(L, TR_ERROR);
     lua_pushlightuserdata(L, e);
     if (data_idx)
         lua_pushvalue(L, data_idx);
@@ -684,7 +698,7 @@ static lclient *check_client(lua_State *L, int idx)
     lclient *lc = luaL_checkudata(L, idx, LOMICS_CLIENT);
     if (!lc->c)
         luaL_error(L, "this omics client is closed");
-    if (lc->busy)
+    if (omics_client_busy(lc->c))
         luaL_error(L, "this omics client is in the middle of a call (its own sink, log or "
                       "credentials function used it): use a second client");
     return lc;
@@ -717,8 +731,6 @@ typedef struct lcreds_read {
 /* (fn, lcreds_read as a light userdata): call the credentials function and
  * read its table, all inside the protected call (a metamethod of that table
  * may raise too) */
-static const char creds_trampoline_key = 'c';
-
 static int creds_trampoline(lua_State *L)
 {
     lcreds_read *r = lua_touserdata(L, 2);
@@ -748,7 +760,7 @@ static int lp_credentials_fn(void *ud, omics_credentials *out, omics_error *err)
                                "the credentials function cannot be called here");
     int top = lua_gettop(L);
     lcreds_read r = {out, err, -1};
-    push_trampoline(L, &creds_trampoline_key);
+    push_trampoline(L, TR_CREDS);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lp->fn_ref);
     lua_pushlightuserdata(L, &r);
     if (lua_pcall(L, 2, 0, 0) != 0) {
@@ -913,7 +925,7 @@ static void lc_log(void *ud, int level, const char *message)
     lua_State *L = lc->prov ? lc->prov->L : NULL;
     if (!L || lc->log_ref == LUA_NOREF || !lua_checkstack(L, 5))
         return;
-    push_trampoline(L, &log_trampoline_key);
+    push_trampoline(L, TR_LOG);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lc->log_ref);
     lua_pushinteger(L, level);
     lua_pushlightuserdata(L, (void *)message);
@@ -967,7 +979,6 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     lc->lua_methods = 0;
     lc->prov = lp;
     lc->log_ref = LUA_NOREF;
-    lc->busy = 0;
     luaL_setmetatable(L, LOMICS_CLIENT);
     if (lua_istable(L, opts_idx) && lc_getfield(L, opts_idx, "log") == LUA_TFUNCTION) {
         lc->log_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1135,7 +1146,7 @@ static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t er
     }
     lua_State *L = ls->L;
     lsink_chunk chunk = {p, n};
-    push_trampoline(L, &sink_trampoline_key);
+    push_trampoline(L, TR_SINK);
     lua_pushvalue(L, ls->fn);
     lua_pushlightuserdata(L, &chunk);
     if (lua_pcall(L, 2, 1, 0) != 0) {
@@ -1321,9 +1332,7 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
     else
         lua_pushnil(L);
     lua_State *was = lp_enter(lc->prov, L);
-    lc->busy = 1;
     int status = lua_pcall(L, 2, LUA_MULTRET, 0);
-    lc->busy = 0;
     lp_leave(lc->prov, was);
     if (status != 0) {
         omics_client_unwound(lc->c);
@@ -1833,7 +1842,7 @@ static int l_error(lua_State *L)
 static int l_close(lua_State *L)
 {
     lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
-    if (lc->busy)
+    if (lc->c && omics_client_busy(lc->c))
         return luaL_error(L, "this omics client is in the middle of a call: it cannot be closed "
                              "from its own sink, log or credentials function");
     return l_client_gc(L);
@@ -2123,18 +2132,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L);
  * parts that must be able to yield: paginators and waiters. */
 LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
 {
-    lua_pushlightuserdata(L, (void *)&log_trampoline_key);
-    lua_pushcfunction(L, log_trampoline);
-    lua_rawset(L, LUA_REGISTRYINDEX);
-    lua_pushlightuserdata(L, (void *)&sink_trampoline_key);
-    lua_pushcfunction(L, sink_trampoline);
-    lua_rawset(L, LUA_REGISTRYINDEX);
-    lua_pushlightuserdata(L, (void *)&error_builder_key);
-    lua_pushcfunction(L, error_builder);
-    lua_rawset(L, LUA_REGISTRYINDEX);
-    lua_pushlightuserdata(L, (void *)&creds_trampoline_key);
-    lua_pushcfunction(L, creds_trampoline);
-    lua_rawset(L, LUA_REGISTRYINDEX);
+    register_trampolines(L);
     luaL_newmetatable(L, LOMICS_CLIENT);
     lua_pushcfunction(L, l_client_index);
     lua_setfield(L, -2, "__index");

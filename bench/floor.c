@@ -9,29 +9,14 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <time.h>
+
+#include "clock.h"
 
 static size_t discard(char *data, size_t size, size_t n, void *ud)
 {
     (void)data;
     (void)ud;
     return size * n;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* One call; 0 when the answer was a 200. */
@@ -77,14 +62,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "floor: the first call failed\n");
         goto out;
     }
-    double w0 = wall_now(), c0 = cpu_now();
+    double w0 = bench_wall(), c0 = bench_cpu();
     for (long i = 0; i < calls; i++) {
         if (call(h)) {
             fprintf(stderr, "floor: call %ld failed\n", i + 1);
             goto out;
         }
     }
-    double wall = wall_now() - w0, cpu = cpu_now() - c0;
+    double wall = bench_wall() - w0, cpu = bench_cpu() - c0;
     printf("calls=%ld wall=%.6f cpu=%.6f\n", calls, wall, cpu);
     rc = 0;
 out:

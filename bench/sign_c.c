@@ -9,27 +9,11 @@
  * Prints one line: "signatures=N wall=S cpu=S". */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <time.h>
 
+#include "clock.h"
 #include "omics.h"
 
 #define DAY_START 1764374400 /* 2025-11-29T00:00:00Z */
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 int main(int argc, char **argv)
 {
@@ -69,7 +53,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "sign_c: %s: %s\n", err.code, err.message ? err.message : "");
         rc = 1;
     }
-    double w0 = wall_now(), c0 = cpu_now();
+    double w0 = bench_wall(), c0 = bench_cpu();
     for (long i = 0; i < n && rc == 0; i++) {
         p.time = DAY_START + 1 + i % 80000;
         if (omics_sign(s, &p, &sig, &err)) {
@@ -77,7 +61,7 @@ int main(int argc, char **argv)
             rc = 1;
         }
     }
-    double wall = wall_now() - w0, cpu = cpu_now() - c0;
+    double wall = bench_wall() - w0, cpu = bench_cpu() - c0;
     if (rc == 0)
         printf("signatures=%ld wall=%.6f cpu=%.6f\n", n, wall, cpu);
     omics_error_clear(&err);

@@ -663,6 +663,11 @@ static int call(omics_client *c, const omics_op *op, const omics_value *params,
     }
 }
 
+int omics_client_busy(const omics_client *c)
+{
+    return c->busy;
+}
+
 void omics_client_unwound(omics_client *c)
 {
     c->busy = 0;

@@ -41,6 +41,21 @@ static void form_add(buf *b, const char *key, const char *value)
     uri_encode(b, value, strlen(value), 0);
 }
 
+/* The form's start, common to both actions; DurationSeconds only when set. */
+static void form_start(buf *b, const char *action, const char *role_arn, const char *session,
+                       int duration)
+{
+    form_add(b, "Action", action);
+    form_add(b, "Version", "2011-06-15");
+    form_add(b, "RoleArn", role_arn);
+    form_add(b, "RoleSessionName", session);
+    if (duration > 0) {
+        char d[16];
+        snprintf(d, sizeof d, "%d", duration);
+        form_add(b, "DurationSeconds", d);
+    }
+}
+
 /* The text at path, copied into out (NULL when absent). */
 static char *xml_copy(const buf *doc, const char *path, omics_error *err, int *bad)
 {
@@ -191,17 +206,9 @@ int creds_sts_assume_role(const char *region, const omics_credentials *src, cons
 {
     buf form;
     buf_init(&form);
-    form_add(&form, "Action", "AssumeRole");
-    form_add(&form, "Version", "2011-06-15");
-    form_add(&form, "RoleArn", role_arn);
-    form_add(&form, "RoleSessionName", session);
+    form_start(&form, "AssumeRole", role_arn, session, duration);
     if (external_id)
         form_add(&form, "ExternalId", external_id);
-    if (duration > 0) {
-        char d[16];
-        snprintf(d, sizeof d, "%d", duration);
-        form_add(&form, "DurationSeconds", d);
-    }
     int rc = sts_call(region, src, "AssumeRole", role_arn, &form, out, err);
     buf_free(&form);
     return rc;
@@ -213,16 +220,8 @@ int creds_sts_web_identity(const char *region, const char *role_arn, const char 
 {
     buf form;
     buf_init(&form);
-    form_add(&form, "Action", "AssumeRoleWithWebIdentity");
-    form_add(&form, "Version", "2011-06-15");
-    form_add(&form, "RoleArn", role_arn);
-    form_add(&form, "RoleSessionName", session);
+    form_start(&form, "AssumeRoleWithWebIdentity", role_arn, session, duration);
     form_add(&form, "WebIdentityToken", token);
-    if (duration > 0) {
-        char d[16];
-        snprintf(d, sizeof d, "%d", duration);
-        form_add(&form, "DurationSeconds", d);
-    }
     int rc = sts_call(region, NULL, "AssumeRoleWithWebIdentity", role_arn, &form, out, err);
     if (form.p)
         memset(form.p, 0, form.len); /* it held the token */

@@ -372,6 +372,8 @@ int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err);
+/* 1 while omics_call or omics_send runs on c (their callbacks see it). */
+int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
 void omics_client_unwound(omics_client *c);
 
