@@ -555,8 +555,11 @@ static int opt_string(lua_State *L, int t, const char *name, const char **out, o
         lua_pop(L, 1);
         return option_error(err, name, "expected a string");
     }
-    *out = lua_tostring(L, -1); /* anchored by the options table */
+    size_t len;
+    *out = lua_tolstring(L, -1, &len); /* anchored by the options table */
     lua_pop(L, 1);
+    if (strlen(*out) != len)
+        return option_error(err, name, "a string without NUL bytes");
     return 0;
 }
 
@@ -1070,53 +1073,41 @@ static int unknown_op(lua_State *L, const char *name)
  * renamed to path only once the whole answer arrived, so that a failed
  * download never leaves a file that looks complete. */
 
-typedef struct lpartial lpartial;
-
 typedef struct lsink {
     lua_State *L;
     int fn;  /* stack index of a function sink, or 0 */
     FILE *f; /* a file sink, or NULL */
-    lpartial *pt; /* a path sink, or NULL */
     omics_sink sink;
 } lsink;
 
-struct lpartial {
-    FILE *f;
-    char *tmp;
-    char *path;
-};
-
-static void partial_discard(lpartial *pt)
-{
-    if (pt->f) {
-        fclose(pt->f);
-        pt->f = NULL;
-        unlink(pt->tmp);
-    }
-    free(pt->tmp);
-    free(pt->path);
-    pt->tmp = pt->path = NULL;
-}
-
-/* A path sink starts over: what the failed attempt wrote is dropped. */
-static int partial_rewind(void *ud)
-{
-    lpartial *pt = ud;
-    if (!pt->f || fflush(pt->f) != 0 || ftruncate(fileno(pt->f), 0) != 0 ||
-        fseeko(pt->f, 0, SEEK_SET) != 0)
-        return -1;
-    return 0;
-}
-
-static int lsink_rewind(void *ud)
-{
-    return partial_rewind(((lsink *)ud)->pt);
-}
+/* A path sink (the core's omics_path_sink), owned by a userdata so that an
+ * error that unwinds the call still removes its temporary file. */
+typedef struct lpartial {
+    omics_path_sink *ps;
+} lpartial;
 
 static int l_partial_gc(lua_State *L)
 {
-    partial_discard(luaL_checkudata(L, 1, "omics.partial"));
+    lpartial *pt = luaL_checkudata(L, 1, "omics.partial");
+    omics_path_sink_finish(pt->ps, 0, NULL);
+    pt->ps = NULL;
     return 0;
+}
+
+/* A new path sink for the path at idx, as a userdata pushed on the stack;
+ * NULL (nothing pushed) with err when it cannot be made. */
+static lpartial *new_partial(lua_State *L, int idx, omics_error *err)
+{
+    size_t n;
+    const char *path = lua_tolstring(L, idx, &n);
+    lpartial *pt = lc_newuserdata(L, sizeof *pt);
+    pt->ps = NULL;
+    luaL_setmetatable(L, "omics.partial");
+    if (!(pt->ps = omics_path_sink_open(path, n, err))) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    return pt;
 }
 
 typedef struct lsink_chunk {
@@ -1164,13 +1155,15 @@ static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t er
     return 0;
 }
 
-/* Read the call options at idx ({ sink = ... }).  A path sink pushes its
+/* Read the call options at idx ({ sink = ... }) of a call of op; *sink is
+ * where the payload goes (NULL without a sink).  A path sink pushes its
  * owning userdata (*partial set); otherwise nothing is pushed. */
-static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
-                             lpartial **partial, omics_error *err)
+static int read_call_options(lua_State *L, int idx, const omics_op *op, lsink *ls,
+                             const omics_sink **sink, lpartial **partial, omics_error *err)
 {
-    *has_sink = 0;
+    *sink = NULL;
     *partial = NULL;
+    memset(ls, 0, sizeof *ls);
     if (lua_isnoneornil(L, idx))
         return 0;
     if (!lua_istable(L, idx))
@@ -1202,7 +1195,6 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
     }
     lua_getfield(L, idx, "sink");
     int sidx = lua_gettop(L);
-    memset(ls, 0, sizeof *ls);
     ls->L = L;
     ls->sink.write = sink_write;
     ls->sink.rewind = NULL; /* a function or the caller's file cannot take bytes back */
@@ -1211,38 +1203,24 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
     if (lua_isnil(L, sidx)) {
         lua_pop(L, 1);
         return 0;
-    } else if (lua_isfunction(L, sidx)) {
+    }
+    if (omics_op_check_sink(op, err)) { /* before any file is made */
+        lua_pop(L, 1);
+        return -1;
+    }
+    if (lua_isfunction(L, sidx)) {
         ls->fn = sidx; /* stays on the stack for the call */
     } else if ((f = lc_tofile(L, sidx)) != NULL) {
         ls->f = f;
         lua_pop(L, 1);
     } else if (lua_type(L, sidx) == LUA_TSTRING) {
-        const char *path = lua_tostring(L, sidx);
-        lpartial *pt = lc_newuserdata(L, sizeof *pt);
-        memset(pt, 0, sizeof *pt);
-        luaL_setmetatable(L, "omics.partial");
-        lua_remove(L, sidx); /* the path string is copied below */
-        size_t n = strlen(path);
-        pt->path = malloc(n + 1);
-        pt->tmp = malloc(n + 16);
-        if (!pt->path || !pt->tmp)
-            return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-        memcpy(pt->path, path, n + 1);
-        snprintf(pt->tmp, n + 16, "%s.partial.XXXXXX", path);
-        int fd = mkstemp(pt->tmp);
-        if (fd < 0 || !(pt->f = fdopen(fd, "wb"))) {
-            int e = errno;
-            if (fd >= 0)
-                close(fd);
-            if (fd >= 0)
-                unlink(pt->tmp);
-            return omics_error_set(err, OMICS_EVALIDATION, "SinkError",
-                                   "sink: cannot create a file beside %s: %s", path, strerror(e));
-        }
-        ls->f = pt->f;
-        ls->pt = pt;
-        ls->sink.rewind = lsink_rewind;
+        lpartial *pt = new_partial(L, sidx, err);
+        lua_remove(L, sidx); /* the path was copied */
+        if (!pt)
+            return -1;
         *partial = pt;
+        *sink = omics_path_sink_sink(pt->ps);
+        return 0;
     } else {
         omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
                         "sink: expected a function, an open file or a path, got %s",
@@ -1250,7 +1228,7 @@ static int read_call_options(lua_State *L, int idx, lsink *ls, int *has_sink,
         lua_pop(L, 1);
         return -1;
     }
-    *has_sink = 1;
+    *sink = &ls->sink;
     return 0;
 }
 
@@ -1260,20 +1238,70 @@ static int finish_partial(lpartial *pt, int ok, omics_error *err)
 {
     if (!pt)
         return 0;
-    int rc = 0;
-    if (ok) {
-        int bad = fflush(pt->f) != 0 || fsync(fileno(pt->f)) != 0;
-        bad = fclose(pt->f) != 0 || bad;
-        pt->f = NULL;
-        if (bad || rename(pt->tmp, pt->path) != 0) {
-            rc = omics_error_set(err, OMICS_ETRANSPORT, "StreamWriteError",
-                                 "sink: could not complete %s: %s", pt->path, strerror(errno));
-            unlink(pt->tmp);
-        }
-    }
-    partial_discard(pt);
-    return rc;
+    omics_path_sink *ps = pt->ps;
+    pt->ps = NULL;
+    return omics_path_sink_finish(ps, ok, err);
 }
+
+/* core.path_sink(path) -> a path sink for the Lua transports, with
+ * :write(chunk), :rewind() and :finish(ok); or nil, err. */
+static int l_path_sink(lua_State *L)
+{
+    omics_error err;
+    omics_error_init(&err);
+    luaL_checkstring(L, 1);
+    if (!new_partial(L, 1, &err))
+        return fail(L, &err);
+    return 1;
+}
+
+static omics_path_sink *check_partial(lua_State *L)
+{
+    lpartial *pt = luaL_checkudata(L, 1, "omics.partial");
+    if (!pt->ps)
+        luaL_error(L, "this path sink is finished");
+    return pt->ps;
+}
+
+/* sink:write(chunk) -> true, or nil and why */
+static int l_partial_write(lua_State *L)
+{
+    const omics_sink *sink = omics_path_sink_sink(check_partial(L));
+    size_t n;
+    const char *p = luaL_checklstring(L, 2, &n);
+    char why[256] = "";
+    if (sink->write(sink->ud, p, n, why, sizeof why) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* sink:rewind() -> true when the file starts over */
+static int l_partial_rewind(lua_State *L)
+{
+    const omics_sink *sink = omics_path_sink_sink(check_partial(L));
+    lua_pushboolean(L, sink->rewind(sink->ud) == 0);
+    return 1;
+}
+
+/* sink:finish(ok) -> true, or nil and err (the file completed, or removed) */
+static int l_partial_finish(lua_State *L)
+{
+    lpartial *pt = luaL_checkudata(L, 1, "omics.partial");
+    omics_error err;
+    omics_error_init(&err);
+    if (finish_partial(pt, lua_toboolean(L, 2), &err))
+        return fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* core.check_sink(client, op) -> true, or nil and a SinkError when op's
+ * answer has no streaming payload for a sink to take */
+static int l_check_sink(lua_State *L);
 
 /* One omics_call, run under lua_pcall so that a builder which raises (out of
  * memory) unwinds to run_call, which marks the client idle before passing
@@ -1282,7 +1310,8 @@ typedef struct lcall {
     lclient *lc;
     const omics_op *op;
     const omics_value *params;
-    lsink *ls; /* NULL without a sink */
+    lsink *ls; /* a function's or a file's sink, whose fn is moved to this frame */
+    const omics_sink *sink; /* NULL without a sink */
     const omics_builder *b;
     omics_error *err;
     int has_data;
@@ -1292,11 +1321,10 @@ typedef struct lcall {
 static int protected_call(lua_State *L)
 {
     lcall *k = lua_touserdata(L, 1);
-    if (k->ls && k->ls->fn)
+    if (k->ls->fn)
         k->ls->fn = 2; /* the sink function, in this frame */
     int top = lua_gettop(L);
-    k->rc = omics_call(k->lc->c, k->op, k->params, k->ls ? &k->ls->sink : NULL, k->b,
-                       &k->has_data, k->err);
+    k->rc = omics_call(k->lc->c, k->op, k->params, k->sink, k->b, &k->has_data, k->err);
     return lua_gettop(L) - top; /* what the builder pushed */
 }
 
@@ -1313,9 +1341,9 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
         return fail(L, &err);
     }
     lsink ls;
-    int has_sink;
+    const omics_sink *sink;
     lpartial *partial;
-    if (read_call_options(L, 3, &ls, &has_sink, &partial, &err))
+    if (read_call_options(L, 3, op, &ls, &sink, &partial, &err))
         return fail(L, &err);
     if (lua_to_value(L, 2, lc->values, &params, &err)) {
         finish_partial(partial, 0, NULL);
@@ -1324,10 +1352,10 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
     int base = lua_gettop(L);
     omics_builder b;
     lua_builder(L, &b);
-    lcall k = {lc, op, params, has_sink ? &ls : NULL, &b, &err, 0, -1};
+    lcall k = {lc, op, params, &ls, sink, &b, &err, 0, -1};
     lua_pushcfunction(L, protected_call);
     lua_pushlightuserdata(L, &k);
-    if (has_sink && ls.fn)
+    if (ls.fn)
         lua_pushvalue(L, ls.fn);
     else
         lua_pushnil(L);
@@ -1345,6 +1373,21 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
         return fail(L, &err);
     }
     return built(L, k.rc, k.has_data, base, &err);
+}
+
+static int l_check_sink(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    const omics_op *op = find_op(omics_client_model(lc->c), name);
+    if (!op)
+        return unknown_op(L, name);
+    omics_error err;
+    omics_error_init(&err);
+    if (omics_op_check_sink(op, &err))
+        return fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static int l_call(lua_State *L)
@@ -1467,17 +1510,25 @@ static int read_headers(lua_State *L, int t, omics_arena *a, omics_header **out,
     lua_pushnil(L);
     while (lua_next(L, h)) {
         const char *name = NULL, *value = NULL;
+        size_t nl = 0, vl = 0;
         if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
-            name = lua_tostring(L, -2);
-            value = lua_tostring(L, -1);
+            name = lua_tolstring(L, -2, &nl);
+            value = lua_tolstring(L, -1, &vl);
         } else if (lua_type(L, -1) == LUA_TTABLE) {
             lua_rawgeti(L, -1, 1);
             lua_rawgeti(L, -2, 2);
             if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
-                name = lua_tostring(L, -2); /* anchored by the pair table */
-                value = lua_tostring(L, -1);
+                name = lua_tolstring(L, -2, &nl); /* anchored by the pair table */
+                value = lua_tolstring(L, -1, &vl);
             }
             lua_pop(L, 2);
+        }
+        if (name && value && (strlen(name) != nl || strlen(value) != vl)) {
+            lua_pop(L, 3);
+            return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                                   "header %zu: its name or value holds a control character "
+                                   "(a NUL byte)",
+                                   i + 1);
         }
         if (!name || !value) {
             lua_pop(L, 3);
@@ -1736,6 +1787,25 @@ static int l_rate_wait(lua_State *L)
 {
     lclient *lc = check_client(L, 1);
     lua_pushnumber(L, omics_client_rate_wait(lc->c));
+    return 1;
+}
+
+/* core.limits(client) -> { timeout, connect_timeout, stall_timeout,
+ * max_response_bytes }: what every transport holds an attempt to */
+static int l_limits(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    omics_limits l;
+    omics_client_limits(lc->c, &l);
+    lua_createtable(L, 0, 4);
+    lua_pushnumber(L, l.timeout);
+    lua_setfield(L, -2, "timeout");
+    lua_pushnumber(L, l.connect_timeout);
+    lua_setfield(L, -2, "connect_timeout");
+    lua_pushnumber(L, l.stall_timeout);
+    lua_setfield(L, -2, "stall_timeout");
+    lua_pushnumber(L, (lua_Number)l.max_response_bytes);
+    lua_setfield(L, -2, "max_response_bytes");
     return 1;
 }
 
@@ -2045,6 +2115,17 @@ static int l_sigv4_sign(lua_State *L)
     omics_arena *a = *abox = omics_arena_new(1024);
     if (!a)
         return luaL_error(L, "out of memory");
+    static const char *const texts[] = {"method", "path",   "query",       "region",
+                                        "service", "payload_hash", NULL};
+    for (const char *const *k = texts; *k; k++) {
+        size_t n;
+        const char *v = field_string(L, 1, *k, &n);
+        if (v && strlen(v) != n) {
+            omics_error_set(&err, OMICS_EUSAGE, "InvalidSignParams",
+                            "req.%s holds a control character (a NUL byte)", *k);
+            return fail(L, &err);
+        }
+    }
     p.method = field_string(L, 1, "method", NULL);
     p.path = field_string(L, 1, "path", NULL);
     p.query = field_string(L, 1, "query", NULL);
@@ -2152,6 +2233,13 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     new_gc_type(L, "omics.parser", l_parser_gc);
     new_gc_type(L, "omics.arena", l_arena_gc);
     new_gc_type(L, "omics.partial", l_partial_gc);
+    luaL_getmetatable(L, "omics.partial");
+    static const luaL_Reg partial_methods[] = {
+        {"write", l_partial_write}, {"rewind", l_partial_rewind}, {"finish", l_partial_finish},
+        {NULL, NULL}};
+    luaL_newlib(L, partial_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
     luaL_newmetatable(L, LOMICS_PROVIDER);
     lua_pushcfunction(L, l_provider_gc);
     lua_setfield(L, -2, "__gc");
@@ -2207,9 +2295,12 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"succeeded", l_succeeded},
                                    {"rate_wait", l_rate_wait},
                                    {"max_attempts", l_max_attempts},
+                                   {"limits", l_limits},
                                    {"correct_skew", l_correct_skew},
                                    {"uuid4", l_uuid4},
                                    {"log", l_log},
+                                   {"path_sink", l_path_sink},
+                                   {"check_sink", l_check_sink},
                                    {"log_request", l_log_request},
                                    {"log_response", l_log_response},
                                    {NULL, NULL}};

@@ -87,9 +87,10 @@ local function make_client(maker, model, opts)
   end
   local client, err = maker(model, c_opts)
   if not client then return nil, err end
-  s.connect_timeout = c_opts.connect_timeout or 10
-  s.timeout = c_opts.timeout or 60
-  s.stall_timeout = c_opts.stall_timeout or 30
+  -- the limits of an attempt, as the core resolved them (defaults applied)
+  local limits = core.limits(client)
+  s.connect_timeout, s.timeout = limits.connect_timeout, limits.timeout
+  s.stall_timeout, s.max_response_bytes = limits.stall_timeout, limits.max_response_bytes
   settings[client] = s
   -- methods that may yield are Lua functions; plain Lua keeps the C ones
   if type(t) == "function" or t == "ngx" or (t == "auto" and in_nginx()) then
@@ -126,29 +127,17 @@ local function open_sink(sink)
     end
   end
   if type(sink) == "string" then
-    local tmp = ("%s.partial.%d%06d"):format(sink, os.time(), math.random(0, 999999))
-    local f, err = io.open(tmp, "wb")
-    if not f then return nil, nil, "sink: cannot create a file beside " .. sink .. ": " .. tostring(err) end
+    -- the core's path sink: created exclusively, complete or absent
+    local ps, err = core.path_sink(sink)
+    if not ps then return nil, nil, err end
     local write = function(chunk, restart)
-      if restart then -- a retry starts the file over
-        f:close()
-        f = io.open(tmp, "wb")
-        return f ~= nil
-      end
-      local ok, werr = f:write(chunk)
-      if not ok then return nil, tostring(werr) end
-      return true
+      if restart then return ps:rewind() end -- a retry starts the file over
+      return ps:write(chunk)
     end
     local finish = function(ok)
-      f:close()
-      if ok then
-        local renamed, rerr = os.rename(tmp, sink)
-        if renamed then return true end
-        os.remove(tmp)
-        return nil, "sink: could not complete " .. sink .. ": " .. tostring(rerr)
-      end
-      os.remove(tmp)
-      return true
+      local done, ferr = ps:finish(ok)
+      if done then return true end
+      return nil, ferr
     end
     return write, finish
   end
@@ -175,24 +164,38 @@ end
 
 -- One attempt through a Lua transport: status, headers, body, streamed; or
 -- nil, error code, message.
+local function too_large(max, streaming)
+  return ("the answer is larger than max_response_bytes (%d); a larger one can be read with a " ..
+          "higher limit%s"):format(max, streaming and ", or a streaming payload with a sink" or "")
+end
+
 local function send_once(req, transport, s, sink, file)
   if transport == "ngx" then
     return require("omics.ngx").send(req, {
       connect_timeout = s.connect_timeout, timeout = s.timeout, stall_timeout = s.stall_timeout,
-      pool_size = s.keepalive_pool_size,
-      keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink })
+      max_response_bytes = s.max_response_bytes, pool_size = s.keepalive_pool_size,
+      keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink,
+      too_large = too_large })
   end
   local ok, status, headers, body = pcall(transport, req)
   if not ok or not status then
     return nil, "ConnectionError", "the transport function failed: " .. tostring(not ok and status or headers)
   end
+  if type(status) ~= "number" or (body ~= nil and type(body) ~= "string")
+    or (headers ~= nil and type(headers) ~= "table") then
+    return nil, "ConnectionError", "the transport function must return status (a number), " ..
+      "headers (a table) and body (a string)"
+  end
+  body = body or ""
   local streamed = false
   if sink and req.streaming_output and status >= 200 and status < 300 then
-    local wrote, werr = sink(body or "")
+    local wrote, werr = sink(body)
     if not wrote then return nil, "StreamWriteError", werr end
     streamed = true
+  elseif s.max_response_bytes > 0 and #body > s.max_response_bytes then
+    return nil, "ResponseTooLarge", too_large(s.max_response_bytes, req.streaming_output)
   end
-  return status, headers or {}, body or "", streamed
+  return status, headers or {}, body, streamed
 end
 
 local NO_RETRY = { validation = true, credentials = true, memory = true, usage = true }
@@ -220,10 +223,16 @@ local function lua_call(client, op, params, opts, transport, s)
                             "call options: unknown option " .. name .. " (options: sink)")
     end
   end
+  if opts and opts.sink ~= nil then
+    local ok, cerr = core.check_sink(client, op)
+    if not ok then return nil, cerr end
+  end
   local prepared, err = client:prepare(op, params)
   if not prepared then return nil, err end
   local write, finish, serr = open_sink(opts and opts.sink)
-  if serr then return nil, lua_error("SinkError", "validation", serr) end
+  if serr then
+    return nil, type(serr) == "table" and serr or lua_error("SinkError", "validation", serr)
+  end
   local delivered = 0
   local sink = write and function(chunk)
     local ok, werr = write(chunk)
@@ -263,7 +272,7 @@ local function lua_call(client, op, params, opts, transport, s)
       res.ResponseMetadata.RetryAttempts = attempt - 1
       if finish then
         local done, ferr = finish(true)
-        if not done then return nil, transport_error("StreamWriteError", ferr) end
+        if not done then return nil, ferr end
       end
       return res
     end

@@ -38,16 +38,112 @@ local function split_url(url)
   return scheme, host, port, rest ~= "" and rest or "/"
 end
 
-local function receive_headers(sock)
-  local line, err = sock:receive("*l")
-  if not line then return nil, "reading the status line: " .. tostring(err) end
-  local status = tonumber(line:match("^HTTP/%d%.%d (%d%d%d)"))
-  if not status then return nil, "not an HTTP answer: " .. line:sub(1, 60) end
-  local headers = {}
+-- The answer is read through a small buffered reader over receiveany, so
+-- that every read is bounded: in time (each read waits at most until the
+-- attempt's deadline, and once the answer started at most stall_timeout) and
+-- in size (a header line, the header section, a chunk-size line, and a body
+-- read into memory, at most max_response_bytes).
+local MAX_LINE = 16384
+local MAX_HEADER_BYTES = 262144
+
+local Reader = {}
+Reader.__index = Reader
+
+local function new_reader(sock, ctx, deadline)
+  return setmetatable({
+    sock = sock, buf = "", pos = 1, ctx = ctx, deadline = deadline,
+    wait_ms = 3600000, -- until the answer starts (without a deadline, an hour)
+  }, Reader)
+end
+
+-- Once the status line arrived, a wait longer than stall_timeout is a stall.
+function Reader:answering()
+  local stall = self.ctx.stall_timeout or 0
+  if stall > 0 then self.wait_ms, self.stall = math.floor(stall * 1000), stall end
+end
+
+-- Read more into the buffer; nil, code, message on a timeout, a close or an error.
+function Reader:fill()
+  local ms, by_deadline = self.wait_ms, false
+  if self.deadline then
+    local left = math.ceil((self.deadline - ngx.now()) * 1000)
+    if left <= 0 then
+      return nil, "TimeoutError", ("the attempt took longer than timeout (%g s)"):format(self.ctx.timeout)
+    end
+    if left <= ms then ms, by_deadline = left, true end
+  end
+  self.sock:settimeout(ms)
+  local data, err = self.sock:receiveany(CHUNK)
+  if not data then
+    if err == "timeout" then
+      if by_deadline or not self.stall then
+        return nil, "TimeoutError", ("the attempt took longer than timeout (%g s)"):format(self.ctx.timeout)
+      end
+      return nil, "TimeoutError", ("the answer stalled: no byte for %g s (stall_timeout)"):format(self.stall)
+    end
+    return nil, "ConnectionError", tostring(err)
+  end
+  if self.pos > #self.buf then
+    self.buf = data
+  else
+    self.buf = self.buf:sub(self.pos) .. data
+  end
+  self.pos = 1
+  return true
+end
+
+-- One line without its CR LF, at most MAX_LINE bytes.
+function Reader:line(what)
   while true do
-    line, err = sock:receive("*l")
-    if not line then return nil, "reading the headers: " .. tostring(err) end
+    local nl = self.buf:find("\n", self.pos, true)
+    if nl then
+      local line = self.buf:sub(self.pos, nl - 1)
+      self.pos = nl + 1
+      if line:byte(-1) == 13 then line = line:sub(1, -2) end
+      return line
+    end
+    if #self.buf - self.pos + 1 > MAX_LINE then
+      return nil, "ConnectionError", ("%s is longer than %d bytes"):format(what, MAX_LINE)
+    end
+    local ok, code, message = self:fill()
+    if not ok then
+      return nil, code, (code == "ConnectionError" and ("reading %s: %s"):format(what, message) or message)
+    end
+  end
+end
+
+-- Up to n bytes (at least one), from the buffer or the socket.
+function Reader:some(n)
+  if self.pos > #self.buf then
+    local ok, code, message = self:fill()
+    if not ok then return nil, code, message end
+  end
+  local take = math.min(n, #self.buf - self.pos + 1)
+  local piece = self.buf:sub(self.pos, self.pos + take - 1)
+  self.pos = self.pos + take
+  return piece
+end
+
+-- Bytes are left over beyond the answer: the connection cannot be reused.
+function Reader:leftover()
+  return self.pos <= #self.buf
+end
+
+local function receive_headers(r)
+  local line, code, message = r:line("the status line")
+  if not line then return nil, code, message end
+  local status = tonumber(line:match("^HTTP/%d%.%d (%d%d%d)"))
+  if not status then return nil, "ConnectionError", "not an HTTP answer: " .. line:sub(1, 60) end
+  r:answering()
+  local headers, size = {}, #line
+  while true do
+    line, code, message = r:line("a header line")
+    if not line then return nil, code, message end
     if line == "" then break end
+    size = size + #line + 2
+    if size > MAX_HEADER_BYTES then
+      return nil, "ResponseTooLarge", ("the answer's headers are larger than %d KiB"):format(MAX_HEADER_BYTES / 1024)
+    end
     local name, value = line:match("^([^:]+):%s*(.-)%s*$")
     if name then
       name = name:lower()
@@ -57,58 +153,61 @@ local function receive_headers(sock)
   return status, headers
 end
 
--- Read a body of n bytes, or chunked, or to the end; each piece goes to emit.
-local function receive_body(sock, headers, emit)
+-- Read a body of n bytes, or chunked, or to the end; each piece goes to
+-- emit, which returns true or nil, code, message.  Returns true (and
+-- "closed" when the body ran to the end of the connection) or nil, code,
+-- message.
+local function receive_body(r, headers, emit)
   local te = headers["transfer-encoding"]
   if te and te:lower():find("chunked", 1, true) then
     while true do
-      local line, err = sock:receive("*l")
-      if not line then return nil, "reading a chunk size: " .. tostring(err) end
+      local line, code, message = r:line("a chunk size")
+      if not line then return nil, code, message end
       local size = tonumber(line:match("^%s*(%x+)"), 16)
-      if not size then return nil, "a bad chunk size: " .. line:sub(1, 40) end
+      if not size then return nil, "ConnectionError", "a bad chunk size: " .. line:sub(1, 40) end
       if size == 0 then
         repeat -- trailers, up to the blank line
-          line, err = sock:receive("*l")
-          if not line then return nil, "reading the trailers: " .. tostring(err) end
+          line, code, message = r:line("the trailers")
+          if not line then return nil, code, message end
         until line == ""
         return true
       end
       while size > 0 do
-        local piece, perr = sock:receive(math.min(size, CHUNK))
-        if not piece then return nil, "reading a chunk: " .. tostring(perr) end
-        local ok, serr = emit(piece)
-        if not ok then return nil, serr, "sink" end
+        local piece, pcode, pmessage = r:some(math.min(size, CHUNK))
+        if not piece then return nil, pcode, pmessage end
+        local ok, ecode, emessage = emit(piece)
+        if not ok then return nil, ecode, emessage end
         size = size - #piece
       end
-      local crlf, cerr = sock:receive(2)
-      if not crlf then return nil, "reading a chunk end: " .. tostring(cerr) end
+      line, code, message = r:line("a chunk end")
+      if not line then return nil, code, message end
     end
   end
   local length = tonumber(headers["content-length"])
   if length then
     while length > 0 do
-      local piece, err, partial = sock:receive(math.min(length, CHUNK))
+      local piece, code, message = r:some(math.min(length, CHUNK))
       if not piece then
-        return nil, ("the answer ended %d bytes short (%s)"):format(length - #(partial or ""), tostring(err))
+        if code == "ConnectionError" then
+          message = ("the answer ended %d bytes short (%s)"):format(length, message)
+        end
+        return nil, code, message
       end
-      local ok, serr = emit(piece)
-      if not ok then return nil, serr, "sink" end
+      local ok, ecode, emessage = emit(piece)
+      if not ok then return nil, ecode, emessage end
       length = length - #piece
     end
     return true
   end
   -- neither: the body runs to the end of the connection
   while true do
-    local piece, err, partial = sock:receive(CHUNK)
-    local data = piece or partial
-    if data and #data > 0 then
-      local ok, serr = emit(data)
-      if not ok then return nil, serr, "sink" end
-    end
+    local piece, code, message = r:some(CHUNK)
     if not piece then
-      if err == "closed" then return true, nil, "closed" end
-      return nil, "reading the body: " .. tostring(err)
+      if code == "ConnectionError" and message == "closed" then return true, "closed" end
+      return nil, code, message
     end
+    local ok, ecode, emessage = emit(piece)
+    if not ok then return nil, ecode, emessage end
   end
 end
 
@@ -120,9 +219,15 @@ function M.send(req, ctx)
   local scheme, host, port, target = split_url(req.url)
   if not scheme then return nil, "InvalidEndpoint", "cannot read the URL " .. tostring(req.url) end
   local sock = ngx.socket.tcp()
-  local connect_ms = math.floor((ctx.connect_timeout or 10) * 1000)
-  local io_ms = math.floor(((ctx.timeout and ctx.timeout > 0) and ctx.timeout or 3600) * 1000)
-  sock:settimeouts(connect_ms, io_ms, io_ms)
+  -- timeout bounds the whole attempt, connection to last byte
+  local timeout = ctx.timeout or 0
+  local deadline = timeout > 0 and ngx.now() + timeout or nil
+  local function left_ms(cap_ms)
+    if not deadline then return cap_ms end
+    return math.max(1, math.min(cap_ms, math.ceil((deadline - ngx.now()) * 1000)))
+  end
+  sock:settimeouts(left_ms(math.floor((ctx.connect_timeout or 10) * 1000)), left_ms(3600000),
+                   left_ms(3600000))
   local pool_size = ctx.pool_size or M.DEFAULT_POOL_SIZE
   local pool = ("omics:%s:%s:%d"):format(scheme, host, port)
   local ok, err = sock:connect(host, port, { pool = pool, pool_size = pool_size })
@@ -154,6 +259,7 @@ function M.send(req, ctx)
         sock:close()
         return nil, "StreamReadError", ("the file ended %d bytes early"):format(left)
       end
+      sock:settimeout(left_ms(3600000))
       sent, err = sock:send(piece)
       left = left - #piece
     end
@@ -163,32 +269,41 @@ function M.send(req, ctx)
     return nil, err == "timeout" and "TimeoutError" or "ConnectionError", "sending: " .. tostring(err)
   end
 
-  local status, headers = receive_headers(sock)
-  if status and ctx.stall_timeout and ctx.stall_timeout > 0 then
-    -- the answer started: from here, no byte for stall_timeout is a failure
-    local stall_ms = math.floor(ctx.stall_timeout * 1000)
-    sock:settimeouts(connect_ms, io_ms, math.min(io_ms, stall_ms))
-  end
+  local r = new_reader(sock, ctx, deadline)
+  local status, headers, message = receive_headers(r)
   if not status then
     sock:close()
-    return nil, tostring(headers):find("timeout") and "TimeoutError" or "ConnectionError", headers
+    return nil, headers, message
   end
-  local parts, streamed = {}, false
-  local emit = function(piece) parts[#parts + 1] = piece; return true end
+  local parts, streamed, size = {}, false, 0
+  local max = ctx.max_response_bytes or 0
+  local emit = function(piece)
+    size = size + #piece
+    if max > 0 and size > max then
+      return nil, "ResponseTooLarge", ctx.too_large(max, req.streaming_output)
+    end
+    parts[#parts + 1] = piece
+    return true
+  end
   if ctx.sink and req.streaming_output and status >= 200 and status < 300 then
-    streamed, emit = true, ctx.sink
+    -- a 2xx streaming payload goes to the sink, the one answer not bounded
+    streamed = true
+    emit = function(piece)
+      local ok, err = ctx.sink(piece)
+      if not ok then return nil, "StreamWriteError", err end
+      return true
+    end
   end
-  local body_ok, berr, how = true, nil, nil
+  local body_ok, how = true, nil
   if req.method ~= "HEAD" and status ~= 204 and status ~= 304 and status >= 200 then
-    body_ok, berr, how = receive_body(sock, headers, emit)
+    body_ok, how, message = receive_body(r, headers, emit)
   end
   if not body_ok then
     sock:close()
-    if how == "sink" then return nil, "StreamWriteError", berr end
-    return nil, tostring(berr):find("timeout") and "TimeoutError" or "ConnectionError", berr
+    return nil, how, message
   end
   local conn = headers.connection and headers.connection:lower() or ""
-  if how == "closed" or conn:find("close", 1, true) then
+  if how == "closed" or conn:find("close", 1, true) or r:leftover() then
     sock:close()
   else
     local kept, kerr = sock:setkeepalive(math.floor((ctx.keepalive_timeout or M.DEFAULT_KEEPALIVE) * 1000),

@@ -518,6 +518,92 @@ printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration
     end)
   end)
 
+  describe("control characters (CR, LF and the like would split the request)", function()
+    local SMUGGLE = "tok\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x"
+
+    -- The probe's outcome: refused before anything reached the service, with
+    -- an error that names the field but not the value.
+    local function refused(field, r, out)
+      assert.matches("^InvalidCredentials the " .. field .. " %(from [^)]+%) holds a control character", r.ERR or out)
+      assert.is_nil(out:find("smuggled", 1, true), "the value is echoed: " .. out)
+      assert.is_nil(out:find("GET /", 1, true))
+      assert.are.equal(0, stats("GetReferenceMetadata"))
+      for _, req in ipairs(emu:requests(50)) do
+        assert.is_nil(req.raw_path:find("smuggled", 1, true), "a smuggled request reached the server")
+      end
+    end
+
+    it("from options, a function, the environment, the shared files and credential_process", function()
+      refused("session token", probe(("{ credentials = { access_key_id = %q, secret_access_key = %q, session_token = %q } }")
+        :format(helper.AKID, helper.SECRET, SMUGGLE)))
+      refused("access key id", probe(("{ credentials = { access_key_id = %q, secret_access_key = %q } }")
+        :format("AKID\r\nX-Inj: 1", helper.SECRET)))
+      refused("secret access key", probe(([[{ credentials = function()
+        return { access_key_id = %q, secret_access_key = %q } end }]]):format(helper.AKID, "sec\nret")))
+      refused("session token", probe(nil, { AWS_ACCESS_KEY_ID = helper.AKID, AWS_SECRET_ACCESS_KEY = helper.SECRET,
+                           AWS_SESSION_TOKEN = SMUGGLE }))
+      file(".aws/credentials", ("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\x01\n")
+        :format(helper.AKID, helper.SECRET))
+      refused("secret access key", probe())
+      os.remove(home .. "/.aws/credentials")
+      local path = file("creds.sh", ("#!/bin/sh\nprintf '%%s' '%s'\n"):format(helper.json.encode {
+        Version = 1, AccessKeyId = helper.AKID, SecretAccessKey = helper.SECRET, SessionToken = SMUGGLE }))
+      os.execute(helper.sh("chmod +x " .. helper.shq(path)))
+      file(".aws/config", "[default]\ncredential_process = " .. path .. "\n")
+      refused("session token", probe())
+    end)
+
+    it("from STS, SSO, container credentials and instance metadata", function()
+      local function inject(operation, body)
+        emu:faults { { operation = operation, mode = "body", status = 200, body = body } }
+      end
+      local json_creds = helper.json.encode { AccessKeyId = "ASIAEXAMPLE", SecretAccessKey = helper.SECRET,
+                                              Token = SMUGGLE, Expiration = "2099-01-01T00:00:00Z" }
+      -- STS, in XML: a character reference is decoded into a real CR LF
+      file(".aws/config", ("[profile app]\nrole_arn = %s\nsource_profile = base\n"):format(ROLE))
+      file(".aws/credentials", ("[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n"):format(helper.AKID, helper.SECRET))
+      inject("AssumeRole", ([[<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<AssumeRoleResult><Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>%s</SecretAccessKey>
+<SessionToken>tok&#13;&#10;X-Inj: 1</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>
+</AssumeRoleResponse>]]):format(helper.SECRET, ROLE))
+      refused("session token", probe('{ profile = "app" }'))
+      os.remove(home .. "/.aws/credentials")
+      -- SSO
+      identity { sso_tokens = { "sso-token-1" }, sso_roles = { { account_id = "123456789012", role_name = "Omics" } } }
+      file(".aws/config", "[default]\nsso_account_id = 123456789012\nsso_role_name = Omics\n" ..
+                          "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n")
+      local p = io.popen("printf %s " .. helper.shq("https://corp.awsapps.com/start") .. " | sha1sum")
+      local sha = p:read("a"):match("^(%x+)")
+      p:close()
+      file(".aws/sso/cache/" .. sha .. ".json",
+           '{"accessToken": "sso-token-1", "expiresAt": "2099-01-01T00:00:00Z", "region": "us-east-1"}')
+      inject("GetRoleCredentials", helper.json.encode { roleCredentials = {
+        accessKeyId = "ASIA\tEXAMPLE", secretAccessKey = helper.SECRET, sessionToken = "t",
+        expiration = 4070908800000 } })
+      refused("access key id", probe())
+      os.remove(home .. "/.aws/config")
+      -- container credentials
+      identity { container_token = "Bearer abc" }
+      inject("ContainerCredentials", json_creds)
+      refused("session token", probe(nil, { AWS_CONTAINER_CREDENTIALS_FULL_URI = emu.url .. "/container/v2/creds",
+                           AWS_CONTAINER_AUTHORIZATION_TOKEN = "Bearer abc" }))
+      -- instance metadata: the role's listing, then its credentials
+      local imds = { AWS_EC2_METADATA_DISABLED = false, AWS_EC2_METADATA_SERVICE_ENDPOINT = emu.url }
+      local imds_creds = helper.json.encode { Code = "Success", AccessKeyId = "ASIAEXAMPLE",
+        SecretAccessKey = helper.SECRET, Token = SMUGGLE, Expiration = "2099-01-01T00:00:00Z" }
+      emu:faults { { operation = "ImdsCredentials", mode = "body", body = "omics-role\n" },
+                   { operation = "ImdsCredentials", mode = "body", body = imds_creds } }
+      refused("session token", probe(nil, imds))
+      -- a listing that is no role name is refused without being echoed
+      inject("ImdsCredentials", imds_creds)
+      local r, out = probe(nil, imds)
+      assert.matches("^InstanceMetadataError instance metadata listed a role name that is not", r.ERR)
+      assert.is_nil(out:find(helper.SECRET, 1, true), "the listing is echoed: " .. out)
+      assert.is_nil(out:find("smuggled", 1, true))
+    end)
+  end)
+
   it("never shows the secret: not in credentials(), tostring or errors", function()
     local r, out = probe(nil, { AWS_ACCESS_KEY_ID = helper.AKID, AWS_SECRET_ACCESS_KEY = helper.SECRET,
                                 AWS_SESSION_TOKEN = "TOKEN-SECRET-VALUE" })

@@ -196,6 +196,63 @@ describe("faults", function()
     assert.is_true(took < 8, ("took %.1f s"):format(took))
   end)
 
+  -- GetReference streams its payload: only a 2xx payload going to a sink may
+  -- be larger than max_response_bytes
+  local REF_PART = { referenceStoreId = "1234567890", id = "9876543210", partNumber = 1 }
+
+  it("an error answer to a streaming operation is bounded too: a 2 GiB 404, an endless chunked 500", function()
+    local small = helper.client(emu, quick { max_response_bytes = 1000000 })
+    for _, fault in ipairs {
+      { mode = "flood", status = 404, size = 2 * 1024 * 1024 * 1024 },
+      { mode = "flood", status = 500, chunked = true },
+    } do
+      fault.operation = "GetReference"
+      emu:faults { fault }
+      local bytes = 0
+      local res, err = small:get_reference(REF_PART, { sink = function(chunk) bytes = bytes + #chunk end })
+      assert.is_nil(res)
+      assert.are.equal("ResponseTooLarge", err.code)
+      assert.matches("larger than max_response_bytes %(1000000%)", err.message)
+      assert.are.equal(1, err.attempts)
+      assert.are.equal(0, bytes, "an error answer never reaches the sink")
+    end
+    emu:control("DELETE", "faults")
+    assert(small:get_reference_metadata(PARAMS), "the client is fine after")
+  end)
+
+  it("a streaming payload read into memory is bounded; one going to a sink is not", function()
+    local small = helper.client(emu, quick { max_response_bytes = 4096 })
+    local _, err = small:get_reference(REF_PART)
+    assert.are.equal("ResponseTooLarge", err.code)
+    assert.matches("or a streaming payload with a sink", err.message)
+    local bytes = 0
+    assert(small:get_reference(REF_PART, { sink = function(chunk) bytes = bytes + #chunk end }))
+    assert.are.equal(12219, bytes)
+  end)
+
+  it("headers that arrive slowly are not a stall: each header line is a byte that moved", function()
+    local patient = helper.client(emu, quick { stall_timeout = 1, max_attempts = 1 })
+    -- a header line every 0.4 s for 2.4 s, then the body at once
+    local res, err = run({ { mode = "trickle", lines = 6, interval_ms = 400, body_bytes = 0 } }, patient)
+    assert(res, tostring(err))
+    assert.are.equal("fault-injection-sample", res.name)
+    -- the stall clock still runs: nothing at all for longer than stall_timeout
+    res, err = run({ { mode = "trickle", lines = 1, interval_ms = 2500, body_bytes = 0 } }, patient)
+    assert.is_nil(res)
+    assert.are.equal("TimeoutError", err.code)
+    assert.matches("stalled", err.message)
+  end)
+
+  it("timeout bounds the whole attempt: a byte every 0.5 s does not keep a call alive", function()
+    local hurried = helper.client(emu, quick { timeout = 2, max_attempts = 1 })
+    local t0 = socket.gettime()
+    local res, err = run({ { mode = "trickle", interval_ms = 500 } }, hurried)
+    local took = socket.gettime() - t0
+    assert.is_nil(res)
+    assert.are.equal("TimeoutError", err.code)
+    assert.is_true(took < 5, ("took %.1f s"):format(took))
+  end)
+
   it("invalid UTF-8 in a string: ResponseParseError naming the member", function()
     local res, err = run { { mode = "bad_utf8" } }
     assert.is_nil(res)

@@ -18,7 +18,9 @@ local function lines(text)
 end
 
 -- Header lines "Name:value"; a line that starts with whitespace continues
--- the previous header (joined with "\n", the signer collapses whitespace).
+-- the previous header (an obsolete line folding: RFC 9110 reads it as a
+-- space, so it is joined with one; the signer refuses a raw CR or LF in a
+-- value, which would split the request, and collapses the spaces).
 local function parse_headers(hlines, first)
   local headers = {}
   for i = first, #hlines do
@@ -27,7 +29,7 @@ local function parse_headers(hlines, first)
       assert(i == #hlines, "a blank line inside the headers")
     elseif line:match("^%s") and #headers > 0 then
       local h = headers[#headers]
-      h[2] = h[2] .. "\n" .. line
+      h[2] = h[2] .. " " .. line
     else
       local name, value = line:match("^([^:]+):(.*)$")
       assert(name, "bad header line: " .. line)
@@ -379,6 +381,29 @@ describe("omics.sigv4.sign", function()
       expect_error(base { path = "/a\nb" }, "control character")
       expect_error(base { path = "/a\rb", normalize_path = false }, "control character")
       expect_error(base { path = "/a\127" }, "control character")
+    end)
+
+    it("refuses a header value or a credential holding CR, LF or another control byte", function()
+      for _, v in ipairs { "a\r\nX-Inj: 1", "a\nb", "a\rb", "a\127b", "a\1b" } do
+        local err = expect_error(base { headers = { { "Host", "example.amazonaws.com" }, { "X-Foo", v } } },
+          "header 2: its value holds a control character")
+        assert.are.equal("InvalidSignParams", err.code)
+      end
+      -- a NUL is refused too (never cut short); so in the path and the other fields
+      expect_error(base { headers = { { "Host", "example.amazonaws.com" }, { "X-Foo", "a\0b" } } },
+        "header 2: its name or value holds a control character")
+      expect_error(base { path = "/a\0b" }, "req.path holds a control character")
+      expect_error(base { method = "GET\0POST" }, "req.method holds a control character")
+      assert(omics.sigv4.sign(base { headers = { { "Host", "example.amazonaws.com" }, { "X-Foo", "a\tb" } } }),
+             "a tab is allowed in a header value")
+      for _, field in ipairs { "access_key_id", "secret_access_key", "session_token" } do
+        local req = base()
+        req.credentials = { access_key_id = AKID, secret_access_key = SECRET }
+        req.credentials[field] = "tok\r\n\r\nGET /smuggled HTTP/1.1"
+        local err = expect_error(req, "control character")
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.is_nil(tostring(err):find("smuggled", 1, true), "the value is echoed")
+      end
     end)
 
     it("signs a query made only of separators", function()

@@ -78,6 +78,22 @@ describe("transports", function()
     assert.are.equal("ParamValidationError", err.code)
   end)
 
+  it("a function transport's answers are bounded by max_response_bytes as libcurl's are", function()
+    local huge = ('{"id":"9876543210","name":"' .. ("x"):rep(5000) .. '"}')
+    local client = helper.client(emu, { max_response_bytes = 4096, transport = function()
+      return 200, { ["content-type"] = "application/json" }, huge
+    end })
+    local res, err = client:get_reference_metadata(PARAMS)
+    assert.is_nil(res)
+    assert.are.equal("ResponseTooLarge", err.code)
+    assert.matches("max_response_bytes %(4096%)", err.message)
+    assert.is_false(err.retryable)
+    local broken = helper.client(emu, { transport = function() return 200, {}, { "not", "a string" } end })
+    _, err = broken:get_reference_metadata(PARAMS)
+    assert.are.equal("ConnectionError", err.code)
+    assert.matches("must return status", err.message)
+  end)
+
   it("paginators and waiters go through the transport too", function()
     local client = helper.client(emu, { transport = luasocket })
     local before = #seen

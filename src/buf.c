@@ -128,3 +128,13 @@ char *buf_steal(buf *b, size_t *len)
     buf_init(b);
     return p;
 }
+
+const char *text_find_ctl(const char *s, int allow_tab)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f)
+            return s;
+    }
+    return NULL;
+}

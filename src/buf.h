@@ -29,6 +29,10 @@ void buf_addf(buf *b, const char *fmt, ...)
 #endif
     ;
 void buf_add_hex(buf *b, const unsigned char *p, size_t n);
+/* The first control character of s (below 0x20, or 0x7f; a tab is allowed
+ * when allow_tab), or NULL when there is none: what may not reach an HTTP
+ * header line. */
+const char *text_find_ctl(const char *s, int allow_tab);
 /* The contents as a C string ("" for an empty buffer); NULL after oom. */
 const char *buf_str(buf *b);
 /* Hand the memory to the caller (who frees it); the buffer is left empty. */

@@ -37,6 +37,7 @@ struct omics_client {
     void (*log)(void *ud, int level, const char *message);
     void *log_ud;
     int busy; /* omics_call in progress: its callbacks must not reuse the client */
+    omics_limits limits;
 };
 
 #define CLIENT_MAX_RESPONSE (64u * 1024 * 1024)
@@ -343,6 +344,8 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     http_opts ho = {o->timeout, o->connect_timeout,
                     o->stall_timeout > 0 ? o->stall_timeout : CLIENT_STALL, o->ca_file,
                     o->max_response_bytes ? o->max_response_bytes : CLIENT_MAX_RESPONSE};
+    c->limits = (omics_limits){ho.timeout, ho.connect_timeout, ho.stall_timeout,
+                               ho.max_response_bytes};
     c->signer = omics_signer_new();
     c->arena = omics_arena_new(8192);
     c->parser = omics_parser_new();
@@ -413,6 +416,22 @@ static int client_busy(omics_error *err)
                            "credentials callback used it): use a second client");
 }
 
+static int op_streams_output(const omics_op *op)
+{
+    const model_shape *o = op->output;
+    return o && o->payload >= 0 && (o->members[o->payload].shape->flags & MF_STREAMING);
+}
+
+int omics_op_check_sink(const omics_op *op, omics_error *err)
+{
+    if (op_streams_output(op))
+        return 0;
+    return omics_error_set(err, OMICS_EVALIDATION, "SinkError",
+                           "sink: %s has no streaming payload; a sink is only for an operation "
+                           "whose answer streams one",
+                           op->name);
+}
+
 static int prepare_request(omics_client *c, const omics_op *op, const omics_value *params,
                            omics_request *out, omics_error *err)
 {
@@ -422,9 +441,7 @@ static int prepare_request(omics_client *c, const omics_op *op, const omics_valu
         omics_arena_reset(c->arena); /* nothing refers to a refused request */
         return -1;
     }
-    const model_shape *o = op->output;
-    out->streaming_output = o && o->payload >= 0 &&
-                            (o->members[o->payload].shape->flags & MF_STREAMING);
+    out->streaming_output = op_streams_output(op);
     return 0;
 }
 
@@ -512,6 +529,11 @@ double omics_client_rate_wait(omics_client *c)
 void omics_client_observe(omics_client *c, const omics_error *err)
 {
     retry_observe(&c->retry, err && retry_is_throttle(err), omics_now());
+}
+
+void omics_client_limits(const omics_client *c, omics_limits *out)
+{
+    *out = c->limits;
 }
 
 int omics_client_max_attempts(const omics_client *c)
@@ -606,6 +628,8 @@ static int call(omics_client *c, const omics_op *op, const omics_value *params,
 {
     omics_request req;
     omics_response resp;
+    if (sink && omics_op_check_sink(op, err))
+        return -1;
     if (prepare_request(c, op, params, &req, err))
         return -1;
     const omics_header *base = req.headers;

@@ -62,10 +62,38 @@ void omics_credentials_clear(omics_credentials *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Credentials go into HTTP header lines: a control character in any of
+ * them would split a header or end the request early (request smuggling).
+ * The error names the field and the source, never the value. */
+static int check_field(const char *value, const char *field, const char *provider,
+                       omics_error *err)
+{
+    const char *bad = text_find_ctl(value, 0);
+    if (bad)
+        return omics_error_set(err, OMICS_ECREDENTIALS, "InvalidCredentials",
+                               "the %s (from %s) holds a control character (0x%02x): "
+                               "refused, as it would reach an HTTP header",
+                               field, provider && *provider ? provider : "the caller",
+                               (unsigned char)*bad);
+    return 0;
+}
+
+int creds_check(const char *akid, const char *secret, const char *token, const char *provider,
+                omics_error *err)
+{
+    return check_field(akid, "access key id", provider, err) ||
+                   check_field(secret, "secret access key", provider, err) ||
+                   check_field(token, "session token", provider, err)
+               ? -1
+               : 0;
+}
+
 int omics_credentials_set(omics_credentials *c, const char *akid, const char *secret,
                           const char *token, const char *provider, omics_error *err)
 {
     omics_credentials_clear(c);
+    if (creds_check(akid, secret, token, provider, err))
+        return -1;
     c->access_key_id = strdup(akid);
     c->secret_access_key = strdup(secret);
     c->session_token = token && *token ? strdup(token) : NULL;
@@ -431,6 +459,10 @@ static int run_source(omics_provider *p, creds_source s, omics_credentials *out,
                                    "secret_access_key"),
                    -1;
         snprintf(out->provider, sizeof out->provider, "function");
+        /* (a C function may have filled out without omics_credentials_set) */
+        if (creds_check(out->access_key_id, out->secret_access_key, out->session_token,
+                        "the credentials function", err))
+            return -1;
         return 1;
     case SRC_ENVIRONMENT:
         if (p->prof.explicit_option)

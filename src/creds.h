@@ -26,6 +26,11 @@
 #include "config.h"
 #include "omics.h"
 
+/* -1 (InvalidCredentials, naming the field and the provider but never the
+ * value) when a field holds a control character; any field may be NULL. */
+int creds_check(const char *akid, const char *secret, const char *token, const char *provider,
+                omics_error *err);
+
 int creds_copy(omics_credentials *dst, const omics_credentials *src, omics_error *err);
 
 /* STS: AssumeRole signed with src; AssumeRoleWithWebIdentity unsigned.

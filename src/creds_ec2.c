@@ -92,6 +92,21 @@ static int ec2_open(ec2_session *s, buf *why, omics_error *err)
     return rc;
 }
 
+/* An IAM role name: 1 to 64 of letters, digits and +=,.@_- (what goes into
+ * the next request's path, and into messages). */
+static int role_name_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("+=,.@_-", c)))
+            return 0;
+    }
+    return 1;
+}
+
 int creds_ec2(omics_credentials *out, buf *why, omics_error *err)
 {
     ec2_session s;
@@ -111,10 +126,15 @@ int creds_ec2(omics_credentials *out, buf *why, omics_error *err)
         buf_adds(why, "no IAM role is attached to the instance");
     } else if (status != 200 || !body.len) {
         buf_addf(why, "HTTP %ld listing the instance's roles", status);
+    } else if (!role_name_ok(body.p, strcspn(body.p, "\r\n"))) {
+        /* (not echoed: a hostile answer may hold anything) */
+        omics_error_set(err, OMICS_ECREDENTIALS, "InstanceMetadataError",
+                        "instance metadata listed a role name that is not an IAM role name");
+        rc = -1;
     } else {
         char role[256];
         size_t n = strcspn(body.p, "\r\n");
-        snprintf(role, sizeof role, "%.*s", (int)(n < 255 ? n : 255), body.p);
+        snprintf(role, sizeof role, "%.*s", (int)n, body.p);
         char path[400];
         snprintf(path, sizeof path, "/latest/meta-data/iam/security-credentials/%s", role);
         if (ec2_request(&s, "GET", path, &status, &body, &e)) {

@@ -52,7 +52,8 @@ int creds_process(const char *command, double timeout, omics_credentials *out, o
     if (creds_from_json(so.p, so.len, "AccessKeyId", "SecretAccessKey", "SessionToken",
                         "Expiration", 0, "credential-process", out, err)) {
         err->kind = OMICS_ECREDENTIALS;
-        snprintf(err->code, sizeof err->code, "CredentialProcessError");
+        if (strcmp(err->code, "InvalidCredentials") != 0) /* (that one names the field) */
+            snprintf(err->code, sizeof err->code, "CredentialProcessError");
         goto done;
     }
     rc = 0;

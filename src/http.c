@@ -17,13 +17,14 @@ struct http_conn {
     omics_header *headers;
     size_t nheaders, headers_cap;
     int too_large;
+    int headers_too_large;
     long connects;
     /* streaming: where a successful payload goes, and where a body comes from */
     const omics_sink *sink;
     int to_sink; /* -1 undecided until the first byte, then 0 or 1 */
     int sink_failed;
     size_t sink_bytes;
-    int limit_body; /* max_response_bytes applies (an answer read into memory) */
+    int streaming; /* the request's answer may stream a payload (for messages) */
     const omics_reader *reader;
     int reader_failed;
     /* the stall timeout: once the answer started, no byte for too long */
@@ -42,6 +43,9 @@ struct http_conn {
      * next plain GET need not reset it */
     int plain_ready;
 };
+
+/* The header section of one answer, at most (curl's own cap is larger) */
+#define HTTP_MAX_HEADER_BYTES (256 * 1024)
 
 static int http_global_ready;
 
@@ -140,8 +144,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
         h->sink_bytes += len;
         return len;
     }
-    if (h->limit_body && h->opts.max_response_bytes &&
-        h->body.len + len > h->opts.max_response_bytes) {
+    /* every answer read into memory is bounded: an error answer to a
+     * streaming operation too, and a payload read without a sink */
+    if (h->opts.max_response_bytes && h->body.len + len > h->opts.max_response_bytes) {
         h->too_large = 1;
         return 0; /* aborts the transfer */
     }
@@ -153,9 +158,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     http_conn *h = ud;
     size_t len = size * n;
-    if (!h->answering) {
-        h->answering = 1;
-        h->last_move = omics_now();
+    /* the answer started; a header line is a byte that moved (the stall
+     * clock is not only for the body) */
+    h->answering = 1;
+    h->last_move = omics_now();
+    if (h->raw_headers.len + len > HTTP_MAX_HEADER_BYTES) {
+        h->headers_too_large = 1;
+        return 0; /* aborts the transfer */
     }
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
         /* a new response (after 100 Continue, say): forget earlier headers */
@@ -298,13 +307,21 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
             err->retryable = 0;
             return -1;
         }
+        if (h->headers_too_large) {
+            omics_error_set(err, kind, "ResponseTooLarge",
+                            "the answer's headers are larger than %d KiB",
+                            HTTP_MAX_HEADER_BYTES / 1024);
+            err->retryable = 0;
+            return -1;
+        }
         if (h->too_large) {
             code = "ResponseTooLarge";
             retryable = 0;
             omics_error_set(err, kind, code,
                             "the answer is larger than max_response_bytes (%zu); a larger one "
-                            "can be read with a higher limit",
-                            h->opts.max_response_bytes);
+                            "can be read with a higher limit%s",
+                            h->opts.max_response_bytes,
+                            h->streaming ? ", or a streaming payload with a sink" : "");
             err->retryable = 0;
             return -1;
         }
@@ -461,14 +478,14 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
         buf_free(&h->body); /* do not keep the last large answer's memory */
     buf_reset(&h->body);
     h->too_large = 0;
+    h->headers_too_large = 0;
     h->errbuf[0] = '\0';
     h->stream_err[0] = '\0';
     h->sink = req->streaming_output ? sink : NULL;
     h->to_sink = -1;
     h->sink_failed = 0;
     h->sink_bytes = 0;
-    /* a streaming payload read into memory is the caller's choice: no limit */
-    h->limit_body = !req->streaming_output;
+    h->streaming = req->streaming_output;
     h->reader = req->body_reader;
     h->reader_failed = 0;
     h->answering = 0;

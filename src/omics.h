@@ -372,6 +372,24 @@ int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
 int omics_call(omics_client *c, const omics_op *op, const omics_value *params,
                const omics_sink *sink, const omics_builder *b, int *has_data,
                omics_error *err);
+/* 0 when op's answer streams a payload that a sink can take; else -1 with
+ * a SinkError (omics_call refuses a sink for any other operation, before
+ * anything is sent). */
+int omics_op_check_sink(const omics_op *op, omics_error *err);
+
+/* A path sink: a streaming payload written to "<path>.partial.<random>",
+ * created exclusively (never through a link planted there) with mode 0666
+ * less the umask, started over on a retry, then synced and renamed to path
+ * when the call succeeded or removed when it did not: the file is complete
+ * or absent.  len is strlen(path): a path holding a NUL byte is refused. */
+typedef struct omics_path_sink omics_path_sink;
+
+omics_path_sink *omics_path_sink_open(const char *path, size_t len, omics_error *err);
+/* The sink to give omics_call; it belongs to ps. */
+const omics_sink *omics_path_sink_sink(omics_path_sink *ps);
+/* Complete (ok) or remove the file, and free ps (NULL is fine). */
+int omics_path_sink_finish(omics_path_sink *ps, int ok, omics_error *err);
+
 /* 1 while omics_call or omics_send runs on c (their callbacks see it). */
 int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
@@ -389,6 +407,16 @@ void omics_client_succeeded(omics_client *c, int retried);
 double omics_client_rate_wait(omics_client *c);
 /* After an answer or a failure (err NULL for a success). */
 void omics_client_observe(omics_client *c, const omics_error *err);
+/* The limits every attempt of a call on c runs under, defaults applied:
+ * what a transport of the caller's own must honour too. */
+typedef struct omics_limits {
+    double timeout;            /* one attempt, connection to last byte, s (0: none) */
+    double connect_timeout;    /* s */
+    double stall_timeout;      /* no byte for this long once the answer started, s */
+    size_t max_response_bytes; /* any answer read into memory */
+} omics_limits;
+
+void omics_client_limits(const omics_client *c, omics_limits *out);
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);

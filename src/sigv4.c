@@ -450,6 +450,11 @@ static int check_params(const omics_sign_params *p, omics_error *err)
         !*c->secret_access_key)
         return omics_error_set(err, OMICS_ECREDENTIALS, "NoCredentialsError",
                                "credentials with an access key id and a secret are required");
+    if (text_find_ctl(c->access_key_id, 0) || text_find_ctl(c->secret_access_key, 0) ||
+        (c->session_token && text_find_ctl(c->session_token, 0)))
+        return omics_error_set(err, OMICS_ECREDENTIALS, "InvalidCredentials",
+                               "the credentials hold a control character: refused, as they "
+                               "would reach an HTTP header");
     if (strlen(c->secret_access_key) + 4 >= SIGV4_FIELD + 8)
         return omics_error_set(err, OMICS_ECREDENTIALS, "InvalidCredentials",
                                "the secret access key is implausibly long");
@@ -461,6 +466,11 @@ static int check_params(const omics_sign_params *p, omics_error *err)
         if (!is_token(p->headers[i].name))
             return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
                                    "header %zu: its name is not an HTTP token", i + 1);
+        if (text_find_ctl(p->headers[i].value, 1))
+            return omics_error_set(err, OMICS_EUSAGE, "InvalidSignParams",
+                                   "header %zu: its value holds a control character (CR, LF "
+                                   "and the like would split the request)",
+                                   i + 1);
         if (ieq(p->headers[i].name, "host"))
             host = 1;
     }

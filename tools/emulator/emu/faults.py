@@ -2,14 +2,20 @@
 
 import json
 import threading
+import time
 
 from .errors import OMICS_NAMESPACE, STATUS_BY_CODE
 from .messages import Response, json_response
 
 MODES = ("html", "malformed", "drop", "reset_after_headers", "truncate", "stall",
-         "oversize", "body", "bad_utf8", "cut_answer")
+         "oversize", "body", "bad_utf8", "cut_answer", "flood", "trickle")
 FIELDS = {"operation", "count", "status", "code", "message", "delay_ms", "mode",
-          "stall_ms", "size", "body", "headers"}
+          "stall_ms", "size", "body", "headers", "chunked", "interval_ms", "lines",
+          "body_bytes"}
+# flood: at most this many bytes, for at most this long, whatever the client does
+FLOOD_MAX_BYTES = 4 * 1024 * 1024 * 1024
+FLOOD_MAX_SECONDS = 120
+FLOOD_PIECE = b"x" * 65536
 DEFAULT_STALL_MS = 30000
 DEFAULT_OVERSIZE_BYTES = 8 * 1024 * 1024
 HTML_PAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -31,7 +37,8 @@ def check_spec(spec):
         raise ValueError(f"unknown fault fields: {sorted(unknown)}")
     if spec.get("mode") is not None and spec["mode"] not in MODES:
         raise ValueError(f"unknown fault mode {spec['mode']!r}; known: {', '.join(MODES)}")
-    for name, lowest in (("count", 1), ("delay_ms", 0), ("stall_ms", 0), ("size", 0)):
+    for name, lowest in (("count", 1), ("delay_ms", 0), ("stall_ms", 0), ("size", 0),
+                         ("interval_ms", 0), ("lines", 0), ("body_bytes", 0)):
         value = spec.get(name)
         if value is not None and (not isinstance(value, (int, float)) or value < lowest):
             raise ValueError(f"{name} must be a number >= {lowest}")
@@ -142,6 +149,54 @@ class Fault:
     def _body(self, protocol):
         headers = [(str(k), str(v)) for k, v in self.spec.get("headers", {}).items()]
         return Response(self._status(200), headers, self.spec["body"].encode("utf-8"))
+
+    def _flood(self, protocol):
+        """An answer of `size` bytes (default: as many as a client takes, up to
+        FLOOD_MAX_BYTES), sent as fast as the client reads: with a
+        Content-Length, or chunked (`chunked`: true) and so of no stated end."""
+        size = int(self.spec.get("size", FLOOD_MAX_BYTES))
+        chunked = bool(self.spec.get("chunked"))
+        headers = [("Content-Type", "application/json")]
+        headers.append(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(size)))
+
+        def stream(wfile, lines):
+            wfile.write(b"".join(lines) + b"\r\n")
+            left, started = size, time.monotonic()
+            while left > 0 and time.monotonic() - started < FLOOD_MAX_SECONDS:
+                piece = FLOOD_PIECE[:left]
+                wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                left -= len(piece)
+            if chunked and left == 0:
+                wfile.write(b"0\r\n\r\n")
+            wfile.flush()
+        return Response(self._status(404), headers, stream=stream)
+
+    def _trickle(self, protocol):
+        """The sample answer, slowly: the status line, then `lines` extra header
+        lines one every `interval_ms`, then the headers, then the first
+        `body_bytes` bytes of the body (default all) one every `interval_ms`."""
+        headers, body = self._sample(protocol)
+        interval = self.spec.get("interval_ms", 500) / 1000.0
+        extra = int(self.spec.get("lines", 0))
+        slow = min(len(body), int(self.spec.get("body_bytes", len(body))))
+        headers = headers + [("Content-Length", str(len(body)))]
+
+        def stream(wfile, lines):
+            wfile.write(lines[0])
+            wfile.flush()
+            for i in range(extra):
+                time.sleep(interval)
+                wfile.write(b"X-Trickle-%d: %d\r\n" % (i, i))
+                wfile.flush()
+            wfile.write(b"".join(lines[1:]) + b"\r\n")
+            wfile.flush()
+            for i in range(slow):
+                time.sleep(interval)
+                wfile.write(body[i:i + 1])
+                wfile.flush()
+            wfile.write(body[slow:])
+            wfile.flush()
+        return Response(self._status(200), headers, stream=stream)
 
     def _bad_utf8(self, protocol):
         return Response(self._status(200), JSON_HEADERS,

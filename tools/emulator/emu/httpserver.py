@@ -115,12 +115,22 @@ class RequestHandler(BaseHTTPRequestHandler):
         if "date" not in present:
             headers.append(("Date", formatdate(time.time() + self.server.emulator.skew_seconds,
                                                usegmt=True)))
-        if "content-length" not in present and response.status != 204:
+        if "content-length" not in present and response.status != 204 and response.stream is None:
             headers.append(("Content-Length", str(len(response.body))))
         try:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = "Unknown"
+        if response.stream is not None:
+            lines = [f"HTTP/1.1 {response.status} {reason}\r\n".encode()] + [
+                f"{name}: {value}\r\n".encode("latin-1", errors="replace")
+                for name, value in headers]
+            self.close_connection = True
+            try:
+                response.stream(self.wfile, lines)
+            except OSError:
+                pass
+            return
         head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
             f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
         cut = len(response.body) if response.send_bytes is None else response.send_bytes

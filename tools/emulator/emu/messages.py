@@ -41,6 +41,9 @@ class Response:
     pause_seconds: float = 0.0
     close: bool = False
     drop: bool = False
+    # a hostile answer that writes itself: stream(wfile, head_lines) sends
+    # the status line, the headers and the body at its own pace
+    stream: object = None
 
     def header(self, name):
         wanted = name.lower()
