@@ -87,6 +87,7 @@ build = {
             "src/model_omics.c",
             "src/parse.c",
             "src/proc.c",
+            "src/psink.c",
             "src/retry.c",
             "src/rnd.c",
             "src/ser.c",

@@ -1923,6 +1923,14 @@ static const luaL_Reg client_methods[] = {
     {"parse", l_parse}, {"close", l_close},     {"credentials", l_credentials},
     {"operations", l_operations}, {NULL, NULL}};
 
+/* Any method of a closed client: upvalue 1 is its name. */
+static int l_closed_method(lua_State *L)
+{
+    return luaL_error(L, "this omics client is closed (client:%s cannot be called after "
+                         "client:close())",
+                      lua_tostring(L, lua_upvalueindex(1)));
+}
+
 /* __index: the methods above, then one method per operation (snake_case). */
 static int l_client_index(lua_State *L)
 {
@@ -1934,8 +1942,12 @@ static int l_client_index(lua_State *L)
     if (!lua_isnil(L, -1))
         return 1;
     lua_pop(L, 3);
-    if (!lc->c)
-        return 0;
+    if (!lc->c) {
+        /* whatever it was, a method of a closed client says so when called */
+        lua_pushvalue(L, 2);
+        lua_pushcclosure(L, l_closed_method, 1);
+        return 1;
+    }
     lc_getuservalue(L, 1);
     lua_getfield(L, -1, "methods");
     lua_getfield(L, -1, key);

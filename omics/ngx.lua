@@ -166,9 +166,14 @@ local function receive_body(r, headers, emit)
       local size = tonumber(line:match("^%s*(%x+)"), 16)
       if not size then return nil, "ConnectionError", "a bad chunk size: " .. line:sub(1, 40) end
       if size == 0 then
+        local trailers = 0
         repeat -- trailers, up to the blank line
           line, code, message = r:line("the trailers")
           if not line then return nil, code, message end
+          trailers = trailers + #line + 2
+          if trailers > MAX_HEADER_BYTES then
+            return nil, "ResponseTooLarge", ("the answer's trailers are larger than %d KiB"):format(MAX_HEADER_BYTES / 1024)
+          end
         until line == ""
         return true
       end
@@ -183,7 +188,11 @@ local function receive_body(r, headers, emit)
       if not line then return nil, code, message end
     end
   end
-  local length = tonumber(headers["content-length"])
+  local cl = headers["content-length"]
+  local length = cl and cl:match("^%d+$") and tonumber(cl)
+  if cl and not length then
+    return nil, "ConnectionError", "a Content-Length that is not a number of bytes: " .. cl:sub(1, 40)
+  end
   if length then
     while length > 0 do
       local piece, code, message = r:some(math.min(length, CHUNK))

@@ -225,6 +225,42 @@ describe("configuration", function()
       assert.matches("^PartialCredentialsError", r.ERR)
     end)
 
+    it("a config of 5,000 SSO profiles costs milliseconds, and is read once per process", function()
+      local parts = {}
+      for i = 1, 5000 do
+        parts[#parts + 1] = ("[profile team%d]\nsso_session = corp\nsso_account_id = %012d\n" ..
+          "sso_role_name = Role%d\nregion = us-east-1\n"):format(i, i, i)
+      end
+      parts[#parts + 1] = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n" ..
+        "sso_region = us-east-1\n[default]\nregion = eu-west-3\n"
+      files(table.concat(parts))
+      local out, status = helper.run_lua([[
+        local omics = require "omics"
+        local times = {}
+        for i = 1, 3 do
+          local t0 = os.clock()
+          local c = assert(omics.new { credentials = { access_key_id = "A", secret_access_key = "s" } })
+          times[i] = os.clock() - t0
+          assert(tostring(c):find("region eu%-west%-3"), tostring(c))
+          if i == 2 then -- the file changes: the next client reads it again
+            local f = assert(io.open(os.getenv("HOME") .. "/.aws/config", "a"))
+            f:write("[profile late]\nregion = ap-south-1\n")
+            f:close()
+          end
+        end
+        local c = assert(omics.new { profile = "late", credentials = { access_key_id = "A", secret_access_key = "s" } })
+        print(("TIMES %.4f %.4f %.4f"):format(times[1], times[2], times[3]))
+        print("LATE " .. tostring(c):match("region (%S+),"))
+      ]], { HOME = home })
+      assert.are.equal(0, status, out)
+      local first, second, third = out:match("TIMES (%S+) (%S+) (%S+)")
+      print(("config_spec: omics.new with 5,000 profiles: %.1f ms, then %.1f ms (cached), " ..
+             "%.1f ms (changed)"):format(first * 1000, second * 1000, third * 1000))
+      assert.are.equal("ap-south-1", out:match("LATE (%S+)"))
+      -- (before: 1.9 s for each client)
+      assert.is_true(tonumber(first) < 0.5, out)
+    end)
+
     it("a config file that is not INI names the file and line", function()
       files("[default]\nregion = us-east-1\nthis line is wrong\n")
       local r = probe({}, KEYS)

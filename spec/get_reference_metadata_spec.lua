@@ -83,6 +83,26 @@ describe("get_reference_metadata against the emulator", function()
     assert.matches("^lua%-omics/" .. omics.VERSION:gsub("%.", "%%.") .. " lua(j?i?t?)/%d%.%d+[%.%d]* curl/%d+%.%d+", ua)
   end)
 
+  it("a closed client says so when any of its methods is called", function()
+    local c = helper.client(emu)
+    assert(c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" })
+    c:close()
+    c:close() -- closing twice is fine
+    for _, call in ipairs {
+      function() return c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" } end,
+      function() return c:list_reference_stores {} end, -- a method it never looked up before
+      function() return c:call("GetReferenceMetadata", {}) end,
+      function() return c:prepare("GetReferenceMetadata", {}) end,
+    } do
+      local ok, msg = pcall(call)
+      assert.is_false(ok)
+      assert.matches("this omics client is closed", tostring(msg))
+    end
+    local _, msg = pcall(function() return c:list_runs {} end)
+    assert.matches("client:list_runs cannot be called after client:close%(%)", tostring(msg))
+    assert.are.equal("omics.client (closed)", tostring(c))
+  end)
+
   describe("errors", function()
     -- one attempt: the retries have spec/faults_spec.lua
     local client

@@ -83,6 +83,7 @@ http {
       tls_wrong_ca = new { endpoint = "https://127.0.0.1:${TLS3}", transport = "ngx" },
       chunked = new { endpoint = "http://127.0.0.1:${PORT}/chunked", transport = "ngx" },
       cut = new { endpoint = "http://127.0.0.1:${PORT}/cut", transport = "ngx", max_backoff = 0.01 },
+      bounded = new { transport = "ngx", max_response_bytes = 1000000, timeout = 3, max_attempts = 1 },
     }
     -- a call here (init_worker cannot use cosockets) goes through libcurl
     local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
@@ -142,6 +143,15 @@ http {
       }
     }
 
+    location /metasink {
+      content_by_lua_block {
+        local res, err = package.loaded.omics_clients.auto:get_reference_metadata(
+          { referenceStoreId = "1234567890", id = "9876543210" }, { sink = ngx.var.arg_path })
+        ngx.say("ok=", tostring(res ~= nil), "\nerror=", tostring(err and err.code),
+                "\nmessage=", tostring(err and err.message))
+      }
+    }
+
     location /init {
       content_by_lua_block { ngx.say("init_result=", package.loaded.omics_clients.init_result) }
     }
@@ -151,8 +161,14 @@ http {
         local client = package.loaded.omics_clients[ngx.var.arg_client or "auto"]
         local bytes, chunks = 0, 0
         local path = ngx.var.arg_path
+        if ngx.var.arg_plain then -- a plain create, for its mode
+          assert(io.open(ngx.var.arg_plain, "w")):close()
+        end
+        local t0 = ngx.now()
         local res, err = client:get_reference({ referenceStoreId = "1234567890", id = "9876543210", partNumber = 1 },
           { sink = path or function(chunk) bytes = bytes + #chunk; chunks = chunks + 1 end })
+        ngx.update_time()
+        ngx.say("seconds=", ngx.now() - t0)
         if path and res then
           local f = io.open(path, "rb")
           bytes = #f:read("a")
@@ -415,12 +431,13 @@ describe("inside nginx #nginx", function()
     assert.are.equal("12219", got.bytes)
     assert.are.equal("1", got.retries)
     helper.rmdir(dir)
-    -- cut before a whole piece reached the function: retried, delivered once
+    -- cut half way: the function has seen what arrived (as with libcurl,
+    -- bytes go to the sink as they come), so it is not fed them twice
     emu:faults { { mode = "cut_answer", operation = "GetReference", count = 1 } }
     got = fields((http_get(url("/stream"))))
-    assert.are.equal("true", got.ok, got.message)
-    assert.are.equal("12219", got.bytes)
-    assert.are.equal("1", got.retries)
+    assert.are.equal("false", got.ok)
+    assert.truthy(got.message:find("not retried: part of the payload already went to the sink", 1, true), got.message)
+    assert.is_true(tonumber(got.bytes) > 0 and tonumber(got.bytes) <= 6110, got.bytes)
     -- cut after 150000 of 300000 bytes: the function has seen some, so no retry
     got = fields((http_get(url("/stream?client=cut"))))
     assert.are.equal("false", got.ok)
@@ -438,6 +455,53 @@ describe("inside nginx #nginx", function()
     p:close()
     helper.rmdir(dir)
     emu:control("DELETE", "faults")
+  end)
+
+  it("bounds an answer by max_response_bytes: 100 MB of metadata, a 2 GiB 404, an endless chunked 500", function()
+    emu:faults { { mode = "flood", status = 200, size = 100 * 1024 * 1024 } }
+    local got = fields((http_get(url("/meta?client=bounded"))))
+    assert.are.equal("ResponseTooLarge", got.error, got.message)
+    assert.matches("max_response_bytes %(1000000%)", got.message)
+    assert.are.equal("false", got.retryable)
+    for _, fault in ipairs {
+      { mode = "flood", status = 404, size = 2 * 1024 * 1024 * 1024, operation = "GetReference" },
+      { mode = "flood", status = 500, chunked = true, operation = "GetReference" },
+    } do
+      emu:faults { fault }
+      local body, code = http_get(url("/stream?client=bounded"))
+      assert.are.equal(200, code, body) -- nil, err: never an error raised out of the call
+      got = fields(body)
+      assert.are.equal("ResponseTooLarge", got.error, got.message)
+      assert.are.equal("0", got.bytes, "an error answer never reaches the sink")
+    end
+    got = fields((http_get(url("/meta?client=bounded"))))
+    assert.are.equal("demo-genome", got.name, got.message)
+  end)
+
+  it("timeout bounds the whole attempt: a byte every 0.5 s does not keep a call alive", function()
+    -- the part (12219 bytes) a byte every 0.5 s would take hours; timeout is 3 s
+    emu:faults { { mode = "trickle", interval_ms = 500, operation = "GetReference" } }
+    local t0 = socket.gettime()
+    local got = fields((http_get(url("/stream?client=bounded"))))
+    local took = socket.gettime() - t0
+    assert.are.equal("TimeoutError", got.error, got.message)
+    assert.matches("longer than timeout %(3 s%)", got.message)
+    assert.is_true(took < 6, ("took %.1f s"):format(took))
+  end)
+
+  it("path sinks: the mode of a plain create, and refused for an operation without a payload", function()
+    local d = helper.tmpdir()
+    local got = fields((http_get(url(("/stream?path=%s/ref&plain=%s/plain"):format(d, d)))))
+    assert.are.equal("true", got.ok, got.message)
+    local p = io.popen(helper.sh(("stat -c %%a %s/ref %s/plain"):format(helper.shq(d), helper.shq(d))))
+    local ref_mode, plain_mode = p:read("l"), p:read("l")
+    p:close()
+    assert.are.equal(plain_mode, ref_mode)
+    helper.write(d .. "/meta.out", "keep me")
+    got = fields((http_get(url("/metasink?path=" .. d .. "/meta.out"))))
+    assert.are.equal("SinkError", got.error, got.message)
+    assert.are.equal("keep me", helper.read(d .. "/meta.out"))
+    helper.rmdir(d)
   end)
 
   it("verifies TLS: the trusted CA and the host name", function()

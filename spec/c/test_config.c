@@ -1,8 +1,10 @@
 /* config: the shared config and credentials files (INI as botocore reads it). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "ctest.h"
 
@@ -276,6 +278,82 @@ static void test_load(void)
     free(path);
 }
 
+/* The same file, unchanged, is parsed once: a second load shares the parsed
+ * copy; once the file changes (contents, size or times) it is read again. */
+static void test_cache(void)
+{
+    char *path = temp_file("[default]\nregion = us-west-1\n");
+    CHECK(path != NULL);
+    if (!path)
+        return;
+    omics_error err;
+    omics_error_init(&err);
+    config_file *a = config_load(path, &err);
+    config_file *b = config_load(path, &err);
+    CHECK(a != NULL && a == b);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs("[default]\nregion = eu-north-1\n", f); /* another value, the same size */
+        fclose(f);
+    }
+    config_file *c = config_load(path, &err);
+    CHECK(c != NULL && c != a);
+    CHECK_STR(get(c, "default", "region"), "eu-north-1");
+    CHECK_STR(get(a, "default", "region"), "us-west-1"); /* a holder keeps its copy */
+    config_free(a);
+    config_free(b);
+    config_free(c);
+    unlink(path);
+    free(path);
+}
+
+/* Parsing is linear and look-ups are hashed: what took minutes before (a
+ * value continued over 30,000 lines copied itself at every line; 300,000
+ * sections were each searched from the start) takes a fraction of a second
+ * for 16 MB, the largest file read.  The bound is two seconds of CPU (before:
+ * 536 s for the sections alone), twenty under the sanitizers. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CPU_BOUND 20.0 /* ASan's allocator and checks, several times slower */
+#else
+#define CPU_BOUND 2.0
+#endif
+
+static void test_large_files(void)
+{
+    buf b;
+    buf_init(&b);
+    buf_adds(&b, "[default]\nlong =\n");
+    for (int i = 0; i < 30000; i++)
+        buf_addf(&b, "  line %d of a long value\n", i);
+    for (int i = 0; i < 300000; i++)
+        buf_addf(&b, "[profile p%d]\nregion = r%d\nsso_session = s%d\n", i, i, i % 7);
+    CHECK(!b.oom);
+    clock_t t0 = clock();
+    omics_error err;
+    omics_error_init(&err);
+    config_file *cf = config_parse(b.p, b.len, "large", &err);
+    CHECK(cf != NULL);
+    int found = 0;
+    for (int i = 0; i < 300000; i += 1000) {
+        char section[32], want[32];
+        snprintf(section, sizeof section, "profile p%d", i);
+        snprintf(want, sizeof want, "r%d", i);
+        const char *v = config_get(cf, section, "REGION");
+        found += v && strcmp(v, want) == 0 && config_has_section(cf, section);
+    }
+    CHECK(found == 300);
+    const char *v = config_get(cf, "default", "long");
+    const char *head = "\nline 0 of a long value\nline 1 of";
+    CHECK(v && strncmp(v, head, strlen(head)) == 0);
+    CHECK(v && strstr(v, "\nline 29999 of a long value") != NULL);
+    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    printf("  a %zu-byte config (30,000 continuation lines, 300,000 sections): %.3f s of CPU\n",
+           b.len, cpu);
+    CHECK(cpu < CPU_BOUND);
+    config_free(cf);
+    buf_free(&b);
+}
+
 static void test_profiles(void)
 {
     char *cfg = temp_file("[default]\nregion = us-east-1\n"
@@ -355,6 +433,8 @@ int main(void)
     test_empty();
     test_syntax_errors();
     test_load();
+    test_cache();
+    test_large_files();
     test_profiles();
     CTEST_DONE();
 }
