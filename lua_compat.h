@@ -48,6 +48,16 @@ static inline int lc_tointeger(lua_State *L, int idx, int64_t *out)
     *out = (int64_t)lua_tointeger(L, idx);
     return 1;
 }
+/* The same, a float with an integral value accepted (as luaL_checkinteger
+ * does): for settings and statuses, where 200.0 means 200 */
+static inline int lc_tointegral(lua_State *L, int idx, int64_t *out)
+{
+    int ok = 0;
+    lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &ok) : 0;
+    if (ok)
+        *out = (int64_t)v;
+    return ok;
+}
 static inline void lc_pushinteger(lua_State *L, int64_t v)
 {
     lua_pushinteger(L, (lua_Integer)v);
@@ -104,6 +114,11 @@ static inline int lc_tointeger(lua_State *L, int idx, int64_t *out)
         return 0;
     *out = (int64_t)d;
     return 1;
+}
+/* (every LuaJIT number is a double: the same test) */
+static inline int lc_tointegral(lua_State *L, int idx, int64_t *out)
+{
+    return lc_tointeger(L, idx, out);
 }
 static inline void lc_pushinteger(lua_State *L, int64_t v)
 {

@@ -175,7 +175,7 @@ static int error_tostring(lua_State *L)
             luaL_addchar(&b, (*p == '\n' || *p == '\r') ? ' ' : *p);
     }
     int64_t status;
-    int has_status = lc_tointeger(L, 4, &status);
+    int has_status = lc_tointegral(L, 4, &status);
     if (has_status || lua_isstring(L, 5)) {
         luaL_addstring(&b, " (");
         if (has_status) {
@@ -646,14 +646,14 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
         return option_error(err, "retry_mode", "\"standard\" or \"adaptive\"");
     int64_t n;
     int ty = lc_getfield(L, t, "max_attempts");
-    int isint = lc_tointeger(L, -1, &n);
+    int isint = lc_tointegral(L, -1, &n);
     lua_pop(L, 1);
     if (ty != LUA_TNIL && (!isint || n < 1 || n > 100))
         return option_error(err, "max_attempts", "an integer from 1 to 100");
     if (ty != LUA_TNIL)
         o->max_attempts = (int)n;
     ty = lc_getfield(L, t, "max_response_bytes");
-    isint = lc_tointeger(L, -1, &n);
+    isint = lc_tointegral(L, -1, &n);
     lua_pop(L, 1);
     if (ty != LUA_TNIL && (!isint || n < 1))
         return option_error(err, "max_response_bytes", "a number of bytes >= 1");
@@ -1614,7 +1614,7 @@ static int l_parse(lua_State *L)
     omics_arena_reset(lc->values);
     lua_getfield(L, 3, "status");
     int64_t status = 0;
-    int isnum = lc_tointeger(L, -1, &status);
+    int isnum = lc_tointegral(L, -1, &status);
     resp.status = (long)status;
     lua_pop(L, 1);
     if (!isnum || resp.status < 100 || resp.status > 999) {
@@ -1738,7 +1738,7 @@ static void error_from_table(lua_State *L, int idx, omics_error *e)
     e->retryable = lua_toboolean(L, -1);
     lua_getfield(L, idx, "status");
     int64_t status = 0;
-    if (lc_tointeger(L, -1, &status))
+    if (lc_tointegral(L, -1, &status))
         e->status = (int)status;
     lua_pop(L, 2);
 }
@@ -1931,6 +1931,72 @@ static int l_closed_method(lua_State *L)
                       lua_tostring(L, lua_upvalueindex(1)));
 }
 
+/* The edit distance of a and b (Levenshtein), or a large number for names
+ * too long to be a typo of each other. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 96 || m > 96)
+        return 1000;
+    size_t row[97];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+/* client.<key> for a key that is neither a method nor an operation: raise,
+ * naming the closest method or operation (as botocore's AttributeError
+ * names the missing attribute), instead of Lua's bare "attempt to call a
+ * nil value". The metatable's methods table is at index 3 of this frame. */
+static int unknown_method(lua_State *L, lclient *lc, const char *key)
+{
+    const omics_model *m = omics_client_model(lc->c);
+    const omics_op *api = omics_model_op(m, key); /* the API name given as a method */
+    const char *best = api ? omics_op_snake(api) : NULL;
+    size_t best_d = api ? 0 : (size_t)-1;
+    for (size_t i = 0; !api && i < omics_model_op_count(m); i++) {
+        const char *name = omics_op_snake(omics_model_op_at(m, i));
+        size_t d = edit_distance(key, name);
+        if (d < best_d) {
+            best_d = d;
+            best = name;
+        }
+    }
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "methods");
+    lua_pushnil(L);
+    while (!api && lua_next(L, -2)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            size_t d = edit_distance(key, lua_tostring(L, -1));
+            if (d < best_d) {
+                best_d = d;
+                best = lua_tostring(L, -1); /* anchored by the methods table */
+            }
+        }
+    }
+    size_t len = strlen(key);
+    if (best && best_d <= (len < 9 ? 2 : len / 3))
+        return luaL_error(L, "omics.client has no method %s (did you mean %s?)", key, best);
+    return luaL_error(L, "omics.client has no method %s (client:operations() lists the "
+                         "operations)",
+                      key);
+}
+
 /* __index: the methods above, then one method per operation (snake_case). */
 static int l_client_index(lua_State *L)
 {
@@ -1956,7 +2022,7 @@ static int l_client_index(lua_State *L)
     lua_pop(L, 1);
     const omics_op *op = omics_model_op_snake(omics_client_model(lc->c), key);
     if (!op)
-        return 0;
+        return unknown_method(L, lc, key);
     if (lc->lua_methods) {
         /* a Lua function from omics.lua's factory: calls through it can yield
          * (cosockets), which a C function cannot do under LuaJIT */
@@ -2146,6 +2212,7 @@ static int l_sigv4_sign(lua_State *L)
     p.region = field_string(L, 1, "region", NULL);
     p.service = field_string(L, 1, "service", NULL);
     p.normalize_path = sign_bool(L, 1, "normalize_path", 1);
+    p.no_path_encoding = !sign_bool(L, 1, "encode_path", 1);
     p.content_sha256_header = sign_bool(L, 1, "content_sha256_header", 0);
     p.omit_session_token = sign_bool(L, 1, "omit_session_token", 0);
     lua_getfield(L, 1, "time");

@@ -489,7 +489,8 @@ end
 -- *Deleted ones, that error) or failure (nil, WaiterError with reason
 -- "failure"), an error no acceptor expects (reason "error"), or max_attempts
 -- calls (reason "max_attempts").  Between calls it sleeps `delay` seconds
--- with opts.sleep (default: a blocking sleep).
+-- with opts.sleep (default: ngx.sleep where cosockets run, else a blocking
+-- sleep).
 function methods.wait(client, name, params, opts)
   local w = model_extra(client, "waiters")[name]
   if not w then
@@ -498,7 +499,7 @@ function methods.wait(client, name, params, opts)
   opts = opts or {}
   local delay = opts.delay or w.delay or 15
   local max_attempts = opts.max_attempts or w.maxAttempts or 20
-  local sleep = opts.sleep or core.sleep
+  local sleep = opts.sleep or lua_sleep -- (inside nginx, ngx.sleep: the worker goes on)
   if type(delay) ~= "number" or delay < 0 or type(max_attempts) ~= "number"
     or max_attempts % 1 ~= 0 or max_attempts < 1 then
     error("wait: delay must be seconds >= 0 and max_attempts an integer >= 1", 2)

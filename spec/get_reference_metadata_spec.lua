@@ -290,6 +290,20 @@ describe("parsing GetReferenceMetadata answers", function()
       headers = { ["Content-Type"] = "application/json", ["X-Amzn-RequestId"] = "rid-1" }, body = body })
   end
 
+  it("takes a float with an integral value as a status, as parameters and options take it", function()
+    local r = assert(client:parse("GetReferenceMetadata", { status = 200.0, body = '{"name":"n"}' }))
+    assert.are.equal(200, r.ResponseMetadata.HTTPStatusCode)
+    assert(omics.new { region = "us-east-1", credentials = helper.CREDS, max_attempts = 2.0,
+                       max_response_bytes = 4096.0 })
+    for _, bad in ipairs { 200.5, "200", 0 / 0 } do
+      local res, err = client:parse("GetReferenceMetadata", { status = bad, body = "{}" })
+      assert.is_nil(res)
+      assert.matches("status must be an HTTP status code", err.message)
+    end
+    local _, err = omics.new { region = "us-east-1", credentials = helper.CREDS, max_attempts = 2.5 }
+    assert.matches("max_attempts: an integer from 1 to 100", err.message)
+  end)
+
   it("converts ISO-8601 with offsets and fractions to epoch seconds", function()
     local r = assert(parse('{"creationTime":"2024-03-01T01:00:00.5+01:00","updateTime":"2024-03-01T00:00:00Z"}'))
     assert.are.equal(1709251200.5, r.creationTime)
@@ -330,5 +344,31 @@ describe("parsing GetReferenceMetadata answers", function()
     local r = assert(parse('{}'))
     assert.are.equal("rid-1", r.ResponseMetadata.RequestId)
     assert.are.equal("application/json", r.ResponseMetadata.HTTPHeaders["content-type"])
+  end)
+end)
+
+describe("a client's methods and requests", function()
+  local client = assert(omics.new { region = "us-east-1", credentials = helper.CREDS })
+
+  it("a mistyped method names the closest one instead of 'attempt to call a nil value'", function()
+    local cases = {
+      { function() return client:get_reference_metadat {} end, "no method get_reference_metadat %(did you mean get_reference_metadata%?%)" },
+      { function() return client:GetReferenceMetadata {} end, "no method GetReferenceMetadata %(did you mean get_reference_metadata%?%)" },
+      { function() return client:paginat("ListReferences") end, "did you mean paginate%?" },
+      { function() return client:xyzzy() end, "no method xyzzy %(client:operations%(%) lists the operations%)" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, msg = pcall(c[1])
+      assert.is_false(ok)
+      assert.matches(c[2], tostring(msg))
+    end
+  end)
+
+  it("one set of parameters always gives one URL: query members in the model's order", function()
+    local a = { name = "a", runGroupId = "1234", maxResults = 5, status = "RUNNING", startingToken = "t" }
+    local b = { startingToken = "t", status = "RUNNING", maxResults = 5, runGroupId = "1234", name = "a" }
+    local ua = assert(client:prepare("ListRuns", a)).url
+    assert.are.equal(ua, assert(client:prepare("ListRuns", b)).url)
+    assert.matches("/run%?name=a&runGroupId=1234&startingToken=t&maxResults=5&status=RUNNING$", ua)
   end)
 end)

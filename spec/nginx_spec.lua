@@ -143,6 +143,16 @@ http {
       }
     }
 
+    location /wait {
+      content_by_lua_block {
+        local t0 = ngx.now()
+        local res, err = package.loaded.omics_clients.auto:wait("ReferenceImportJobCompleted",
+          { referenceStoreId = "1234567890", id = "1234567890" }, { delay = 1, max_attempts = 2 })
+        ngx.update_time()
+        ngx.say("reason=", tostring(err and err.reason), "\nseconds=", ngx.now() - t0)
+      }
+    }
+
     location /metasink {
       content_by_lua_block {
         local res, err = package.loaded.omics_clients.auto:get_reference_metadata(
@@ -502,6 +512,25 @@ describe("inside nginx #nginx", function()
     assert.are.equal("SinkError", got.error, got.message)
     assert.are.equal("keep me", helper.read(d .. "/meta.out"))
     helper.rmdir(d)
+  end)
+
+  it("a waiter sleeps with ngx.sleep: the worker serves other requests meanwhile", function()
+    local job = '{"id":"1234567890","referenceStoreId":"1234567890","roleArn":"arn:aws:iam::1:role/r",' ..
+                '"status":"IN_PROGRESS","creationTime":"2024-03-01T00:00:00Z"}'
+    emu:faults { { operation = "GetReferenceImportJob", mode = "body", status = 200, body = job, count = 2,
+                   headers = { ["Content-Type"] = "application/json" } } }
+    local waiting = io.popen(helper.sh(("curl -s --noproxy '*' -m 30 %s"):format(helper.shq(url("/wait")))))
+    os.execute(helper.sh("sleep 0.3"))
+    local t0 = socket.gettime()
+    local got = fields((http_get(url("/meta"))))
+    local took = socket.gettime() - t0
+    local waited = fields(waiting:read("a"))
+    waiting:close()
+    assert.are.equal("demo-genome", got.name, got.message)
+    assert.are.equal("max_attempts", waited.reason)
+    assert.is_true(tonumber(waited.seconds) >= 0.9, waited.seconds)
+    -- (one worker: a blocking sleep would hold this request for the rest of the second)
+    assert.is_true(took < 0.5, ("a request during the wait took %.2f s"):format(took))
   end)
 
   it("verifies TLS: the trusted CA and the host name", function()

@@ -82,7 +82,10 @@ describe("omics.service", function()
     local _, err = svc:get_reference_store { id = "0000000000" }
     assert.are.equal("ResourceNotFoundException", err.code)
     assert.is_string(err.data.message)
-    assert.is_nil(svc.start_run, "only the model's operations")
+    -- only the model's operations: another is no method of this client
+    local ok, msg = pcall(function() return svc.start_run end)
+    assert.is_false(ok)
+    assert.matches("omics.client has no method start_run", tostring(msg))
   end)
 
   it("takes a model as JSON text", function()

@@ -248,6 +248,19 @@ describe("omics.sigv4.sign", function()
     assert.are.equal(a.signature, c.signature)
   end)
 
+  -- normalizing and encoding are separate steps (aws-c-auth's
+  -- get-space-unnormalized case): a space is encoded either way
+  it("encodes the path even when it is not normalized; encode_path = false signs it as given", function()
+    local r = assert(omics.sigv4.sign(base { path = "/example space/", normalize_path = false }))
+    assert.are.equal("/example%20space/", r.canonical_request:match("^GET\n([^\n]*)\n"))
+    r = assert(omics.sigv4.sign(base { path = "/example space/" }))
+    assert.are.equal("/example%20space/", r.canonical_request:match("^GET\n([^\n]*)\n"))
+    r = assert(omics.sigv4.sign(base { path = "/a%20b//c", normalize_path = false, encode_path = false }))
+    assert.are.equal("/a%20b//c", r.canonical_request:match("^GET\n([^\n]*)\n"))
+    r = assert(omics.sigv4.sign(base { path = "/a%20b//c" }))
+    assert.are.equal("/a%2520b/c", r.canonical_request:match("^GET\n([^\n]*)\n"))
+  end)
+
   it("keeps the path as it is with normalize_path = false", function()
     local r = assert(omics.sigv4.sign(base { path = "//a/./b", normalize_path = false }))
     assert.are.equal("//a/./b", lines(r.canonical_request)[2])

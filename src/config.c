@@ -485,6 +485,25 @@ static void cache_put(const char *path, const struct stat *st, config_file *cf)
         config_destroy(evicted);
 }
 
+/* When the library is unloaded (a Lua state closing dlcloses the module) or
+ * the program exits, the cache lets its copies go: their memory would
+ * otherwise outlive the only pointers to it. */
+#if defined(__GNUC__)
+__attribute__((destructor))
+#endif
+static void cache_clear(void)
+{
+    pthread_mutex_lock(&config_lock);
+    for (size_t i = 0; i < CONFIG_CACHE; i++) {
+        cached *c = &config_cache[i];
+        if (c->cf && --c->cf->refs == 0)
+            config_destroy(c->cf);
+        free(c->path);
+        memset(c, 0, sizeof *c);
+    }
+    pthread_mutex_unlock(&config_lock);
+}
+
 config_file *config_load(const char *path, omics_error *err)
 {
     FILE *f = fopen(path, "rb");

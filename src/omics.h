@@ -277,6 +277,7 @@ typedef struct omics_sign_params {
     const omics_credentials *credentials;
     int64_t time;             /* epoch seconds */
     int normalize_path;       /* remove dot segments and double slashes */
+    int no_path_encoding;     /* sign the path as given, not percent-encoded again (S3) */
     int content_sha256_header; /* add a signed X-Amz-Content-Sha256 */
     int omit_session_token;   /* sign without the token, then add it */
 } omics_sign_params;

@@ -159,13 +159,19 @@ static int format_amzdate(int64_t t, char out[17])
 
 /* ------------------------------------------------------- canonical URI */
 
-static void append_canonical_path(omics_signer *s, buf *b, const char *path, int normalize)
+/* Normalizing (dot and empty segments) and encoding (each byte again, as
+ * every service but S3 signs it) are separate steps. */
+static void append_canonical_path(omics_signer *s, buf *b, const char *path, int normalize,
+                                  int encode)
 {
     if (!normalize) {
-        buf_adds(b, path);
+        if (encode)
+            uri_encode(b, path, strlen(path), 1);
+        else
+            buf_adds(b, path);
         return;
     }
-    /* remove dot segments and empty segments, then encode each byte again */
+    /* remove dot segments and empty segments */
     buf *segs = &s->tmp;
     buf_reset(segs);
     size_t n = strlen(path);
@@ -200,7 +206,10 @@ static void append_canonical_path(omics_signer *s, buf *b, const char *path, int
         b->oom = 1;
         return;
     }
-    uri_encode(b, segs->p, segs->len, 1);
+    if (encode)
+        uri_encode(b, segs->p, segs->len, 1);
+    else
+        buf_add(b, segs->p, segs->len);
 }
 
 /* ----------------------------------------------------- canonical query */
@@ -562,7 +571,7 @@ int omics_sign(omics_signer *s, const omics_sign_params *p, omics_signature *out
     buf_reset(c);
     buf_adds(c, p->method);
     buf_addc(c, '\n');
-    append_canonical_path(s, c, p->path, p->normalize_path);
+    append_canonical_path(s, c, p->path, p->normalize_path, !p->no_path_encoding);
     buf_addc(c, '\n');
     if (append_canonical_query(s, c, p->query))
         goto oom;
