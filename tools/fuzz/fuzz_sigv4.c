@@ -15,7 +15,9 @@
  * "service" and time 20150830T123600Z are fixed.  Checked:
  *   - omics_sign fails (InvalidSignParams) exactly when the method is empty,
  *     the path does not start with '/' or holds a control byte, a header name
- *     is empty, or the method or a header name is not an HTTP token;
+ *     is empty, a header value holds a control byte (a tab aside), or the
+ *     method or a header name is not an HTTP token;
+ *   - without normalize_path the canonical path is the path encoded once more;
  *   - the canonical request is method, path, query, one "name:value" line per
  *     signed header, an empty line, the signed headers and the payload hash:
  *     6 newline-separated parts and the header lines, with the signed headers
@@ -117,6 +119,15 @@ static int has_control(const char *s)
     return 0;
 }
 
+/* The same, a tab allowed: what a header value may not hold. */
+static int has_control_but_tab(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s < 32 && *s != '\t') || *s == 127)
+            return 1;
+    return 0;
+}
+
 typedef struct request {
     omics_sign_params p;
     omics_header headers[1 + MAX_EXTRA];
@@ -160,12 +171,13 @@ static void carve(request *r, const uint8_t *data, size_t size)
     p->query = field(r, data, size, &at);
     r->headers[0].name = "Host";
     r->headers[0].value = field(r, data, size, &at);
-    r->valid = p->method[0] != '\0' && p->path[0] == '/' && !has_control(p->path);
+    r->valid = p->method[0] != '\0' && p->path[0] == '/' && !has_control(p->path) &&
+               !has_control_but_tab(r->headers[0].value);
     r->tokens = is_token(p->method);
     for (size_t i = 1; i <= extra; i++) {
         r->headers[i].name = field(r, data, size, &at);
         r->headers[i].value = field(r, data, size, &at);
-        if (!r->headers[i].name[0])
+        if (!r->headers[i].name[0] || has_control_but_tab(r->headers[i].value))
             r->valid = 0;
         if (!is_token(r->headers[i].name))
             r->tokens = 0;
@@ -259,6 +271,24 @@ static int never_signed(const char *lname)
            strcmp(lname, "x-amzn-trace-id") == 0 || strcmp(lname, "authorization") == 0;
 }
 
+/* Whether got is path with every byte but the unreserved ones and '/' as
+ * %XX (upper-case hex): not normalized, still encoded. */
+static int encoded_equal(const char *got, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (*c == '/' || (*c != 0 && strchr(UNRESERVED, *c))) {
+            if (*got++ != (char)*c)
+                return 0;
+        } else if (got[0] != '%' || got[1] != hex[*c >> 4] || got[2] != hex[*c & 15]) {
+            return 0;
+        } else {
+            got += 3;
+        }
+    }
+    return *got == '\0';
+}
+
 /* Method, path, query, a "name:value" line per signed header, a blank line,
  * the signed headers and the payload hash: 6 parts and the header lines. */
 static void check_parts(const omics_sign_params *p, const char *canonical, char *const *names,
@@ -285,7 +315,7 @@ static void check_parts(const omics_sign_params *p, const char *canonical, char 
         check(line[1][0] == '/' && strspn(line[1], UNRESERVED "%/") == strlen(line[1]),
               "part 2 is a normalised, encoded path");
     else
-        check(strcmp(line[1], p->path) == 0, "part 2 is the path as given");
+        check(encoded_equal(line[1], p->path), "part 2 is the path as given, encoded");
     check(strspn(line[2], UNRESERVED "%=&") == strlen(line[2]), "part 3 is an encoded query");
     for (size_t i = 0; i < distinct; i++) {
         size_t nl = strlen(names[i]);
@@ -482,7 +512,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(rc == 0 || rc == -1, "omics_sign returns 0 or -1");
     int refused = rc == -1 && err.kind == OMICS_EUSAGE && strcmp(err.code, "InvalidSignParams") == 0;
     if (!r.valid) {
-        check(refused, "an empty method or header name, or a path without '/' or with a control byte, is refused");
+        check(refused, "an empty method or header name, a path without '/' or with a control "
+                       "byte, or a header value with one, is refused");
     } else if (!r.tokens) {
         check(refused, "a method or a header name that is not an HTTP token is refused");
     } else {
