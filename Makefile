@@ -9,6 +9,8 @@
 #   make fuzz       the libFuzzer targets (FUZZ_SECONDS each)
 #   make model      regenerate src/model_omics.c from ../shared/omics-model
 #   make emulator   run the local HealthOmics emulator on 127.0.0.1:$(PORT)
+#   make install    the C library: libomics.so and .a, omics.h and omics.pc
+#                   under PREFIX (default /usr/local; DESTDIR for staging)
 
 PORT ?= 9000
 LUA ?= lua5.4
@@ -34,12 +36,17 @@ CORE_LIBS = $(PKG_LIBS) -lmbedcrypto -lm -lpthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BUILD ?= build/$(LUA)
+# The C core is compiled once, here, for every Lua runtime and the C library.
+CORE_BUILD ?= build/core
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS_ALL = $(BASE_CFLAGS) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 CORE_SRC := $(wildcard src/*.c)
-CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
+CORE_OBJ := $(CORE_SRC:src/%.c=$(CORE_BUILD)/%.o)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 ifneq ($(LUA),luajit)
@@ -47,7 +54,7 @@ CTEST_BIN += $(patsubst spec/c/lua/test_%.c,$(BUILD)/test_lua_%,$(wildcard spec/
 endif
 
 .PHONY: all deps test check ctest spec sanitize valgrind soak bench demo emulator model clean rock-check \
-	bench-emulator
+	bench-emulator install clib
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
 # half, is loaded by require "omics" and requires it.
@@ -63,30 +70,48 @@ omics/core.so: $(BUILD)/omics/core.so
 	mkdir -p omics
 	cp $< $@
 
-$(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
+$(CORE_BUILD)/%.o: src/%.c src/*.h | $(CORE_BUILD)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/lua_omics.o: lua_omics.c lua_compat.h src/*.h | $(BUILD)
 	$(CC) $(CFLAGS_ALL) $(LUA_CFLAGS) -Isrc -c $< -o $@
 
-$(BUILD)/libomics.a: $(CORE_OBJ)
+# Every symbol, for the C tests and benchmarks that reach inside the core.
+$(CORE_BUILD)/libomics-dev.a: $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-# A Lua C module does not link liblua: the interpreter provides its symbols.
-$(BUILD)/omics/core.so: $(BUILD)/lua_omics.o $(BUILD)/libomics.a
-	mkdir -p $(BUILD)/omics
-	$(CC) -shared -o $@ $(BUILD)/lua_omics.o $(BUILD)/libomics.a $(CORE_LIBS) $(EXTRA_LDFLAGS)
+# The C library as installed: the API (omics.h) and nothing else.  The
+# archive is one relocatable object whose internal (hidden) names are made
+# local, so that they cannot clash with a host program's.
+$(CORE_BUILD)/libomics.a: $(CORE_OBJ)
+	rm -f $@ $(CORE_BUILD)/omics-all.o
+	ld -r -o $(CORE_BUILD)/omics-all.o $^
+	objcopy --localize-hidden $(CORE_BUILD)/omics-all.o
+	ar rcs $@ $(CORE_BUILD)/omics-all.o
 
-$(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(BUILD)/libomics.a
-	$(CC) $(CFLAGS_ALL) -Isrc -Ispec/c $< $(BUILD)/libomics.a $(CORE_LIBS) $(EXTRA_LDFLAGS) -o $@
+$(CORE_BUILD)/libomics.so.0: $(CORE_OBJ)
+	$(CC) -shared -Wl,-soname,libomics.so.0 -o $@ $^ $(CORE_LIBS) $(EXTRA_LDFLAGS)
+
+clib: $(CORE_BUILD)/libomics.a $(CORE_BUILD)/libomics.so.0
+
+# A Lua C module does not link liblua: the interpreter provides its symbols.
+# It exports luaopen_omics_core and nothing else (--exclude-libs: the core's
+# names stay inside).
+$(BUILD)/omics/core.so: $(BUILD)/lua_omics.o $(CORE_BUILD)/libomics-dev.a
+	mkdir -p $(BUILD)/omics
+	$(CC) -shared -Wl,--exclude-libs,ALL -o $@ $(BUILD)/lua_omics.o $(CORE_BUILD)/libomics-dev.a \
+		$(CORE_LIBS) $(EXTRA_LDFLAGS)
+
+$(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(CORE_BUILD)/libomics-dev.a
+	$(CC) $(CFLAGS_ALL) -Isrc -Ispec/c $< $(CORE_BUILD)/libomics-dev.a $(CORE_LIBS) $(EXTRA_LDFLAGS) -o $@
 
 # C tests that host Lua 5.4 themselves and load the module (Lua 5.4 builds only)
 $(BUILD)/test_lua_%: spec/c/lua/test_%.c spec/c/ctest.h $(BUILD)/omics/core.so
 	$(CC) $(CFLAGS_ALL) $(LUA_CFLAGS) -DOMICS_BUILD_DIR='"$(BUILD)"' -Ispec/c $< \
 		$(shell pkg-config --libs $(LUA_PKG)) $(EXTRA_LDFLAGS) -o $@
 
-$(BUILD):
+$(BUILD) $(CORE_BUILD):
 	mkdir -p $@
 
 deps:
@@ -99,7 +124,7 @@ check: all ctest
 
 # Everything, on Lua 5.4 and on LuaJIT (the nginx spec runs LuaJIT in nginx).
 test: deps
-	$(MAKE) all ctest build/bench/floor build/bench/sign_c
+	$(MAKE) all ctest clib build/bench/floor build/bench/sign_c
 	$(MAKE) LUA=luajit all
 	$(MAKE) rock-check
 	@LUAS="lua5.4 luajit" BUSTED=$(BUSTED) sh tools/run_tests.sh
@@ -109,8 +134,8 @@ rock-check:
 	@sh tools/rock_check.sh
 
 sanitize: deps
-	$(MAKE) BUILD=build/asan OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" \
-		build/asan/omics/core.so ctest
+	$(MAKE) BUILD=build/asan CORE_BUILD=build/asan/core OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" \
+		EXTRA_LDFLAGS="$(SAN_FLAGS)" build/asan/omics/core.so ctest
 	@BUILD=build/asan LUAS=lua5.4 BUSTED=$(BUSTED) SANITIZE=1 sh tools/run_tests.sh
 
 # The end-to-end specs under valgrind memcheck (no errors, no definite leaks).
@@ -127,9 +152,9 @@ build/bench/floor: bench/floor.c bench/clock.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) $< $(PKG_LIBS) -o $@
 
-build/bench/sign_c: bench/sign_c.c bench/clock.h src/omics.h build/lua5.4/libomics.a
+build/bench/sign_c: bench/sign_c.c bench/clock.h src/omics.h $(CORE_BUILD)/libomics.a
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) -Isrc $< build/lua5.4/libomics.a \
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 $(WARN) $(PKG_CFLAGS) -Isrc $< $(CORE_BUILD)/libomics.a \
 		$(CORE_LIBS) -o $@
 
 bench: deps
@@ -151,6 +176,16 @@ bench-emulator: all
 
 model:
 	$(PYTHON) tools/gen_model.py $(MODEL_DIR) src/model_omics.c
+
+# The C library, for C programs: pkg-config --cflags --libs omics
+install: clib
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 644 src/omics.h $(DESTDIR)$(INCLUDEDIR)/omics.h
+	install -m 644 $(CORE_BUILD)/libomics.a $(DESTDIR)$(LIBDIR)/libomics.a
+	install -m 755 $(CORE_BUILD)/libomics.so.0 $(DESTDIR)$(LIBDIR)/libomics.so.0
+	ln -sf libomics.so.0 $(DESTDIR)$(LIBDIR)/libomics.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		tools/omics.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/omics.pc
 
 clean:
 	rm -rf build omics/core.so omics.so lua_omics.o src/*.o

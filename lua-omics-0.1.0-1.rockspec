@@ -88,6 +88,7 @@ build = {
             "src/parse.c",
             "src/proc.c",
             "src/psink.c",
+            "src/result.c",
             "src/retry.c",
             "src/rnd.c",
             "src/ser.c",

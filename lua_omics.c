@@ -530,6 +530,7 @@ static void lua_builder(lua_State *L, omics_builder *b)
     b->set_field = b_set_field;
     b->set_index = b_set_index;
     b->pop = b_pop;
+    b->list = NULL; /* a Lua table either way */
 }
 
 /* ------------------------------------------------------------ options */

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 typedef struct buf {
     char *p;
     size_t len;
@@ -37,5 +40,7 @@ const char *text_find_ctl(const char *s, int allow_tab);
 const char *buf_str(buf *b);
 /* Hand the memory to the caller (who frees it); the buffer is left empty. */
 char *buf_steal(buf *b, size_t *len);
+
+#pragma GCC visibility pop
 
 #endif

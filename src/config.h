@@ -9,6 +9,9 @@
 
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 typedef struct config_file config_file;
 
 /* Parse text; `name` is used in error messages.  A syntax error is an
@@ -53,5 +56,7 @@ const char *config_sso_session_get(const config_profile *p, const char *session,
 
 /* getenv, treating an empty value as unset. */
 const char *config_env(const char *name);
+
+#pragma GCC visibility pop
 
 #endif

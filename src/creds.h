@@ -26,6 +26,9 @@
 #include "config.h"
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 /* -1 (InvalidCredentials, naming the field and the provider but never the
  * value) when a field holds a control character; any field may be NULL. */
 int creds_check(const char *akid, const char *secret, const char *token, const char *provider,
@@ -73,5 +76,7 @@ int creds_from_json(const char *text, size_t len, const char *akid_key, const ch
 /* A file's contents (at most 64 kB), without trailing white space; NULL with
  * err (code) when it cannot be read or is empty. */
 char *creds_read_file(const char *path, const char *code, omics_error *err);
+
+#pragma GCC visibility pop
 
 #endif

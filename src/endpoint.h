@@ -4,6 +4,9 @@
 
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 typedef struct endpoint {
     char *url;       /* scheme://host[:port][/path] as resolved */
     char *scheme;    /* "https" or "http" */
@@ -21,5 +24,7 @@ int endpoint_for_region(const char *prefix, const char *region, endpoint *out,
 void endpoint_clear(endpoint *e);
 /* A region is a DNS label: letters, digits and '-'. */
 int endpoint_region_valid(const char *region);
+
+#pragma GCC visibility pop
 
 #endif

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 #define HASH_LEN 32
 
 int hash_sha256(const void *p, size_t n, unsigned char out[HASH_LEN]);
@@ -22,5 +25,7 @@ void hash_hmac_free(hash_hmac *h);
 int hash_sha1_hex(const void *p, size_t n, char out[41]);
 /* 64 lower-case hex digits and a NUL. */
 void hash_hex(const unsigned char in[HASH_LEN], char out[2 * HASH_LEN + 1]);
+
+#pragma GCC visibility pop
 
 #endif

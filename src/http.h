@@ -7,6 +7,9 @@
 #include "buf.h"
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 typedef struct http_opts {
     double timeout;         /* whole transfer, seconds (0: none) */
     double connect_timeout; /* seconds (0: curl's default) */
@@ -49,5 +52,7 @@ const char *http_user_agent_part(void);
 size_t http_sink_bytes(const http_conn *h);
 /* How many TCP connections the handle has opened so far. */
 long http_connects(const http_conn *h);
+
+#pragma GCC visibility pop
 
 #endif

@@ -7,6 +7,9 @@
 
 #include "buf.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 /* A quoted, escaped string; the bytes must be valid UTF-8 (checked earlier). */
 void json_string(buf *b, const char *s, size_t n);
 void json_int(buf *b, int64_t v);
@@ -18,5 +21,7 @@ void json_number(buf *b, double v);
 void json_double_text(buf *b, double v);
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int json_utf8_valid(const char *s, size_t n);
+
+#pragma GCC visibility pop
 
 #endif

@@ -8,6 +8,9 @@
 
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 typedef enum model_type {
     MT_STRUCTURE,
     MT_LIST,
@@ -135,5 +138,7 @@ const model_shape *model_find_error(const omics_model *m, const omics_op *op,
 /* botocore's xform_name: GetS3AccessPolicy -> get_s3_access_policy. */
 char *model_snake_case(omics_arena *a, const char *name);
 const char *model_type_name(int type);
+
+#pragma GCC visibility pop
 
 #endif

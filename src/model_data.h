@@ -5,11 +5,16 @@
 
 #include <stddef.h>
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 extern const char model_data_service[];
 extern const size_t model_data_service_len;
 extern const char model_data_paginators[];
 extern const size_t model_data_paginators_len;
 extern const char model_data_waiters[];
 extern const size_t model_data_waiters_len;
+
+#pragma GCC visibility pop
 
 #endif

@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The API: exported from libomics.so (the Lua module exports only luaopen_*). */
+#pragma GCC visibility push(default)
+
 #define OMICS_VERSION "0.1.0"
 
 /* ------------------------------------------------------------------ errors */
@@ -151,6 +154,9 @@ typedef struct omics_builder {
     int (*set_index)(void *ud, size_t index /* 1-based */);
     /* drop the value on top (a modeled error's members, before a retry) */
     int (*pop)(void *ud);
+    /* optional (NULL: table(n, 0)): a list of about n items, to be filled by
+     * set_index; tells an empty list from an empty map or structure */
+    int (*list)(void *ud, size_t n);
 } omics_builder;
 
 /* ------------------------------------------------------------ the model */
@@ -391,6 +397,19 @@ const omics_sink *omics_path_sink_sink(omics_path_sink *ps);
 /* Complete (ok) or remove the file, and free ps (NULL is fine). */
 int omics_path_sink_finish(omics_path_sink *ps, int ok, omics_error *err);
 
+/* omics_call for C programs that want text: the operation by API or
+ * snake_case name, the parameters as a JSON object (NULL or empty for none;
+ * numbers with an integral value are integers), and the result as JSON text
+ * in *out (malloc'd; the caller frees it): members as the service spells
+ * them, timestamps as epoch seconds, integers exact, empty lists as [],
+ * bytes that are not UTF-8 (a blob) as a base64 string. */
+int omics_call_json(omics_client *c, const char *op, const char *params, size_t params_len,
+                    const omics_sink *sink, char **out, size_t *out_len, omics_error *err);
+/* omics_parse with the result as JSON text, as omics_call_json writes it
+ * (for a transport of the caller's own). */
+int omics_parse_json(omics_parser *p, const omics_model *m, const omics_op *op,
+                     const omics_response *resp, char **out, size_t *out_len, omics_error *err);
+
 /* 1 while omics_call or omics_send runs on c (their callbacks see it). */
 int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
@@ -438,5 +457,7 @@ void omics_uuid4(char out[37]);
 
 double omics_now(void);           /* epoch seconds, with microseconds */
 void omics_sleep(double seconds); /* blocking; resumes after signals */
+
+#pragma GCC visibility pop
 
 #endif

@@ -55,6 +55,13 @@ void omics_parser_free(omics_parser *p)
 
 /* ------------------------------------------------------------ helpers */
 
+
+/* A list: through the builder's list callback when it has one. */
+static int begin_list(const omics_builder *b, size_t n)
+{
+    return b->list ? b->list(b->ud, n) : b->table(b->ud, n, 0);
+}
+
 static int builder_failed(parse_ctx *c)
 {
     if (!c->failed)
@@ -179,7 +186,7 @@ static int json_doc(parse_ctx *c, const cJSON *j)
     } else if (cJSON_IsString(j)) {
         B(b->string(b->ud, j->valuestring, strlen(j->valuestring)));
     } else if (cJSON_IsArray(j)) {
-        B(b->table(b->ud, (size_t)cJSON_GetArraySize(j), 0));
+        B(begin_list(b, (size_t)cJSON_GetArraySize(j)));
         size_t i = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, j)
@@ -269,7 +276,7 @@ static int json_list(parse_ctx *c, const model_shape *sh, const cJSON *j)
     const omics_builder *b = c->b;
     if (!cJSON_IsArray(j))
         return bad_value(c, "expected a JSON array");
-    B(b->table(b->ud, (size_t)cJSON_GetArraySize(j), 0));
+    B(begin_list(b, (size_t)cJSON_GetArraySize(j)));
     size_t i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
@@ -454,7 +461,7 @@ static int header_list(parse_ctx *c, const model_member *mm, const char *v)
     const char *end = v + strlen(v);
     int dates = item->shape->type == MT_TIMESTAMP &&
                 ts_format_of(item, TS_HTTP_DATE) == TS_HTTP_DATE;
-    B(b->table(b->ud, 4, 0));
+    B(begin_list(b, 4));
     size_t index = 0;
     const char *p = skip_ws(v, end);
     buf *t = &c->p->tmp;
@@ -941,6 +948,10 @@ static int c_table(void *ud, size_t a, size_t r)
 {
     return cb_push(ud, REAL(ud)->table(REAL(ud)->ud, a, r));
 }
+static int c_list(void *ud, size_t n)
+{
+    return cb_push(ud, begin_list(REAL(ud), n));
+}
 static int c_set_field(void *ud, const char *k, size_t n)
 {
     return cb_store(ud, REAL(ud)->set_field(REAL(ud)->ud, k, n));
@@ -960,8 +971,8 @@ int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
                 omics_error *err)
 {
     counted cn = {b, 0};
-    const omics_builder proxy = {&cn,         c_null,      c_boolean,   c_integer, c_number,
-                                 c_string,    c_table,     c_set_field, c_set_index, c_pop};
+    const omics_builder proxy = {&cn,      c_null,      c_boolean,   c_integer, c_number, c_string,
+                                 c_table,  c_set_field, c_set_index, c_pop,     c_list};
     parse_ctx c;
     memset(&c, 0, sizeof c);
     c.p = p;

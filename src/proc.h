@@ -26,6 +26,9 @@
 #include "buf.h"
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 /* Run command.  out and errout are reset, then receive the command's stdout
  * and stderr; each may hold at most max_output bytes: when the command writes
  * more to either, its process group is killed and proc_run fails.  After
@@ -43,5 +46,7 @@
  * argument or out == errout. */
 int proc_run(const char *command, double timeout_seconds, size_t max_output, buf *out,
              buf *errout, int *exit_status, omics_error *err);
+
+#pragma GCC visibility pop
 
 #endif

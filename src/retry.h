@@ -15,6 +15,9 @@
 
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 enum { RETRY_STANDARD, RETRY_ADAPTIVE };
 
 typedef struct retry_state {
@@ -45,5 +48,7 @@ void retry_observe(retry_state *r, int throttled, double now);
 int retry_is_throttle(const omics_error *err);
 /* An error saying the request's time was too far from the service's. */
 int retry_is_clock_skew(const omics_error *err);
+
+#pragma GCC visibility pop
 
 #endif

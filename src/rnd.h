@@ -9,8 +9,13 @@
 
 #include <stddef.h>
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 /* Fill out with n random bytes.  Returns 0, or -1 when the kernel has no
  * entropy to give (out is then untouched). */
 int rnd_bytes(void *out, size_t n);
+
+#pragma GCC visibility pop
 
 #endif

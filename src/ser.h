@@ -7,6 +7,9 @@
 #include "model.h"
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 typedef struct ser_endpoint {
     const char *scheme;    /* "https" or "http" */
     const char *host;      /* without port */
@@ -37,5 +40,7 @@ int ser_prepare(const omics_op *op, const omics_value *params, const ser_endpoin
 /* Serialize a document value (any JSON) into b; -1 when a value cannot be
  * JSON (NaN, a table with mixed keys).  Used for jsonvalue headers too. */
 int ser_document(buf *b, const omics_value *v, int depth);
+
+#pragma GCC visibility pop
 
 #endif

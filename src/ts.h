@@ -9,6 +9,9 @@
 
 #include "buf.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 enum { TS_ISO8601, TS_HTTP_DATE, TS_EPOCH };
 
 /* 2019-12-16T23:48:18Z, with optional fraction and offset (Z, +01:00, -0100). */
@@ -26,5 +29,7 @@ int ts_format(buf *b, double t, int format);
 /* Days since 1970-01-01 of a civil date, and back. */
 int64_t ts_days_from_civil(int64_t y, unsigned m, unsigned d);
 void ts_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+#pragma GCC visibility pop
 
 #endif

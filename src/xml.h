@@ -40,6 +40,9 @@
 #include "buf.h"
 #include "omics.h"
 
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
 #define XML_MAX_DEPTH 64
 #define XML_MAX_ATTRS 32
 
@@ -61,5 +64,7 @@ int xml_text(const char *doc, size_t len, const char *path, buf *out, omics_erro
 /* The local name of the root element (out is reset first).  Returns 0, or -1
  * with err set as for xml_text. */
 int xml_root(const char *doc, size_t len, buf *out, omics_error *err);
+
+#pragma GCC visibility pop
 
 #endif

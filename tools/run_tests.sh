@@ -47,6 +47,13 @@ for t in "$cbuild"/test_*; do
     add_counts "$out"
 done
 
+if [ "${SANITIZE:-0}" != 1 ]; then
+    echo "== the C library from an installed prefix (tools/c_example.sh)"
+    out=$(sh tools/c_example.sh 2>&1)
+    printf '%s\n' "$out"
+    add_counts "$out"
+fi
+
 echo "== emulator tests (python3)"
 out=$(LD_PRELOAD= python3 -m unittest discover -s tools/emulator -p 'test_*.py' 2>&1)
 ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' | tail -n 1)

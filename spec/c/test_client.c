@@ -25,7 +25,8 @@ static int b_tab(void *ud, size_t a, size_t r) { (void)ud; (void)a; (void)r; ret
 static int b_field(void *ud, const char *k, size_t n) { (void)ud; (void)k; (void)n; return 0; }
 static int b_index(void *ud, size_t i) { (void)ud; (void)i; return 0; }
 
-static const omics_builder quiet = {NULL, b_ok, b_bool, b_int, b_num, b_str, b_tab, b_field, b_index, b_ok};
+static const omics_builder quiet = {NULL,    b_ok,  b_bool, b_int, b_num, b_str,
+                                    b_tab,   b_field, b_index, b_ok, NULL};
 
 static void copy_code(char *to, const omics_error *err, int rc)
 {
