@@ -6,8 +6,9 @@
 #   make sanitize   the whole suite with ASan and UBSan
 #   make valgrind   the end-to-end specs under valgrind
 #   make bench      benchmarks side by side (nginx, libcurl, boto3, lua-cjson)
+#   make bench-check  a short benchmark run whose table is checked
 #   make fuzz       the libFuzzer targets (FUZZ_SECONDS each)
-#   make model      regenerate src/model_omics.c from ../shared/omics-model
+#   make model      regenerate src/model_omics.c from tools/model (the committed model)
 #   make emulator   run the local HealthOmics emulator on 127.0.0.1:$(PORT)
 #   make install    the C library: libomics.so and .a, omics.h and omics.pc
 #                   under PREFIX (default /usr/local; DESTDIR for staging)
@@ -16,7 +17,7 @@ PORT ?= 9000
 LUA ?= lua5.4
 PYTHON ?= python3
 BUSTED ?= busted
-MODEL_DIR ?= ../shared/omics-model/2022-11-28
+MODEL_DIR ?= tools/model/2022-11-28
 
 CC ?= cc
 OPT ?= -O2
@@ -54,7 +55,7 @@ CTEST_BIN += $(patsubst spec/c/lua/test_%.c,$(BUILD)/test_lua_%,$(wildcard spec/
 endif
 
 .PHONY: all deps test check ctest spec sanitize valgrind soak bench demo emulator model clean rock-check \
-	bench-emulator install clib
+	bench-emulator install clib bench-check
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
 # half, is loaded by require "omics" and requires it.
@@ -162,6 +163,15 @@ bench: deps
 	$(MAKE) LUA=luajit all
 	$(MAKE) build/bench/floor build/bench/sign_c
 	@lua5.4 bench/run.lua
+
+# The benchmark's table checked by a short run (bench/layout_spec.lua): not
+# a test of the module, so not part of make test.
+bench-check: deps
+	$(MAKE) LUA=lua5.4 all
+	$(MAKE) LUA=luajit all
+	$(MAKE) build/bench/floor build/bench/sign_c
+	@LUA_PATH="$(CURDIR)/spec/?.lua;$(CURDIR)/?.lua;;" $(BUSTED) --lua=lua5.4 -o plainTerminal \
+		--cpath="$(CURDIR)/build/lua5.4/?.so" bench/layout_spec.lua
 
 demo: deps
 	$(MAKE) all

@@ -12,7 +12,9 @@ helper.cpath = os.getenv("OMICS_CPATH") or
   (helper.root .. (type(jit) == "table" and "/build/luajit/?.so" or "/build/lua5.4/?.so"))
 -- (omics.core is <cpath dir>/omics/core.so; omics.lua is in the root)
 helper.lua = os.getenv("OMICS_LUA") or "lua5.4"
-helper.shared = helper.root .. "/../shared"
+-- the conformance data (spec/fixtures/README.md) and the committed model
+helper.fixtures = helper.root .. "/spec/fixtures"
+helper.model_dir = helper.root .. "/tools/model/2022-11-28"
 helper.json = json
 
 helper.AKID = "AKIDEXAMPLE"
@@ -88,9 +90,12 @@ function helper.rmdir(dir)
   end
 end
 
--- Whether ../shared is here; when not, a spec prints why it skips.
-function helper.shared_available(sub)
-  return helper.exists(helper.shared .. "/" .. (sub or "README.md"))
+-- A fixture's path; a missing fixture fails the spec that needs it (a
+-- clone runs every conformance case, or says what is missing).
+function helper.fixture(sub)
+  local path = helper.fixtures .. "/" .. sub
+  assert(helper.exists(path), path .. " is missing: the fixtures are part of the repository")
+  return path
 end
 
 ---------------------------------------------------------------- emulator

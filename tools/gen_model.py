@@ -2,7 +2,7 @@
 """Write src/model_omics.c: the HealthOmics service model, paginators and
 waiters as compact botocore JSON, with every documentation string removed.
 
-    python3 tools/gen_model.py ../shared/omics-model/2022-11-28 src/model_omics.c
+    python3 tools/gen_model.py tools/model/2022-11-28 src/model_omics.c
 
 Only facts of the API stay: names, HTTP bindings, shapes, types, constraints
 (min, max, required), error codes.  Keys that no part of lua-omics reads

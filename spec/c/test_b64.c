@@ -113,10 +113,10 @@ static void test_rejects(void)
 
 int main(void)
 {
-    test_rfc4648_vectors();
-    test_binary();
-    test_appends();
-    test_no_padding();
-    test_rejects();
+    RUN(test_rfc4648_vectors);
+    RUN(test_binary);
+    RUN(test_appends);
+    RUN(test_no_padding);
+    RUN(test_rejects);
     CTEST_DONE();
 }

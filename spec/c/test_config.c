@@ -424,17 +424,17 @@ static void test_profiles(void)
 
 int main(void)
 {
-    test_sections_and_separators();
-    test_values();
-    test_comments();
-    test_continuation_lines();
-    test_nested_sections();
-    test_case_and_later_values();
-    test_empty();
-    test_syntax_errors();
-    test_load();
-    test_cache();
-    test_large_files();
-    test_profiles();
+    RUN(test_sections_and_separators);
+    RUN(test_values);
+    RUN(test_comments);
+    RUN(test_continuation_lines);
+    RUN(test_nested_sections);
+    RUN(test_case_and_later_values);
+    RUN(test_empty);
+    RUN(test_syntax_errors);
+    RUN(test_load);
+    RUN(test_cache);
+    RUN(test_large_files);
+    RUN(test_profiles);
     CTEST_DONE();
 }

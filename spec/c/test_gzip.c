@@ -95,7 +95,7 @@ static void test_round_trips(void)
 
 int main(void)
 {
-    test_crc32();
-    test_round_trips();
+    RUN(test_crc32);
+    RUN(test_round_trips);
     CTEST_DONE();
 }

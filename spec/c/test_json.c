@@ -193,9 +193,9 @@ static void test_utf8(void)
 
 int main(void)
 {
-    test_strings();
-    test_integers();
-    test_numbers();
-    test_utf8();
+    RUN(test_strings);
+    RUN(test_integers);
+    RUN(test_numbers);
+    RUN(test_utf8);
     CTEST_DONE();
 }

@@ -110,9 +110,9 @@ static void test_errors(void)
 
 int main(void)
 {
-    test_members_and_types();
-    test_empty_collections();
-    test_blobs();
-    test_errors();
+    RUN(test_members_and_types);
+    RUN(test_empty_collections);
+    RUN(test_blobs);
+    RUN(test_errors);
     CTEST_DONE();
 }

@@ -350,16 +350,16 @@ int main(void)
         fprintf(stderr, "setup failed\n");
         return 1;
     }
-    test_get_vanilla();
-    test_query_order();
-    test_duplicate_headers();
-    test_post_body();
-    test_paths();
-    test_session_tokens();
-    test_headers_out();
-    test_many_headers_and_params();
-    test_key_cache();
-    test_errors();
+    RUN(test_get_vanilla);
+    RUN(test_query_order);
+    RUN(test_duplicate_headers);
+    RUN(test_post_body);
+    RUN(test_paths);
+    RUN(test_session_tokens);
+    RUN(test_headers_out);
+    RUN(test_many_headers_and_params);
+    RUN(test_key_cache);
+    RUN(test_errors);
     omics_credentials_clear(&creds);
     omics_signer_free(signer);
     CTEST_DONE();

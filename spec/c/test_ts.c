@@ -255,12 +255,12 @@ static void test_civil(void)
 
 int main(void)
 {
-    test_iso8601();
-    test_http_date();
-    test_epoch();
-    test_parse_any();
-    test_format();
-    test_round_trips();
-    test_civil();
+    RUN(test_iso8601);
+    RUN(test_http_date);
+    RUN(test_epoch);
+    RUN(test_parse_any);
+    RUN(test_format);
+    RUN(test_round_trips);
+    RUN(test_civil);
     CTEST_DONE();
 }

@@ -126,10 +126,10 @@ static void test_round_trip(void)
 
 int main(void)
 {
-    test_unreserved();
-    test_encode();
-    test_appends();
-    test_decode();
-    test_round_trip();
+    RUN(test_unreserved);
+    RUN(test_encode);
+    RUN(test_appends);
+    RUN(test_decode);
+    RUN(test_round_trip);
     CTEST_DONE();
 }

@@ -643,17 +643,17 @@ static void test_mutations(void)
 int main(void)
 {
     omics_error_init(&last_err);
-    test_sts_documents();
-    test_entities_and_references();
-    test_cdata_comments_pis();
-    test_namespaces();
-    test_structure();
-    test_usage();
-    test_malformed();
-    test_entity_expansion();
-    test_truncated();
-    test_deep();
-    test_mutations();
+    RUN(test_sts_documents);
+    RUN(test_entities_and_references);
+    RUN(test_cdata_comments_pis);
+    RUN(test_namespaces);
+    RUN(test_structure);
+    RUN(test_usage);
+    RUN(test_malformed);
+    RUN(test_entity_expansion);
+    RUN(test_truncated);
+    RUN(test_deep);
+    RUN(test_mutations);
     omics_error_clear(&last_err);
     CTEST_DONE();
 }

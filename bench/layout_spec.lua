@@ -28,7 +28,7 @@ describe("make bench #nginx", function()
 
   local function ran()
     if (os.getenv("OMICS_PRELOAD") or "") ~= "" then
-      print("bench_spec: not run under the sanitizers (it times the uninstrumented builds)")
+      print("layout_spec: not run under the sanitizers (it times the uninstrumented builds)")
       pending("benchmarks under AddressSanitizer measure the sanitizer")
       return false
     end
