@@ -78,6 +78,7 @@ build = {
             "src/creds_sts.c",
             "src/endpoint.c",
             "src/error.c",
+            "src/exchange.c",
             "src/extras.c",
             "src/gzip.c",
             "src/hash.c",

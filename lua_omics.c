@@ -1376,6 +1376,205 @@ static int run_call(lua_State *L, lclient *lc, const omics_op *op)
     return built(L, k.rc, k.has_data, base, &err);
 }
 
+/* ------------------------------------------------------------ exchange
+ * core.exchange(client, op, params, path_sink, agent): the engine of one
+ * call (omics_exchange) for the Lua drivers (nginx cosockets, a transport
+ * function), which only move bytes:
+ *
+ *   local step, v = x:next()       -- "send", request | "wait", seconds
+ *   step, v = x:answered(response, sink_bytes)  -- or x:failed(code, message,
+ *                                  -- retryable, sink_bytes); then "wait",
+ *                                  -- "done", result or "failed", err */
+
+#define LOMICS_EXCHANGE "omics.exchange"
+
+static int push_request(lua_State *L, const omics_request *req);
+static int read_response(lua_State *L, int idx, omics_arena *a, omics_response *resp,
+                         omics_error *err);
+
+typedef struct lexchange {
+    omics_exchange *x;
+    omics_arena *values; /* the parameters' tree, a file payload's reader too */
+    omics_builder b;
+    lprovider *prov;
+} lexchange;
+
+static int l_exchange_gc(lua_State *L)
+{
+    lexchange *lx = luaL_checkudata(L, 1, LOMICS_EXCHANGE);
+    omics_exchange_free(lx->x);
+    omics_arena_free(lx->values);
+    lx->x = NULL;
+    lx->values = NULL;
+    return 0;
+}
+
+/* The step as Lua values; what the builder pushed since base is the result
+ * (done) or a modeled error's members (failed). */
+static int push_step(lua_State *L, lexchange *lx, omics_step step, double wait, int base)
+{
+    switch (step) {
+    case OMICS_STEP_SEND:
+        break;
+    case OMICS_STEP_WAIT:
+        lua_settop(L, base);
+        lua_pushliteral(L, "wait");
+        lua_pushnumber(L, wait);
+        return 2;
+    case OMICS_STEP_DONE:
+        if (lua_gettop(L) == base)
+            lua_pushnil(L); /* (the result was given once already) */
+        lua_pushliteral(L, "done");
+        lua_insert(L, -2);
+        return 2;
+    case OMICS_STEP_FAILED: {
+        omics_error e;
+        omics_error_init(&e);
+        omics_exchange_take_error(lx->x, &e);
+        if (omics_exchange_has_data(lx->x) && lua_gettop(L) > base)
+            push_error(L, &e, -1);
+        else {
+            lua_settop(L, base);
+            push_error(L, &e, 0);
+        }
+        lua_pushliteral(L, "failed");
+        lua_insert(L, -2);
+        return 2;
+    }
+    }
+    return 0;
+}
+
+static lexchange *check_exchange(lua_State *L)
+{
+    lexchange *lx = luaL_checkudata(L, 1, LOMICS_EXCHANGE);
+    if (!lx->x)
+        luaL_error(L, "this exchange is over");
+    lx->b.ud = L; /* the builder pushes on the caller's stack */
+    return lx;
+}
+
+static int l_exchange_next(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    int base = lua_gettop(L);
+    const omics_request *req;
+    double wait;
+    lua_State *was = lp_enter(lx->prov, L);
+    omics_step step = omics_exchange_next(lx->x, &req, &wait);
+    lp_leave(lx->prov, was);
+    if (step == OMICS_STEP_SEND) {
+        lua_pushliteral(L, "send");
+        push_request(L, req);
+        return 2;
+    }
+    return push_step(L, lx, step, wait, base);
+}
+
+/* x:answered({ status, headers, body, body_streamed }, sink_bytes) */
+static int l_exchange_answered(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Number sink_bytes = luaL_optnumber(L, 3, 0);
+    lua_settop(L, 2);
+    omics_error err;
+    omics_error_init(&err);
+    omics_response resp;
+    omics_arena *a = omics_arena_new(1024);
+    if (!a)
+        return luaL_error(L, "out of memory");
+    int rc = read_response(L, 2, a, &resp, &err);
+    double wait = 0;
+    omics_step step;
+    lua_State *was = lp_enter(lx->prov, L);
+    if (rc == 0) {
+        step = omics_exchange_answered(lx->x, &resp, sink_bytes > 0 ? (size_t)sink_bytes : 0,
+                                       &wait);
+    } else { /* an answer that cannot be read is the transport's failure */
+        err.kind = OMICS_ETRANSPORT;
+        step = omics_exchange_failed(lx->x, &err, sink_bytes > 0 ? (size_t)sink_bytes : 0,
+                                     &wait);
+    }
+    lp_leave(lx->prov, was);
+    omics_arena_free(a);
+    omics_error_clear(&err);
+    return push_step(L, lx, step, wait, 2);
+}
+
+/* x:failed(code, message, retryable, sink_bytes) */
+static int l_exchange_failed(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    const char *code = luaL_checkstring(L, 2);
+    const char *message = luaL_optstring(L, 3, "");
+    int retryable = lua_toboolean(L, 4);
+    lua_Number sink_bytes = luaL_optnumber(L, 5, 0);
+    lua_settop(L, 1);
+    omics_error err;
+    omics_error_init(&err);
+    omics_error_set(&err, OMICS_ETRANSPORT, code, "%s", message);
+    err.retryable = retryable;
+    double wait = 0;
+    lua_State *was = lp_enter(lx->prov, L);
+    omics_step step = omics_exchange_failed(lx->x, &err, sink_bytes > 0 ? (size_t)sink_bytes : 0,
+                                            &wait);
+    lp_leave(lx->prov, was);
+    omics_error_clear(&err);
+    return push_step(L, lx, step, wait, 1);
+}
+
+/* core.exchange(client, op, params, path_sink or nil, agent or nil) */
+static int l_exchange_new(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    const omics_op *op = find_op(omics_client_model(lc->c), name);
+    if (!op)
+        return unknown_op(L, name);
+    lua_settop(L, 5);
+    omics_error err;
+    omics_error_init(&err);
+    if (!lua_isnil(L, 3) && !lua_istable(L, 3)) {
+        omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                        "params: expected a table, got %s", luaL_typename(L, 3));
+        return fail(L, &err);
+    }
+    const omics_sink *sink = NULL;
+    if (!lua_isnil(L, 4)) {
+        lpartial *pt = luaL_checkudata(L, 4, "omics.partial");
+        if (!pt->ps)
+            return luaL_error(L, "this path sink is finished");
+        sink = omics_path_sink_sink(pt->ps);
+    }
+    lexchange *lx = lc_newuserdata(L, sizeof *lx); /* at 6 */
+    memset(lx, 0, sizeof *lx);
+    luaL_setmetatable(L, LOMICS_EXCHANGE);
+    /* the client, the parameters (their strings) and the sink live as long */
+    static const int anchored[] = {1, 3, 4}; /* client, params, path sink */
+    lua_createtable(L, 3, 0);
+    for (int i = 0; i < 3; i++) {
+        lua_pushvalue(L, anchored[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lc_setuservalue(L, 6);
+    lx->prov = lc->prov;
+    lx->values = omics_arena_new(4096);
+    if (!lx->values)
+        return luaL_error(L, "out of memory");
+    omics_value *params;
+    if (lua_to_value(L, 3, lx->values, &params, &err))
+        return fail(L, &err);
+    lua_builder(L, &lx->b);
+    lua_State *was = lp_enter(lx->prov, L);
+    lx->x = omics_exchange_new(lc->c, op, params, sink, &lx->b, lua_tostring(L, 5), &err);
+    lp_leave(lx->prov, was);
+    if (!lx->x)
+        return fail(L, &err);
+    lua_settop(L, 6);
+    return 1;
+}
+
 static int l_check_sink(lua_State *L)
 {
     lclient *lc = check_client(L, 1);
@@ -1413,6 +1612,47 @@ static int l_op_method(lua_State *L)
     return run_call(L, lc, op);
 }
 
+/* A request as a table: method, path, query, host, url, headers (a map),
+ * body, unsigned_payload, body_length (a file payload), streaming_output. */
+static int push_request(lua_State *L, const omics_request *req)
+{
+    lua_createtable(L, 0, 8);
+    lua_pushstring(L, req->method);
+    lua_setfield(L, -2, "method");
+    lua_pushstring(L, req->path);
+    lua_setfield(L, -2, "path");
+    lua_pushstring(L, req->query);
+    lua_setfield(L, -2, "query");
+    lua_pushstring(L, req->host);
+    lua_setfield(L, -2, "host");
+    lua_pushstring(L, req->url);
+    lua_setfield(L, -2, "url");
+    lua_createtable(L, 0, (int)req->nheaders);
+    for (size_t i = 0; i < req->nheaders; i++) {
+        lua_pushstring(L, req->headers[i].value);
+        lua_setfield(L, -2, req->headers[i].name);
+    }
+    lua_setfield(L, -2, "headers");
+    if (req->body) {
+        lua_pushlstring(L, req->body, req->body_len);
+        lua_setfield(L, -2, "body");
+    }
+    if (req->unsigned_payload) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "unsigned_payload");
+    }
+    if (req->body_reader) {
+        /* the body is the file given as the payload: its length from here */
+        lua_pushnumber(L, (lua_Number)req->body_reader->length);
+        lua_setfield(L, -2, "body_length");
+    }
+    if (req->streaming_output) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "streaming_output");
+    }
+    return 1;
+}
+
 /* client:prepare(op, params) -> { method, path, query, host, url, headers, body } */
 static int l_prepare(lua_State *L)
 {
@@ -1433,41 +1673,7 @@ static int l_prepare(lua_State *L)
     if (lua_to_value(L, 3, lc->values, &params, &err) ||
         omics_prepare(lc->c, op, params, &req, &err))
         return fail(L, &err);
-    lua_createtable(L, 0, 8);
-    lua_pushstring(L, req.method);
-    lua_setfield(L, -2, "method");
-    lua_pushstring(L, req.path);
-    lua_setfield(L, -2, "path");
-    lua_pushstring(L, req.query);
-    lua_setfield(L, -2, "query");
-    lua_pushstring(L, req.host);
-    lua_setfield(L, -2, "host");
-    lua_pushstring(L, req.url);
-    lua_setfield(L, -2, "url");
-    lua_createtable(L, 0, (int)req.nheaders);
-    for (size_t i = 0; i < req.nheaders; i++) {
-        lua_pushstring(L, req.headers[i].value);
-        lua_setfield(L, -2, req.headers[i].name);
-    }
-    lua_setfield(L, -2, "headers");
-    if (req.body) {
-        lua_pushlstring(L, req.body, req.body_len);
-        lua_setfield(L, -2, "body");
-    }
-    if (req.unsigned_payload) {
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, "unsigned_payload");
-    }
-    if (req.body_reader) {
-        /* the body is the file given as the payload: its length from here */
-        lua_pushnumber(L, (lua_Number)req.body_reader->length);
-        lua_setfield(L, -2, "body_length");
-    }
-    if (req.streaming_output) {
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, "streaming_output");
-    }
-    return 1;
+    return push_request(L, &req);
 }
 
 static const char *field_string(lua_State *L, int t, const char *k, size_t *len)
@@ -1598,6 +1804,33 @@ static int l_sign(lua_State *L)
     return 1;
 }
 
+/* A response from the table at idx: { status, headers, body, body_streamed },
+ * its headers in a (the strings stay anchored by the table). */
+static int read_response(lua_State *L, int idx, omics_arena *a, omics_response *resp,
+                         omics_error *err)
+{
+    memset(resp, 0, sizeof *resp);
+    lua_getfield(L, idx, "status");
+    int64_t status = 0;
+    int isnum = lc_tointegral(L, -1, &status);
+    resp->status = (long)status;
+    lua_pop(L, 1);
+    if (!isnum || resp->status < 100 || resp->status > 999)
+        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                               "response: status must be an HTTP status code");
+    resp->body = field_string(L, idx, "body", &resp->body_len);
+    if (!resp->body)
+        resp->body = "";
+    lua_getfield(L, idx, "body_streamed");
+    resp->body_streamed = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    omics_header *hs;
+    if (read_headers(L, idx, a, &hs, &resp->nheaders, 1, err))
+        return -1;
+    resp->headers = hs;
+    return 0;
+}
+
 /* client:parse(op, { status, headers, body }) */
 static int l_parse(lua_State *L)
 {
@@ -1611,28 +1844,9 @@ static int l_parse(lua_State *L)
     omics_error err;
     omics_error_init(&err);
     omics_response resp;
-    memset(&resp, 0, sizeof resp);
     omics_arena_reset(lc->values);
-    lua_getfield(L, 3, "status");
-    int64_t status = 0;
-    int isnum = lc_tointegral(L, -1, &status);
-    resp.status = (long)status;
-    lua_pop(L, 1);
-    if (!isnum || resp.status < 100 || resp.status > 999) {
-        omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
-                        "response: status must be an HTTP status code");
+    if (read_response(L, 3, lc->values, &resp, &err))
         return fail(L, &err);
-    }
-    resp.body = field_string(L, 3, "body", &resp.body_len);
-    if (!resp.body)
-        resp.body = "";
-    lua_getfield(L, 3, "body_streamed");
-    resp.body_streamed = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    omics_header *hs;
-    if (read_headers(L, 3, lc->values, &hs, &resp.nheaders, 1, &err))
-        return fail(L, &err);
-    resp.headers = hs;
     /* the parser is owned by a userdata so that a Lua error cannot leak it */
     omics_parser **box = lc_newuserdata(L, sizeof *box);
     *box = NULL;
@@ -1726,71 +1940,6 @@ static int l_sleep(lua_State *L)
     return 0;
 }
 
-/* An omics_error from an error table (code, status, retryable, message). */
-static void error_from_table(lua_State *L, int idx, omics_error *e)
-{
-    omics_error_init(e);
-    lua_getfield(L, idx, "code");
-    lua_getfield(L, idx, "message");
-    omics_error_set(e, OMICS_ESERVICE, lua_isstring(L, -2) ? lua_tostring(L, -2) : "Error", "%s",
-                    lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
-    lua_pop(L, 2);
-    lua_getfield(L, idx, "retryable");
-    e->retryable = lua_toboolean(L, -1);
-    lua_getfield(L, idx, "status");
-    int64_t status = 0;
-    if (lc_tointegral(L, -1, &status))
-        e->status = (int)status;
-    lua_pop(L, 2);
-}
-
-/* core.retry(client, err, attempt) -> seconds to wait before the next
- * attempt, or nil when there is to be none */
-static int l_retry(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    int attempt = (int)luaL_checkinteger(L, 3);
-    omics_error e;
-    error_from_table(L, 2, &e);
-    double delay;
-    int again = omics_client_retry(lc->c, &e, attempt, &delay);
-    omics_error_clear(&e);
-    if (!again)
-        return 0;
-    lua_pushnumber(L, delay);
-    return 1;
-}
-
-/* core.observe(client, err or nil): the adaptive rate limiter's view */
-static int l_observe(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    if (lua_istable(L, 2)) {
-        omics_error e;
-        error_from_table(L, 2, &e);
-        omics_client_observe(lc->c, &e);
-        omics_error_clear(&e);
-    } else {
-        omics_client_observe(lc->c, NULL);
-    }
-    return 0;
-}
-
-static int l_succeeded(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    omics_client_succeeded(lc->c, lua_toboolean(L, 2));
-    return 0;
-}
-
-static int l_rate_wait(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    lua_pushnumber(L, omics_client_rate_wait(lc->c));
-    return 1;
-}
-
 /* core.limits(client) -> { timeout, connect_timeout, stall_timeout,
  * max_response_bytes }: what every transport holds an attempt to */
 static int l_limits(lua_State *L)
@@ -1808,96 +1957,6 @@ static int l_limits(lua_State *L)
     lua_pushnumber(L, (lua_Number)l.max_response_bytes);
     lua_setfield(L, -2, "max_response_bytes");
     return 1;
-}
-
-static int l_max_attempts(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    lc_pushinteger(L, omics_client_max_attempts(lc->c));
-    return 1;
-}
-
-/* core.correct_skew(client, err, date header) -> true when corrected */
-static int l_correct_skew(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    omics_error e;
-    error_from_table(L, 2, &e);
-    int done = omics_client_correct_skew(lc->c, &e, luaL_optstring(L, 3, NULL));
-    omics_error_clear(&e);
-    lua_pushboolean(L, done);
-    return 1;
-}
-
-/* core.log(client, level 1..3, message) */
-static int l_log(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    int level = (int)luaL_checkinteger(L, 2);
-    const char *message = luaL_checkstring(L, 3);
-    lua_State *was = lp_enter(lc->prov, L);
-    omics_client_log(lc->c, level, message);
-    lp_leave(lc->prov, was);
-    return 0;
-}
-
-static int l_uuid4(lua_State *L)
-{
-    char u[37];
-    omics_uuid4(u);
-    lua_pushstring(L, u);
-    return 1;
-}
-
-/* core.log_request(client, req, attempt), core.log_response(client, status,
- * headers, body_length): the log hook, with the same redaction */
-static int l_log_request(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    omics_request req;
-    memset(&req, 0, sizeof req);
-    omics_arena_reset(lc->values);
-    req.method = field_string(L, 2, "method", NULL);
-    req.url = field_string(L, 2, "url", NULL);
-    req.body = field_string(L, 2, "body", &req.body_len);
-    omics_error e;
-    omics_error_init(&e);
-    int attempt = (int)luaL_checkinteger(L, 3);
-    if (req.method && req.url &&
-        read_headers(L, 2, lc->values, &req.headers, &req.nheaders, 0, &e) == 0) {
-        lua_State *was = lp_enter(lc->prov, L);
-        omics_client_log_request(lc->c, &req, attempt);
-        lp_leave(lc->prov, was);
-    }
-    omics_error_clear(&e);
-    return 0;
-}
-
-static int l_log_response(lua_State *L)
-{
-    lclient *lc = check_client(L, 1);
-    omics_response r;
-    memset(&r, 0, sizeof r);
-    omics_arena_reset(lc->values);
-    r.status = (long)luaL_checkinteger(L, 2);
-    lua_settop(L, 4);
-    lua_createtable(L, 0, 1);
-    lua_pushvalue(L, 3);
-    lua_setfield(L, -2, "headers");
-    omics_header *hs = NULL;
-    omics_error e;
-    omics_error_init(&e);
-    if (read_headers(L, 5, lc->values, &hs, &r.nheaders, 1, &e) == 0) {
-        r.headers = hs;
-        r.body_len = (size_t)luaL_optinteger(L, 4, 0);
-        lua_State *was = lp_enter(lc->prov, L);
-        omics_client_log_response(lc->c, &r);
-        lp_leave(lc->prov, was);
-    }
-    omics_error_clear(&e);
-    return 0;
 }
 
 /* core.error{ code = ..., message = ..., ... }: a table with the error
@@ -2313,6 +2372,15 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     new_gc_type(L, "omics.parser", l_parser_gc);
     new_gc_type(L, "omics.arena", l_arena_gc);
     new_gc_type(L, "omics.partial", l_partial_gc);
+    new_gc_type(L, LOMICS_EXCHANGE, l_exchange_gc);
+    luaL_getmetatable(L, LOMICS_EXCHANGE);
+    static const luaL_Reg exchange_methods[] = {{"next", l_exchange_next},
+                                                {"answered", l_exchange_answered},
+                                                {"failed", l_exchange_failed},
+                                                {NULL, NULL}};
+    luaL_newlib(L, exchange_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
     luaL_getmetatable(L, "omics.partial");
     static const luaL_Reg partial_methods[] = {
         {"write", l_partial_write}, {"rewind", l_partial_rewind}, {"finish", l_partial_finish},
@@ -2370,19 +2438,10 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"call", l_call},
                                    {"use_lua_methods", l_use_lua_methods},
                                    {"set_method_factory", l_set_method_factory},
-                                   {"retry", l_retry},
-                                   {"observe", l_observe},
-                                   {"succeeded", l_succeeded},
-                                   {"rate_wait", l_rate_wait},
-                                   {"max_attempts", l_max_attempts},
                                    {"limits", l_limits},
-                                   {"correct_skew", l_correct_skew},
-                                   {"uuid4", l_uuid4},
-                                   {"log", l_log},
                                    {"path_sink", l_path_sink},
+                                   {"exchange", l_exchange_new},
                                    {"check_sink", l_check_sink},
-                                   {"log_request", l_log_request},
-                                   {"log_response", l_log_response},
                                    {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     return 1;

@@ -127,19 +127,17 @@ local function open_sink(sink)
     end
   end
   if type(sink) == "string" then
-    -- the core's path sink: created exclusively, complete or absent
+    -- the core's path sink: created exclusively, complete or absent; the
+    -- engine starts it over for a retry
     local ps, err = core.path_sink(sink)
     if not ps then return nil, nil, err end
-    local write = function(chunk, restart)
-      if restart then return ps:rewind() end -- a retry starts the file over
-      return ps:write(chunk)
-    end
+    local write = function(chunk) return ps:write(chunk) end
     local finish = function(ok)
       local done, ferr = ps:finish(ok)
       if done then return true end
       return nil, ferr
     end
-    return write, finish
+    return write, finish, ps
   end
   return nil, nil, "sink: expected a function, an open file or a path, got " .. type(sink)
 end
@@ -156,19 +154,14 @@ local function transport_error(code, message)
   return e
 end
 
--- A retryable failure that cannot be retried: say why in its message.
-local function not_retried(err, why)
-  local was = err.message or ""
-  err.message = was .. (was ~= "" and " " or "") .. "(not retried: " .. why .. ")"
-end
-
--- One attempt through a Lua transport: status, headers, body, streamed; or
--- nil, error code, message.
 local function too_large(max, streaming)
   return ("the answer is larger than max_response_bytes (%d); a larger one can be read with a " ..
           "higher limit%s"):format(max, streaming and ", or a streaming payload with a sink" or "")
 end
 
+-- One attempt through a Lua transport: status, headers, body, streamed; or
+-- nil, error code, message.  (Moving bytes only: what to send, when and how
+-- often is the engine's, core.exchange.)
 local function send_once(req, transport, s, sink, file)
   if transport == "ngx" then
     return require("omics.ngx").send(req, {
@@ -198,8 +191,6 @@ local function send_once(req, transport, s, sink, file)
   return status, headers or {}, body, streamed
 end
 
-local NO_RETRY = { validation = true, credentials = true, memory = true, usage = true }
-
 local function lua_sleep(seconds)
   if seconds <= 0 then return end
   if in_nginx() and require("omics.ngx").mode() == "cosocket" then
@@ -209,8 +200,8 @@ local function lua_sleep(seconds)
   end
 end
 
--- prepare once; then sign, send through a Lua transport and parse, with the
--- client's retry policy (the same quota and rate limiter as the C loop).
+-- A call through a Lua transport: the engine (core.exchange) says what to
+-- do, this loop only moves bytes and waits.
 local function lua_call(client, op, params, opts, transport, s)
   if opts ~= nil and type(opts) ~= "table" then
     return nil, lua_error("ParamValidationError", "validation", "call options: expected a table")
@@ -223,15 +214,21 @@ local function lua_call(client, op, params, opts, transport, s)
                             "call options: unknown option " .. name .. " (options: sink)")
     end
   end
-  if opts and opts.sink ~= nil then
+  local sink_opt = opts and opts.sink
+  if sink_opt ~= nil then
     local ok, cerr = core.check_sink(client, op)
     if not ok then return nil, cerr end
   end
-  local prepared, err = client:prepare(op, params)
-  if not prepared then return nil, err end
-  local write, finish, serr = open_sink(opts and opts.sink)
-  if serr then
-    return nil, type(serr) == "table" and serr or lua_error("SinkError", "validation", serr)
+  local write, finish, path_sink = open_sink(sink_opt)
+  if not write and sink_opt ~= nil then
+    return nil, type(path_sink) == "table" and path_sink or lua_error("SinkError", "validation", path_sink)
+  end
+  local agent = transport == "ngx" and
+    ("ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")) or nil
+  local x, err = core.exchange(client, op, params, path_sink, agent)
+  if not x then
+    if finish then finish(false) end
+    return nil, err
   end
   local delivered = 0
   local sink = write and function(chunk)
@@ -239,70 +236,33 @@ local function lua_call(client, op, params, opts, transport, s)
     if ok then delivered = delivered + #chunk end
     return ok, werr
   end
-  local file = prepared.body_length and payload_file(params)
-  local file_start = file and file:seek()
-  if transport == "ngx" then
-    prepared.headers["User-Agent"] = prepared.headers["User-Agent"]:gsub(" curl/%S+$", "") ..
-      " ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")
-  end
-  local max, invocation, skew_retried = core.max_attempts(client), core.uuid4(), false
-  local attempt = 0
+  local file = payload_file(params)
+  local step, v = x:next()
   while true do
-    attempt = attempt + 1
-    lua_sleep(core.rate_wait(client))
-    local req = shallow_copy(prepared)
-    req.headers = shallow_copy(prepared.headers)
-    req.headers["amz-sdk-invocation-id"] = invocation
-    req.headers["amz-sdk-request"] = ("attempt=%d; max=%d"):format(attempt, max)
-    req, err = client:sign(req)
-    if not req then break end
-    core.log_request(client, req, attempt)
-    local status, headers, body, streamed = send_once(req, transport, s, sink, file)
-    local res, answered = nil, status ~= nil
-    if not status then
-      err = transport_error(headers, body)
-    else
-      core.log_response(client, status, headers, #body)
-      res, err = client:parse(op, { status = status, headers = headers, body = body,
-                                    body_streamed = streamed })
-    end
-    core.observe(client, res == nil and err or nil)
-    if res then
-      core.succeeded(client, attempt > 1)
-      res.ResponseMetadata.RetryAttempts = attempt - 1
+    if step == "send" then
+      delivered = 0
+      local status, headers, body, streamed = send_once(v, transport, s, sink, file)
+      if status then
+        step, v = x:answered({ status = status, headers = headers, body = body,
+                               body_streamed = streamed }, delivered)
+      else
+        step, v = x:failed(headers, body, headers == "ConnectionError" or headers == "TimeoutError",
+                           delivered)
+      end
+    elseif step == "wait" then
+      lua_sleep(v)
+      step, v = x:next()
+    elseif step == "done" then
       if finish then
         local done, ferr = finish(true)
         if not done then return nil, ferr end
       end
-      return res
-    end
-    err.attempts = attempt
-    if NO_RETRY[err.kind] then break end
-    local delay
-    if answered and not skew_retried and core.correct_skew(client, err, headers and headers.date) then
-      skew_retried, delay = true, 0
+      return v
     else
-      delay = core.retry(client, err, attempt)
+      if finish then finish(false) end
+      return nil, v
     end
-    if not delay then break end
-    if file and not file:seek("set", file_start) then
-      not_retried(err, "the payload cannot be read again")
-      break
-    end
-    if delivered > 0 then
-      -- part of a payload reached the sink: only a path sink can start over
-      if not (type(opts.sink) == "string" and write("", true)) then
-        not_retried(err, "part of the payload already went to the sink")
-        break
-      end
-      delivered = 0
-    end
-    core.log(client, 2, ("%s: attempt %d of %d failed (%s); trying again in %.2f s"):format(
-      op, attempt, max, tostring(err), delay))
-    lua_sleep(delay)
   end
-  if finish then finish(false) end
-  return nil, err
 end
 
 local core_call = core.call

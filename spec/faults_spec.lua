@@ -327,7 +327,12 @@ s.serve_forever()
     local h = io.popen(helper.sh("python3 " .. dir .. "/server.py >/dev/null 2>&1 & echo $!"))
     local pid = h:read("l")
     h:close()
-    os.execute(helper.sh("sleep 0.5"))
+    -- (wait until it listens: a refused first attempt would be retried)
+    for _ = 1, 100 do
+      local probe = socket.connect("127.0.0.1", p)
+      if probe then probe:close() break end
+      os.execute(helper.sh("sleep 0.05"))
+    end
     local tls = helper.client({ url = "https://127.0.0.1:" .. p })
     local res, err = tls:get_reference_metadata(PARAMS)
     os.execute(helper.sh("kill " .. pid))

@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "buf.h"
+#include "client.h"
 #include "config.h"
+#include "exchange.h"
 #include "creds.h"
 #include "endpoint.h"
 #include "http.h"
@@ -45,19 +47,13 @@ struct omics_client {
 
 /* ------------------------------------------------------------- logging */
 
-static void client_log(const omics_client *c, int level, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
 void omics_client_log(const omics_client *c, int level, const char *message)
 {
     if (c->log)
         c->log(c->log_ud, level, message);
 }
 
-static void client_log(const omics_client *c, int level, const char *fmt, ...)
+void client_logf(const omics_client *c, int level, const char *fmt, ...)
 {
     if (!c->log)
         return;
@@ -432,17 +428,29 @@ int omics_op_check_sink(const omics_op *op, omics_error *err)
                            op->name);
 }
 
-static int prepare_request(omics_client *c, const omics_op *op, const omics_value *params,
-                           omics_request *out, omics_error *err)
+int client_prepare_in(omics_client *c, const omics_op *op, const omics_value *params,
+                      omics_arena *a, ser_scratch *s, omics_request *out, omics_error *err)
 {
-    omics_arena_reset(c->arena);
+    omics_arena_reset(a);
     ser_endpoint ep = {c->ep.scheme, c->ep.host, c->ep.port, c->ep.base_path, c->host_prefix};
-    if (ser_prepare(op, params, &ep, c->user_agent, c->arena, &c->scratch, out, err)) {
-        omics_arena_reset(c->arena); /* nothing refers to a refused request */
+    if (ser_prepare(op, params, &ep, c->user_agent, a, s, out, err)) {
+        omics_arena_reset(a); /* nothing refers to a refused request */
         return -1;
     }
     out->streaming_output = op_streams_output(op);
     return 0;
+}
+
+static int prepare_request(omics_client *c, const omics_op *op, const omics_value *params,
+                           omics_request *out, omics_error *err)
+{
+    return client_prepare_in(c, op, params, c->arena, &c->scratch, out, err);
+}
+
+int client_parse(omics_client *c, const omics_op *op, const omics_response *resp,
+                 const omics_builder *b, int *has_data, omics_error *err)
+{
+    return omics_parse(c->parser, c->model, op, resp, b, has_data, err);
 }
 
 int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params,
@@ -451,7 +459,7 @@ int omics_prepare(omics_client *c, const omics_op *op, const omics_value *params
     return c->busy ? client_busy(err) : prepare_request(c, op, params, out, err);
 }
 
-static int sign_request(omics_client *c, omics_request *req, omics_error *err)
+int client_sign_in(omics_client *c, omics_request *req, omics_arena *a, omics_error *err)
 {
     if (req->body_reader && !req->unsigned_payload)
         return omics_error_set(err, OMICS_EUSAGE, "UnsupportedStream",
@@ -479,18 +487,23 @@ static int sign_request(omics_client *c, omics_request *req, omics_error *err)
     if (omics_sign(c->signer, &p, &sig, err))
         return -1;
     /* the signer's list lives until its next signature: copy the pointers */
-    omics_header *h = omics_arena_alloc(c->arena, sig.nheaders * sizeof *h);
+    omics_header *h = omics_arena_alloc(a, sig.nheaders * sizeof *h);
     if (!h)
         return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
     for (size_t i = 0; i < sig.nheaders; i++) {
-        h[i].name = omics_arena_strdup(c->arena, sig.headers[i].name);
-        h[i].value = omics_arena_strdup(c->arena, sig.headers[i].value);
+        h[i].name = omics_arena_strdup(a, sig.headers[i].name);
+        h[i].value = omics_arena_strdup(a, sig.headers[i].value);
         if (!h[i].name || !h[i].value)
             return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
     }
     req->headers = h;
     req->nheaders = sig.nheaders;
     return 0;
+}
+
+static int sign_request(omics_client *c, omics_request *req, omics_error *err)
+{
+    return client_sign_in(c, req, c->arena, err);
 }
 
 int omics_sign_request(omics_client *c, omics_request *req, omics_error *err)
@@ -552,139 +565,50 @@ int omics_client_correct_skew(omics_client *c, const omics_error *err, const cha
     if (!retry_is_clock_skew(err) || !date || ts_parse_http_date(date, strlen(date), &server))
         return 0;
     double skew = server - omics_now();
-    client_log(c, 3, "the clock is %.0f s off the service's (%s): signing with the service's time",
+    client_logf(c, 3, "the clock is %.0f s off the service's (%s): signing with the service's time",
                skew, err->code);
     c->skew = skew;
     return 1;
 }
 
-/* The prepared request's headers plus the two that say which attempt this is
- * of which call. */
-static int attempt_headers(omics_client *c, omics_request *req, const omics_header *base,
-                           size_t nbase, const char *invocation, int attempt,
-                           omics_error *err)
-{
-    omics_header *h = omics_arena_alloc(c->arena, (nbase + 2) * sizeof *h);
-    char value[48];
-    snprintf(value, sizeof value, "attempt=%d; max=%d", attempt, c->retry.max_attempts);
-    char *v = omics_arena_strdup(c->arena, value);
-    if (!h || !v)
-        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-    memcpy(h, base, nbase * sizeof *h);
-    h[nbase].name = "amz-sdk-invocation-id";
-    h[nbase].value = invocation;
-    h[nbase + 1].name = "amz-sdk-request";
-    h[nbase + 1].value = v;
-    req->headers = h;
-    req->nheaders = nbase + 2;
-    return 0;
-}
-
-static const char *response_header(const omics_response *r, const char *name)
-{
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
-}
-
-/* One attempt: sign, send, parse.  *sent says whether an answer came. */
-static int attempt_once(omics_client *c, const omics_op *op, omics_request *req,
-                        const omics_sink *sink, const omics_builder *b, int *has_data,
-                        int attempt, omics_response *resp, int *answered, omics_error *err)
-{
-    *answered = 0;
-    double wait = omics_client_rate_wait(c);
-    if (wait > 0)
-        omics_sleep(wait);
-    if (sign_request(c, req, err))
-        return -1;
-    omics_client_log_request(c, req, attempt);
-    if (http_send(c->http, req, sink, resp, err))
-        return -1;
-    *answered = 1;
-    resp->retry_attempts = attempt - 1;
-    omics_client_log_response(c, resp);
-    return omics_parse(c->parser, c->model, op, resp, b, has_data, err);
-}
-
-/* A retryable failure that cannot be retried: say why in its message.
- * Always -1. */
-static int not_retried(omics_error *err, const char *why)
-{
-    const char *was = err->message ? err->message : "";
-    size_t n = strlen(was) + strlen(why) + 32;
-    char *msg = malloc(n);
-    if (msg) {
-        snprintf(msg, n, "%s%s(not retried: %s)", was, *was ? " " : "", why);
-        free(err->message);
-        err->message = msg;
-    }
-    return -1;
-}
-
+/* The libcurl driver: one engine (exchange.c) moved by http_send and
+ * omics_sleep, with the client's own memory for the request. */
 static int call(omics_client *c, const omics_op *op, const omics_value *params,
                 const omics_sink *sink, const omics_builder *b, int *has_data, omics_error *err)
 {
-    omics_request req;
-    omics_response resp;
-    if (sink && omics_op_check_sink(op, err))
+    omics_exchange x;
+    memset(&x, 0, sizeof x);
+    if (exchange_start(&x, c, op, params, sink, b, c->arena, &c->scratch, err))
         return -1;
-    if (prepare_request(c, op, params, &req, err))
-        return -1;
-    const omics_header *base = req.headers;
-    size_t nbase = req.nheaders;
-    char *invocation = omics_arena_alloc(c->arena, 37);
-    if (!invocation)
-        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-    omics_uuid4(invocation);
-    int skew_retried = 0;
-    for (int attempt = 1;; attempt++) {
-        if (attempt > 1 && req.body_reader && req.body_reader->rewind(req.body_reader->ud) != 0)
-            return omics_error_set(err, OMICS_ETRANSPORT, "StreamReadError",
-                                   "the payload could not be read again for a retry");
-        int answered;
-        if (attempt_headers(c, &req, base, nbase, invocation, attempt, err))
-            return -1;
-        int rc = attempt_once(c, op, &req, sink, b, has_data, attempt, &resp, &answered, err);
-        omics_client_observe(c, rc == 0 ? NULL : err);
-        if (rc == 0) {
-            retry_succeeded(&c->retry, attempt > 1);
-            return 0;
-        }
-        err->attempts = attempt;
-        if (err->kind == OMICS_EVALIDATION || err->kind == OMICS_ECREDENTIALS ||
-            err->kind == OMICS_EMEMORY || err->kind == OMICS_EUSAGE)
-            return -1; /* nothing was sent, or sending again cannot help */
-        double delay = 0;
-        int again = 0;
-        if (answered && !skew_retried &&
-            omics_client_correct_skew(c, err, response_header(&resp, "date"))) {
-            skew_retried = 1; /* once, at once, whatever the attempts left */
-            again = 1;
+    const omics_request *req;
+    double wait;
+    omics_step step = omics_exchange_next(&x, &req, &wait);
+    for (;;) {
+        if (step == OMICS_STEP_SEND) {
+            omics_response resp;
+            omics_error e;
+            omics_error_init(&e);
+            if (http_send(c->http, req, sink, &resp, &e))
+                step = omics_exchange_failed(&x, &e, http_sink_bytes(c->http), &wait);
+            else
+                step = omics_exchange_answered(&x, &resp, http_sink_bytes(c->http), &wait);
+            omics_error_clear(&e);
+        } else if (step == OMICS_STEP_WAIT) {
+            if (wait > 0)
+                omics_sleep(wait);
+            step = omics_exchange_next(&x, &req, &wait);
         } else {
-            again = retry_decide(&c->retry, err, attempt, &delay);
+            break;
         }
-        if (!again)
-            return -1;
-        if (req.body_reader && !req.body_reader->rewind)
-            return not_retried(err, "the payload cannot be read again");
-        if (http_sink_bytes(c->http) > 0) {
-            /* part of a payload reached the sink: start it over, or stop */
-            if (!sink || !sink->rewind || sink->rewind(sink->ud) != 0)
-                return not_retried(err, "part of the payload already went to the sink");
-        }
-        if (*has_data) {
-            b->pop(b->ud);
-            *has_data = 0;
-        }
-        client_log(c, 2, "%s: attempt %d of %d failed (%s%s%s); trying again in %.2f s",
-                   op->name, attempt, c->retry.max_attempts, err->code,
-                   err->message ? ": " : "", err->message ? err->message : "", delay);
-        omics_error_clear(err);
-        if (delay > 0)
-            omics_sleep(delay);
     }
+    *has_data = x.has_data;
+    int rc = 0;
+    if (step != OMICS_STEP_DONE) {
+        omics_exchange_take_error(&x, err);
+        rc = -1;
+    }
+    exchange_finish(&x);
+    return rc;
 }
 
 int omics_client_busy(const omics_client *c)

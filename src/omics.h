@@ -415,20 +415,51 @@ int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
 void omics_client_unwound(omics_client *c);
 
-/* ---------------------------------------------- retries (for other loops)
- * omics_call retries by itself; a caller running its own loop (a transport
- * of its own, the nginx one) uses the client's policy and state through
- * these, so that both loops share one retry quota and one rate limiter. */
+/* ------------------------------------------------ the engine, for drivers
+ * One call as a state machine that does no I/O: it says what to do next,
+ * and is told what happened.  omics_call runs it with libcurl; a driver of
+ * your own (another event loop, a test double) moves the bytes and gets the
+ * whole policy: attempts, signing, retries, the rate limiter, clock skew,
+ * sinks that cannot start over, log lines.
+ *
+ *   step = omics_exchange_next(x, &req, &wait);
+ *   loop: SEND  send *req; step = omics_exchange_answered(...) or _failed(...)
+ *         WAIT  sleep wait seconds; step = omics_exchange_next(...)
+ *         DONE  the result went through the builder; FAILED: omics_exchange_error */
 
-/* After attempt `attempt` failed with err: 1 and *delay to try again. */
-int omics_client_retry(omics_client *c, const omics_error *err, int attempt, double *delay);
-void omics_client_succeeded(omics_client *c, int retried);
-/* Seconds to wait before sending (adaptive mode's rate limiter). */
-double omics_client_rate_wait(omics_client *c);
-/* After an answer or a failure (err NULL for a success). */
-void omics_client_observe(omics_client *c, const omics_error *err);
+typedef struct omics_exchange omics_exchange;
+typedef enum omics_step {
+    OMICS_STEP_SEND = 1,
+    OMICS_STEP_WAIT,
+    OMICS_STEP_DONE,
+    OMICS_STEP_FAILED
+} omics_step;
+
+/* The request is prepared (and checked) here.  sink: where the driver puts
+ * a 2xx streaming payload (the engine rewinds it for a retry), or NULL.
+ * agent: replaces " curl/<version>" at the end of User-Agent (NULL keeps it). */
+omics_exchange *omics_exchange_new(omics_client *c, const omics_op *op,
+                                   const omics_value *params, const omics_sink *sink,
+                                   const omics_builder *b, const char *agent, omics_error *err);
+void omics_exchange_free(omics_exchange *x);
+omics_step omics_exchange_next(omics_exchange *x, const omics_request **req, double *wait);
+/* After SEND: the answer (sink_bytes: payload bytes that reached the sink). */
+omics_step omics_exchange_answered(omics_exchange *x, omics_response *resp, size_t sink_bytes,
+                                   double *wait);
+/* After SEND: no usable answer; err says why (its kind and retryable flag count). */
+omics_step omics_exchange_failed(omics_exchange *x, const omics_error *err, size_t sink_bytes,
+                                 double *wait);
+const omics_error *omics_exchange_error(const omics_exchange *x);
+/* The error moved into out (the exchange keeps none). */
+void omics_exchange_take_error(omics_exchange *x, omics_error *out);
+/* 1 when a modeled error's members were built through the builder */
+int omics_exchange_has_data(const omics_exchange *x);
+int omics_exchange_attempts(const omics_exchange *x);
+
+/* ------------------------------------------------------ the client's settings */
+
 /* The limits every attempt of a call on c runs under, defaults applied:
- * what a transport of the caller's own must honour too. */
+ * what a driver of the caller's own must honour too. */
 typedef struct omics_limits {
     double timeout;            /* one attempt, connection to last byte, s (0: none) */
     double connect_timeout;    /* s */
@@ -440,15 +471,6 @@ void omics_client_limits(const omics_client *c, omics_limits *out);
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);
-/* When err says the clock is off, take the service's time from the answer's
- * Date header for the next signatures: 1 when corrected. */
-int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date);
-
-/* The log hook, for other loops: a message, or a request and an answer with
- * their secrets redacted. */
-void omics_client_log(const omics_client *c, int level, const char *message);
-void omics_client_log_request(const omics_client *c, const omics_request *req, int attempt);
-void omics_client_log_response(const omics_client *c, const omics_response *r);
 
 /* A random (version 4) UUID, as text. */
 void omics_uuid4(char out[37]);

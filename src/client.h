@@ -1,0 +1,43 @@
+/* client: what the engine (exchange.c) uses of a client's insides. */
+#ifndef OMICS_CLIENT_H
+#define OMICS_CLIENT_H
+
+#include "omics.h"
+#include "ser.h"
+
+/* Internal: never exported, whatever the compiler's default visibility. */
+#pragma GCC visibility push(hidden)
+
+/* Prepare a request whose strings live in a (reset first) and s. */
+int client_prepare_in(omics_client *c, const omics_op *op, const omics_value *params,
+                      omics_arena *a, ser_scratch *s, omics_request *out, omics_error *err);
+/* Sign req, its new headers copied into a. */
+int client_sign_in(omics_client *c, omics_request *req, omics_arena *a, omics_error *err);
+int client_parse(omics_client *c, const omics_op *op, const omics_response *resp,
+                 const omics_builder *b, int *has_data, omics_error *err);
+/* The policy the engine applies, with the client's shared state (one retry
+ * quota, one rate limiter, one clock correction for every call of c). */
+/* After attempt `attempt` failed with err: 1 and *delay to try again. */
+int omics_client_retry(omics_client *c, const omics_error *err, int attempt, double *delay);
+void omics_client_succeeded(omics_client *c, int retried);
+/* Seconds to wait before sending (adaptive mode's rate limiter). */
+double omics_client_rate_wait(omics_client *c);
+/* After an answer or a failure (err NULL for a success). */
+void omics_client_observe(omics_client *c, const omics_error *err);
+/* When err says the clock is off, take the service's time from the answer's
+ * Date header for the next signatures: 1 when corrected. */
+int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date);
+/* Log lines: a message, or a request and an answer with their secrets redacted. */
+void omics_client_log(const omics_client *c, int level, const char *message);
+void omics_client_log_request(const omics_client *c, const omics_request *req, int attempt);
+void omics_client_log_response(const omics_client *c, const omics_response *r);
+
+void client_logf(const omics_client *c, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#pragma GCC visibility pop
+
+#endif
