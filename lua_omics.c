@@ -47,6 +47,7 @@ typedef struct lclient {
     int lua_methods;     /* operation methods are Lua functions (they may yield) */
     lprovider *prov;     /* kept alive by the client's uservalue */
     int log_ref;         /* the log option, or LUA_NOREF */
+    int sleep_ref;       /* the sleep option, or LUA_NOREF */
 } lclient;
 
 #define LOMICS_PROVIDER "omics.provider"
@@ -538,7 +539,7 @@ static void lua_builder(lua_State *L, omics_builder *b)
 static const char *const client_options[] = {
     "region", "profile", "credentials", "endpoint", "inject_host_prefix", "timeout",
     "connect_timeout", "stall_timeout", "max_response_bytes", "retry_mode", "max_attempts",
-    "max_backoff", "ca_file", "clock", "log", NULL};
+    "max_backoff", "ca_file", "clock", "log", "sleep", NULL};
 
 static int option_error(omics_error *err, const char *name, const char *rule)
 {
@@ -594,7 +595,7 @@ static int check_option_names(lua_State *L, int t, omics_error *err)
                             "unknown option %s (options: region, profile, credentials, "
                             "endpoint, inject_host_prefix, timeout, connect_timeout, "
                             "stall_timeout, max_response_bytes, retry_mode, max_attempts, "
-                            "max_backoff, ca_file, clock, log)",
+                            "max_backoff, ca_file, clock, log, sleep)",
                             k ? k : "(not a string)");
             lua_pop(L, 1);
             return -1;
@@ -660,6 +661,10 @@ static int read_client_options(lua_State *L, int t, omics_client_opts *o,
         return option_error(err, "max_response_bytes", "a number of bytes >= 1");
     if (ty != LUA_TNIL)
         o->max_response_bytes = (size_t)n;
+    ty = lc_getfield(L, t, "sleep");
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && ty != LUA_TFUNCTION)
+        return option_error(err, "sleep", "a function (seconds)");
     ty = lc_getfield(L, t, "log");
     lua_pop(L, 1);
     if (ty != LUA_TNIL && ty != LUA_TFUNCTION)
@@ -937,6 +942,20 @@ static void lc_log(void *ud, int level, const char *message)
         lua_pop(L, 1); /* a failing log function must not fail the call */
 }
 
+/* The sleep option: the engine's waits between attempts (libcurl's loop;
+ * the Lua drivers call it themselves).  An error in it is not the call's. */
+static void lc_sleep(void *ud, double seconds)
+{
+    lclient *lc = ud;
+    lua_State *L = lc->prov ? lc->prov->L : NULL;
+    if (!L || lc->sleep_ref == LUA_NOREF || !lua_checkstack(L, 3))
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lc->sleep_ref);
+    lua_pushnumber(L, seconds);
+    if (lua_pcall(L, 1, 0, 0) != 0)
+        lua_pop(L, 1);
+}
+
 /* Make a client for model (NULL: built-in) with the options at opts_idx;
  * model_idx is the model userdata to keep alive, or 0. */
 static int new_client(lua_State *L, const omics_model *model, int model_idx, int opts_idx)
@@ -983,7 +1002,15 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     lc->lua_methods = 0;
     lc->prov = lp;
     lc->log_ref = LUA_NOREF;
+    lc->sleep_ref = LUA_NOREF;
     luaL_setmetatable(L, LOMICS_CLIENT);
+    if (lua_istable(L, opts_idx) && lc_getfield(L, opts_idx, "sleep") == LUA_TFUNCTION) {
+        lc->sleep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        o.sleep = lc_sleep;
+        o.sleep_ud = lc;
+    } else if (lua_istable(L, opts_idx)) {
+        lua_pop(L, 1);
+    }
     if (lua_istable(L, opts_idx) && lc_getfield(L, opts_idx, "log") == LUA_TFUNCTION) {
         lc->log_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         o.log = lc_log;
@@ -1028,6 +1055,8 @@ static int l_client_gc(lua_State *L)
     lc->values = NULL;
     luaL_unref(L, LUA_REGISTRYINDEX, lc->log_ref);
     lc->log_ref = LUA_NOREF;
+    luaL_unref(L, LUA_REGISTRYINDEX, lc->sleep_ref);
+    lc->sleep_ref = LUA_NOREF;
     return 0;
 }
 

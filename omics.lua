@@ -87,6 +87,7 @@ local function make_client(maker, model, opts)
   end
   local client, err = maker(model, c_opts)
   if not client then return nil, err end
+  s.sleep = type(opts) == "table" and opts.sleep or nil -- (checked by the C half)
   -- the limits of an attempt, as the core resolved them (defaults applied)
   local limits = core.limits(client)
   s.connect_timeout, s.timeout = limits.connect_timeout, limits.timeout
@@ -250,7 +251,7 @@ local function lua_call(client, op, params, opts, transport, s)
                            delivered)
       end
     elseif step == "wait" then
-      lua_sleep(v)
+      if s.sleep and v > 0 then s.sleep(v) else lua_sleep(v) end
       step, v = x:next()
     elseif step == "done" then
       if finish then

@@ -72,6 +72,39 @@ describe("faults", function()
     assert.is_true(err.retryable)
   end)
 
+  -- The engine's waits go through the sleep option: retries in virtual time,
+  -- the same on libcurl and on a Lua driver (a transport function).
+  it("backs off rand * min(2^(n-1), max_backoff) between attempts, on every driver, in virtual time", function()
+    local http = require "socket.http"
+    local ltn12 = require "ltn12"
+    local function luasocket(req)
+      local out, headers = {}, {}
+      for k, v in pairs(req.headers) do headers[k:lower()] = v end
+      local _, status, rheaders = http.request { url = req.url, method = req.method, headers = headers,
+        source = req.body and ltn12.source.string(req.body), sink = ltn12.sink.table(out) }
+      if type(status) ~= "number" then return nil, status end
+      return status, rheaders, table.concat(out)
+    end
+    for _, transport in ipairs { "curl", luasocket } do
+      local waits = {}
+      local c = helper.client(emu, { max_attempts = 5, max_backoff = 20, transport = transport,
+                                     sleep = function(s) waits[#waits + 1] = s end })
+      local t0 = socket.gettime()
+      local res, err, sent = run({ { status = 503, code = "ServiceUnavailableException", count = 4 } }, c)
+      assert(res, tostring(err))
+      assert.are.equal(4, res.ResponseMetadata.RetryAttempts)
+      assert.are.equal(5, sent)
+      assert.are.equal(4, #waits)
+      for n, w in ipairs(waits) do
+        assert.is_true(w >= 0 and w <= math.min(2 ^ (n - 1), 20), ("wait %d: %.3f s"):format(n, w))
+      end
+      assert.is_true(socket.gettime() - t0 < 3, "a wait was slept for real")
+    end
+    local _, e = omics.new { region = "us-east-1", credentials = helper.CREDS, sleep = 5 }
+    assert.are.equal("InvalidOption", e.code)
+    assert.matches("option sleep: a function %(seconds%)", e.message)
+  end)
+
   it("max_attempts = 5 from the option, and from AWS_MAX_ATTEMPTS", function()
     local five = helper.client(emu, quick { max_attempts = 5 })
     local res, err, sent = run({ { status = 503, code = "ServiceUnavailable", count = 4 } }, five)

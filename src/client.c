@@ -38,6 +38,8 @@ struct omics_client {
     double skew; /* seconds to add to the local clock when signing */
     void (*log)(void *ud, int level, const char *message);
     void *log_ud;
+    void (*sleep)(void *ud, double seconds);
+    void *sleep_ud;
     int busy; /* omics_call in progress: its callbacks must not reuse the client */
     omics_limits limits;
 };
@@ -311,6 +313,8 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
              resolve_endpoint(c, o, &prof, err) == 0 && resolve_retry(c, o, &prof, err) == 0;
     c->log = o->log;
     c->log_ud = o->log_ud;
+    c->sleep = o->sleep;
+    c->sleep_ud = o->sleep_ud;
     config_profile_close(&prof);
     if (ok && o->provider) {
         c->provider = omics_provider_retain(o->provider);
@@ -594,7 +598,9 @@ static int call(omics_client *c, const omics_op *op, const omics_value *params,
                 step = omics_exchange_answered(&x, &resp, http_sink_bytes(c->http), &wait);
             omics_error_clear(&e);
         } else if (step == OMICS_STEP_WAIT) {
-            if (wait > 0)
+            if (wait > 0 && c->sleep)
+                c->sleep(c->sleep_ud, wait);
+            else if (wait > 0)
                 omics_sleep(wait);
             step = omics_exchange_next(&x, &req, &wait);
         } else {

@@ -331,6 +331,10 @@ typedef struct omics_client_opts {
      * credentials, tokens and signatures are redacted before they get here */
     void (*log)(void *ud, int level, const char *message);
     void *log_ud;
+    /* how omics_call waits between attempts (NULL: omics_sleep); a test can
+     * run retries in virtual time with one of its own */
+    void (*sleep)(void *ud, double seconds);
+    void *sleep_ud;
     const char *user_agent_extra; /* e.g. "lua/5.4" */
 } omics_client_opts;
 
