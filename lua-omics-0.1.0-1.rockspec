@@ -77,6 +77,7 @@ build = {
             "src/creds_sso.c",
             "src/creds_sts.c",
             "src/endpoint.c",
+            "src/errclass.c",
             "src/error.c",
             "src/exchange.c",
             "src/extras.c",

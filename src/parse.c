@@ -13,6 +13,7 @@
 
 #include "b64.h"
 #include "buf.h"
+#include "errclass.h"
 #include "json.h"
 #include "model.h"
 #include "omics.h"
@@ -710,26 +711,6 @@ static int response_metadata(parse_ctx *c, const omics_response *r)
 
 /* -------------------------------------------------------------- errors */
 
-static const char *const throttling_codes[] = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException"};
-
-static const char *const transient_codes[] = {"RequestTimeout", "RequestTimeoutException",
-                                              "PriorRequestNotComplete",
-                                              "InternalServerError", "InternalError",
-                                              "ServiceUnavailable"};
-
-static int in_list(const char *code, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(code, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
 /* "aws.protocoltests#FooError:http://internal.amazon.com/..." -> "FooError" */
 static void sanitize_code(char *dst, size_t cap, const char *src)
 {
@@ -888,11 +869,8 @@ static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,
     err->status = (int)r->status;
     const char *id = request_id(r);
     snprintf(err->request_id, sizeof err->request_id, "%s", id ? id : "");
-    err->retryable =
-        r->status >= 500 || r->status == 429 ||
-        in_list(code, throttling_codes, sizeof throttling_codes / sizeof *throttling_codes) ||
-        in_list(code, transient_codes, sizeof transient_codes / sizeof *transient_codes) ||
-        (es && es->retryable);
+    err->retryable = r->status >= 500 || errclass_is_throttle(code, r->status) ||
+                     errclass_is_transient(code) || (es && es->retryable);
 
     if (es) {
         /* a problem reading the modeled members must not hide the error */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errclass.h"
 #include "rnd.h"
 
 #define RETRY_QUOTA 500
@@ -19,17 +20,6 @@
 #define MIN_FILL_RATE 0.5
 #define MIN_CAPACITY 1.0
 
-static const char *const retry_throttles[] = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException"};
-
-static const char *const retry_skews[] = {"RequestTimeTooSkewed", "RequestExpired",
-                                          "RequestInTheFuture", "InvalidSignatureException",
-                                          "SignatureDoesNotMatch", "AuthFailure"};
-
 void retry_init(retry_state *r, int mode, int max_attempts, double max_backoff)
 {
     memset(r, 0, sizeof *r);
@@ -41,31 +31,14 @@ void retry_init(retry_state *r, int mode, int max_attempts, double max_backoff)
     r->max_capacity = MIN_CAPACITY;
 }
 
-static int in_list(const char *code, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(code, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
 int retry_is_throttle(const omics_error *err)
 {
-    return err->status == 429 ||
-           in_list(err->code, retry_throttles, sizeof retry_throttles / sizeof *retry_throttles);
+    return errclass_is_throttle(err->code, err->status);
 }
 
 int retry_is_clock_skew(const omics_error *err)
 {
-    if (!in_list(err->code, retry_skews, sizeof retry_skews / sizeof *retry_skews))
-        return 0;
-    if (strcmp(err->code, "InvalidSignatureException") != 0 &&
-        strcmp(err->code, "SignatureDoesNotMatch") != 0 && strcmp(err->code, "AuthFailure") != 0)
-        return 1;
-    /* these codes mean a skewed clock only when the message says so */
-    const char *m = err->message ? err->message : "";
-    return strstr(m, "Signature expired") || strstr(m, "Signature not yet current") ||
-           strstr(m, "too skewed");
+    return errclass_is_clock_skew(err);
 }
 
 static double random01(void)
