@@ -105,6 +105,59 @@ describe("faults", function()
     assert.matches("option sleep: a function %(seconds%)", e.message)
   end)
 
+  -- One engine, many drivers: the same fault gives the same outcome (result
+  -- or error code, retryable, attempts seen by the server, log lines) on
+  -- libcurl and on a Lua driver (a transport function; the nginx driver is
+  -- the same loop, checked in spec/nginx_spec.lua).
+  it("the fault matrix gives the same outcome on libcurl and on a Lua driver", function()
+    local http = require "socket.http"
+    local ltn12 = require "ltn12"
+    local function luasocket(req)
+      local out, headers = {}, {}
+      for k, v in pairs(req.headers) do headers[k:lower()] = v end
+      local _, status, rheaders = http.request { url = req.url, method = req.method, headers = headers,
+        source = req.body and ltn12.source.string(req.body), sink = ltn12.sink.table(out) }
+      if type(status) ~= "number" then return nil, status end
+      return status, rheaders, table.concat(out)
+    end
+    local matrix = {
+      { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } },
+      { { status = 429, code = "ThrottlingException", message = "slow", count = 3 } },
+      { { status = 503, code = "ServiceUnavailableException", count = 1 } },
+      { { status = 400, code = "ValidationException", message = "bad" } },
+      { { status = 404, code = "ResourceNotFoundException", message = "none" } },
+      { { mode = "html", status = 502, count = 3 } },
+      { { mode = "malformed" } },
+      { { mode = "bad_utf8" } },
+      { { mode = "oversize", size = 100000 } },
+      { { mode = "drop", count = 3 } },
+    }
+    local function outcome(transport, faults)
+      local lines = {}
+      local c = helper.client(emu, { transport = transport, max_response_bytes = 4096,
+        sleep = function() end,
+        log = function(level, message)
+          -- the retry lines, the transport's own words left out
+          if level ~= "debug" then
+            lines[#lines + 1] = level .. " " .. message:gsub("%(ConnectionError: [^)]*%)+", "(ConnectionError)")
+              :gsub("%d+%.%d+ s", "N s")
+          end
+        end })
+      local res, err, sent = run(faults, c)
+      return { ok = res ~= nil, code = err and err.code, retryable = err and err.retryable,
+               attempts = err and err.attempts or (res and res.ResponseMetadata.RetryAttempts + 1),
+               sent = sent, log = table.concat(lines, "\n") }
+    end
+    local retried = 0
+    for _, faults in ipairs(matrix) do
+      local curl = outcome("curl", faults)
+      local lua = outcome(luasocket, faults)
+      assert.are.same(curl, lua, helper.json.encode(faults))
+      if curl.log:find("trying again", 1, true) then retried = retried + 1 end
+    end
+    assert.are.equal(5, retried, "the log lines were compared")
+  end)
+
   it("max_attempts = 5 from the option, and from AWS_MAX_ATTEMPTS", function()
     local five = helper.client(emu, quick { max_attempts = 5 })
     local res, err, sent = run({ { status = 503, code = "ServiceUnavailable", count = 4 } }, five)
