@@ -540,12 +540,12 @@ void omics_client_succeeded(omics_client *c, int retried)
 
 double omics_client_rate_wait(omics_client *c)
 {
-    return retry_acquire(&c->retry, omics_now());
+    return retry_acquire(&c->retry, omics_monotonic());
 }
 
 void omics_client_observe(omics_client *c, const omics_error *err)
 {
-    retry_observe(&c->retry, err && retry_is_throttle(err), omics_now());
+    retry_observe(&c->retry, err && retry_is_throttle(err), omics_monotonic());
 }
 
 void omics_client_limits(const omics_client *c, omics_limits *out)

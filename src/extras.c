@@ -87,6 +87,14 @@ double omics_now(void)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+double omics_monotonic(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return omics_now();
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void omics_sleep(double seconds)
 {
     if (!(seconds > 0))

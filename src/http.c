@@ -161,7 +161,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     /* the answer started; a header line is a byte that moved (the stall
      * clock is not only for the body) */
     h->answering = 1;
-    h->last_move = omics_now();
+    h->last_move = omics_monotonic();
     if (h->raw_headers.len + len > HTTP_MAX_HEADER_BYTES) {
         h->headers_too_large = 1;
         return 0; /* aborts the transfer */
@@ -215,7 +215,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     (void)dltotal;
     (void)ultotal;
     http_conn *h = ud;
-    double now = omics_now();
+    double now = omics_monotonic();
     if (dlnow != h->last_dl || ulnow != h->last_ul) {
         h->last_dl = dlnow;
         h->last_ul = ulnow;
@@ -491,7 +491,7 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     h->answering = 0;
     h->stalled = 0;
     h->last_dl = h->last_ul = 0;
-    h->last_move = omics_now();
+    h->last_move = omics_monotonic();
     struct curl_slist *hdrs = build_headers(h, req, err);
     if (!hdrs)
         return -1;

@@ -482,6 +482,8 @@ void omics_uuid4(char out[37]);
 /* ----------------------------------------------------------------- time */
 
 double omics_now(void);           /* epoch seconds, with microseconds */
+/* seconds on a clock that never jumps (for durations, not dates) */
+double omics_monotonic(void);
 void omics_sleep(double seconds); /* blocking; resumes after signals */
 
 #pragma GCC visibility pop
