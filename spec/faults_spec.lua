@@ -75,16 +75,7 @@ describe("faults", function()
   -- The engine's waits go through the sleep option: retries in virtual time,
   -- the same on libcurl and on a Lua driver (a transport function).
   it("backs off rand * min(2^(n-1), max_backoff) between attempts, on every driver, in virtual time", function()
-    local http = require "socket.http"
-    local ltn12 = require "ltn12"
-    local function luasocket(req)
-      local out, headers = {}, {}
-      for k, v in pairs(req.headers) do headers[k:lower()] = v end
-      local _, status, rheaders = http.request { url = req.url, method = req.method, headers = headers,
-        source = req.body and ltn12.source.string(req.body), sink = ltn12.sink.table(out) }
-      if type(status) ~= "number" then return nil, status end
-      return status, rheaders, table.concat(out)
-    end
+    local luasocket = helper.luasocket
     for _, transport in ipairs { "curl", luasocket } do
       local waits = {}
       local c = helper.client(emu, { max_attempts = 5, max_backoff = 20, transport = transport,
@@ -110,16 +101,7 @@ describe("faults", function()
   -- libcurl and on a Lua driver (a transport function; the nginx driver is
   -- the same loop, checked in spec/nginx_spec.lua).
   it("the fault matrix gives the same outcome on libcurl and on a Lua driver", function()
-    local http = require "socket.http"
-    local ltn12 = require "ltn12"
-    local function luasocket(req)
-      local out, headers = {}, {}
-      for k, v in pairs(req.headers) do headers[k:lower()] = v end
-      local _, status, rheaders = http.request { url = req.url, method = req.method, headers = headers,
-        source = req.body and ltn12.source.string(req.body), sink = ltn12.sink.table(out) }
-      if type(status) ~= "number" then return nil, status end
-      return status, rheaders, table.concat(out)
-    end
+    local luasocket = helper.luasocket
     local matrix = {
       { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } },
       { { status = 429, code = "ThrottlingException", message = "slow", count = 3 } },

@@ -175,6 +175,21 @@ function helper.client(emu, opts)
   return assert(omics.new(o))
 end
 
+-- A transport function written with LuaSocket: what a user with an HTTP
+-- stack of their own passes as the transport option (the Lua driver loop).
+function helper.luasocket(req)
+  local http = require "socket.http"
+  local ltn12 = require "ltn12"
+  local out, headers = {}, {}
+  for k, v in pairs(req.headers) do headers[k:lower()] = v end
+  local _, status, rheaders = http.request {
+    url = req.url, method = req.method, headers = headers,
+    source = req.body and ltn12.source.string(req.body), sink = ltn12.sink.table(out),
+  }
+  if type(status) ~= "number" then return nil, status end
+  return status, rheaders, table.concat(out)
+end
+
 ------------------------------------------------------------ child Lua
 
 -- Run a Lua chunk in a child process with exactly the environment given
