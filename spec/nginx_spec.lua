@@ -84,6 +84,12 @@ http {
       chunked = new { endpoint = "http://127.0.0.1:${PORT}/chunked", transport = "ngx" },
       cut = new { endpoint = "http://127.0.0.1:${PORT}/cut", transport = "ngx", max_backoff = 0.01 },
       bounded = new { transport = "ngx", max_response_bytes = 1000000, timeout = 3, max_attempts = 1 },
+      -- the fault matrix's client: its log lines go to package.loaded.matrix_log
+      matrix = new { transport = "ngx", max_response_bytes = 4096, max_backoff = 0.01,
+        log = function(level, message)
+          local lines = package.loaded.matrix_log
+          if lines and level ~= "debug" then lines[#lines + 1] = level .. " " .. message end
+        end },
     }
     -- a call here (init_worker cannot use cosockets) goes through libcurl
     local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
@@ -150,6 +156,19 @@ http {
           { referenceStoreId = "1234567890", id = "1234567890" }, { delay = 1, max_attempts = 2 })
         ngx.update_time()
         ngx.say("reason=", tostring(err and err.reason), "\nseconds=", ngx.now() - t0)
+      }
+    }
+
+    location /matrix {
+      content_by_lua_block {
+        package.loaded.matrix_log = {}
+        local ref, err = package.loaded.omics_clients.matrix:get_reference_metadata {
+          referenceStoreId = "1234567890", id = "9876543210" }
+        local json = require "cjson"
+        ngx.say(json.encode { ok = ref ~= nil, code = err and err.code or json.null,
+          retryable = err and err.retryable or json.null,
+          attempts = err and err.attempts or ref.ResponseMetadata.RetryAttempts + 1,
+          log = package.loaded.matrix_log })
       }
     }
 
@@ -524,6 +543,54 @@ describe("inside nginx #nginx", function()
     assert.is_true(tonumber(waited.seconds) >= 0.9, waited.seconds)
     -- (one worker: a blocking sleep would hold this request for the rest of the second)
     assert.is_true(took < 0.5, ("a request during the wait took %.2f s"):format(took))
+  end)
+
+  -- The fault matrix of faults_spec through nginx's cosockets: the same
+  -- outcome as libcurl outside, code, retryable, attempts and log lines.
+  it("the fault matrix gives the same outcome through cosockets as through libcurl", function()
+    local matrix = {
+      { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } },
+      { { status = 429, code = "ThrottlingException", message = "slow", count = 3 } },
+      { { status = 503, code = "ServiceUnavailableException", count = 1 } },
+      { { status = 404, code = "ResourceNotFoundException", message = "none" } },
+      { { mode = "html", status = 502, count = 3 } },
+      { { mode = "malformed" } },
+      { { mode = "bad_utf8" } },
+      { { mode = "oversize", size = 100000 } },
+      { { mode = "drop", count = 3 } },
+    }
+    local function normal(lines)
+      local out = {}
+      for _, line in ipairs(lines) do
+        out[#out + 1] = line:gsub("%(ConnectionError: [^)]*%)+", "(ConnectionError)"):gsub("%d+%.%d+ s", "N s")
+      end
+      return table.concat(out, "\n")
+    end
+    local retried = 0
+    for _, faults in ipairs(matrix) do
+      emu:faults(faults)
+      local before = emu:stats().requests
+      local body = http_get(url("/matrix"))
+      local ngx_sent = emu:stats().requests - before
+      local got = assert(helper.json.decode(body), body)
+      local lines = {}
+      local c = helper.client(emu, { max_response_bytes = 4096, sleep = function() end,
+        log = function(level, message) if level ~= "debug" then lines[#lines + 1] = level .. " " .. message end end })
+      emu:faults(faults)
+      before = emu:stats().requests
+      local res, err = c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+      local curl_sent = emu:stats().requests - before
+      local what = helper.json.encode(faults)
+      assert.are.equal(res ~= nil, got.ok, what)
+      assert.are.equal(err and err.code or nil, got.code, what) -- (JSON null reads as nil)
+      assert.are.equal(err and err.retryable or nil, got.retryable or nil, what)
+      assert.are.equal(err and err.attempts or res.ResponseMetadata.RetryAttempts + 1, got.attempts, what)
+      assert.are.equal(curl_sent, ngx_sent, what)
+      assert.are.equal(normal(lines), normal(got.log), what)
+      if #lines > 0 then retried = retried + 1 end
+    end
+    assert.is_true(retried >= 4, "the log lines were compared")
+    emu:control("DELETE", "faults")
   end)
 
   it("verifies TLS: the trusted CA and the host name", function()
