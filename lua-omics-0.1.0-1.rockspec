@@ -94,6 +94,7 @@ build = {
             "src/retry.c",
             "src/rnd.c",
             "src/ser.c",
+            "src/settings.c",
             "src/sigv4.c",
             "src/ts.c",
             "src/uri.c",

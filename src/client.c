@@ -20,6 +20,7 @@
 #include "omics.h"
 #include "retry.h"
 #include "ser.h"
+#include "settings.h"
 #include "ts.h"
 
 struct omics_client {
@@ -161,125 +162,6 @@ const omics_model *omics_model_builtin(omics_error *err)
     return builtin_model;
 }
 
-/* ------------------------------------------------------------ resolve */
-
-static char *resolve_region(const omics_client_opts *o, const config_profile *p,
-                            omics_error *err)
-{
-    const char *r = o->region;
-    if (!r)
-        r = config_env("AWS_REGION");
-    if (!r)
-        r = config_env("AWS_DEFAULT_REGION");
-    if (!r)
-        r = config_profile_get(p, "region");
-    char imds[64];
-    if (!r && creds_ec2_region(imds, sizeof imds) == 0)
-        r = imds; /* on EC2, the instance's own region */
-    if (!r) {
-        omics_error_set(err, OMICS_ECONFIG, "NoRegionError",
-                        "no region: pass region = \"us-east-1\" (say) to omics.new, set "
-                        "AWS_REGION, or add region = ... to profile %s in %s",
-                        p->name, p->config_path);
-        return NULL;
-    }
-    if (!endpoint_region_valid(r)) {
-        omics_error_set(err, OMICS_ECONFIG, "InvalidRegion",
-                        "region \"%s\" is not valid (letters, digits and '-' only)", r);
-        return NULL;
-    }
-    char *s = strdup(r);
-    if (!s)
-        omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-    return s;
-}
-
-static int env_true(const char *name)
-{
-    const char *v = config_env(name);
-    return v && strcasecmp(v, "true") == 0;
-}
-
-static int resolve_endpoint(omics_client *c, const omics_client_opts *o,
-                            const config_profile *p, omics_error *err)
-{
-    const char *url = o->endpoint;
-    if (!url && !env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
-        /* AWS_ENDPOINT_URL_<SERVICE ID>, upper case, spaces as '_' */
-        char name[128] = "AWS_ENDPOINT_URL_";
-        const char *id = c->model->service_id ? c->model->service_id : "";
-        size_t k = strlen(name);
-        for (; *id && k + 1 < sizeof name; id++)
-            name[k++] = (char)(*id == ' ' ? '_' : (*id >= 'a' && *id <= 'z') ? *id - 32 : *id);
-        name[k] = '\0';
-        if (*c->model->service_id)
-            url = config_env(name);
-        if (!url)
-            url = config_env("AWS_ENDPOINT_URL");
-        if (!url)
-            url = config_profile_get(p, "endpoint_url");
-    }
-    if (url)
-        return endpoint_parse(url, &c->ep, err);
-    return endpoint_for_region(c->model->endpoint_prefix, c->region, &c->ep, err);
-}
-
-/* Where a retry setting came from, for its error message. */
-static void setting_source(char *out, size_t n, const char *env, const config_profile *p)
-{
-    if (env)
-        snprintf(out, n, "%s", env);
-    else
-        snprintf(out, n, "profile %s in %s", p->name ? p->name : "default",
-                 p->config_path ? p->config_path : "the config file");
-}
-
-static int resolve_retry(omics_client *c, const omics_client_opts *o, const config_profile *p,
-                         omics_error *err)
-{
-    char from[512];
-    const char *mode = o->retry_mode, *mode_env = NULL;
-    if (!mode && (mode = config_env("AWS_RETRY_MODE")) != NULL)
-        mode_env = "AWS_RETRY_MODE";
-    if (!mode)
-        mode = config_profile_get(p, "retry_mode");
-    int m = RETRY_STANDARD;
-    /* "legacy" is botocore's older mode; it is served as standard here */
-    if (mode && strcmp(mode, "adaptive") == 0)
-        m = RETRY_ADAPTIVE;
-    else if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "legacy") != 0) {
-        if (o->retry_mode)
-            snprintf(from, sizeof from, "the retry_mode option");
-        else
-            setting_source(from, sizeof from, mode_env, p);
-        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
-                               "retry_mode must be standard or adaptive, not %.40s (from %s)",
-                               mode, from);
-    }
-    int attempts = o->max_attempts;
-    const char *text = NULL, *attempts_env = NULL;
-    if (!attempts && (text = config_env("AWS_MAX_ATTEMPTS")) != NULL)
-        attempts_env = "AWS_MAX_ATTEMPTS";
-    if (!attempts && !text)
-        text = config_profile_get(p, "max_attempts");
-    if (!attempts && text) {
-        char *end;
-        long v = strtol(text, &end, 10);
-        if (end == text || *end || v < 1 || v > 100) {
-            setting_source(from, sizeof from, attempts_env, p);
-            return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
-                                   "max_attempts must be a number from 1 to 100, not %.40s (from %s)",
-                                   text, from);
-        }
-        attempts = (int)v;
-    }
-    if (attempts < 0 || attempts > 100)
-        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
-                               "max_attempts must be from 1 to 100");
-    retry_init(&c->retry, m, attempts ? attempts : 3, o->max_backoff);
-    return 0;
-}
-
 static char *make_user_agent(const omics_client_opts *o)
 {
     buf b;
@@ -309,8 +191,9 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
         omics_client_free(c);
         return NULL;
     }
-    int ok = (c->region = resolve_region(o, &prof, err)) != NULL &&
-             resolve_endpoint(c, o, &prof, err) == 0 && resolve_retry(c, o, &prof, err) == 0;
+    int ok = (c->region = settings_region(o, &prof, err)) != NULL &&
+             settings_endpoint(c->model, c->region, o, &prof, &c->ep, err) == 0 &&
+             settings_retry(o, &prof, &c->retry, err) == 0;
     c->log = o->log;
     c->log_ud = o->log_ud;
     c->sleep = o->sleep;
@@ -338,7 +221,7 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     }
     int inject = o->inject_host_prefix;
     if (inject < 0)
-        inject = !env_true("AWS_DISABLE_HOST_PREFIX_INJECTION");
+        inject = !settings_env_true("AWS_DISABLE_HOST_PREFIX_INJECTION");
     c->host_prefix = inject && !c->ep.literal;
 
     http_opts ho = {o->timeout, o->connect_timeout,

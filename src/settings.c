@@ -1,0 +1,129 @@
+/* settings: where a client's region, endpoint and retry settings come from
+ * (the option, then the environment, then the profile, as the AWS SDKs
+ * read them), with errors that say which source was wrong. */
+#include "settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "creds.h"
+#include "model.h"
+
+char *settings_region(const omics_client_opts *o, const config_profile *p, omics_error *err)
+{
+    const char *r = o->region;
+    if (!r)
+        r = config_env("AWS_REGION");
+    if (!r)
+        r = config_env("AWS_DEFAULT_REGION");
+    if (!r)
+        r = config_profile_get(p, "region");
+    char imds[64];
+    if (!r && creds_ec2_region(imds, sizeof imds) == 0)
+        r = imds; /* on EC2, the instance's own region */
+    if (!r) {
+        omics_error_set(err, OMICS_ECONFIG, "NoRegionError",
+                        "no region: pass region = \"us-east-1\" (say) to omics.new, set "
+                        "AWS_REGION, or add region = ... to profile %s in %s",
+                        p->name, p->config_path);
+        return NULL;
+    }
+    if (!endpoint_region_valid(r)) {
+        omics_error_set(err, OMICS_ECONFIG, "InvalidRegion",
+                        "region \"%s\" is not valid (letters, digits and '-' only)", r);
+        return NULL;
+    }
+    char *s = strdup(r);
+    if (!s)
+        omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    return s;
+}
+
+int settings_env_true(const char *name)
+{
+    const char *v = config_env(name);
+    return v && strcasecmp(v, "true") == 0;
+}
+
+int settings_endpoint(const omics_model *m, const char *region, const omics_client_opts *o,
+                      const config_profile *p, endpoint *ep, omics_error *err)
+{
+    const char *url = o->endpoint;
+    if (!url && !settings_env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
+        /* AWS_ENDPOINT_URL_<SERVICE ID>, upper case, spaces as '_' */
+        char name[128] = "AWS_ENDPOINT_URL_";
+        const char *id = m->service_id ? m->service_id : "";
+        size_t k = strlen(name);
+        for (; *id && k + 1 < sizeof name; id++)
+            name[k++] = (char)(*id == ' ' ? '_' : (*id >= 'a' && *id <= 'z') ? *id - 32 : *id);
+        name[k] = '\0';
+        if (*m->service_id)
+            url = config_env(name);
+        if (!url)
+            url = config_env("AWS_ENDPOINT_URL");
+        if (!url)
+            url = config_profile_get(p, "endpoint_url");
+    }
+    if (url)
+        return endpoint_parse(url, ep, err);
+    return endpoint_for_region(m->endpoint_prefix, region, ep, err);
+}
+
+/* Where a retry setting came from, for its error message. */
+static void setting_source(char *out, size_t n, const char *env, const config_profile *p)
+{
+    if (env)
+        snprintf(out, n, "%s", env);
+    else
+        snprintf(out, n, "profile %s in %s", p->name ? p->name : "default",
+                 p->config_path ? p->config_path : "the config file");
+}
+
+int settings_retry(const omics_client_opts *o, const config_profile *p, retry_state *r,
+                   omics_error *err)
+{
+    char from[512];
+    const char *mode = o->retry_mode, *mode_env = NULL;
+    if (!mode && (mode = config_env("AWS_RETRY_MODE")) != NULL)
+        mode_env = "AWS_RETRY_MODE";
+    if (!mode)
+        mode = config_profile_get(p, "retry_mode");
+    int m = RETRY_STANDARD;
+    /* "legacy" is botocore's older mode; it is served as standard here */
+    if (mode && strcmp(mode, "adaptive") == 0)
+        m = RETRY_ADAPTIVE;
+    else if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "legacy") != 0) {
+        if (o->retry_mode)
+            snprintf(from, sizeof from, "the retry_mode option");
+        else
+            setting_source(from, sizeof from, mode_env, p);
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "retry_mode must be standard or adaptive, not %.40s (from %s)",
+                               mode, from);
+    }
+    int attempts = o->max_attempts;
+    const char *text = NULL, *attempts_env = NULL;
+    if (!attempts && (text = config_env("AWS_MAX_ATTEMPTS")) != NULL)
+        attempts_env = "AWS_MAX_ATTEMPTS";
+    if (!attempts && !text)
+        text = config_profile_get(p, "max_attempts");
+    if (!attempts && text) {
+        char *end;
+        long v = strtol(text, &end, 10);
+        if (end == text || *end || v < 1 || v > 100) {
+            setting_source(from, sizeof from, attempts_env, p);
+            return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                                   "max_attempts must be a number from 1 to 100, not %.40s (from %s)",
+                                   text, from);
+        }
+        attempts = (int)v;
+    }
+    if (attempts < 0 || attempts > 100)
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "max_attempts must be from 1 to 100");
+    retry_init(r, m, attempts ? attempts : 3, o->max_backoff);
+    return 0;
+}
+
