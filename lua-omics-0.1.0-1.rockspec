@@ -70,6 +70,7 @@ build = {
             "src/checksum.c",
             "src/client.c",
             "src/config.c",
+            "src/credentials.c",
             "src/creds.c",
             "src/creds_container.c",
             "src/creds_ec2.c",
