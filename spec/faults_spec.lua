@@ -102,36 +102,20 @@ describe("faults", function()
   -- the same loop, checked in spec/nginx_spec.lua).
   it("the fault matrix gives the same outcome on libcurl and on a Lua driver", function()
     local luasocket = helper.luasocket
-    local matrix = {
-      { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } },
-      { { status = 429, code = "ThrottlingException", message = "slow", count = 3 } },
-      { { status = 503, code = "ServiceUnavailableException", count = 1 } },
-      { { status = 400, code = "ValidationException", message = "bad" } },
-      { { status = 404, code = "ResourceNotFoundException", message = "none" } },
-      { { mode = "html", status = 502, count = 3 } },
-      { { mode = "malformed" } },
-      { { mode = "bad_utf8" } },
-      { { mode = "oversize", size = 100000 } },
-      { { mode = "drop", count = 3 } },
-    }
     local function outcome(transport, faults)
       local lines = {}
       local c = helper.client(emu, { transport = transport, max_response_bytes = 4096,
         sleep = function() end,
         log = function(level, message)
-          -- the retry lines, the transport's own words left out
-          if level ~= "debug" then
-            lines[#lines + 1] = level .. " " .. message:gsub("%(ConnectionError: [^)]*%)+", "(ConnectionError)")
-              :gsub("%d+%.%d+ s", "N s")
-          end
+          if level ~= "debug" then lines[#lines + 1] = level .. " " .. message end
         end })
       local res, err, sent = run(faults, c)
       return { ok = res ~= nil, code = err and err.code, retryable = err and err.retryable,
                attempts = err and err.attempts or (res and res.ResponseMetadata.RetryAttempts + 1),
-               sent = sent, log = table.concat(lines, "\n") }
+               sent = sent, log = helper.normal_log(lines) }
     end
     local retried = 0
-    for _, faults in ipairs(matrix) do
+    for _, faults in ipairs(helper.FAULT_MATRIX) do
       local curl = outcome("curl", faults)
       local lua = outcome(luasocket, faults)
       assert.are.same(curl, lua, helper.json.encode(faults))

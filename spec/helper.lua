@@ -190,6 +190,31 @@ function helper.luasocket(req)
   return status, rheaders, table.concat(out)
 end
 
+-- The fault matrix every driver must agree on (faults_spec, nginx_spec):
+-- lists of emulator faults, for a client with max_response_bytes = 4096.
+helper.FAULT_MATRIX = {
+  { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } },
+  { { status = 429, code = "ThrottlingException", message = "slow", count = 3 } },
+  { { status = 503, code = "ServiceUnavailableException", count = 1 } },
+  { { status = 400, code = "ValidationException", message = "bad" } },
+  { { status = 404, code = "ResourceNotFoundException", message = "none" } },
+  { { mode = "html", status = 502, count = 3 } },
+  { { mode = "malformed" } },
+  { { mode = "bad_utf8" } },
+  { { mode = "oversize", size = 100000 } },
+  { { mode = "drop", count = 3 } },
+}
+
+-- Log lines as the drivers must agree on them: the transport's own wording
+-- of a ConnectionError and the random waits left out.
+function helper.normal_log(lines)
+  local out = {}
+  for _, line in ipairs(lines) do
+    out[#out + 1] = line:gsub("%(ConnectionError: [^)]*%)+", "(ConnectionError)"):gsub("%d+%.%d+ s", "N s")
+  end
+  return table.concat(out, "\n")
+end
+
 ------------------------------------------------------------ child Lua
 
 -- Run a Lua chunk in a child process with exactly the environment given

@@ -548,26 +548,8 @@ describe("inside nginx #nginx", function()
   -- The fault matrix of faults_spec through nginx's cosockets: the same
   -- outcome as libcurl outside, code, retryable, attempts and log lines.
   it("the fault matrix gives the same outcome through cosockets as through libcurl", function()
-    local matrix = {
-      { { status = 429, code = "ThrottlingException", message = "slow", count = 2 } },
-      { { status = 429, code = "ThrottlingException", message = "slow", count = 3 } },
-      { { status = 503, code = "ServiceUnavailableException", count = 1 } },
-      { { status = 404, code = "ResourceNotFoundException", message = "none" } },
-      { { mode = "html", status = 502, count = 3 } },
-      { { mode = "malformed" } },
-      { { mode = "bad_utf8" } },
-      { { mode = "oversize", size = 100000 } },
-      { { mode = "drop", count = 3 } },
-    }
-    local function normal(lines)
-      local out = {}
-      for _, line in ipairs(lines) do
-        out[#out + 1] = line:gsub("%(ConnectionError: [^)]*%)+", "(ConnectionError)"):gsub("%d+%.%d+ s", "N s")
-      end
-      return table.concat(out, "\n")
-    end
     local retried = 0
-    for _, faults in ipairs(matrix) do
+    for _, faults in ipairs(helper.FAULT_MATRIX) do
       emu:faults(faults)
       local before = emu:stats().requests
       local body = http_get(url("/matrix"))
@@ -586,7 +568,7 @@ describe("inside nginx #nginx", function()
       assert.are.equal(err and err.retryable or nil, got.retryable or nil, what)
       assert.are.equal(err and err.attempts or res.ResponseMetadata.RetryAttempts + 1, got.attempts, what)
       assert.are.equal(curl_sent, ngx_sent, what)
-      assert.are.equal(normal(lines), normal(got.log), what)
+      assert.are.equal(helper.normal_log(lines), helper.normal_log(got.log), what)
       if #lines > 0 then retried = retried + 1 end
     end
     assert.is_true(retried >= 4, "the log lines were compared")
