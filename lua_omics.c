@@ -1500,7 +1500,21 @@ static int l_exchange_next(lua_State *L)
     return push_step(L, lx, step, wait, base);
 }
 
-/* x:answered({ status, headers, body, body_streamed }, sink_bytes) */
+/* Report what the driver saw (resp, or NULL and err) and push the next step. */
+static int report(lua_State *L, lexchange *lx, omics_response *resp, const omics_error *err,
+                  lua_Number sink_bytes, int base)
+{
+    size_t n = sink_bytes > 0 ? (size_t)sink_bytes : 0;
+    double wait = 0;
+    lua_State *was = lp_enter(lx->prov, L);
+    omics_step step = resp ? omics_exchange_answered(lx->x, resp, n, &wait)
+                           : omics_exchange_failed(lx->x, err, n, &wait);
+    lp_leave(lx->prov, was);
+    return push_step(L, lx, step, wait, base);
+}
+
+/* x:answered({ status, headers, body, body_streamed }, sink_bytes); an
+ * answer that cannot be read is the transport's failure */
 static int l_exchange_answered(lua_State *L)
 {
     lexchange *lx = check_exchange(L);
@@ -1513,22 +1527,13 @@ static int l_exchange_answered(lua_State *L)
     omics_arena *a = omics_arena_new(1024);
     if (!a)
         return luaL_error(L, "out of memory");
-    int rc = read_response(L, 2, a, &resp, &err);
-    double wait = 0;
-    omics_step step;
-    lua_State *was = lp_enter(lx->prov, L);
-    if (rc == 0) {
-        step = omics_exchange_answered(lx->x, &resp, sink_bytes > 0 ? (size_t)sink_bytes : 0,
-                                       &wait);
-    } else { /* an answer that cannot be read is the transport's failure */
+    int readable = read_response(L, 2, a, &resp, &err) == 0;
+    if (!readable)
         err.kind = OMICS_ETRANSPORT;
-        step = omics_exchange_failed(lx->x, &err, sink_bytes > 0 ? (size_t)sink_bytes : 0,
-                                     &wait);
-    }
-    lp_leave(lx->prov, was);
+    int n = report(L, lx, readable ? &resp : NULL, &err, sink_bytes, 2);
     omics_arena_free(a);
     omics_error_clear(&err);
-    return push_step(L, lx, step, wait, 2);
+    return n;
 }
 
 /* x:failed(code, message, retryable, sink_bytes) */
@@ -1539,18 +1544,14 @@ static int l_exchange_failed(lua_State *L)
     const char *message = luaL_optstring(L, 3, "");
     int retryable = lua_toboolean(L, 4);
     lua_Number sink_bytes = luaL_optnumber(L, 5, 0);
-    lua_settop(L, 1);
     omics_error err;
     omics_error_init(&err);
     omics_error_set(&err, OMICS_ETRANSPORT, code, "%s", message);
     err.retryable = retryable;
-    double wait = 0;
-    lua_State *was = lp_enter(lx->prov, L);
-    omics_step step = omics_exchange_failed(lx->x, &err, sink_bytes > 0 ? (size_t)sink_bytes : 0,
-                                            &wait);
-    lp_leave(lx->prov, was);
+    lua_settop(L, 1);
+    int n = report(L, lx, NULL, &err, sink_bytes, 1);
     omics_error_clear(&err);
-    return push_step(L, lx, step, wait, 1);
+    return n;
 }
 
 /* core.exchange(client, op, params, path_sink or nil, agent or nil) */
@@ -1985,6 +1986,23 @@ static int l_limits(lua_State *L)
     lua_setfield(L, -2, "stall_timeout");
     lua_pushnumber(L, (lua_Number)l.max_response_bytes);
     lua_setfield(L, -2, "max_response_bytes");
+    lua_pushnumber(L, (lua_Number)l.max_header_bytes);
+    lua_setfield(L, -2, "max_header_bytes");
+    return 1;
+}
+
+/* core.too_large(client, headers, streaming) -> the ResponseTooLarge message
+ * a Lua driver reports, worded as libcurl's */
+static int l_too_large(lua_State *L)
+{
+    lclient *lc = check_client(L, 1);
+    omics_limits l;
+    omics_client_limits(lc->c, &l);
+    omics_error err;
+    omics_error_init(&err);
+    omics_too_large(&err, &l, lua_toboolean(L, 2), lua_toboolean(L, 3));
+    lua_pushstring(L, err.message ? err.message : "");
+    omics_error_clear(&err);
     return 1;
 }
 
@@ -2468,6 +2486,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"use_lua_methods", l_use_lua_methods},
                                    {"set_method_factory", l_set_method_factory},
                                    {"limits", l_limits},
+                                   {"too_large", l_too_large},
                                    {"path_sink", l_path_sink},
                                    {"exchange", l_exchange_new},
                                    {"check_sink", l_check_sink},

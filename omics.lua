@@ -92,6 +92,9 @@ local function make_client(maker, model, opts)
   local limits = core.limits(client)
   s.connect_timeout, s.timeout = limits.connect_timeout, limits.timeout
   s.stall_timeout, s.max_response_bytes = limits.stall_timeout, limits.max_response_bytes
+  s.max_header_bytes = limits.max_header_bytes
+  -- ResponseTooLarge as the core words it (headers, streaming) -> message
+  s.too_large = function(headers, streaming) return core.too_large(client, headers, streaming) end
   settings[client] = s
   -- methods that may yield are Lua functions; plain Lua keeps the C ones
   if type(t) == "function" or t == "ngx" or (t == "auto" and in_nginx()) then
@@ -155,11 +158,6 @@ local function transport_error(code, message)
   return e
 end
 
-local function too_large(max, streaming)
-  return ("the answer is larger than max_response_bytes (%d); a larger one can be read with a " ..
-          "higher limit%s"):format(max, streaming and ", or a streaming payload with a sink" or "")
-end
-
 -- One attempt through a Lua transport: status, headers, body, streamed; or
 -- nil, error code, message.  (Moving bytes only: what to send, when and how
 -- often is the engine's, core.exchange.)
@@ -167,9 +165,9 @@ local function send_once(req, transport, s, sink, file)
   if transport == "ngx" then
     return require("omics.ngx").send(req, {
       connect_timeout = s.connect_timeout, timeout = s.timeout, stall_timeout = s.stall_timeout,
-      max_response_bytes = s.max_response_bytes, pool_size = s.keepalive_pool_size,
-      keepalive_timeout = s.keepalive_timeout, body_file = file, sink = sink,
-      too_large = too_large })
+      max_response_bytes = s.max_response_bytes, max_header_bytes = s.max_header_bytes,
+      pool_size = s.keepalive_pool_size, keepalive_timeout = s.keepalive_timeout,
+      body_file = file, sink = sink, too_large = s.too_large })
   end
   local ok, status, headers, body = pcall(transport, req)
   if not ok or not status then
@@ -187,7 +185,7 @@ local function send_once(req, transport, s, sink, file)
     if not wrote then return nil, "StreamWriteError", werr end
     streamed = true
   elseif s.max_response_bytes > 0 and #body > s.max_response_bytes then
-    return nil, "ResponseTooLarge", too_large(s.max_response_bytes, req.streaming_output)
+    return nil, "ResponseTooLarge", s.too_large(false, req.streaming_output)
   end
   return status, headers or {}, body, streamed
 end

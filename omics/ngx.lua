@@ -44,7 +44,6 @@ end
 -- in size (a header line, the header section, a chunk-size line, and a body
 -- read into memory, at most max_response_bytes).
 local MAX_LINE = 16384
-local MAX_HEADER_BYTES = 262144
 
 local Reader = {}
 Reader.__index = Reader
@@ -141,8 +140,8 @@ local function receive_headers(r)
     if not line then return nil, code, message end
     if line == "" then break end
     size = size + #line + 2
-    if size > MAX_HEADER_BYTES then
-      return nil, "ResponseTooLarge", ("the answer's headers are larger than %d KiB"):format(MAX_HEADER_BYTES / 1024)
+    if size > r.ctx.max_header_bytes then
+      return nil, "ResponseTooLarge", r.ctx.too_large(true)
     end
     local name, value = line:match("^([^:]+):%s*(.-)%s*$")
     if name then
@@ -171,8 +170,8 @@ local function receive_body(r, headers, emit)
           line, code, message = r:line("the trailers")
           if not line then return nil, code, message end
           trailers = trailers + #line + 2
-          if trailers > MAX_HEADER_BYTES then
-            return nil, "ResponseTooLarge", ("the answer's trailers are larger than %d KiB"):format(MAX_HEADER_BYTES / 1024)
+          if trailers > r.ctx.max_header_bytes then
+            return nil, "ResponseTooLarge", r.ctx.too_large(true)
           end
         until line == ""
         return true
@@ -289,7 +288,7 @@ function M.send(req, ctx)
   local emit = function(piece)
     size = size + #piece
     if max > 0 and size > max then
-      return nil, "ResponseTooLarge", ctx.too_large(max, req.streaming_output)
+      return nil, "ResponseTooLarge", ctx.too_large(false, req.streaming_output)
     end
     parts[#parts + 1] = piece
     return true

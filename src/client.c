@@ -47,14 +47,9 @@ struct omics_client {
 
 #define CLIENT_MAX_RESPONSE (64u * 1024 * 1024)
 #define CLIENT_STALL 30.0
+#define CLIENT_MAX_HEADERS (256u * 1024) /* curl's own cap is larger */
 
 /* ------------------------------------------------------------- logging */
-
-void omics_client_log(const omics_client *c, int level, const char *message)
-{
-    if (c->log)
-        c->log(c->log_ud, level, message);
-}
 
 void client_logf(const omics_client *c, int level, const char *fmt, ...)
 {
@@ -226,9 +221,10 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
 
     http_opts ho = {o->timeout, o->connect_timeout,
                     o->stall_timeout > 0 ? o->stall_timeout : CLIENT_STALL, o->ca_file,
-                    o->max_response_bytes ? o->max_response_bytes : CLIENT_MAX_RESPONSE};
+                    o->max_response_bytes ? o->max_response_bytes : CLIENT_MAX_RESPONSE,
+                    CLIENT_MAX_HEADERS};
     c->limits = (omics_limits){ho.timeout, ho.connect_timeout, ho.stall_timeout,
-                               ho.max_response_bytes};
+                               ho.max_response_bytes, ho.max_header_bytes};
     c->signer = omics_signer_new();
     c->arena = omics_arena_new(8192);
     c->parser = omics_parser_new();
@@ -434,6 +430,21 @@ void omics_client_observe(omics_client *c, const omics_error *err)
 void omics_client_limits(const omics_client *c, omics_limits *out)
 {
     *out = c->limits;
+}
+
+int omics_too_large(omics_error *err, const omics_limits *l, int headers, int streaming)
+{
+    if (headers)
+        omics_error_set(err, OMICS_ETRANSPORT, "ResponseTooLarge",
+                        "the answer's headers are larger than %zu KiB", l->max_header_bytes / 1024);
+    else
+        omics_error_set(err, OMICS_ETRANSPORT, "ResponseTooLarge",
+                        "the answer is larger than max_response_bytes (%zu); a larger one can be "
+                        "read with a higher limit%s",
+                        l->max_response_bytes,
+                        streaming ? ", or a streaming payload with a sink" : "");
+    err->retryable = 0;
+    return -1;
 }
 
 int omics_client_max_attempts(const omics_client *c)

@@ -28,7 +28,6 @@ void omics_client_observe(omics_client *c, const omics_error *err);
  * Date header for the next signatures: 1 when corrected. */
 int omics_client_correct_skew(omics_client *c, const omics_error *err, const char *date);
 /* Log lines: a message, or a request and an answer with their secrets redacted. */
-void omics_client_log(const omics_client *c, int level, const char *message);
 void omics_client_log_request(const omics_client *c, const omics_request *req, int attempt);
 void omics_client_log_response(const omics_client *c, const omics_response *r);
 

@@ -44,9 +44,6 @@ struct http_conn {
     int plain_ready;
 };
 
-/* The header section of one answer, at most (curl's own cap is larger) */
-#define HTTP_MAX_HEADER_BYTES (256 * 1024)
-
 static int http_global_ready;
 
 static int global_init(omics_error *err)
@@ -162,7 +159,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
      * clock is not only for the body) */
     h->answering = 1;
     h->last_move = omics_monotonic();
-    if (h->raw_headers.len + len > HTTP_MAX_HEADER_BYTES) {
+    if (h->opts.max_header_bytes && h->raw_headers.len + len > h->opts.max_header_bytes) {
         h->headers_too_large = 1;
         return 0; /* aborts the transfer */
     }
@@ -307,23 +304,9 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
             err->retryable = 0;
             return -1;
         }
-        if (h->headers_too_large) {
-            omics_error_set(err, kind, "ResponseTooLarge",
-                            "the answer's headers are larger than %d KiB",
-                            HTTP_MAX_HEADER_BYTES / 1024);
-            err->retryable = 0;
-            return -1;
-        }
-        if (h->too_large) {
-            code = "ResponseTooLarge";
-            retryable = 0;
-            omics_error_set(err, kind, code,
-                            "the answer is larger than max_response_bytes (%zu); a larger one "
-                            "can be read with a higher limit%s",
-                            h->opts.max_response_bytes,
-                            h->streaming ? ", or a streaming payload with a sink" : "");
-            err->retryable = 0;
-            return -1;
+        if (h->headers_too_large || h->too_large) {
+            omics_limits l = {0, 0, 0, h->opts.max_response_bytes, h->opts.max_header_bytes};
+            return omics_too_large(err, &l, h->headers_too_large, h->streaming);
         }
         break;
     case CURLE_OUT_OF_MEMORY:

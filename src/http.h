@@ -16,6 +16,7 @@ typedef struct http_opts {
     double stall_timeout;   /* seconds without a byte received (0: none) */
     const char *ca_file;    /* NULL: the system's trust store */
     size_t max_response_bytes; /* for answers read into memory; 0: no limit */
+    size_t max_header_bytes;   /* an answer's header section */
 } http_opts;
 
 typedef struct http_conn http_conn;

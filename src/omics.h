@@ -469,9 +469,14 @@ typedef struct omics_limits {
     double connect_timeout;    /* s */
     double stall_timeout;      /* no byte for this long once the answer started, s */
     size_t max_response_bytes; /* any answer read into memory */
+    size_t max_header_bytes;   /* an answer's header section (and its trailers) */
 } omics_limits;
 
 void omics_client_limits(const omics_client *c, omics_limits *out);
+/* The ResponseTooLarge error of an answer over a limit (headers: its header
+ * section, else its body; streaming: the operation's payload could have
+ * gone to a sink), as every driver reports it; always -1. */
+int omics_too_large(omics_error *err, const omics_limits *l, int headers, int streaming);
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);

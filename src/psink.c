@@ -18,6 +18,8 @@
 #include "rnd.h"
 
 #define PSINK_TRIES 16
+/* ".partial.", 16 hex digits and the NUL, after the path */
+#define PSINK_SUFFIX (9 + 16 + 1)
 
 struct omics_path_sink {
     FILE *f;
@@ -65,7 +67,7 @@ static int psink_create(omics_path_sink *ps, size_t n)
         unsigned char r[8];
         if (rnd_bytes(r, sizeof r) != 0)
             return EAGAIN;
-        snprintf(ps->tmp, n + 26, "%s.partial.%02x%02x%02x%02x%02x%02x%02x%02x", ps->path, r[0],
+        snprintf(ps->tmp, n + PSINK_SUFFIX, "%s.partial.%02x%02x%02x%02x%02x%02x%02x%02x", ps->path, r[0],
                  r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
         int fd = open(ps->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd < 0) {
@@ -94,7 +96,7 @@ omics_path_sink *omics_path_sink_open(const char *path, size_t len, omics_error 
     omics_path_sink *ps = calloc(1, sizeof *ps);
     if (ps) {
         ps->path = strdup(path);
-        ps->tmp = malloc(len + 26);
+        ps->tmp = malloc(len + PSINK_SUFFIX);
     }
     if (!ps || !ps->path || !ps->tmp) {
         if (ps)
