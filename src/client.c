@@ -492,10 +492,7 @@ static int call(omics_client *c, const omics_op *op, const omics_value *params,
                 step = omics_exchange_answered(&x, &resp, http_sink_bytes(c->http), &wait);
             omics_error_clear(&e);
         } else if (step == OMICS_STEP_WAIT) {
-            if (wait > 0 && c->sleep)
-                c->sleep(c->sleep_ud, wait);
-            else if (wait > 0)
-                omics_sleep(wait);
+            client_sleep(c, wait);
             step = omics_exchange_next(&x, &req, &wait);
         } else {
             break;
@@ -509,6 +506,36 @@ static int call(omics_client *c, const omics_op *op, const omics_value *params,
     }
     exchange_finish(&x);
     return rc;
+}
+
+const http_opts *client_http_options(const omics_client *c)
+{
+    return http_options(c->http);
+}
+
+int client_enter(omics_client *c, omics_error *err)
+{
+    if (c->busy)
+        return client_busy(err);
+    c->busy = 1;
+    return 0;
+}
+
+void client_leave(omics_client *c)
+{
+    c->busy = 0;
+}
+
+int client_sleep(omics_client *c, double seconds)
+{
+    if (seconds <= 0)
+        return 0;
+    if (c->sleep) {
+        c->sleep(c->sleep_ud, seconds);
+        return 1;
+    }
+    omics_sleep(seconds);
+    return 0;
 }
 
 int omics_client_busy(const omics_client *c)

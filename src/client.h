@@ -31,6 +31,16 @@ int omics_client_correct_skew(omics_client *c, const omics_error *err, const cha
 void omics_client_log_request(const omics_client *c, const omics_request *req, int attempt);
 void omics_client_log_response(const omics_client *c, const omics_response *r);
 
+/* For a driver of many calls (multi.c): the client's transfer options, and
+ * its busy flag (ClientBusy when already set). */
+const struct http_opts *client_http_options(const omics_client *c);
+int client_enter(omics_client *c, omics_error *err);
+void client_leave(omics_client *c);
+/* Wait as the client's calls wait (its sleep option, else omics_sleep):
+ * 1 when the wait was the caller's own function (time may not have passed
+ * on the monotonic clock: a test's virtual time), else 0. */
+int client_sleep(omics_client *c, double seconds);
+
 void client_logf(const omics_client *c, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

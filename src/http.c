@@ -121,6 +121,11 @@ long http_connects(const http_conn *h)
     return h->connects;
 }
 
+const http_opts *http_options(const http_conn *h)
+{
+    return &h->opts;
+}
+
 /* ----------------------------------------------------------- callbacks */
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -452,8 +457,7 @@ static int method_options(http_conn *h, const omics_request *req)
     return ok;
 }
 
-int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
-              omics_response *out, omics_error *err)
+int http_start(http_conn *h, const omics_request *req, const omics_sink *sink, omics_error *err)
 {
     CURL *c = h->curl;
     buf_reset(&h->raw_headers);
@@ -492,11 +496,23 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
          curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK;
     if (!ok) {
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+        h->plain_ready = 0;
         return omics_error_set(err, OMICS_ETRANSPORT, "TransportError",
                                "libcurl refused an option");
     }
     h->plain_ready = plain;
-    CURLcode rc = curl_easy_perform(c);
+    return 0;
+}
+
+void *http_easy(http_conn *h)
+{
+    return h->curl;
+}
+
+int http_complete(http_conn *h, int result, omics_response *out, omics_error *err)
+{
+    CURL *c = h->curl;
+    CURLcode rc = (CURLcode)result;
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* its nodes are reused */
     if (rc != CURLE_OK)
         return transport_error(h, rc, err);
@@ -513,6 +529,14 @@ int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
     out->body_streamed = h->to_sink == 1;
     out->retry_attempts = 0;
     return 0;
+}
+
+int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
+              omics_response *out, omics_error *err)
+{
+    if (http_start(h, req, sink, err))
+        return -1;
+    return http_complete(h, (int)curl_easy_perform(h->curl), out, err);
 }
 
 /* ------------------------------------------------------------- fetch */

@@ -28,6 +28,15 @@ void http_free(http_conn *h);
  * sink instead of memory (out->body_streamed says so). */
 int http_send(http_conn *h, const omics_request *req, const omics_sink *sink,
               omics_response *out, omics_error *err);
+/* http_send in two halves, for a driver that runs many transfers at once
+ * (multi.c): the handle set up for req (http_easy gives the CURL * to add
+ * to a multi handle), then, once curl says it ended with result (a
+ * CURLcode), the answer read as http_send gives it. */
+int http_start(http_conn *h, const omics_request *req, const omics_sink *sink, omics_error *err);
+void *http_easy(http_conn *h);
+int http_complete(http_conn *h, int result, omics_response *out, omics_error *err);
+/* The options the handle was made with (ca_file owned by h). */
+const http_opts *http_options(const http_conn *h);
 /* One request on a connection of its own, for the credential providers
  * (instance metadata, container credentials, STS, SSO): short timeouts, the
  * body read into memory (at most 1 MB). */

@@ -460,6 +460,41 @@ void omics_exchange_take_error(omics_exchange *x, omics_error *out);
 int omics_exchange_has_data(const omics_exchange *x);
 int omics_exchange_attempts(const omics_exchange *x);
 
+/* ------------------------------------------------ many calls at once
+ * The engine driven by curl multi: many calls of one client on one thread,
+ * at most `concurrency` in flight, each on a connection of its own (kept
+ * alive for the next call in the same slot).  Every call gets the whole
+ * policy of omics_call; retries, the quota, the rate limiter and the clock
+ * correction are the client's, shared by all of them.  The client is busy
+ * (ClientBusy) while omics_multi_run runs.
+ *
+ *   m = omics_multi_new(c, 16, &err);
+ *   omics_multi_add(m, op, params, sink, builder, &err);   (any number)
+ *   omics_multi_run(m, done, ud, &err);
+ *   omics_multi_free(m);
+ *
+ * A call's builder gets its result when the call ends, and done(ud, i, err,
+ * has_data) follows at once (err NULL on success; has_data as for
+ * omics_call): a builder that keeps a stack sees one call's values at a
+ * time.  Parameters, sinks and builders must live until the run returns. */
+typedef struct omics_multi omics_multi;
+typedef void (*omics_multi_done_fn)(void *ud, size_t index, const omics_error *err,
+                                    int has_data);
+/* concurrency: calls in flight at once (at least 1; at most 1024). */
+omics_multi *omics_multi_new(omics_client *c, int concurrency, omics_error *err);
+/* Queue a call; index is its place in the order of adding (from 0). */
+int omics_multi_add(omics_multi *m, const omics_op *op, const omics_value *params,
+                    const omics_sink *sink, const omics_builder *b, size_t *index,
+                    omics_error *err);
+/* Run every queued call to its end: 0, or -1 when the run could not start or
+ * go on (the client busy, out of memory, curl multi failing); calls that had
+ * not ended then get done with that error. */
+int omics_multi_run(omics_multi *m, omics_multi_done_fn done, void *ud, omics_error *err);
+/* Safe at any time, a run interrupted by a long jump included. */
+void omics_multi_free(omics_multi *m);
+/* TCP connections the run's transfers opened so far. */
+long omics_multi_connects(const omics_multi *m);
+
 /* ------------------------------------------------------ the client's settings */
 
 /* The limits every attempt of a call on c runs under, defaults applied:
