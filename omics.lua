@@ -268,7 +268,9 @@ local core_call = core.call
 
 -- client:call(op, params, opts), and every operation method of a client whose
 -- calls may go through a Lua transport.
-function methods.call(client, op, params, opts)
+-- The driver of a client's calls here and now: "curl", "ngx" or the
+-- transport function; nil, err where none can run.
+local function driver(client)
   local s = settings[client]
   local t = s and s.transport or "curl"
   if t == "auto" or t == "ngx" then
@@ -281,6 +283,12 @@ function methods.call(client, op, params, opts)
     end
     t = mode == "cosocket" and "ngx" or "curl"
   end
+  return t, s
+end
+
+function methods.call(client, op, params, opts)
+  local t, s = driver(client)
+  if not t then return nil, s end
   if t == "curl" then return core_call(client, op, params, opts) end
   return lua_call(client, op, params, opts, t, s)
 end
@@ -288,6 +296,54 @@ end
 core.set_method_factory(function(op)
   return function(client, params, opts) return methods.call(client, op, params, opts) end
 end)
+
+-------------------------------------------------------------- many calls
+
+-- One call of a list, through client:call (the Lua drivers).
+local function one_of_many(client, calls, i)
+  local name, err = core.check_call(client, i, calls[i])
+  if not name then return { nil, err } end
+  local result, cerr = methods.call(client, name, calls[i][2])
+  if result == nil then return { nil, cerr } end
+  return { result }
+end
+
+-- client:call_many(calls, opts): calls = { { op, params }, ... }; a list in
+-- the same order of { result } or { nil, err }.  At most opts.concurrency
+-- (default 16) in flight: curl multi in plain Lua, cosockets in nginx; a
+-- transport function takes them one after another.
+function methods.call_many(client, calls, opts)
+  local concurrency, oerr = core.many_options(opts)
+  if not concurrency then return nil, oerr end
+  if type(calls) ~= "table" then
+    return nil, lua_error("ParamValidationError", "validation",
+                          "calls: expected a list of { operation, params }, got " .. type(calls))
+  end
+  local t, derr = driver(client)
+  if not t then return nil, derr end
+  if t == "curl" then return core.call_many(client, calls, concurrency) end
+  local results, n, next_i = {}, #calls, 1
+  local function worker()
+    while next_i <= n do
+      local i = next_i
+      next_i = i + 1
+      results[i] = one_of_many(client, calls, i)
+    end
+  end
+  if type(t) == "function" then
+    worker()
+    return results
+  end
+  local threads = {}
+  for k = 1, math.min(concurrency, n) do
+    threads[k] = ngx.thread.spawn(worker)
+  end
+  for k = 1, #threads do
+    local ok, err = ngx.thread.wait(threads[k])
+    if not ok then error(err, 0) end
+  end
+  return results
+end
 
 -------------------------------------------------------------- paginators
 

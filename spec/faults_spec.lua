@@ -98,18 +98,26 @@ describe("faults", function()
 
   -- One engine, many drivers: the same fault gives the same outcome (result
   -- or error code, retryable, attempts seen by the server, log lines) on
-  -- libcurl and on a Lua driver (a transport function; the nginx driver is
-  -- the same loop, checked in spec/nginx_spec.lua).
-  it("the fault matrix gives the same outcome on libcurl and on a Lua driver", function()
+  -- libcurl, on curl multi (call_many) and on a Lua driver (a transport
+  -- function; the nginx driver is the same loop, checked in spec/nginx_spec.lua).
+  it("the fault matrix gives the same outcome on libcurl, curl multi and a Lua driver", function()
     local luasocket = helper.luasocket
     local function outcome(transport, faults)
       local lines = {}
-      local c = helper.client(emu, { transport = transport, max_response_bytes = 4096,
-        sleep = function() end,
+      local c = helper.client(emu, { transport = transport ~= "multi" and transport or nil,
+        max_response_bytes = 4096, sleep = function() end,
         log = function(level, message)
           if level ~= "debug" then lines[#lines + 1] = level .. " " .. message end
         end })
-      local res, err, sent = run(faults, c)
+      local res, err, sent
+      if transport == "multi" then -- the curl multi driver: one call of call_many
+        emu:faults(faults)
+        local before = emu:stats().requests
+        local r = assert(c:call_many { { "GetReferenceMetadata", PARAMS } })
+        res, err, sent = r[1][1], r[1][2], emu:stats().requests - before
+      else
+        res, err, sent = run(faults, c)
+      end
       return { ok = res ~= nil, code = err and err.code, retryable = err and err.retryable,
                attempts = err and err.attempts or (res and res.ResponseMetadata.RetryAttempts + 1),
                sent = sent, log = helper.normal_log(lines) }
@@ -118,7 +126,9 @@ describe("faults", function()
     for _, faults in ipairs(helper.FAULT_MATRIX) do
       local curl = outcome("curl", faults)
       local lua = outcome(luasocket, faults)
+      local multi = outcome("multi", faults)
       assert.are.same(curl, lua, helper.json.encode(faults))
+      assert.are.same(curl, multi, "curl multi: " .. helper.json.encode(faults))
       if curl.log:find("trying again", 1, true) then retried = retried + 1 end
     end
     assert.are.equal(5, retried, "the log lines were compared")

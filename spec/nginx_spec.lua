@@ -90,6 +90,12 @@ http {
           local lines = package.loaded.matrix_log
           if lines and level ~= "debug" then lines[#lines + 1] = level .. " " .. message end
         end },
+      -- call_many's client: the first line of each log message, in order
+      many = new { transport = "ngx",
+        log = function(_, message)
+          local lines = package.loaded.many_log
+          if lines then lines[#lines + 1] = message:match("^[^\n]*") end
+        end },
     }
     -- a call here (init_worker cannot use cosockets) goes through libcurl
     local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
@@ -169,6 +175,24 @@ http {
           retryable = err and err.retryable or json.null,
           attempts = err and err.attempts or ref.ResponseMetadata.RetryAttempts + 1,
           log = package.loaded.matrix_log })
+      }
+    }
+
+    location /many {
+      content_by_lua_block {
+        package.loaded.many_log = {}
+        local calls = {}
+        for i = 1, 20 do
+          calls[i] = { "GetReferenceMetadata", { id = "9876543210",
+                       referenceStoreId = i % 4 == 0 and "1111111111" or "1234567890" } }
+        end
+        calls[21] = { "no_such_operation" }
+        local r, err = package.loaded.omics_clients.many:call_many(calls, { concurrency = 5 })
+        local out = {}
+        for i, x in ipairs(r or {}) do out[i] = x[1] and x[1].name or x[2].code end
+        local json = require "cjson"
+        ngx.say(json.encode { results = out, err = err and err.message or json.null,
+                              log = package.loaded.many_log })
       }
     }
 
@@ -389,6 +413,32 @@ describe("inside nginx #nginx", function()
     assert.are.equal(10, ok, out)
     print(("nginx_spec: 10 concurrent calls, 100 ms each, through cosockets: %.2f s"):format(elapsed))
     assert.is_true(elapsed < 0.6, ("cosockets took %.2f s"):format(elapsed))
+  end)
+
+  it("call_many runs calls side by side through cosockets, at most `concurrency` at once", function()
+    emu:control("POST", "delay", { delay_ms = 100 })
+    local body, code = http_get(url("/many"))
+    assert.are.equal(200, code, body)
+    local got = assert(helper.json.decode(body), body)
+    assert.is_nil(got.err)
+    assert.are.equal(21, #got.results)
+    for i = 1, 20 do
+      assert.are.equal(i % 4 == 0 and "ResourceNotFoundException" or "demo-genome", got.results[i])
+    end
+    assert.are.equal("ParamValidationError", got.results[21])
+    -- the log's order: five attempts go out before the first answer comes
+    -- back (each answer takes 100 ms), and never more than five are out
+    local out, most, first_answer = 0, 0, nil
+    for i, line in ipairs(got.log) do
+      if line:match("^attempt ") then out = out + 1 end
+      if line:match("^answer: ") then
+        first_answer = first_answer or i
+        out = out - 1
+      end
+      most = math.max(most, out)
+    end
+    assert.are.equal(5, most)
+    assert.are.equal(6, first_answer)
   end)
 
   it("keeps connections alive: the emulator sees far fewer connections than requests", function()

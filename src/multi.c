@@ -12,7 +12,6 @@
 #include "http.h"
 #include "omics.h"
 
-#define MULTI_MAX_CONCURRENCY 1024
 #define MULTI_POLL_MS 1000
 
 typedef struct multi_call {
@@ -62,18 +61,23 @@ static double multi_now(const omics_multi *m)
     return omics_monotonic() + m->skipped;
 }
 
+int omics_multi_check_concurrency(long long n, omics_error *err)
+{
+    if (n >= 1 && n <= OMICS_MULTI_MAX_CONCURRENCY)
+        return 0;
+    return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                           "concurrency: expected an integer from 1 to %d, got %lld",
+                           OMICS_MULTI_MAX_CONCURRENCY, n);
+}
+
 omics_multi *omics_multi_new(omics_client *c, int concurrency, omics_error *err)
 {
     if (!c) {
         omics_error_set(err, OMICS_EUSAGE, "InvalidClient", "no client");
         return NULL;
     }
-    if (concurrency < 1 || concurrency > MULTI_MAX_CONCURRENCY) {
-        omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                        "concurrency: expected an integer from 1 to %d, got %d",
-                        MULTI_MAX_CONCURRENCY, concurrency);
+    if (omics_multi_check_concurrency(concurrency, err))
         return NULL;
-    }
     omics_multi *m = calloc(1, sizeof *m);
     if (m)
         m->slots = calloc((size_t)concurrency, sizeof *m->slots);

@@ -480,7 +480,11 @@ int omics_exchange_attempts(const omics_exchange *x);
 typedef struct omics_multi omics_multi;
 typedef void (*omics_multi_done_fn)(void *ud, size_t index, const omics_error *err,
                                     int has_data);
-/* concurrency: calls in flight at once (at least 1; at most 1024). */
+#define OMICS_MULTI_CONCURRENCY 16   /* the default of the bindings */
+#define OMICS_MULTI_MAX_CONCURRENCY 1024
+/* 0, or -1 with an error naming the option when n is out of range. */
+int omics_multi_check_concurrency(long long n, omics_error *err);
+/* concurrency: calls in flight at once (1 to OMICS_MULTI_MAX_CONCURRENCY). */
 omics_multi *omics_multi_new(omics_client *c, int concurrency, omics_error *err);
 /* Queue a call; index is its place in the order of adding (from 0). */
 int omics_multi_add(omics_multi *m, const omics_op *op, const omics_value *params,
