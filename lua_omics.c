@@ -1724,9 +1724,14 @@ static lexchange *check_exchange(lua_State *L)
     return lx;
 }
 
+/* x:next([waited]): waited, seconds the driver spent in the client's sleep
+ * option since the last step (virtual time). */
 static int l_exchange_next(lua_State *L)
 {
     lexchange *lx = check_exchange(L);
+    if (lua_type(L, 2) == LUA_TNUMBER)
+        omics_exchange_waited(lx->x, lua_tonumber(L, 2));
+    lua_settop(L, 1);
     int base = lua_gettop(L);
     const omics_request *req;
     double wait;

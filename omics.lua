@@ -249,8 +249,14 @@ local function lua_call(client, op, params, opts, transport, s)
                            delivered)
       end
     elseif step == "wait" then
-      if s.sleep and v > 0 then s.sleep(v) else lua_sleep(v) end
-      step, v = x:next()
+      local waited = nil
+      if s.sleep and v > 0 then
+        s.sleep(v)
+        waited = v -- virtual time: the client's clock moves on by as much
+      else
+        lua_sleep(v)
+      end
+      step, v = x:next(waited)
     elseif step == "done" then
       if finish then
         local done, ferr = finish(true)

@@ -324,7 +324,8 @@ describe("faults", function()
 
   it("the retry quota runs out under sustained failures, and successes refill it", function()
     -- 500 tokens, 5 per retry: 100 retries at most while every call fails
-    local c = helper.client(emu, quick { max_attempts = 2 })
+    -- (the backoffs in virtual time)
+    local c = helper.client(emu, quick { max_attempts = 2, sleep = function() end })
     emu:faults { { status = 500, code = "InternalServerException", count = 10000 } }
     local retried = 0
     for _ = 1, 110 do
@@ -340,10 +341,26 @@ describe("faults", function()
   end)
 
   it("adaptive mode: throttles slow the client down, and it still gets through", function()
-    local c = helper.client(emu, quick { retry_mode = "adaptive", max_attempts = 6 })
-    local res, err = run({ { status = 429, code = "ThrottlingException", count = 3 } }, c)
-    assert(res, tostring(err))
-    assert.are.equal(3, res.ResponseMetadata.RetryAttempts)
+    -- in virtual time: the rate limiter's clock moves with the sleep option
+    local function waits(mode)
+      local slept = {}
+      local c = helper.client(emu, { retry_mode = mode, max_attempts = 6, max_backoff = 0.05,
+                                     sleep = function(s) slept[#slept + 1] = s end })
+      local t0 = socket.gettime()
+      local res, err = run({ { status = 429, code = "ThrottlingException", count = 3 } }, c)
+      assert(res, tostring(err))
+      assert.are.equal(3, res.ResponseMetadata.RetryAttempts)
+      assert.is_true(socket.gettime() - t0 < 2, "a wait was slept for real")
+      local total = 0
+      for _, w in ipairs(slept) do total = total + w end
+      return #slept, total
+    end
+    local n_std, t_std = waits("standard")
+    local n_ad, t_ad = waits("adaptive")
+    assert.are.equal(3, n_std) -- the three backoffs
+    -- adaptive: the rate limiter, cut down by the throttles, adds waits of its own
+    print(("faults_spec: adaptive: %d waits, %.2f s; standard %d, %.2f s"):format(n_ad, t_ad, n_std, t_std))
+    assert.is_true(n_ad > n_std and t_ad > t_std + 0.5, ("%d waits, %.2f s"):format(n_ad, t_ad))
     local _, e = omics.new { region = "us-east-1", credentials = helper.CREDS, retry_mode = "sometimes" }
     assert.are.equal("InvalidOption", e.code)
   end)

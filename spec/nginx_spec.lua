@@ -77,6 +77,8 @@ http {
     end
     local t = {
       auto = new(),
+      -- short backoffs, for the specs that retry
+      quick = new { max_backoff = 0.01 },
       curl = new { transport = "curl" },
       tls = new { endpoint = "https://127.0.0.1:${TLS}", transport = "ngx" },
       tls_wrong_name = new { endpoint = "https://127.0.0.1:${TLS2}", transport = "ngx" },
@@ -455,7 +457,7 @@ describe("inside nginx #nginx", function()
   end)
 
   it("returns service errors as nil, err exactly as outside", function()
-    local client = helper.client(emu)
+    local client = helper.client(emu, { max_backoff = 0.01 })
     -- (retryable faults three times: both sides give up after three attempts)
     for _, fault in ipairs {
       { status = 404, code = "ResourceNotFoundException", message = "no such reference" },
@@ -463,7 +465,7 @@ describe("inside nginx #nginx", function()
       { status = 500, code = "InternalServerException", message = "oops", count = 3 },
     } do
       emu:faults { fault }
-      local got = fields((http_get(url("/meta"))))
+      local got = fields((http_get(url("/meta?client=quick"))))
       emu:faults { fault }
       local _, err = client:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
       assert.are.equal(err.code, got.error)
@@ -475,14 +477,14 @@ describe("inside nginx #nginx", function()
 
   it("returns broken answers and dropped connections as errors", function()
     emu:faults { { mode = "html", status = 502, count = 3 } }
-    local got = fields((http_get(url("/meta"))))
+    local got = fields((http_get(url("/meta?client=quick"))))
     assert.are.equal("BadGateway", got.error)
     assert.are.equal("502", got.status)
     emu:faults { { mode = "malformed" } }
-    got = fields((http_get(url("/meta"))))
+    got = fields((http_get(url("/meta?client=quick"))))
     assert.are.equal("ResponseParseError", got.error)
     emu:faults { { mode = "drop", count = 3 } }
-    got = fields((http_get(url("/meta"))))
+    got = fields((http_get(url("/meta?client=quick"))))
     assert.are.equal("ConnectionError", got.error)
     assert.are.equal("true", got.retryable)
     assert.are.equal("nil", got.status)

@@ -41,6 +41,7 @@ struct omics_client {
     void *log_ud;
     void (*sleep)(void *ud, double seconds);
     void *sleep_ud;
+    double slept; /* seconds waited in the sleep option: its virtual time */
     int busy; /* omics_call in progress: its callbacks must not reuse the client */
     omics_limits limits;
 };
@@ -419,12 +420,12 @@ void omics_client_succeeded(omics_client *c, int retried)
 
 double omics_client_rate_wait(omics_client *c)
 {
-    return retry_acquire(&c->retry, omics_monotonic());
+    return retry_acquire(&c->retry, client_clock(c));
 }
 
 void omics_client_observe(omics_client *c, const omics_error *err)
 {
-    retry_observe(&c->retry, err && retry_is_throttle(err), omics_monotonic());
+    retry_observe(&c->retry, err && retry_is_throttle(err), client_clock(c));
 }
 
 void omics_client_limits(const omics_client *c, omics_limits *out)
@@ -531,11 +532,23 @@ int client_sleep(omics_client *c, double seconds)
     if (seconds <= 0)
         return 0;
     if (c->sleep) {
+        c->slept += seconds;
         c->sleep(c->sleep_ud, seconds);
         return 1;
     }
     omics_sleep(seconds);
     return 0;
+}
+
+void client_waited(omics_client *c, double seconds)
+{
+    if (seconds > 0)
+        c->slept += seconds;
+}
+
+double client_clock(const omics_client *c)
+{
+    return omics_monotonic() + c->slept;
 }
 
 int omics_client_busy(const omics_client *c)

@@ -40,6 +40,12 @@ void client_leave(omics_client *c);
  * 1 when the wait was the caller's own function (time may not have passed
  * on the monotonic clock: a test's virtual time), else 0. */
 int client_sleep(omics_client *c, double seconds);
+/* The clock of the client's durations (the rate limiter's, a driver's
+ * waits): monotonic, plus what the sleep option stood for, so that a test's
+ * virtual waits move it as real ones would. */
+double client_clock(const omics_client *c);
+/* A driver waited this long in the sleep option (not through client_sleep). */
+void client_waited(omics_client *c, double seconds);
 
 void client_logf(const omics_client *c, int level, const char *fmt, ...)
 #if defined(__GNUC__)

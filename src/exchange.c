@@ -307,6 +307,11 @@ omics_step omics_exchange_failed(omics_exchange *x, const omics_error *err, size
     return after_report(x, wait);
 }
 
+void omics_exchange_waited(omics_exchange *x, double seconds)
+{
+    client_waited(x->c, seconds);
+}
+
 const omics_error *omics_exchange_error(const omics_exchange *x)
 {
     return &x->err;

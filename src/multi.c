@@ -43,7 +43,6 @@ struct omics_multi {
     size_t nslots;
     size_t active;    /* slots holding a call */
     size_t in_curl;   /* slots whose transfer runs */
-    double skipped;   /* seconds waited in the client's own sleep function */
     int running;
     omics_multi_done_fn done;
     void *ud;
@@ -54,11 +53,10 @@ static int oom(omics_error *err)
     return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
 }
 
-/* The driver's clock: monotonic, plus the waits a sleep function of the
- * caller's own stood for (a test's virtual time). */
+/* The driver's clock: the client's (virtual time included). */
 static double multi_now(const omics_multi *m)
 {
-    return omics_monotonic() + m->skipped;
+    return client_clock(m->c);
 }
 
 int omics_multi_check_concurrency(long long n, omics_error *err)
@@ -353,8 +351,8 @@ static int run(omics_multi *m, omics_error *err)
             return 0;
         if (m->in_curl == 0) {
             /* every call in flight waits for its retry or the rate limiter */
-            if (soonest > 0 && client_sleep(m->c, soonest))
-                m->skipped += soonest;
+            if (soonest > 0)
+                client_sleep(m->c, soonest);
             continue;
         }
         int still;

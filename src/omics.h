@@ -453,6 +453,10 @@ omics_step omics_exchange_answered(omics_exchange *x, omics_response *resp, size
 /* After SEND: no usable answer; err says why (its kind and retryable flag count). */
 omics_step omics_exchange_failed(omics_exchange *x, const omics_error *err, size_t sink_bytes,
                                  double *wait);
+/* After WAIT, when the driver waited in the client's sleep option (a test's
+ * virtual time) instead of for real: the client's clock of durations (the
+ * rate limiter's) moves on by as much. */
+void omics_exchange_waited(omics_exchange *x, double seconds);
 const omics_error *omics_exchange_error(const omics_exchange *x);
 /* The error moved into out (the exchange keeps none). */
 void omics_exchange_take_error(omics_exchange *x, omics_error *out);
