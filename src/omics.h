@@ -414,6 +414,29 @@ int omics_call_json(omics_client *c, const char *op, const char *params, size_t 
 int omics_parse_json(omics_parser *p, const omics_model *m, const omics_op *op,
                      const omics_response *resp, char **out, size_t *out_len, omics_error *err);
 
+/* Results as an omics_value tree (the type of parameters), every node and
+ * string in an arena of the caller's: structures and maps are tables of
+ * string keys, lists tables of keys 1..n, timestamps epoch seconds.  On an
+ * error with modeled members (err->kind OMICS_ESERVICE), *out holds them. */
+int omics_call_value(omics_client *c, const omics_op *op, const omics_value *params,
+                     const omics_sink *sink, omics_arena *a, const omics_value **out,
+                     omics_error *err);
+/* A table's member by key, or a list's item by index (from 1); NULL when
+ * there is none or v is not a table. */
+const omics_value *omics_value_get(const omics_value *v, const char *key);
+const omics_value *omics_value_at(const omics_value *v, size_t index);
+/* The builder behind omics_call_value, for omics_parse, omics_multi and
+ * the engine: omics_tree_value is what was built last (NULL before), valid
+ * until the tree builds on, is reset or freed (its nodes below the top, and
+ * its strings, live in the arena). */
+typedef struct omics_tree omics_tree;
+omics_tree *omics_tree_new(omics_arena *a);
+void omics_tree_free(omics_tree *t);
+const omics_builder *omics_tree_builder(omics_tree *t);
+const omics_value *omics_tree_value(omics_tree *t);
+/* Forget what was built (the arena keeps its memory until its reset). */
+void omics_tree_reset(omics_tree *t);
+
 /* 1 while omics_call or omics_send runs on c (their callbacks see it). */
 int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */

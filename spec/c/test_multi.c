@@ -404,6 +404,35 @@ static void client_busy_during_run(void)
     omics_client_free(c);
 }
 
+/* omics_call_value: one call's result as a value tree, against the server */
+static void call_value(void)
+{
+    omics_client *c = new_client(1);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    omics_arena *a = omics_arena_new(4096);
+    omics_error err;
+    omics_error_init(&err);
+    const omics_op *op = omics_model_op(model, "GetReferenceMetadata");
+    ref(&params[0], "1234567890", "9876543210");
+    const omics_value *v = NULL;
+    CHECK(omics_call_value(c, op, &params[0].v, NULL, a, &v, &err) == 0);
+    const omics_value *name = omics_value_get(v, "name");
+    CHECK(name && name->type == OMICS_V_STR && strcmp(name->u.s.p, "demo-genome") == 0);
+    const omics_value *len = omics_value_get(
+        omics_value_get(omics_value_get(v, "files"), "source"), "contentLength");
+    CHECK(len && len->type == OMICS_V_INT && len->u.i == 12219);
+    ref(&params[1], "1111111111", "9876543210");
+    CHECK(omics_call_value(c, op, &params[1].v, NULL, a, &v, &err) == -1);
+    CHECK_STR(err.code, "ResourceNotFoundException");
+    const omics_value *msg = omics_value_get(v, "message"); /* the error's members */
+    CHECK(msg && msg->type == OMICS_V_STR && msg->u.s.len > 0);
+    omics_error_clear(&err);
+    omics_arena_free(a);
+    omics_client_free(c);
+}
+
 static void misuse(void)
 {
     omics_client *c = new_client(1);
@@ -445,6 +474,7 @@ int main(void)
     RUN(failures_are_their_own);
     RUN(retries_wait_side_by_side);
     RUN(client_busy_during_run);
+    RUN(call_value);
     RUN(misuse);
     stop_emulator();
     CTEST_DONE();
