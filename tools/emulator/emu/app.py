@@ -9,9 +9,9 @@ from .identity.dispatch import control_handlers as identity_control_handlers
 from .analytics.api import AnalyticsApi
 from .analytics.store import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsBackend
 from .lifecycle import FailSwitch, control_handlers
+from .model import Model
 from .references.api import ReferenceApi
 from .references.store import ReferenceBackend
-from .routing import RouteTable
 from .s3 import S3Root
 from .sequences.api import SequenceApi
 from .sequences.store import SequenceBackend
@@ -28,6 +28,7 @@ from .workflows.store import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowBackend
 class Emulator:
     def __init__(self, s3_root, part_size, seed_demo=False, credentials=()):
         self.seed_demo = seed_demo
+        self.model = Model()
         self.clock = JobClock()
         self.credentials = CredentialRegistry(credentials)
         self.stats = Stats()
@@ -37,19 +38,19 @@ class Emulator:
         self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
         self.references = ReferenceBackend(self.clock, self.s3)
-        routes = ReferenceApi(self.references, part_size).routes()
+        apis = [ReferenceApi(self.references, part_size)]
         self.sequences = SequenceBackend(self.clock, self.s3)
-        routes += SequenceApi(self.sequences, part_size).routes()
+        apis.append(SequenceApi(self.sequences, part_size))
         self.tags = TagRegistry()
         self.tags.add_resolver(reference_resolver(self.references))
         self.tags.add_resolver(sequence_resolver(self.sequences))
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
-        self.workflows = WorkflowBackend(self.clock, self.s3, self.tags, self.failures)
+        self.workflows = WorkflowBackend(self.clock, self.s3, self.tags, self.failures, self.model)
         self.analytics = AnalyticsBackend(self.clock, self.s3, self.tags, self.failures)
         self.shares = ShareBackend(self.clock, self.tags, self.failures)
-        routes += (WorkflowApi(self.workflows).routes() + AnalyticsApi(self.analytics).routes()
-                   + ShareApi(self.shares).routes() + TagApi(self.tags).routes())
-        self.service = ServiceDispatcher(self, RouteTable(routes))
+        apis += [WorkflowApi(self.workflows), AnalyticsApi(self.analytics),
+                 ShareApi(self.shares), TagApi(self.tags)]
+        self.service = ServiceDispatcher(self, self.model, apis)
         self.identity_config = IdentityConfig(self.clock)
         self.identity = IdentityDispatcher(self)
         self.control = ControlApi(self)

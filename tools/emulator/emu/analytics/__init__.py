@@ -1,2 +1,2 @@
 """Annotation stores and their versions, variant stores, and annotation and
-variant import jobs: storage (store.py), input shapes (shapes.py), operations (api.py)."""
+variant import jobs: storage (store.py), operations (api.py)."""

@@ -2,9 +2,7 @@
 handlers and response documents."""
 
 from ..paging import paginate
-from ..routing import Route
 from ..values import iso_timestamp, without_none
-from . import shapes
 
 PAGE_SIZE = 10          # default page size, so that clients have to page
 
@@ -20,63 +18,6 @@ def page_of(items, params):
 class AnalyticsApi:
     def __init__(self, backend):
         self.backend = backend
-
-    def routes(self):
-        b = self
-        return [
-            # annotation stores
-            Route("POST", "/annotationStore", "CreateAnnotationStore",
-                  shapes.CREATE_ANNOTATION_STORE, b.create_annotation_store),
-            Route("GET", "/annotationStore/{name}", "GetAnnotationStore", shapes.STORE_BY_NAME,
-                  b.get_annotation_store),
-            Route("POST", "/annotationStores", "ListAnnotationStores",
-                  shapes.LIST_ANNOTATION_STORES, b.list_annotation_stores),
-            Route("POST", "/annotationStore/{name}", "UpdateAnnotationStore", shapes.UPDATE_STORE,
-                  b.update_annotation_store),
-            Route("DELETE", "/annotationStore/{name}", "DeleteAnnotationStore", shapes.DELETE_STORE,
-                  b.delete_annotation_store),
-            # annotation store versions
-            Route("POST", "/annotationStore/{name}/version", "CreateAnnotationStoreVersion",
-                  shapes.CREATE_ANNOTATION_STORE_VERSION, b.create_annotation_store_version),
-            Route("GET", "/annotationStore/{name}/version/{versionName}",
-                  "GetAnnotationStoreVersion", shapes.VERSION_BY_NAME,
-                  b.get_annotation_store_version),
-            Route("POST", "/annotationStore/{name}/versions", "ListAnnotationStoreVersions",
-                  shapes.LIST_ANNOTATION_STORE_VERSIONS, b.list_annotation_store_versions),
-            Route("POST", "/annotationStore/{name}/version/{versionName}",
-                  "UpdateAnnotationStoreVersion", shapes.UPDATE_VERSION,
-                  b.update_annotation_store_version),
-            Route("POST", "/annotationStore/{name}/versions/delete", "DeleteAnnotationStoreVersions",
-                  shapes.DELETE_ANNOTATION_STORE_VERSIONS, b.delete_annotation_store_versions),
-            # variant stores
-            Route("POST", "/variantStore", "CreateVariantStore", shapes.CREATE_VARIANT_STORE,
-                  b.create_variant_store),
-            Route("GET", "/variantStore/{name}", "GetVariantStore", shapes.STORE_BY_NAME,
-                  b.get_variant_store),
-            Route("POST", "/variantStores", "ListVariantStores", shapes.LIST_VARIANT_STORES,
-                  b.list_variant_stores),
-            Route("POST", "/variantStore/{name}", "UpdateVariantStore", shapes.UPDATE_STORE,
-                  b.update_variant_store),
-            Route("DELETE", "/variantStore/{name}", "DeleteVariantStore", shapes.DELETE_STORE,
-                  b.delete_variant_store),
-            # import jobs
-            Route("POST", "/import/annotation", "StartAnnotationImportJob",
-                  shapes.START_ANNOTATION_IMPORT, b.start_annotation_import_job),
-            Route("GET", "/import/annotation/{jobId}", "GetAnnotationImportJob", shapes.JOB_BY_ID,
-                  b.get_annotation_import_job),
-            Route("POST", "/import/annotations", "ListAnnotationImportJobs",
-                  shapes.LIST_ANNOTATION_IMPORT_JOBS, b.list_annotation_import_jobs),
-            Route("DELETE", "/import/annotation/{jobId}", "CancelAnnotationImportJob",
-                  shapes.JOB_BY_ID, b.cancel_annotation_import_job),
-            Route("POST", "/import/variant", "StartVariantImportJob", shapes.START_VARIANT_IMPORT,
-                  b.start_variant_import_job),
-            Route("GET", "/import/variant/{jobId}", "GetVariantImportJob", shapes.JOB_BY_ID,
-                  b.get_variant_import_job),
-            Route("POST", "/import/variants", "ListVariantImportJobs",
-                  shapes.LIST_VARIANT_IMPORT_JOBS, b.list_variant_import_jobs),
-            Route("DELETE", "/import/variant/{jobId}", "CancelVariantImportJob", shapes.JOB_BY_ID,
-                  b.cancel_variant_import_job),
-        ]
 
     # --- documents --------------------------------------------------------------
 

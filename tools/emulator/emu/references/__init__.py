@@ -1,1 +1,1 @@
-"""Reference stores: storage (store.py), input shapes (shapes.py), operations (api.py)."""
+"""Reference stores: storage (store.py), operations (api.py)."""

@@ -2,10 +2,8 @@
 
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..routing import Route
 from ..values import iso_timestamp, without_none
 from ..paging import paginate
-from . import shapes
 from .store import ImportSource
 
 
@@ -66,32 +64,6 @@ class ReferenceApi:
     def __init__(self, backend, part_size):
         self.backend = backend
         self.part_size = part_size
-
-    def routes(self):
-        return [
-            Route("POST", "/referencestore", "CreateReferenceStore",
-                  shapes.CREATE_REFERENCE_STORE, self.create_reference_store),
-            Route("GET", "/referencestore/{id}", "GetReferenceStore",
-                  shapes.STORE_BY_ID, self.get_reference_store),
-            Route("POST", "/referencestores", "ListReferenceStores",
-                  shapes.LIST_REFERENCE_STORES, self.list_reference_stores),
-            Route("DELETE", "/referencestore/{id}", "DeleteReferenceStore",
-                  shapes.STORE_BY_ID, self.delete_reference_store),
-            Route("POST", "/referencestore/{referenceStoreId}/importjob", "StartReferenceImportJob",
-                  shapes.START_REFERENCE_IMPORT_JOB, self.start_reference_import_job),
-            Route("GET", "/referencestore/{referenceStoreId}/importjob/{id}", "GetReferenceImportJob",
-                  shapes.ITEM_IN_STORE, self.get_reference_import_job),
-            Route("POST", "/referencestore/{referenceStoreId}/importjobs", "ListReferenceImportJobs",
-                  shapes.LIST_REFERENCE_IMPORT_JOBS, self.list_reference_import_jobs),
-            Route("POST", "/referencestore/{referenceStoreId}/references", "ListReferences",
-                  shapes.LIST_REFERENCES, self.list_references),
-            Route("GET", "/referencestore/{referenceStoreId}/reference/{id}/metadata",
-                  "GetReferenceMetadata", shapes.ITEM_IN_STORE, self.get_reference_metadata),
-            Route("GET", "/referencestore/{referenceStoreId}/reference/{id}", "GetReference",
-                  shapes.GET_REFERENCE, self.get_reference),
-            Route("DELETE", "/referencestore/{referenceStoreId}/reference/{id}", "DeleteReference",
-                  shapes.ITEM_IN_STORE, self.delete_reference),
-        ]
 
     # --- stores -----------------------------------------------------------
 

@@ -1,2 +1,2 @@
-"""Sequence stores and read sets: input shapes (shapes.py), file formats
+"""Sequence stores and read sets: file formats
 (formats.py), storage and jobs (store.py), operations (api.py)."""

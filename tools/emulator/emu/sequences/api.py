@@ -3,9 +3,7 @@
 from ..messages import Blob
 from ..paging import paginate
 from ..parts import file_information, read_part
-from ..routing import Route
 from ..values import iso_timestamp, without_none
-from . import shapes
 from .store import ImportItem, ReadSetAttributes, ReadSetItem
 
 # Lists answer this many items when maxResults is not given, so that clients
@@ -212,70 +210,9 @@ class SequenceApi:
     def __init__(self, backend, part_size):
         self.backend = backend
         self.part_size = part_size
-
-    def routes(self):
-        s = shapes
-        store_item = "/sequencestore/{sequenceStoreId}"
-        return [
-            Route("POST", "/sequencestore", "CreateSequenceStore",
-                  s.CREATE_SEQUENCE_STORE, self.create_sequence_store),
-            Route("GET", "/sequencestore/{id}", "GetSequenceStore",
-                  s.STORE_BY_ID, self.get_sequence_store),
-            Route("POST", "/sequencestores", "ListSequenceStores",
-                  s.LIST_SEQUENCE_STORES, self.list_sequence_stores),
-            Route("PATCH", "/sequencestore/{id}", "UpdateSequenceStore",
-                  s.UPDATE_SEQUENCE_STORE, self.update_sequence_store),
-            Route("DELETE", "/sequencestore/{id}", "DeleteSequenceStore",
-                  s.STORE_BY_ID, self.delete_sequence_store),
-            Route("GET", "/s3accesspolicy/{s3AccessPointArn}", "GetS3AccessPolicy",
-                  s.ACCESS_POINT, self.get_s3_access_policy),
-            Route("PUT", "/s3accesspolicy/{s3AccessPointArn}", "PutS3AccessPolicy",
-                  s.PUT_S3_ACCESS_POLICY, self.put_s3_access_policy),
-            Route("DELETE", "/s3accesspolicy/{s3AccessPointArn}", "DeleteS3AccessPolicy",
-                  s.ACCESS_POINT, self.delete_s3_access_policy),
-
-            Route("POST", store_item + "/importjob", "StartReadSetImportJob",
-                  s.START_READ_SET_IMPORT_JOB, self.start_read_set_import_job),
-            Route("GET", store_item + "/importjob/{id}", "GetReadSetImportJob",
-                  s.ITEM_IN_STORE, self.job_getter("import")),
-            Route("POST", store_item + "/importjobs", "ListReadSetImportJobs",
-                  s.LIST_JOBS, self.job_lister("import")),
-            Route("POST", store_item + "/activationjob", "StartReadSetActivationJob",
-                  s.START_READ_SET_ACTIVATION_JOB, self.start_read_set_activation_job),
-            Route("GET", store_item + "/activationjob/{id}", "GetReadSetActivationJob",
-                  s.ITEM_IN_STORE, self.job_getter("activation")),
-            Route("POST", store_item + "/activationjobs", "ListReadSetActivationJobs",
-                  s.LIST_JOBS, self.job_lister("activation")),
-            Route("POST", store_item + "/exportjob", "StartReadSetExportJob",
-                  s.START_READ_SET_EXPORT_JOB, self.start_read_set_export_job),
-            Route("GET", store_item + "/exportjob/{id}", "GetReadSetExportJob",
-                  s.ITEM_IN_STORE, self.job_getter("export")),
-            Route("POST", store_item + "/exportjobs", "ListReadSetExportJobs",
-                  s.LIST_JOBS, self.job_lister("export")),
-
-            Route("POST", store_item + "/readsets", "ListReadSets",
-                  s.LIST_READ_SETS, self.list_read_sets),
-            Route("GET", store_item + "/readset/{id}/metadata", "GetReadSetMetadata",
-                  s.ITEM_IN_STORE, self.get_read_set_metadata),
-            Route("GET", store_item + "/readset/{id}", "GetReadSet",
-                  s.GET_READ_SET, self.get_read_set),
-            Route("POST", store_item + "/readset/batch/delete", "BatchDeleteReadSet",
-                  s.BATCH_DELETE_READ_SET, self.batch_delete_read_set),
-
-            Route("POST", store_item + "/upload", "CreateMultipartReadSetUpload",
-                  s.CREATE_MULTIPART_READ_SET_UPLOAD, self.create_multipart_read_set_upload),
-            Route("PUT", store_item + "/upload/{uploadId}/part", "UploadReadSetPart",
-                  s.UPLOAD_READ_SET_PART, self.upload_read_set_part),
-            Route("POST", store_item + "/upload/{uploadId}/parts", "ListReadSetUploadParts",
-                  s.LIST_READ_SET_UPLOAD_PARTS, self.list_read_set_upload_parts),
-            Route("POST", store_item + "/upload/{uploadId}/complete",
-                  "CompleteMultipartReadSetUpload",
-                  s.COMPLETE_MULTIPART_READ_SET_UPLOAD, self.complete_multipart_read_set_upload),
-            Route("DELETE", store_item + "/upload/{uploadId}/abort", "AbortMultipartReadSetUpload",
-                  s.UPLOAD_IN_STORE, self.abort_multipart_read_set_upload),
-            Route("POST", store_item + "/uploads", "ListMultipartReadSetUploads",
-                  s.LIST_MULTIPART_READ_SET_UPLOADS, self.list_multipart_read_set_uploads),
-        ]
+        for kind in ("import", "activation", "export"):
+            setattr(self, f"get_read_set_{kind}_job", self.job_getter(kind))
+            setattr(self, f"list_read_set_{kind}_jobs", self.job_lister(kind))
 
     # --- stores -----------------------------------------------------------
 

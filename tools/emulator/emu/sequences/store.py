@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..errors import ServiceError, not_found, validation
-from ..shapes import Problems
+from ..model import Problems
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag, file_extension
 

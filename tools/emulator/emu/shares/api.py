@@ -17,34 +17,13 @@ from dataclasses import dataclass
 from ..errors import ServiceError, not_found, validation
 from ..lifecycle import Timeline
 from ..paging import paginate
-from ..routing import Route
-from ..shapes import Integer, ListOf, Member, String, Structure
 from ..values import ACCOUNT_ID, iso_timestamp, without_none
 
 STEP = 1.0
 FAIL_KINDS = ("share",)
 PAGE_SIZE = 10
-SHARE_STATUS = String(enum=["PENDING", "ACTIVATING", "ACTIVE", "DELETING", "DELETED", "FAILED"])
 RESOURCE_TYPES = {"VARIANT_STORE": "VARIANT_STORE", "ANNOTATION_STORE": "ANNOTATION_STORE",
                   "WORKFLOW": "WORKFLOW"}
-
-SHARE_BY_ID = Structure({"shareId": Member(String(), "uri", "shareId")}, required=["shareId"])
-CREATE_SHARE = Structure({
-    "resourceArn": String(),
-    "principalSubscriber": String(),
-    "shareName": String(min=1, max=256, pattern="[a-zA-Z0-9_-]+"),
-}, required=["resourceArn", "principalSubscriber"])
-LIST_SHARES = Structure({
-    "resourceOwner": String(enum=["SELF", "OTHER"]),
-    "filter": Structure({
-        "resourceArns": ListOf(String(), min=1, max=10),
-        "status": ListOf(SHARE_STATUS, min=1, max=10),
-        "type": ListOf(String(enum=["VARIANT_STORE", "ANNOTATION_STORE", "WORKFLOW"]),
-                       min=1, max=10),
-    }),
-    "nextToken": Member(String(), "querystring", "nextToken"),
-    "maxResults": Member(Integer(), "querystring", "maxResults"),
-}, required=["resourceOwner"])
 
 
 @dataclass
@@ -154,15 +133,6 @@ def share_document(share, now):
 class ShareApi:
     def __init__(self, backend):
         self.backend = backend
-
-    def routes(self):
-        return [
-            Route("POST", "/share", "CreateShare", CREATE_SHARE, self.create_share),
-            Route("GET", "/share/{shareId}", "GetShare", SHARE_BY_ID, self.get_share),
-            Route("POST", "/shares", "ListShares", LIST_SHARES, self.list_shares),
-            Route("POST", "/share/{shareId}", "AcceptShare", SHARE_BY_ID, self.accept_share),
-            Route("DELETE", "/share/{shareId}", "DeleteShare", SHARE_BY_ID, self.delete_share),
-        ]
 
     def create_share(self, context, params):
         now = self.backend.clock.now()

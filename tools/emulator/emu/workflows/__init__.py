@@ -1,3 +1,3 @@
 """Workflows, workflow versions, runs and run tasks, run groups, run caches,
-configurations and run batches: storage (store.py), input shapes (shapes.py),
+configurations and run batches: storage (store.py),
 operations (api.py)."""

@@ -2,9 +2,7 @@
 routes, handlers and response documents."""
 
 from ..paging import paginate
-from ..routing import Route
 from ..values import ACCOUNT_ID, iso_timestamp, without_none
-from . import shapes
 from .store import TERMINAL_RUN
 
 PAGE_SIZE = 10          # default page size, so that clients have to page
@@ -23,81 +21,6 @@ def page_of(items, params, size_key="maxResults"):
 class WorkflowApi:
     def __init__(self, backend):
         self.backend = backend
-
-    def routes(self):
-        b = self
-        return [
-            # workflows
-            Route("POST", "/workflow", "CreateWorkflow", shapes.CREATE_WORKFLOW,
-                  b.create_workflow, status=201),
-            Route("GET", "/workflow/{id}", "GetWorkflow", shapes.GET_WORKFLOW, b.get_workflow),
-            Route("GET", "/workflow", "ListWorkflows", shapes.LIST_WORKFLOWS, b.list_workflows),
-            Route("POST", "/workflow/{id}", "UpdateWorkflow", shapes.UPDATE_WORKFLOW,
-                  b.update_workflow, status=202),
-            Route("DELETE", "/workflow/{id}", "DeleteWorkflow", shapes.WORKFLOW_BY_ID,
-                  b.delete_workflow, status=202),
-            # workflow versions
-            Route("POST", "/workflow/{workflowId}/version", "CreateWorkflowVersion",
-                  shapes.CREATE_WORKFLOW_VERSION, b.create_workflow_version, status=201),
-            Route("GET", "/workflow/{workflowId}/version/{versionName}", "GetWorkflowVersion",
-                  shapes.GET_WORKFLOW_VERSION, b.get_workflow_version),
-            Route("GET", "/workflow/{workflowId}/version", "ListWorkflowVersions",
-                  shapes.LIST_WORKFLOW_VERSIONS, b.list_workflow_versions),
-            Route("POST", "/workflow/{workflowId}/version/{versionName}", "UpdateWorkflowVersion",
-                  shapes.UPDATE_WORKFLOW_VERSION, b.update_workflow_version, status=202),
-            Route("DELETE", "/workflow/{workflowId}/version/{versionName}", "DeleteWorkflowVersion",
-                  shapes.WORKFLOW_VERSION, b.delete_workflow_version, status=202),
-            # runs and tasks
-            Route("POST", "/run", "StartRun", shapes.START_RUN, b.start_run, status=201),
-            Route("GET", "/run/{id}", "GetRun", shapes.GET_RUN, b.get_run),
-            Route("GET", "/run", "ListRuns", shapes.LIST_RUNS, b.list_runs),
-            Route("POST", "/run/{id}/cancel", "CancelRun", shapes.RUN_BY_ID, b.cancel_run,
-                  status=202),
-            Route("DELETE", "/run/{id}", "DeleteRun", shapes.RUN_BY_ID, b.delete_run, status=202),
-            Route("GET", "/run/{id}/task/{taskId}", "GetRunTask", shapes.GET_RUN_TASK,
-                  b.get_run_task),
-            Route("GET", "/run/{id}/task", "ListRunTasks", shapes.LIST_RUN_TASKS, b.list_run_tasks),
-            # run groups
-            Route("POST", "/runGroup", "CreateRunGroup", shapes.CREATE_RUN_GROUP,
-                  b.create_run_group, status=201),
-            Route("GET", "/runGroup/{id}", "GetRunGroup", shapes.RUN_GROUP_BY_ID, b.get_run_group),
-            Route("GET", "/runGroup", "ListRunGroups", shapes.LIST_RUN_GROUPS, b.list_run_groups),
-            Route("POST", "/runGroup/{id}", "UpdateRunGroup", shapes.UPDATE_RUN_GROUP,
-                  b.update_run_group, status=202),
-            Route("DELETE", "/runGroup/{id}", "DeleteRunGroup", shapes.RUN_GROUP_BY_ID,
-                  b.delete_run_group, status=202),
-            # run caches
-            Route("POST", "/runCache", "CreateRunCache", shapes.CREATE_RUN_CACHE,
-                  b.create_run_cache, status=201),
-            Route("GET", "/runCache/{id}", "GetRunCache", shapes.RUN_CACHE_BY_ID, b.get_run_cache),
-            Route("GET", "/runCache", "ListRunCaches", shapes.LIST_RUN_CACHES, b.list_run_caches),
-            Route("POST", "/runCache/{id}", "UpdateRunCache", shapes.UPDATE_RUN_CACHE,
-                  b.update_run_cache, status=202),
-            Route("DELETE", "/runCache/{id}", "DeleteRunCache", shapes.RUN_CACHE_BY_ID,
-                  b.delete_run_cache, status=202),
-            # configurations
-            Route("POST", "/configuration", "CreateConfiguration", shapes.CREATE_CONFIGURATION,
-                  b.create_configuration, status=201),
-            Route("GET", "/configuration/{name}", "GetConfiguration", shapes.CONFIGURATION_BY_NAME,
-                  b.get_configuration),
-            Route("GET", "/configuration", "ListConfigurations", shapes.LIST_CONFIGURATIONS,
-                  b.list_configurations),
-            Route("DELETE", "/configuration/{name}", "DeleteConfiguration",
-                  shapes.CONFIGURATION_BY_NAME, b.delete_configuration, status=202),
-            # batches
-            Route("POST", "/runBatch", "StartRunBatch", shapes.START_RUN_BATCH, b.start_run_batch,
-                  status=201),
-            Route("GET", "/runBatch/{batchId}", "GetBatch", shapes.BATCH_BY_ID, b.get_batch),
-            Route("GET", "/runBatch", "ListBatch", shapes.LIST_BATCH, b.list_batch),
-            Route("GET", "/runBatch/{batchId}/run", "ListRunsInBatch", shapes.LIST_RUNS_IN_BATCH,
-                  b.list_runs_in_batch),
-            Route("POST", "/runBatch/cancel", "CancelRunBatch", shapes.BATCH_BY_ID_IN_BODY,
-                  b.cancel_run_batch, status=202),
-            Route("POST", "/runBatch/delete", "DeleteRunBatch", shapes.BATCH_BY_ID_IN_BODY,
-                  b.delete_run_batch, status=202),
-            Route("DELETE", "/runBatch/{batchId}", "DeleteBatch", shapes.BATCH_BY_ID,
-                  b.delete_batch, status=202),
-        ]
 
     # --- documents ------------------------------------------------------------
 

@@ -27,10 +27,8 @@ from dataclasses import dataclass, field
 
 from ..errors import ServiceError, not_found, validation
 from ..lifecycle import Timeline
-from ..shapes import Problems
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
-from . import shapes
 
 STEP = 1.0
 FAIL_KINDS = ("workflow", "workflow_version", "run", "task", "run_cache", "configuration", "batch")
@@ -39,6 +37,7 @@ ACTIVE_RUN = frozenset({"PENDING", "STARTING", "RUNNING"})
 DEFAULT_TASKS_PER_RUN = 2
 DEFAULT_STORAGE_CAPACITY = 1200
 FORCED_FAILURE_REASON = "EMULATOR_FORCED_FAILURE"
+RUN_GROUP_LIMITS = ("maxCpus", "maxRuns", "maxDuration", "maxGpus")
 
 WORKFLOW_STEPS = [(0, "CREATING"), (STEP, "ACTIVE")]
 WORKFLOW_FAILING = [(0, "CREATING"), (STEP, "FAILED")]
@@ -233,7 +232,8 @@ def guess_engine(main):
 
 
 class WorkflowBackend:
-    def __init__(self, clock, s3, tags, failures):
+    def __init__(self, clock, s3, tags, failures, model):
+        self.model = model
         self.clock = clock
         self.s3 = s3
         self.tags = tags
@@ -451,7 +451,7 @@ class WorkflowBackend:
                 return earlier
             check_create_tags(params.get("tags"))
             group_id = self._new_numeric_id(self._run_groups)
-            limits = {k: params[k] for k in shapes.RUN_GROUP_LIMITS if k in params}
+            limits = {k: params[k] for k in RUN_GROUP_LIMITS if k in params}
             group = RunGroup(next(self._seq), group_id, arn(region, f"runGroup/{group_id}"), now,
                              params.get("name"), limits)
             self._run_groups[group_id] = group
@@ -476,7 +476,7 @@ class WorkflowBackend:
             group = self.get_run_group(group_id)
             if "name" in params:
                 group.name = params["name"]
-            group.limits.update({k: params[k] for k in shapes.RUN_GROUP_LIMITS if k in params})
+            group.limits.update({k: params[k] for k in RUN_GROUP_LIMITS if k in params})
 
     def delete_run_group(self, group_id, now):
         with self._lock:
@@ -806,10 +806,8 @@ class WorkflowBackend:
             raise ValueError(f"Cannot read run settings from {uri}: {exc}") from None
         if isinstance(document, dict) and "inlineSettings" in document:
             document = document["inlineSettings"]
-        problems = Problems()
         try:
-            settings = shapes.INLINE_SETTINGS.convert(document, "inlineSettings", problems)
-            problems.raise_if_any()
+            settings = self.model.validate("InlineSettings", document, "inlineSettings")
             self._check_unique_settings(settings)
         except ServiceError as error:
             raise ValueError(f"Invalid run settings in {uri}: {error.message}") from None
