@@ -21,8 +21,7 @@ from .stats import RequestLog, Stats
 from .tags.api import TagApi
 from .tags.registry import TagRegistry
 from .tags.resolvers import reference_resolver, sequence_resolver
-from .workflows.api import WorkflowApi
-from .workflows.store import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowBackend
+from .workflows import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowApi
 
 
 class Emulator:
@@ -45,10 +44,10 @@ class Emulator:
         self.tags.add_resolver(reference_resolver(self.references))
         self.tags.add_resolver(sequence_resolver(self.sequences))
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
-        self.workflows = WorkflowBackend(self.clock, self.s3, self.tags, self.failures, self.model)
+        self.workflows = WorkflowApi(self.clock, self.s3, self.tags, self.failures, self.model)
         self.analytics = AnalyticsBackend(self.clock, self.s3, self.tags, self.failures)
         self.shares = ShareBackend(self.clock, self.tags, self.failures)
-        apis += [WorkflowApi(self.workflows), AnalyticsApi(self.analytics),
+        apis += [self.workflows, AnalyticsApi(self.analytics),
                  ShareApi(self.shares), TagApi(self.tags)]
         self.service = ServiceDispatcher(self, self.model, apis)
         self.identity_config = IdentityConfig(self.clock)
