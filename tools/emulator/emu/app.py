@@ -13,8 +13,7 @@ from .model import Model
 from .references.api import ReferenceApi
 from .references.store import ReferenceBackend
 from .s3 import S3Root
-from .sequences.api import SequenceApi
-from .sequences.store import SequenceBackend
+from .sequences import SequenceApi
 from .service import ServiceDispatcher
 from .shares.api import FAIL_KINDS as SHARE_FAIL_KINDS, ShareApi, ShareBackend
 from .stats import RequestLog, Stats
@@ -38,8 +37,8 @@ class Emulator:
         self.s3 = S3Root(s3_root)
         self.references = ReferenceBackend(self.clock, self.s3)
         apis = [ReferenceApi(self.references, part_size)]
-        self.sequences = SequenceBackend(self.clock, self.s3)
-        apis.append(SequenceApi(self.sequences, part_size))
+        self.sequences = SequenceApi(self.clock, self.s3, part_size)
+        apis.append(self.sequences)
         self.tags = TagRegistry()
         self.tags.add_resolver(reference_resolver(self.references))
         self.tags.add_resolver(sequence_resolver(self.sequences))

@@ -21,6 +21,11 @@ class Record(dict):
         with _sequence_lock:
             self.seq = next(_sequence)
 
+    def __setattr__(self, name, value):
+        if hasattr(dict, name):
+            raise AttributeError(f"a record's {name} would hide dict.{name}")
+        super().__setattr__(name, value)
+
 
 def new_uuid():
     return str(uuid.uuid4())

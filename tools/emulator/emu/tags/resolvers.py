@@ -14,18 +14,22 @@ def _resource_parts(resource_arn):
     return fields[5].split("/") if len(fields) == 6 else []
 
 
+def _get(resource, name):
+    return resource[name] if isinstance(resource, dict) else getattr(resource, name)
+
+
 def _store_and_item(resource_arn, store_word, item_word, get_store, get_item,
                     store_kind, item_kind, item_tags):
     parts = _resource_parts(resource_arn)
     try:
         if len(parts) == 2 and parts[0] == store_word:
             store = get_store(parts[1])
-            if store.arn == resource_arn:
-                return store_kind, store.id, getattr(store, "tags", None)
+            if _get(store, "arn") == resource_arn:
+                return store_kind, _get(store, "id"), getattr(store, "tags", None)
         elif len(parts) == 4 and parts[0] == store_word and parts[2] == item_word:
             item = get_item(parts[1], parts[3])
-            if item.arn == resource_arn:
-                return item_kind, item.id, item_tags(item)
+            if _get(item, "arn") == resource_arn:
+                return item_kind, _get(item, "id"), item_tags(item)
     except ServiceError:
         pass
     return None
@@ -46,6 +50,6 @@ def sequence_resolver(backend):
 
     def resolve(resource_arn):
         return _store_and_item(resource_arn, "sequenceStore", "readSet",
-                               backend.get_store, backend.get_read_set,
+                               backend.get_store, backend.get_read_set_record,
                                "SEQUENCE_STORE", "READ_SET", read_set_tags)
     return resolve

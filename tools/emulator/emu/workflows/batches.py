@@ -85,7 +85,7 @@ class Batches:
                 batch.timeline = Timeline(now, BATCH_FAILS if failure else BATCH_STEPS)
                 batch.region, batch.inline = context.region, inline
                 batch.s3_settings = params["batchRunSettings"].get("s3UriSettings")
-                batch.items, batch.submitted, batch.cancelled = [], False, False
+                batch.entries, batch.submitted, batch.cancelled = [], False, False
                 self._batches[batch_id] = batch
                 self.tokens.remember("batch", params["requestId"], batch_id)
                 self.tags.register(batch["arn"], params.get("tags"), "RUN_BATCH", batch_id)
@@ -132,10 +132,10 @@ class Batches:
                             submissionFailureMessage=error.message)
             else:
                 item.update(runId=run["id"], runArn=run["arn"], runInternalUuid=run["uuid"])
-            batch.items.append(item)
+            batch.entries.append(item)
 
     def _batch_runs(self, batch):
-        return [self._runs[i["runId"]] for i in batch.items if i.get("runId") in self._runs]
+        return [self._runs[i["runId"]] for i in batch.entries if i.get("runId") in self._runs]
 
     def _maybe_processed(self, batch, now):
         runs = self._batch_runs(batch)
@@ -150,8 +150,8 @@ class Batches:
                 "failureReason": batch.get("failureReason") if status == "FAILED" else None}
         if not full:
             return view
-        submitted = [i for i in batch.items if i.get("runId") is not None]
-        statuses = [i["submissionStatus"] for i in batch.items]
+        submitted = [i for i in batch.entries if i.get("runId") is not None]
+        statuses = [i["submissionStatus"] for i in batch.entries]
         summary = {f"{name}SubmissionCount": statuses.count(code)
                    for name, code in SUBMISSIONS.items()}
         summary["successfulStartSubmissionCount"] = len(submitted)
@@ -185,7 +185,7 @@ class Batches:
     def list_runs_in_batch(self, context, params):
         with self._lock:
             self._sweep()
-            found = matching(self._batch(params["batchId"]).items,
+            found = matching(self._batch(params["batchId"]).entries,
                              submissionStatus=params.get("submissionStatus"),
                              runSettingId=params.get("runSettingId"), runId=params.get("runId"))
             items, token = page(found, params, "maxItems", "startingToken")
@@ -200,7 +200,7 @@ class Batches:
                 raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; "
                                    "it can no longer be cancelled.")
             batch.cancelled = True
-            for item in batch.items:
+            for item in batch.entries:
                 run = self._runs.get(item.get("runId"))
                 if run is not None and run.timeline.status(now) in ACTIVE_RUN:
                     self._cancel(run, now)
@@ -219,7 +219,7 @@ class Batches:
                                    "can be deleted once it is PROCESSED, CANCELLED or FAILED.")
             for run in runs:
                 self._drop_run(run)
-            for item in batch.items:
+            for item in batch.entries:
                 if item.get("runId") is not None:
                     item["submissionStatus"] = "DELETE_SUCCESS"
             batch.timeline.reschedule(now, [(0, "RUNS_DELETING"), (STEP, "RUNS_DELETED")])

@@ -194,7 +194,7 @@ class Runs:
                                    f"Run {run['id']} is {status}; cancel it or let it finish first.")
             self._drop_run(run)
             batch = self._batches.get(run.get("batchId"))
-            for item in batch.items if batch else ():
+            for item in batch.entries if batch else ():
                 if item.get("runId") == run["id"]:
                     item["submissionStatus"] = "DELETE_SUCCESS"
 
