@@ -6,8 +6,7 @@ from .credentials import CredentialRegistry
 from .faults import FaultQueue
 from .identity.dispatch import IdentityConfig, IdentityDispatcher
 from .identity.dispatch import control_handlers as identity_control_handlers
-from .analytics.api import AnalyticsApi
-from .analytics.store import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsBackend
+from .analytics import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsApi
 from .lifecycle import FailSwitch, control_handlers
 from .model import Model
 from .references.api import ReferenceApi
@@ -44,9 +43,9 @@ class Emulator:
         self.tags.add_resolver(sequence_resolver(self.sequences))
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
         self.workflows = WorkflowApi(self.clock, self.s3, self.tags, self.failures, self.model)
-        self.analytics = AnalyticsBackend(self.clock, self.s3, self.tags, self.failures)
+        self.analytics = AnalyticsApi(self.clock, self.s3, self.tags, self.failures)
         self.shares = ShareBackend(self.clock, self.tags, self.failures)
-        apis += [self.workflows, AnalyticsApi(self.analytics),
+        apis += [self.workflows, self.analytics,
                  ShareApi(self.shares), TagApi(self.tags)]
         self.service = ServiceDispatcher(self, self.model, apis)
         self.identity_config = IdentityConfig(self.clock)
