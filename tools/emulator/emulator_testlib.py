@@ -131,19 +131,23 @@ def query_string(params):
     return urlencode(pairs, quote_via=quote, safe="-_.~")
 
 
-def call(method, path, document=None, query=None, host=None, raw_query=None, credentials=None):
+def call(method, path, document=None, query=None, host=None, raw_query=None, credentials=None,
+         body=None, headers=None):
     """A signed service request; path is the wire (encoded) path. credentials:
     (access key, secret, session token or None) instead of the default pair."""
-    body = b"" if document is None else json.dumps(document).encode()
+    if body is None:
+        body = b"" if document is None else json.dumps(document).encode()
     text = raw_query if raw_query is not None else query_string(query)
     host = host or f"127.0.0.1:{SERVER.port}"
     key, secret, token = credentials or (ACCESS_KEY, SECRET_KEY, None)
-    headers = sign(method, path, text, body, host, access_key=key, secret=secret, token=token)
+    headers = dict(headers or {})
     if document is not None:
         headers["content-type"] = "application/json"
+    signed = sign(method, path, text, body, host, headers, access_key=key, secret=secret,
+                  token=token)
     conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
     try:
-        conn.request(method, path + ("?" + text if text else ""), body=body, headers=headers)
+        conn.request(method, path + ("?" + text if text else ""), body=body, headers=signed)
         response = conn.getresponse()
         return Answer(response, response.read())
     finally:
