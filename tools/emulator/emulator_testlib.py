@@ -1,10 +1,8 @@
-"""Shared test support for test_workflows.py, test_analytics.py, test_identity.py and
-test_shares_tags.py: one emulator process per test module, a SigV4 signer
-independent of the emulator's, signed service calls and control calls.
+"""Shared test support for the emulator's tests: one emulator process per
+test module, requests signed by botocore's SigV4 signer (independent of the
+emulator's verifier and of the C signer), service calls and control calls.
 """
 
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -13,8 +11,13 @@ import subprocess
 import sys
 import tempfile
 import unittest
-from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote, urlencode
+from unittest import mock
+from urllib.parse import quote, urlencode
+
+import botocore.auth
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ACCESS_KEY = "AKIDEXAMPLE"
@@ -31,12 +34,14 @@ class Server:
         self.arguments = arguments
         self.process = None
 
-    def start(self):
+    def start(self, *arguments):
+        self.arguments = arguments or self.arguments
         self.workdir = tempfile.mkdtemp(prefix="emulator-test-")
+        self.s3_root = os.path.join(self.workdir, "s3")
         self.stderr = open(os.path.join(self.workdir, "stderr"), "w+b")
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "omics_emulator.py"), "--port", "0",
-             "--s3-root", os.path.join(self.workdir, "s3"), *self.arguments],
+             "--s3-root", self.s3_root, *self.arguments],
             stdout=subprocess.PIPE, stderr=self.stderr,
             env={k: v for k, v in os.environ.items() if k != "EMULATOR_LOG"})
         line = self.process.stdout.readline().decode()
@@ -63,41 +68,37 @@ class Server:
 SERVER = Server()
 
 
-def start_server():
-    SERVER.start()
+def start_server(*arguments):
+    SERVER.start(*arguments)
 
 
 def stop_server():
     SERVER.stop()
 
 
-def sign(method, path, query, body, host, headers=None, access_key=ACCESS_KEY,
-         secret=SECRET_KEY, token=None, service="omics"):
-    """SigV4 headers for a request whose (already encoded) path is sent as is;
-    a session token is sent (and signed) as X-Amz-Security-Token."""
-    amz_date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    day = amz_date[:8]
-    all_headers = {"host": host, "x-amz-date": amz_date}
-    if token is not None:
-        all_headers["x-amz-security-token"] = token
-    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
-    names = sorted(all_headers)
-    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~"))
-                   for k, v in parse_qsl(query, keep_blank_values=True))
-    canonical = "\n".join([
-        method, quote(path, safe="/"), "&".join(f"{k}={v}" for k, v in pairs),
-        "".join(f"{n}:{all_headers[n].strip()}\n" for n in names), ";".join(names),
-        hashlib.sha256(body).hexdigest()])
-    scope = f"{day}/{REGION}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + secret).encode()
-    for part in (day, REGION, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    all_headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
-                                    f"SignedHeaders={';'.join(names)}, Signature={signature}")
-    return all_headers
+def sign(method, path, query="", body=b"", host=None, headers=None, access_key=ACCESS_KEY,
+         secret=SECRET_KEY, token=None, service="omics", region=REGION, when=None,
+         signed_path=None):
+    """Headers signed by botocore's SigV4 signer for a request whose (already
+    encoded) path is sent as is; botocore signs that path encoded once more,
+    as AWS does. A session token is sent (and signed) as X-Amz-Security-Token.
+    when: the signing time (a datetime in UTC) instead of now; signed_path:
+    sign this (decoded) path instead, to send a signature over another one."""
+    host = host or f"127.0.0.1:{SERVER.port}"
+    url_path = path if signed_path is None else signed_path
+    request = AWSRequest(method=method, url=f"http://{host}{url_path}" + (f"?{query}" if query else ""),
+                         data=body, headers=dict(headers or {}))
+    auth = SigV4Auth(Credentials(access_key, secret, token), service, region)
+    if when is None:
+        auth.add_auth(request)
+    elif hasattr(botocore.auth, "get_current_datetime"):        # botocore >= 1.31
+        with mock.patch("botocore.auth.get_current_datetime", return_value=when.replace(tzinfo=None)):
+            auth.add_auth(request)
+    else:
+        with mock.patch("botocore.auth.datetime") as clock:
+            clock.datetime.utcnow.return_value = when.replace(tzinfo=None)
+            auth.add_auth(request)
+    return {"host": host, **{name.lower(): value for name, value in request.headers.items()}}
 
 
 class Answer:
@@ -130,19 +131,23 @@ def query_string(params):
     return urlencode(pairs, quote_via=quote, safe="-_.~")
 
 
-def call(method, path, document=None, query=None, host=None, raw_query=None, credentials=None):
+def call(method, path, document=None, query=None, host=None, raw_query=None, credentials=None,
+         body=None, headers=None):
     """A signed service request; path is the wire (encoded) path. credentials:
     (access key, secret, session token or None) instead of the default pair."""
-    body = b"" if document is None else json.dumps(document).encode()
+    if body is None:
+        body = b"" if document is None else json.dumps(document).encode()
     text = raw_query if raw_query is not None else query_string(query)
     host = host or f"127.0.0.1:{SERVER.port}"
     key, secret, token = credentials or (ACCESS_KEY, SECRET_KEY, None)
-    headers = sign(method, path, text, body, host, access_key=key, secret=secret, token=token)
+    headers = dict(headers or {})
     if document is not None:
         headers["content-type"] = "application/json"
+    signed = sign(method, path, text, body, host, headers, access_key=key, secret=secret,
+                  token=token)
     conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
     try:
-        conn.request(method, path + ("?" + text if text else ""), body=body, headers=headers)
+        conn.request(method, path + ("?" + text if text else ""), body=body, headers=signed)
         response = conn.getresponse()
         return Answer(response, response.read())
     finally:

@@ -5,22 +5,16 @@ python3 -m unittest discover -s tools/emulator -p 'test_*.py'
 
 import gzip
 import hashlib
-import hmac
 import http.client
 import json
 import os
-import shutil
 import struct
-import subprocess
-import sys
-import tempfile
 import unittest
-from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ACCESS_KEY = "AKIDEXAMPLE"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+import emulator_testlib as lib
+from emulator_testlib import Answer, sign
+
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
 PART_SIZE = 1024 * 1024
@@ -28,93 +22,27 @@ ROLE = "arn:aws:iam::123456789012:role/omics-import"
 REFERENCE = "arn:aws:omics:us-west-2:123456789012:referenceStore/1234567890/reference/9876543210"
 MONTH = 31 * 24 * 3600
 
-SERVER = {}
+SERVER = lib.SERVER
 
 
 def setUpModule():
-    workdir = tempfile.mkdtemp(prefix="emulator-seq-test-")
-    stderr = open(os.path.join(workdir, "stderr"), "w+b")
-    s3_root = os.path.join(workdir, "s3")
-    process = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "omics_emulator.py"), "--port", "0",
-         "--part-size", str(PART_SIZE), "--s3-root", s3_root],
-        stdout=subprocess.PIPE, stderr=stderr,
-        env={k: v for k, v in os.environ.items() if k != "EMULATOR_LOG"})
-    line = process.stdout.readline().decode()
-    prefix = "omics-emulator listening on http://127.0.0.1:"
-    if not line.startswith(prefix):
-        process.kill()
-        raise RuntimeError(f"emulator did not start: {line!r}")
-    SERVER.update(process=process, port=int(line[len(prefix):]), workdir=workdir, stderr=stderr,
-                  s3_root=s3_root)
+    lib.start_server("--part-size", str(PART_SIZE))
 
 
 def tearDownModule():
-    process = SERVER["process"]
-    process.terminate()
-    code = process.wait(timeout=10)
-    process.stdout.close()
-    stderr = SERVER["stderr"]
-    stderr.seek(0)
-    noise = stderr.read().decode(errors="replace")
-    stderr.close()
-    shutil.rmtree(SERVER["workdir"], ignore_errors=True)
-    if code != 0:
-        raise AssertionError(f"emulator exited with {code} on SIGTERM")
-    if noise:
-        raise AssertionError(f"emulator wrote to stderr:\n{noise}")
+    lib.stop_server()
 
 
-# --- an independent SigV4 signer and request helpers ---------------------------
-
-def sign(method, wire_path, query="", body=b"", headers=None, payload_hash=None):
-    amz_date = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    day = amz_date[:8]
-    all_headers = {"host": f"127.0.0.1:{SERVER['port']}", "x-amz-date": amz_date}
-    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
-    names = sorted(all_headers)
-    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~"))
-                   for k, v in parse_qsl(query, keep_blank_values=True))
-    canonical = "\n".join([
-        method, quote(wire_path, safe="/"), "&".join(f"{k}={v}" for k, v in pairs),
-        "".join(f"{n}:{all_headers[n].strip()}\n" for n in names), ";".join(names),
-        payload_hash or hashlib.sha256(body).hexdigest()])
-    scope = f"{day}/{REGION}/omics/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + SECRET_KEY).encode()
-    for part in (day, REGION, "omics", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    all_headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
-                                    f"SignedHeaders={';'.join(names)}, Signature={signature}")
-    return all_headers
-
-
-class Answer:
-    def __init__(self, response, body):
-        self.status = response.status
-        self.headers = response.headers
-        self.body = body
-
-    @property
-    def json(self):
-        return json.loads(self.body)
-
-    @property
-    def error_code(self):
-        return (self.headers.get("X-Amzn-ErrorType") or "").split(":")[0]
-
+# --- request helpers ------------------------------------------------------------
 
 def connect():
-    return http.client.HTTPConnection("127.0.0.1", SERVER["port"], timeout=30)
+    return http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=30)
 
 
-def call(method, path, query="", document=None, body=None, headers=None, payload_hash=None,
-         conn=None):
+def call(method, path, query="", document=None, body=None, headers=None, conn=None):
     if body is None:
         body = b"" if document is None else json.dumps(document).encode()
-    send_headers = sign(method, path, query, body, headers, payload_hash)
+    send_headers = sign(method, path, query, body, headers=headers)
     own = conn is None
     conn = conn or connect()
     try:
@@ -142,14 +70,14 @@ def advance(seconds):
 
 def put_s3(uri, data):
     bucket_and_key = uri[len("s3://"):]
-    path = os.path.join(SERVER["s3_root"], *bucket_and_key.split("/"))
+    path = os.path.join(SERVER.s3_root, *bucket_and_key.split("/"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(data)
 
 
 def read_s3(uri):
-    with open(os.path.join(SERVER["s3_root"], *uri[len("s3://"):].split("/")), "rb") as handle:
+    with open(os.path.join(SERVER.s3_root, *uri[len("s3://"):].split("/")), "rb") as handle:
         return handle.read()
 
 
@@ -555,8 +483,7 @@ class MultipartUploadTest(SequenceTest):
     def upload_part(self, store_id, upload_id, source, number, data, conn=None):
         return call("PUT", f"/sequencestore/{store_id}/upload/{upload_id}/part",
                     f"partSource={source}&partNumber={number}", body=data,
-                    headers={"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"},
-                    payload_hash="UNSIGNED-PAYLOAD", conn=conn)
+                    headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}, conn=conn)
 
     def test_multi_megabyte_upload_and_download_by_parts(self):
         store_id = self.create_store()["id"]

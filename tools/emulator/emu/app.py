@@ -6,28 +6,24 @@ from .credentials import CredentialRegistry
 from .faults import FaultQueue
 from .identity.dispatch import IdentityConfig, IdentityDispatcher
 from .identity.dispatch import control_handlers as identity_control_handlers
-from .analytics.api import AnalyticsApi
-from .analytics.store import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsBackend
+from .analytics import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsApi
 from .lifecycle import FailSwitch, control_handlers
-from .references.api import ReferenceApi
-from .references.store import ReferenceBackend
-from .routing import RouteTable
+from .model import Model
+from .references import ReferenceApi
 from .s3 import S3Root
-from .sequences.api import SequenceApi
-from .sequences.store import SequenceBackend
+from .sequences import SequenceApi
 from .service import ServiceDispatcher
-from .shares.api import FAIL_KINDS as SHARE_FAIL_KINDS, ShareApi, ShareBackend
+from .shares import FAIL_KINDS as SHARE_FAIL_KINDS, ShareApi
 from .stats import RequestLog, Stats
-from .tags.api import TagApi
 from .tags.registry import TagRegistry
 from .tags.resolvers import reference_resolver, sequence_resolver
-from .workflows.api import WorkflowApi
-from .workflows.store import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowBackend
+from .workflows import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowApi
 
 
 class Emulator:
     def __init__(self, s3_root, part_size, seed_demo=False, credentials=()):
         self.seed_demo = seed_demo
+        self.model = Model()
         self.clock = JobClock()
         self.credentials = CredentialRegistry(credentials)
         self.stats = Stats()
@@ -36,20 +32,17 @@ class Emulator:
         self.delay_seconds = 0.0
         self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
-        self.references = ReferenceBackend(self.clock, self.s3)
-        routes = ReferenceApi(self.references, part_size).routes()
-        self.sequences = SequenceBackend(self.clock, self.s3)
-        routes += SequenceApi(self.sequences, part_size).routes()
+        self.references = ReferenceApi(self.clock, self.s3, part_size)
+        self.sequences = SequenceApi(self.clock, self.s3, part_size)
         self.tags = TagRegistry()
         self.tags.add_resolver(reference_resolver(self.references))
         self.tags.add_resolver(sequence_resolver(self.sequences))
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
-        self.workflows = WorkflowBackend(self.clock, self.s3, self.tags, self.failures)
-        self.analytics = AnalyticsBackend(self.clock, self.s3, self.tags, self.failures)
-        self.shares = ShareBackend(self.clock, self.tags, self.failures)
-        routes += (WorkflowApi(self.workflows).routes() + AnalyticsApi(self.analytics).routes()
-                   + ShareApi(self.shares).routes() + TagApi(self.tags).routes())
-        self.service = ServiceDispatcher(self, RouteTable(routes))
+        self.workflows = WorkflowApi(self.clock, self.s3, self.tags, self.failures, self.model)
+        self.analytics = AnalyticsApi(self.clock, self.s3, self.tags, self.failures)
+        self.shares = ShareApi(self.clock, self.tags, self.failures)
+        self.service = ServiceDispatcher(self, self.model, [
+            self.references, self.sequences, self.workflows, self.analytics, self.shares, self.tags])
         self.identity_config = IdentityConfig(self.clock)
         self.identity = IdentityDispatcher(self)
         self.control = ControlApi(self)
@@ -70,9 +63,8 @@ class Emulator:
         self.clock.reset()
         self.identity_config.reset()
         self.identity.reset()
-        self.references.reset()
-        self.sequences.reset()
-        for part in (self.tags, self.failures, self.workflows, self.analytics, self.shares):
+        for part in (self.references, self.sequences, self.tags, self.failures, self.workflows,
+                     self.analytics, self.shares):
             part.reset()
         if self.seed_demo:
             self.references.seed_demo()

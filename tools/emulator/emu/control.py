@@ -3,7 +3,6 @@
 import json
 
 from .messages import json_response
-from .routing import parse_query
 
 PREFIX = "/_emulator/"
 
@@ -50,7 +49,7 @@ class ControlApi:
             if handler is None:
                 raise ControlError(404, f"no control endpoint {request.method} {request.raw_path}")
             document = self._parse(request.body)
-            return json_response(200, handler(document, parse_query(request.query)))
+            return json_response(200, handler(document, request.query_args))
         except ControlError as error:
             return json_response(error.status, {"error": str(error)})
 

@@ -7,18 +7,9 @@ OMICS_NAMESPACE = "http://internal.amazon.com/coral/com.amazonaws.omics/"
 # generic Coral namespace instead of the service's own.
 FRAMEWORK_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.coral.service/"
 
-STATUS_BY_CODE = {
-    # Error shapes of the omics model.
-    "ValidationException": 400,
-    "ServiceQuotaExceededException": 402,
-    "AccessDeniedException": 403,
-    "ResourceNotFoundException": 404,
-    "RequestTimeoutException": 408,
-    "ConflictException": 409,
-    "RangeNotSatisfiableException": 416,
-    "ThrottlingException": 429,
-    "InternalServerException": 500,
-    # Front-end errors.
+# Errors of the AWS request front end (auth, routing, parsing); the statuses
+# of the service's own errors come from the model (Model.__init__ adds them).
+FRONT_END_STATUS = {
     "SerializationException": 400,
     "IncompleteSignatureException": 400,
     "MissingAuthenticationTokenException": 403,
@@ -27,16 +18,7 @@ STATUS_BY_CODE = {
     "ExpiredTokenException": 403,
     "UnknownOperationException": 404,
 }
-
-FRAMEWORK_CODES = frozenset({
-    "SerializationException",
-    "IncompleteSignatureException",
-    "MissingAuthenticationTokenException",
-    "InvalidSignatureException",
-    "UnrecognizedClientException",
-    "ExpiredTokenException",
-    "UnknownOperationException",
-})
+STATUS_BY_CODE = dict(FRONT_END_STATUS)
 
 AUTH_CODES = frozenset({
     "IncompleteSignatureException",
@@ -58,7 +40,7 @@ class ServiceError(Exception):
 
     @property
     def error_type(self):
-        namespace = FRAMEWORK_NAMESPACE if self.code in FRAMEWORK_CODES else OMICS_NAMESPACE
+        namespace = FRAMEWORK_NAMESPACE if self.code in FRONT_END_STATUS else OMICS_NAMESPACE
         return f"{self.code}:{namespace}"
 
     @property

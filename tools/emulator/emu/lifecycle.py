@@ -42,13 +42,6 @@ class Timeline:
         moment older than a resource another request has just created)."""
         return max((when for when, _ in self.events if when <= now), default=self.events[0][0])
 
-    def pending(self, now):
-        return any(when > now for when, _ in self.events)
-
-    def end(self):
-        """When the last scheduled status is due."""
-        return self.events[-1][0]
-
     def reschedule(self, now, steps):
         """Drop the steps not yet due; then [(seconds after now, status)]."""
         self.events = [(when, status) for when, status in self.events if when <= now]

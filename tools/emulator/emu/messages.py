@@ -25,6 +25,20 @@ class Request:
         values = self.header_values(name)
         return values[0] if values else None
 
+    @property
+    def query_values(self):
+        """Every value of each query key, in order, percent-decoded ('+' stays a plus)."""
+        values = {}
+        for pair in filter(None, self.query.split("&")):
+            key, _, value = pair.partition("=")
+            values.setdefault(unquote(key), []).append(unquote(value))
+        return values
+
+    @property
+    def query_args(self):
+        """The first value of each query key."""
+        return {key: values[0] for key, values in self.query_values.items()}
+
 
 @dataclass
 class Response:

@@ -1,5 +1,10 @@
-"""The service request pipeline: route, faults, delay, SigV4, input, handler."""
+"""The service request pipeline: route, faults, delay, SigV4, input, handler,
+output; routes, input and output all follow the model (emu/model.py).
 
+Handlers are found by operation name: CreateReferenceStore is the method
+create_reference_store of one of the areas' API objects."""
+
+import re
 import time
 import traceback
 from dataclasses import dataclass
@@ -7,8 +12,7 @@ from dataclasses import dataclass
 from . import sigv4
 from .errors import ServiceError, error_response
 from .log import log
-from .messages import Blob, Request, Response, json_response
-from .routing import decode_input
+from .messages import Request
 
 
 @dataclass
@@ -18,14 +22,32 @@ class Context:
     request: Request
 
 
+def method_name(operation):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def find_handlers(model, apis):
+    """{operation: handler} for every operation of the model; a missing or
+    doubly defined handler stops the emulator at start."""
+    handlers = {}
+    for route in model.routes:
+        found = [getattr(api, method_name(route.operation)) for api in apis
+                 if hasattr(api, method_name(route.operation))]
+        if len(found) != 1:
+            raise RuntimeError(f"{len(found)} handlers for {route.operation}")
+        handlers[route.operation] = found[0]
+    return handlers
+
+
 class ServiceDispatcher:
-    def __init__(self, emulator, route_table):
+    def __init__(self, emulator, model, apis):
         self.emulator = emulator
-        self.route_table = route_table
+        self.model = model
+        self.handlers = find_handlers(model, apis)
 
     def handle(self, request):
         emulator = self.emulator
-        found = self.route_table.match(request.method, request.raw_path)
+        found = self.model.match(request.method, request.raw_path)
         route, labels = found if found else (None, {})
         operation = route.operation if route else None
         entry = emulator.request_log.record(request, operation, labels)
@@ -61,10 +83,6 @@ class ServiceDispatcher:
         if route is None:
             raise ServiceError("UnknownOperationException",
                                f"No operation matches {request.method} {request.raw_path}")
-        params = decode_input(route.input_shape, request, labels)
-        result = route.handler(Context(identity.region, request), params)
-        if isinstance(result, Blob):
-            return Response(route.status, [("Content-Type", result.content_type)], result.data)
-        if result is None or route.status == 204:   # no output shape, or No Content
-            return Response(route.status)
-        return json_response(route.status, result)
+        params = self.model.decode(route, request, labels)
+        result = self.handlers[route.operation](Context(identity.region, request), params)
+        return self.model.answer(route, result)

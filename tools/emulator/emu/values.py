@@ -25,7 +25,3 @@ def iso_timestamp(seconds):
     if millis == 1000:
         whole, millis = whole + 1, 0
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
-
-
-def without_none(document):
-    return {k: v for k, v in document.items() if v is not None}

@@ -4,7 +4,6 @@ GET /federation/credentials?role_name=R&account_id=A with x-amz-sso_bearer_token
 import json
 
 from ..messages import json_response
-from ..routing import parse_query
 from .common import issue
 
 PATH = "/federation/credentials"
@@ -76,7 +75,7 @@ class SsoEndpoint:
             return sso_error(STATUS_BY_CODE[error.code], error.code, error.message)
 
     def get_role_credentials(self, request):
-        query = parse_query(request.query)
+        query = request.query_args
         token = request.header(TOKEN_HEADER)
         missing = [name for name in ("role_name", "account_id") if not query.get(name)]
         if missing:

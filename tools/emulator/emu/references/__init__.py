@@ -1,1 +1,208 @@
-"""Reference stores: storage (store.py), input shapes (shapes.py), operations (api.py)."""
+"""Reference stores, references and reference import jobs.
+
+Import jobs are SUBMITTED for one step of the job clock, IN_PROGRESS for one
+more, then done; each imported reference gets a generated .fai index. The
+work happens lazily, whenever the operations are next used, stamped with
+the time it was due."""
+
+import hashlib
+import threading
+
+from ..errors import ServiceError, not_found
+from ..fasta import demo_genome, fai_index
+from ..messages import Blob
+from ..parts import file_information, read_part
+from ..records import Record, Tokens, created_in, find, matching, page
+from ..values import arn, new_id
+
+STEP = 1.0
+STATUS_MESSAGE_MAX = 127
+DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
+
+
+class ReferenceApi:
+    def __init__(self, clock, s3, part_size):
+        self.clock, self.s3, self.part_size = clock, s3, part_size
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._stores, self._references, self._jobs = {}, {}, {}
+            self.tokens = Tokens()
+
+    def seed_demo(self):
+        with self._lock:
+            self._new_store(DEMO_REGION, {"name": "demo-store",
+                                          "description": "Demo reference store"}, DEMO_STORE_ID)
+            data = demo_genome()
+            self._new_reference(self._stores[DEMO_STORE_ID], {
+                "name": "demo-genome", "description": "Generated demo genome"}, data,
+                self.clock.now(), reference_id=DEMO_REFERENCE_ID)
+
+    # --- stores -------------------------------------------------------------------
+
+    def _new_store(self, region, params, store_id):
+        store = Record({k: params.get(k) for k in ("name", "description")}, id=store_id,
+                       arn=arn(region, f"referenceStore/{store_id}"), creationTime=self.clock.now(),
+                       sseConfig=params.get("sseConfig") or {"type": "KMS"})
+        store.region, store.tags = region, params.get("tags") or {}
+        self._stores[store_id] = store
+        return store
+
+    def create_reference_store(self, context, params):
+        with self._lock:
+            store = self.tokens.earlier("store", params.get("clientToken"), self._stores)
+            if store is None:
+                store = self._new_store(context.region, params, new_id(self._stores))
+                self.tokens.remember("store", params.get("clientToken"), store["id"])
+            return store
+
+    def get_store(self, store_id):
+        with self._lock:
+            return find(self._stores, store_id, "Reference store")
+
+    def get_reference_store(self, context, params):
+        return self.get_store(params["id"])
+
+    def list_reference_stores(self, context, params):
+        criteria = params.get("filter", {})
+        with self._lock:
+            found = [s for s in matching(self._stores.values(), name=criteria.get("name"))
+                     if created_in(s, criteria)]
+            items, token = page(found, params, default=100)
+            return {"referenceStores": items, "nextToken": token}
+
+    def delete_reference_store(self, context, params):
+        with self._lock:
+            self._advance()
+            store_id = self.get_store(params["id"])["id"]
+            if matching(self._references.values(), referenceStoreId=store_id):
+                raise ServiceError("ConflictException",
+                                   f"Reference store {store_id} still contains references.")
+            if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
+                    if "completionTime" not in j]:
+                raise ServiceError("ConflictException",
+                                   f"Reference store {store_id} has import jobs in progress.")
+            self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
+            del self._stores[store_id]
+            return {}
+
+    # --- import jobs ----------------------------------------------------------------
+
+    def start_reference_import_job(self, context, params):
+        with self._lock:
+            store_id = self.get_store(params["referenceStoreId"])["id"]
+            job = self.tokens.earlier("import", params.get("clientToken"), self._jobs)
+            if job is None:
+                job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
+                             roleArn=params["roleArn"], creationTime=self.clock.now())
+                job.sources = [Record(s, status="NOT_STARTED") for s in params["sources"]]
+                self._jobs[job["id"]] = job
+                self.tokens.remember("import", params.get("clientToken"), job["id"])
+            return job
+
+    def get_reference_import_job(self, context, params):
+        with self._lock:
+            self._advance()
+            store_id = self.get_store(params["referenceStoreId"])["id"]
+            job = self._jobs.get(params["id"])
+            if job is None or job["referenceStoreId"] != store_id:
+                raise not_found(f"Import job {params['id']} not found in reference store {store_id}.")
+            return {**job, "sources": job.sources}
+
+    def list_reference_import_jobs(self, context, params):
+        criteria = params.get("filter", {})
+        with self._lock:
+            self._advance()
+            self.get_store(params["referenceStoreId"])
+            found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
+                                         referenceStoreId=params["referenceStoreId"])
+                     if created_in(j, criteria)]
+            items, token = page(found, params, default=100)
+            return {"importJobs": items, "nextToken": token}
+
+    def _advance(self):
+        now = self.clock.now()
+        for job in self._jobs.values():
+            if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
+                job["status"] = "IN_PROGRESS"
+                for source in job.sources:
+                    source["status"] = "IN_PROGRESS"
+            if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
+                self._finish(job, job["creationTime"] + 2 * STEP)
+
+    def _finish(self, job, when):
+        for source in job.sources:
+            uri = source["sourceFile"]
+            try:
+                data = self.s3.read(uri)
+                reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
+                                                data, when, job["id"])
+                source.update(status="FINISHED", referenceId=reference["id"])
+            except FileNotFoundError:
+                source.update(status="FAILED", statusMessage=f"Source file not found: {uri}")
+            except (OSError, ValueError) as exc:
+                message = f"Cannot import {uri}: {exc}"
+                source.update(status="FAILED", statusMessage=message[:STATUS_MESSAGE_MAX])
+        failures = sum(1 for s in job.sources if s["status"] == "FAILED")
+        if failures == len(job.sources):
+            job.update(status="FAILED", statusMessage=job.sources[0]["statusMessage"])
+        elif failures:
+            job.update(status="COMPLETED_WITH_FAILURES",
+                       statusMessage=f"{failures} of {len(job.sources)} sources failed.")
+        else:
+            job["status"] = "COMPLETED"
+        job["completionTime"] = when
+
+    # --- references -------------------------------------------------------------------
+
+    def _new_reference(self, store, source, data, created, job_id=None, reference_id=None):
+        index = fai_index(data)
+        reference_id = reference_id or new_id(self._references)
+        reference = Record({k: source.get(k) for k in ("name", "description")}, id=reference_id,
+                           arn=arn(store.region, f"referenceStore/{store['id']}/reference/"
+                                                 f"{reference_id}"),
+                           referenceStoreId=store["id"], md5=hashlib.md5(data).hexdigest(),
+                           status="ACTIVE", creationTime=created, updateTime=created,
+                           creationType="IMPORT", creationJobId=job_id)
+        reference.source, reference.index, reference.tags = data, index, source.get("tags") or {}
+        self._references[reference_id] = reference
+        return reference
+
+    def list_references(self, context, params):
+        criteria = params.get("filter", {})
+        with self._lock:
+            self._advance()
+            self.get_store(params["referenceStoreId"])
+            found = [r for r in matching(self._references.values(), name=criteria.get("name"),
+                                         md5=criteria.get("md5"),
+                                         referenceStoreId=params["referenceStoreId"])
+                     if created_in(r, criteria)]
+            items, token = page(found, params, default=100)
+            return {"references": items, "nextToken": token}
+
+    def get_reference_record(self, store_id, reference_id):
+        with self._lock:
+            self._advance()
+            self.get_store(store_id)
+            reference = self._references.get(reference_id)
+            if reference is None or reference["referenceStoreId"] != store_id:
+                raise not_found(f"Reference {reference_id} not found in reference store {store_id}.")
+            return reference
+
+    def get_reference_metadata(self, context, params):
+        reference = self.get_reference_record(params["referenceStoreId"], params["id"])
+        return {**reference, "files": {"source": file_information(reference.source, self.part_size),
+                                       "index": file_information(reference.index, self.part_size)}}
+
+    def get_reference(self, context, params):
+        reference = self.get_reference_record(params["referenceStoreId"], params["id"])
+        data = reference.index if params.get("file") == "INDEX" else reference.source
+        return Blob(read_part(data, self.part_size, params["partNumber"], params.get("range")))
+
+    def delete_reference(self, context, params):
+        with self._lock:
+            reference = self.get_reference_record(params["referenceStoreId"], params["id"])
+            del self._references[reference["id"]]
+            return {}

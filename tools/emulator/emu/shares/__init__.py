@@ -1,2 +1,102 @@
-"""Shares of annotation stores, variant stores and workflows: storage and
-operations (api.py)."""
+"""CreateShare, GetShare, ListShares, AcceptShare and DeleteShare.
+
+A share is PENDING until accepted; AcceptShare makes it ACTIVATING, then
+ACTIVE one step later on the job clock (FAILED if the fail_next switch is set
+for "share"); DeleteShare makes it DELETING, then DELETED one step later. A
+deleted share stays listed, with status DELETED.
+
+The emulator has a single account: ListShares with resourceOwner SELF lists
+the shares it created, OTHER those whose principalSubscriber is its account.
+"""
+
+import threading
+
+from ..errors import ServiceError, not_found, validation
+from ..lifecycle import Timeline
+from ..paging import paginate
+from ..records import Record, find, matching, new_uuid
+from ..values import ACCOUNT_ID
+
+STEP = 1.0
+FAIL_KINDS = ("share",)
+PAGE_SIZE = 10
+SHAREABLE = ("VARIANT_STORE", "ANNOTATION_STORE", "WORKFLOW")
+
+
+class ShareApi:
+    def __init__(self, clock, tags, failures):
+        self.clock, self.tags, self.failures = clock, tags, failures
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._shares = {}
+
+    def _view(self, share, now):
+        status = share.timeline.status(now)
+        return {**share, "status": status, "updateTime": share.timeline.last_change(now),
+                "statusMessage": share.failure if status == "FAILED" else None}
+
+    def create_share(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            resource = self.tags.find(params["resourceArn"])
+            if resource is None:
+                raise not_found(f"Resource {params['resourceArn']} not found.")
+            if resource.kind not in SHAREABLE:
+                raise validation(f"Resource {params['resourceArn']} cannot be shared; only "
+                                 "annotation stores, variant stores and workflows can.")
+            subscriber = params["principalSubscriber"]
+            for share in matching(self._shares.values(), resourceArn=resource.arn,
+                                  principalSubscriber=subscriber):
+                if share.timeline.status(now) not in ("DELETING", "DELETED", "FAILED"):
+                    raise ServiceError("ConflictException", f"Resource {resource.arn} is already "
+                                       f"shared with {subscriber} (share {share['shareId']}).")
+            share = Record(shareId=new_uuid(), resourceArn=resource.arn, resourceId=resource.id,
+                           principalSubscriber=subscriber, ownerId=ACCOUNT_ID, creationTime=now,
+                           shareName=params.get("shareName"))
+            share.type, share.failure = resource.kind, self.failures.take("share")
+            share.timeline = Timeline(now, [(0, "PENDING")])
+            self._shares[share["shareId"]] = share
+            return self._view(share, now)
+
+    def get_share(self, context, params):
+        with self._lock:
+            return {"share": self._view(find(self._shares, params["shareId"], "Share"),
+                                        self.clock.now())}
+
+    def list_shares(self, context, params):
+        criteria, size = params.get("filter", {}), params.get("maxResults")
+        if size is not None and size < 1:
+            raise validation(f"Value '{size}' at 'maxResults' failed to satisfy constraint: "
+                             "Member must have value greater than or equal to 1")
+        with self._lock:
+            now = self.clock.now()
+            found = [s for s in matching(self._shares.values())
+                     if (params["resourceOwner"] != "OTHER" or s["principalSubscriber"] == ACCOUNT_ID)
+                     and s["resourceArn"] in criteria.get("resourceArns", [s["resourceArn"]])
+                     and s.timeline.status(now) in criteria.get("status", [s.timeline.status(now)])
+                     and s.type in criteria.get("type", [s.type])]
+            items, token = paginate(found, min(size or PAGE_SIZE, 100), params.get("nextToken"))
+            return {"shares": [self._view(s, now) for s in items], "nextToken": token}
+
+    def accept_share(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            share = find(self._shares, params["shareId"], "Share")
+            status = share.timeline.status(now)
+            if status != "PENDING":
+                raise ServiceError("ConflictException", f"Share {share['shareId']} is {status}; "
+                                   "only a PENDING share can be accepted.")
+            share.timeline.reschedule(now, [(0, "ACTIVATING"),
+                                            (STEP, "FAILED" if share.failure else "ACTIVE")])
+            return self._view(share, now)
+
+    def delete_share(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            share = find(self._shares, params["shareId"], "Share")
+            if share.timeline.status(now) not in ("DELETING", "DELETED"):
+                share.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
+            return self._view(share, now)

@@ -1,2 +1,3 @@
-"""Tags by resource ARN for every resource the emulator creates (registry.py,
-resolvers.py), and TagResource, UntagResource and ListTagsForResource (api.py)."""
+"""Tags by resource ARN for every resource the emulator creates, and the
+operations TagResource, UntagResource and ListTagsForResource (registry.py);
+resolvers.py reaches the resources that reference and sequence stores keep."""

@@ -109,6 +109,17 @@ class TagRegistry:
             for key in keys:
                 resource.tags.pop(key, None)
 
+    # --- the operations TagResource, UntagResource, ListTagsForResource --------
+
+    def list_tags_for_resource(self, context, params):
+        return {"tags": self.tags_of(params["resourceArn"])}
+
+    def tag_resource(self, context, params):
+        self.tag(params["resourceArn"], params["tags"])
+
+    def untag_resource(self, context, params):
+        self.untag(params["resourceArn"], params["tagKeys"])
+
 
 def check_create_tags(tags):
     """Validate the `tags` of a create request the way TagResource would."""

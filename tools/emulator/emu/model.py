@@ -1,0 +1,392 @@
+"""The committed HealthOmics model (tools/model/2022-11-28/service-2.json):
+routes, input decoding and validation, output serialization and checking.
+
+Nothing about the service's operations or shapes is written here by hand.
+Input problems are answered as AWS does: a value of the wrong JSON type is a
+SerializationException at once; constraint violations (required, lengths,
+ranges, patterns, enums, unions) are gathered into one ValidationException.
+An answer that does not fit its output shape is the emulator's own bug: it
+becomes a 500 InternalServerException naming the member.
+"""
+
+import base64
+import binascii
+import json
+import re
+import threading
+import unicodedata
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
+
+from .errors import STATUS_BY_CODE, ServiceError
+from .messages import Blob, Response, json_response
+from .values import iso_timestamp
+
+MODEL_FILE = Path(__file__).resolve().parents[2] / "model" / "2022-11-28" / "service-2.json"
+
+
+# --- the model's (Java) regular expressions ----------------------------------
+
+_categories = {}
+_categories_lock = threading.Lock()
+
+
+def _category_ranges(letter):
+    """Python character-class text for the Unicode general category \\p{letter}."""
+    with _categories_lock:
+        if not _categories:
+            found, start, previous = {}, 0, None
+            for code in range(0x110000):
+                category = unicodedata.category(chr(code))[0]
+                if category != previous:
+                    if previous:
+                        found.setdefault(previous, []).append((start, code - 1))
+                    start, previous = code, category
+            found.setdefault(previous, []).append((start, 0x10FFFF))
+            _categories.update(found)
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _categories[letter])
+
+
+@lru_cache(maxsize=None)
+def compile_pattern(java):
+    """A model pattern as Python `re`: \\p{X} spelled out as ranges, and `||`
+    inside a class (a literal bar to Java) escaped."""
+    text = java.replace("||", "\\|")
+    return re.compile(re.sub(r"\\p\{(\w)\}", lambda m: _category_ranges(m.group(1)), text))
+
+
+# --- input ---------------------------------------------------------------------
+
+class Problems:
+    def __init__(self):
+        self.messages = []
+
+    def add(self, value, path, constraint):
+        shown = "null" if value is None else f"'{value}'"
+        self.messages.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+
+    def raise_if_any(self):
+        if self.messages:
+            count = len(self.messages)
+            raise ServiceError("ValidationException", f"{count} validation error"
+                               f"{'' if count == 1 else 's'} detected: " + "; ".join(self.messages))
+
+
+def wrong_type(path, expected):
+    return ServiceError("SerializationException", f"Expected {expected} for '{path or 'input'}'")
+
+
+def parse_timestamp(value, path):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise wrong_type(path, "an ISO-8601 timestamp string") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def check_constraints(shape, value, size, path, report):
+    """report(constraint) for each of the shape's length, range, enum and
+    pattern constraints that value breaks."""
+    low, high = shape.get("min"), shape.get("max")
+    if shape["type"] in ("integer", "long"):
+        if low is not None and value < low:
+            report(f"Member must have value greater than or equal to {low}")
+        if high is not None and value > high:
+            report(f"Member must have value less than or equal to {high}")
+        return
+    if low is not None and size < low:
+        report(f"Member must have length greater than or equal to {low}")
+    if high is not None and size > high:
+        report(f"Member must have length less than or equal to {high}")
+    if "enum" in shape and value not in shape["enum"]:
+        report("Member must satisfy enum value set: [" + ", ".join(shape["enum"]) + "]")
+    if "pattern" in shape and not compile_pattern(shape["pattern"]).fullmatch(value):
+        report(f"Member must satisfy regular expression pattern: {shape['pattern']}")
+
+
+class Model:
+    def __init__(self, path=MODEL_FILE):
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+        self.shapes = document["shapes"]
+        self.operations = document["operations"]
+        self.routes = sorted((Route(name, op) for name, op in self.operations.items()),
+                             key=lambda r: -r.literal_count)
+        STATUS_BY_CODE.update({name: s["error"]["httpStatusCode"]
+                               for name, s in self.shapes.items() if s.get("exception")})
+
+    # --- routing ---------------------------------------------------------------
+
+    def match(self, method, raw_path):
+        """(route, labels) for a request, or None: an unknown operation."""
+        if not raw_path.startswith("/") or (raw_path.endswith("/") and raw_path != "/"):
+            return None
+        segments = raw_path[1:].split("/") if raw_path != "/" else []
+        for route in self.routes:
+            labels = route.match(method, segments)
+            if labels is not None:
+                return route, labels
+        return None
+
+    # --- input -----------------------------------------------------------------
+
+    def decode(self, route, request, labels):
+        """The operation's input from every location, converted and validated."""
+        shape_name = route.input
+        if shape_name is None:
+            return {}
+        shape = self.shapes[shape_name]
+        raw, query = {}, request.query_values
+        for name, member in shape["members"].items():
+            where, wire = member.get("location"), member.get("locationName", name)
+            target = self.shapes[member["shape"]]
+            if name == shape.get("payload"):
+                if target["type"] == "blob":
+                    raw[name] = request.body
+                elif request.body.strip():
+                    raw[name] = parse_json_object(request.body)
+            elif where == "uri":
+                texts = [labels[wire]] if wire in labels else None
+            elif where == "querystring":
+                texts = query.get(wire)
+            elif where == "header":
+                texts = request.header_values(wire) or None
+            if where in ("uri", "querystring", "header") and texts is not None:
+                raw[name] = self.from_texts(target, texts, name)
+        if any("location" not in m and n != shape.get("payload")
+               for n, m in shape["members"].items()):
+            document = parse_json_object(request.body)
+            raw.update({n: document[n] for n in shape["members"]
+                        if n in document and n not in raw})
+        problems = Problems()
+        params = self.convert(shape_name, raw, "", problems, top=True)
+        problems.raise_if_any()
+        return params
+
+    def from_texts(self, shape, texts, path):
+        """A uri, querystring or header member's text(s) as a JSON-like value."""
+        if shape["type"] == "list":
+            return [self.from_texts(self.shapes[shape["member"]["shape"]], [t], path) for t in texts]
+        text = texts[0]
+        if shape["type"] in ("integer", "long"):
+            try:
+                return int(text, 10)
+            except ValueError:
+                raise wrong_type(path, "an integer") from None
+        if shape["type"] == "boolean":
+            if text not in ("true", "false"):
+                raise wrong_type(path, "a boolean")
+            return text == "true"
+        return text
+
+    def convert(self, shape_name, value, path, problems, top=False):
+        """value (decoded JSON) checked against the shape; blobs become bytes,
+        timestamps seconds since the epoch."""
+        shape = self.shapes[shape_name]
+        kind = shape["type"]
+        if shape.get("document"):
+            return value
+        if kind == "structure":
+            return self._convert_structure(shape, value, path, problems)
+        if kind == "list":
+            if not isinstance(value, list):
+                raise wrong_type(path, "a list")
+            check_constraints(shape, value, len(value), path,
+                              lambda c: problems.add(value, path, c))
+            return [self.convert(shape["member"]["shape"], item, f"{path}.{i}.member", problems)
+                    for i, item in enumerate(value, start=1)]
+        if kind == "map":
+            if not isinstance(value, dict):
+                raise wrong_type(path, "a map")
+            check_constraints(shape, value, len(value), path,
+                              lambda c: problems.add(value, path, c))
+            return {self.convert(shape["key"]["shape"], k, f"{path}.key", problems):
+                    self.convert(shape["value"]["shape"], v, f"{path}.{k}", problems)
+                    for k, v in value.items()}
+        if kind == "timestamp":
+            return parse_timestamp(value, path)
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise wrong_type(path, "a boolean")
+            return value
+        if kind == "blob":
+            if isinstance(value, bytes):
+                return value
+            try:
+                return base64.b64decode(value.encode("ascii"), validate=True)
+            except (AttributeError, UnicodeEncodeError, binascii.Error):
+                raise wrong_type(path, "a base64-encoded string") from None
+        if kind in ("integer", "long"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise wrong_type(path, "an integer")
+        elif not isinstance(value, str):
+            raise wrong_type(path, "a string")
+        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path,
+                          lambda c: problems.add(value, path, c))
+        return value
+
+    def _convert_structure(self, shape, value, path, problems):
+        if not isinstance(value, dict):
+            raise wrong_type(path, "a structure")
+        result = {}
+        for name, member in shape["members"].items():
+            child = f"{path}.{name}" if path else name
+            if value.get(name) is None:
+                if name in shape.get("required", ()):
+                    problems.add(None, child, "Member must not be null")
+                continue
+            result[name] = self.convert(member["shape"], value[name], child, problems)
+        if shape.get("union") and len([v for v in value.values() if v is not None]) != 1:
+            problems.messages.append(f"Exactly one member of '{path or 'input'}' must be set: "
+                                     "one of " + ", ".join(shape["members"]))
+        return result
+
+    # --- output ----------------------------------------------------------------
+
+    def answer(self, route, result):
+        """The HTTP answer for a handler's result, checked against the output shape."""
+        if route.output is None or result is None or route.status == 204:
+            return Response(route.status)
+        shape = self.shapes[route.output]
+        payload = shape.get("payload")
+        if payload and self.shapes[shape["members"][payload]["shape"]]["type"] == "blob":
+            blob = result if isinstance(result, Blob) else Blob(result[payload])
+            return Response(route.status, [("Content-Type", blob.content_type)], blob.data)
+        headers = [(m["locationName"], str(result[n])) for n, m in shape["members"].items()
+                   if m.get("location") == "header" and result.get(n) is not None]
+        body = {n: v for n, v in result.items()
+                if shape["members"].get(n, {}).get("location") is None}
+        return json_response(route.status, self.render(route.output, body, ""), headers)
+
+    def render(self, shape_name, value, path):
+        """value as JSON by the shape: the shape's members only, None left out,
+        timestamps in the model's format; anything that does not fit is an
+        OutputMismatch naming the member. Members the model marks required
+        may be absent, as in the service's own answers (the referenceArn of a
+        FASTQ upload, the completionTime of a job still running)."""
+        shape = self.shapes[shape_name]
+        kind = shape["type"]
+        if shape.get("document"):
+            return value
+
+        def fail(reason):
+            raise OutputMismatch(f"the emulator's answer does not fit the model at "
+                                 f"'{path or 'output'}': {reason}")
+
+        if kind == "structure":
+            if not isinstance(value, dict):
+                fail("not a structure")
+            result = {}
+            for name, member in shape["members"].items():
+                if value.get(name) is not None:
+                    child = f"{path}.{name}" if path else name
+                    result[name] = self.render(member["shape"], value[name], child)
+            if shape.get("union") and len(result) != 1:
+                fail("a union must have exactly one member set")
+            return result
+        if kind == "list":
+            if not isinstance(value, (list, tuple)):
+                fail("not a list")
+            check_constraints(shape, value, len(value), path, fail)
+            return [self.render(shape["member"]["shape"], item, f"{path}.{i}")
+                    for i, item in enumerate(value, start=1)]
+        if kind == "map":
+            if not isinstance(value, dict):
+                fail("not a map")
+            check_constraints(shape, value, len(value), path, fail)
+            return {self.render(shape["key"]["shape"], k, f"{path}.key"):
+                    self.render(shape["value"]["shape"], v, f"{path}.{k}") for k, v in value.items()}
+        if kind == "timestamp":
+            if isinstance(value, str):
+                parse_timestamp(value, path)
+                return value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                fail("not a timestamp")
+            return iso_timestamp(value)
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                fail("not a boolean")
+            return value
+        if kind == "blob":
+            if not isinstance(value, bytes):
+                fail("not bytes")
+            return base64.b64encode(value).decode("ascii")
+        if kind in ("integer", "long"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                fail(f"{value!r} is not an integer")
+        elif not isinstance(value, str):
+            fail(f"{value!r} is not a string")
+        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path,
+                          lambda c: fail(f"{value!r}: {c}"))
+        return value
+
+    def validate(self, shape_name, value, path):
+        """value checked against a shape as an input (used for documents the
+        emulator reads itself, such as run settings under the S3 root)."""
+        problems = Problems()
+        converted = self.convert(shape_name, value, path, problems)
+        problems.raise_if_any()
+        return converted
+
+
+class OutputMismatch(ServiceError):
+    def __init__(self, message):
+        super().__init__("InternalServerException", message)
+
+
+class Route:
+    """One operation: its HTTP method, URI template, status and shapes."""
+
+    def __init__(self, name, operation):
+        http = operation["http"]
+        self.operation = name
+        self.method = http["method"]
+        self.status = http.get("responseCode", 200)
+        self.input = operation.get("input", {}).get("shape")
+        self.output = operation.get("output", {}).get("shape")
+        self.parts = []
+        for part in http["requestUri"].partition("?")[0].strip("/").split("/"):
+            if part.startswith("{") and part.endswith("+}"):
+                self.parts.append(("greedy", part[1:-2]))
+            elif part.startswith("{"):
+                self.parts.append(("label", part[1:-1]))
+            else:
+                self.parts.append(("literal", part))
+        self.literal_count = sum(1 for kind, _ in self.parts if kind == "literal")
+
+    def match(self, method, segments):
+        """Label values (percent-decoded) if the request fits, else None."""
+        if method != self.method:
+            return None
+        labels = {}
+        for index, (kind, name) in enumerate(self.parts):
+            if kind == "greedy":
+                rest = segments[index:]
+                if not rest or not all(rest):
+                    return None
+                labels[name] = unquote("/".join(rest))
+                return labels
+            if index >= len(segments) or not segments[index]:
+                return None
+            value = unquote(segments[index])
+            if kind == "literal" and value != name:
+                return None
+            if kind == "label":
+                labels[name] = value
+        return labels if len(segments) == len(self.parts) else None
+
+
+def parse_json_object(body):
+    if not body.strip():
+        return {}
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ServiceError("SerializationException", f"Request body is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise ServiceError("SerializationException", "Request body must be a JSON object")
+    return document

@@ -1,0 +1,72 @@
+"""Resources kept as records: dicts whose keys are the model's member names
+(answers are these records, cut to the output shape by emu/model.py), with
+the emulator's own state (timeline, children, ...) as attributes."""
+
+import itertools
+import threading
+import uuid
+
+from .errors import not_found
+from .paging import paginate
+
+_sequence = itertools.count(1)
+_sequence_lock = threading.Lock()
+
+
+class Record(dict):
+    """Members given as None are left out. `seq` orders records by creation."""
+
+    def __init__(self, members=(), **more):
+        super().__init__((k, v) for k, v in {**dict(members), **more}.items() if v is not None)
+        with _sequence_lock:
+            self.seq = next(_sequence)
+
+    def __setattr__(self, name, value):
+        if hasattr(dict, name):
+            raise AttributeError(f"a record's {name} would hide dict.{name}")
+        super().__setattr__(name, value)
+
+
+def new_uuid():
+    return str(uuid.uuid4())
+
+
+def find(table, key, noun):
+    record = table.get(key)
+    if record is None:
+        raise not_found(f"{noun} {key} not found.")
+    return record
+
+
+def matching(records, **criteria):
+    """Records whose members equal the criteria (None matches anything), oldest first."""
+    return sorted((r for r in records
+                   if all(v is None or r.get(k) == v for k, v in criteria.items())),
+                  key=lambda r: r.seq)
+
+
+def page(records, params, size_key="maxResults", token_key="nextToken", default=10):
+    """(this page, next token or None) of records in creation order."""
+    return paginate(records, params.get(size_key) or default, params.get(token_key))
+
+
+def created_in(record, criteria, member="creationTime"):
+    after, before = criteria.get("createdAfter"), criteria.get("createdBefore")
+    return ((after is None or record[member] >= after)
+            and (before is None or record[member] <= before))
+
+
+class Tokens:
+    """Idempotency tokens of create requests: (kind, token) -> key."""
+
+    def __init__(self):
+        self.keys = {}
+
+    def earlier(self, kind, token, table):
+        """What an earlier create with this token made, if it still exists."""
+        key = self.keys.get((kind, token)) if token else None
+        return table.get(key) if key is not None else None
+
+    def remember(self, kind, token, key):
+        if token:
+            self.keys[(kind, token)] = key

@@ -1,0 +1,189 @@
+"""Read set import, activation and export jobs: SUBMITTED for one step,
+IN_PROGRESS for one more, then COMPLETED, COMPLETED_WITH_FAILURES or FAILED,
+each source with its own NOT_STARTED, IN_PROGRESS, FINISHED or FAILED.
+Everything that takes time happens lazily (_advance), whenever the
+operations are next used, stamped with the time it was due."""
+
+import re
+
+from ..errors import not_found
+from ..records import Record, created_in, matching, page
+from ..values import new_id
+from .formats import FormatError, check_sources, file_extension
+from .readsets import STEP, clip, needs_reference
+
+JOB_MESSAGE_MAX = 127
+NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}
+ITEMS = {"import": "sources", "activation": "sources", "export": "readSets"}
+DESTINATION = re.compile(r"s3://([^/]+)/?(.*)")
+
+
+class Jobs:
+    """StartReadSet*Job, GetReadSet*Job, ListReadSet*Jobs (mixed into SequenceApi)."""
+
+    def _start(self, kind, params, items, **members):
+        with self._lock:
+            store_id = self.get_store(params["sequenceStoreId"])["id"]
+            job = self.tokens.earlier(kind, params.get("clientToken"), self._jobs)
+            if job is None or job["sequenceStoreId"] != store_id:
+                job = Record(members, id=new_id(self._jobs), sequenceStoreId=store_id,
+                             status="SUBMITTED", creationTime=self.clock.now())
+                job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
+                self._jobs[job["id"]] = job
+                self.tokens.remember(kind, params.get("clientToken"), job["id"])
+            return job
+
+    def start_read_set_import_job(self, context, params):
+        return self._start("import", params, params["sources"], roleArn=params["roleArn"])
+
+    def start_read_set_activation_job(self, context, params):
+        return self._start("activation", params, params["sources"])
+
+    def start_read_set_export_job(self, context, params):
+        return self._start("export", params, [{"id": s["readSetId"], **s} for s in params["sources"]],
+                           roleArn=params["roleArn"], destination=params["destination"])
+
+    def _job(self, kind, params):
+        with self._lock:
+            self._advance()
+            store_id = self.get_store(params["sequenceStoreId"])["id"]
+            job = self._jobs.get(params["id"])
+            if job is None or job.kind != kind or job["sequenceStoreId"] != store_id:
+                raise not_found(f"{NOUNS[kind]} {params['id']} not found in sequence store "
+                                f"{store_id}.")
+            return {**job, ITEMS[kind]: job.entries}
+
+    def _jobs_of(self, kind, params, member):
+        criteria = params.get("filter", {})
+        with self._lock:
+            self._advance()
+            self.get_store(params["sequenceStoreId"])
+            found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
+                                         sequenceStoreId=params["sequenceStoreId"])
+                     if j.kind == kind and created_in(j, criteria)]
+            items, token = page(found, params)
+            return {member: items, "nextToken": token}
+
+    def get_read_set_import_job(self, context, params):
+        return self._job("import", params)
+
+    def get_read_set_activation_job(self, context, params):
+        return self._job("activation", params)
+
+    def get_read_set_export_job(self, context, params):
+        return self._job("export", params)
+
+    def list_read_set_import_jobs(self, context, params):
+        return self._jobs_of("import", params, "importJobs")
+
+    def list_read_set_activation_jobs(self, context, params):
+        return self._jobs_of("activation", params, "activationJobs")
+
+    def list_read_set_export_jobs(self, context, params):
+        return self._jobs_of("export", params, "exportJobs")
+
+    # --- the clock -----------------------------------------------------------------
+
+    def _advance(self):
+        now = self.clock.now()
+        for job in matching(self._jobs.values()):
+            if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
+                self._begin(job, job["creationTime"] + STEP)
+            if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
+                self._finish(job, job["creationTime"] + 2 * STEP)
+        for read_set in self._read_sets.values():
+            self._refresh(read_set, now)
+
+    def _job_read_set(self, job, item, when):
+        read_set = self._read_sets.get(item["readSetId"])
+        if read_set is None or read_set["sequenceStoreId"] != job["sequenceStoreId"]:
+            raise FormatError(f"Read set {item['readSetId']} not found.")
+        self._refresh(read_set, when)
+        return read_set
+
+    def _begin(self, job, when):
+        job["status"] = "IN_PROGRESS"
+        for item in job.entries:
+            item["status"] = "IN_PROGRESS"
+            if job.kind == "activation":
+                try:
+                    read_set = self._job_read_set(job, item, when)
+                except FormatError:
+                    continue
+                if read_set["status"] == "ARCHIVED":
+                    read_set["status"] = "ACTIVATING"
+
+    def _finish(self, job, when):
+        finish = {"import": self._finish_import, "activation": self._finish_activation,
+                  "export": self._finish_export}[job.kind]
+        for item in job.entries:
+            try:
+                finish(job, item, when)
+                item["status"] = "FINISHED"
+            except FormatError as exc:
+                item.update(status="FAILED", statusMessage=clip(str(exc), JOB_MESSAGE_MAX))
+        failures = [item for item in job.entries if item["status"] == "FAILED"]
+        if not failures:
+            job["status"] = "COMPLETED"
+        elif len(failures) == len(job.entries):
+            job.update(status="FAILED", statusMessage=failures[0]["statusMessage"])
+        else:
+            job.update(status="COMPLETED_WITH_FAILURES",
+                       statusMessage=f"{len(failures)} of {len(job.entries)} items failed.")
+        job["completionTime"] = when
+
+    def _read_source(self, uri):
+        try:
+            return self.s3.read(uri)
+        except FileNotFoundError:
+            raise FormatError(f"Source file not found: {uri}") from None
+        except (OSError, ValueError) as exc:
+            raise FormatError(f"Cannot read {uri}: {exc}") from None
+
+    def _finish_import(self, job, item, when):
+        if needs_reference(item):
+            raise FormatError(needs_reference(item))
+        files = item["sourceFiles"]
+        source1 = self._read_source(files["source1"])
+        source2 = self._read_source(files["source2"]) if files.get("source2") else None
+        checked = check_sources(item["sourceFileType"], source1, source2)
+        read_set = self._new_read_set(self._stores[job["sequenceStoreId"]], item, when, "IMPORT",
+                                      job["id"], source1, source2, "ACTIVE")
+        self._checked(read_set, checked)
+        item["readSetId"] = read_set["id"]
+
+    def _finish_activation(self, job, item, when):
+        read_set = self._job_read_set(job, item, when)
+        if read_set["status"] == "ACTIVATING":
+            read_set["status"], read_set.last_access = "ACTIVE", when
+        elif read_set["status"] != "ACTIVE":
+            raise FormatError(f"Read set {item['readSetId']} is {read_set['status']}.")
+
+    def _finish_export(self, job, item, when):
+        read_set = self._job_read_set(job, item, when)
+        if read_set["status"] != "ACTIVE":
+            raise FormatError(f"Read set {item['readSetId']} is {read_set['status']}; only "
+                              f"ACTIVE read sets can be exported.")
+        for uri, data in export_files(job["destination"], read_set):
+            try:
+                self.s3.write(uri, data)
+            except (OSError, ValueError) as exc:
+                raise FormatError(f"Cannot write {uri}: {exc}") from None
+        read_set.last_access = when
+
+
+def export_files(destination, read_set):
+    """[(s3 uri, bytes)] an export job writes for one read set."""
+    bucket, prefix = DESTINATION.fullmatch(destination).groups()
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    base = f"s3://{bucket}/{prefix}{read_set['id']}/"
+    files, file_type = read_set.files, read_set["fileType"]
+    extension = file_extension(file_type, files["source1"])
+    out = [(f"{base}source1.{extension}", files["source1"])]
+    if files["source2"] is not None:
+        out.append((f"{base}source2.{file_extension(file_type, files['source2'])}",
+                    files["source2"]))
+    if files.get("index") is not None:
+        out.append((f"{base}source1.{extension}.{read_set.index_name}", files["index"]))
+    return out

@@ -1,0 +1,357 @@
+"""Sequence stores, their S3 access policies, read sets and multipart uploads.
+
+Sequence stores are ACTIVE at once. A read set made by
+CompleteMultipartReadSetUpload is PROCESSING_UPLOAD for one step, then ACTIVE
+(or UPLOAD_FAILED if its files are not of its type); an ACTIVE read set nobody
+reads or exports for ARCHIVE_AFTER_SECONDS becomes ARCHIVED.
+"""
+
+import hashlib
+import json
+
+from ..errors import ServiceError, not_found, validation
+from ..messages import Blob
+from ..model import Problems
+from ..parts import file_information, read_part
+from ..records import Record, created_in, find, matching, page
+from ..values import ACCOUNT_ID, arn, new_id
+from .formats import Checked, FormatError, check_sources, etag
+
+STEP = 1.0
+ARCHIVE_AFTER_SECONDS = 30 * 24 * 3600
+MAX_PART_BYTES = 100 * 1024 * 1024
+READ_SET_MESSAGE_MAX = 255
+NEEDS_REFERENCE = ("BAM", "CRAM")
+# What a caller says about a read set (an import source or an upload).
+ATTRIBUTES = ("subjectId", "sampleId", "name", "description", "generatedFrom", "referenceArn")
+
+
+def conflict(message):
+    return ServiceError("ConflictException", message)
+
+
+def clip(message, limit):
+    return message if len(message) <= limit else message[:limit - 3] + "..."
+
+
+def within(value, after, before):
+    return (after is None or value >= after) and (before is None or value <= before)
+
+
+def needs_reference(source):
+    if source["sourceFileType"] in NEEDS_REFERENCE and not source.get("referenceArn"):
+        return f"referenceArn is required for {source['sourceFileType']} read sets."
+    return None
+
+
+class ReadSets:
+    """CreateSequenceStore ... ListMultipartReadSetUploads (mixed into SequenceApi)."""
+
+    # --- stores -------------------------------------------------------------
+
+    def create_sequence_store(self, context, params):
+        with self._lock:
+            store = self.tokens.earlier("store", params.get("clientToken"), self._stores)
+            if store is None:
+                store_id, now = new_id(self._stores), self.clock.now()
+                store = Record({k: params.get(k) for k in ("name", "description", "fallbackLocation",
+                                                           "propagatedSetLevelTags")},
+                               id=store_id, arn=arn(context.region, f"sequenceStore/{store_id}"),
+                               sseConfig=params.get("sseConfig") or {"type": "KMS"},
+                               eTagAlgorithmFamily=params.get("eTagAlgorithmFamily") or "MD5up",
+                               creationTime=now, updateTime=now, status="ACTIVE", s3Access={
+                                   "s3Uri": f"s3://{ACCOUNT_ID}-{store_id}-s3alias/{ACCOUNT_ID}"
+                                            f"/sequenceStore/{store_id}/",
+                                   "s3AccessPointArn": f"arn:aws:s3:{context.region}:{ACCOUNT_ID}:"
+                                                       f"accesspoint/{ACCOUNT_ID}-{store_id}"})
+                store.region, store.tags = context.region, params.get("tags") or {}
+                store.policy = store.policy_updated = None
+                self._set_access_log(store, params)
+                self._stores[store_id] = store
+                self.tokens.remember("store", params.get("clientToken"), store_id)
+            return store
+
+    @staticmethod
+    def _set_access_log(store, params):
+        if "s3AccessConfig" in params:
+            store["s3Access"]["accessLogLocation"] = params["s3AccessConfig"].get("accessLogLocation")
+
+    def get_store(self, store_id):
+        with self._lock:
+            return find(self._stores, store_id, "Sequence store")
+
+    def get_sequence_store(self, context, params):
+        return self.get_store(params["id"])
+
+    def list_sequence_stores(self, context, params):
+        criteria = params.get("filter", {})
+        with self._lock:
+            found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
+                                         status=criteria.get("status"))
+                     if created_in(s, criteria) and within(
+                         s["updateTime"], criteria.get("updatedAfter"), criteria.get("updatedBefore"))]
+            items, token = page(found, params)
+            return {"sequenceStores": items, "nextToken": token}
+
+    def update_sequence_store(self, context, params):
+        with self._lock:
+            store = self.get_store(params["id"])
+            store.update({k: params[k] for k in ("name", "description", "fallbackLocation",
+                                                 "propagatedSetLevelTags") if k in params})
+            self._set_access_log(store, params)
+            store["updateTime"] = self.clock.now()
+            return store
+
+    def delete_sequence_store(self, context, params):
+        with self._lock:
+            self._advance()
+            store_id = self.get_store(params["id"])["id"]
+            if matching(self._read_sets.values(), sequenceStoreId=store_id):
+                raise conflict(f"Sequence store {store_id} still contains read sets.")
+            if matching(self._uploads.values(), sequenceStoreId=store_id):
+                raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
+            if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
+                    if "completionTime" not in j]:
+                raise conflict(f"Sequence store {store_id} has jobs in progress.")
+            self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
+            del self._stores[store_id]
+            return {}
+
+    # --- S3 access policies ----------------------------------------------------
+
+    def _by_access_point(self, access_point_arn, with_policy=True):
+        for store in self._stores.values():
+            if store["s3Access"]["s3AccessPointArn"] == access_point_arn:
+                if with_policy and store.policy is None:
+                    raise not_found(f"The access point {access_point_arn} has no S3 access policy.")
+                return store
+        raise not_found(f"No sequence store has the access point {access_point_arn}.")
+
+    @staticmethod
+    def _policy_view(store):
+        return {"s3AccessPointArn": store["s3Access"]["s3AccessPointArn"], "storeId": store["id"],
+                "storeType": "SEQUENCE_STORE", "updateTime": store.policy_updated,
+                "s3AccessPolicy": store.policy}
+
+    def put_s3_access_policy(self, context, params):
+        try:
+            document = json.loads(params["s3AccessPolicy"])
+        except ValueError:
+            raise validation("The S3 access policy is not valid JSON.") from None
+        if not isinstance(document, dict):
+            raise validation("The S3 access policy must be a JSON object.")
+        with self._lock:
+            store = self._by_access_point(params["s3AccessPointArn"], with_policy=False)
+            store.policy, store.policy_updated = params["s3AccessPolicy"], self.clock.now()
+            return self._policy_view(store)
+
+    def get_s3_access_policy(self, context, params):
+        with self._lock:
+            return self._policy_view(self._by_access_point(params["s3AccessPointArn"]))
+
+    def delete_s3_access_policy(self, context, params):
+        with self._lock:
+            store = self._by_access_point(params["s3AccessPointArn"])
+            store.policy = store.policy_updated = None
+            return {}
+
+    # --- read sets ----------------------------------------------------------------
+
+    def _new_read_set(self, store, source, created, creation_type, job_id, source1, source2,
+                      status):
+        read_set_id = new_id(self._read_sets)
+        read_set = Record(
+            {k: source.get(k) for k in ATTRIBUTES}, id=read_set_id, status=status,
+            arn=arn(store.region, f"sequenceStore/{store['id']}/readSet/{read_set_id}"),
+            sequenceStoreId=store["id"], fileType=source["sourceFileType"], creationTime=created,
+            creationType=creation_type, creationJobId=job_id,
+            etag=etag(source["sourceFileType"], store["eTagAlgorithmFamily"], source1, source2))
+        read_set.tags, read_set.last_access = source.get("tags"), created
+        read_set.files = {"source1": source1, "source2": source2}
+        read_set.index_name = read_set.ready_at = read_set.pending = None
+        self._read_sets[read_set_id] = read_set
+        return read_set
+
+    @staticmethod
+    def _checked(read_set, checked):
+        read_set.files["index"], read_set.index_name = checked.index, checked.index_name
+        read_set["sequenceInformation"] = {k: v for k, v in {
+            "totalReadCount": checked.total_read_count, "totalBaseCount": checked.total_base_count,
+            "generatedFrom": read_set.get("generatedFrom"),
+            "alignment": checked.alignment}.items() if v is not None}
+
+    def _refresh(self, read_set, when):
+        if read_set["status"] == "PROCESSING_UPLOAD" and when >= read_set.ready_at:
+            if isinstance(read_set.pending, Checked):
+                self._checked(read_set, read_set.pending)
+                read_set["status"], read_set.last_access = "ACTIVE", read_set.ready_at
+            else:
+                read_set.update(status="UPLOAD_FAILED", statusMessage=read_set.pending)
+            read_set.pending = None
+        if read_set["status"] == "ACTIVE" and when >= read_set.last_access + ARCHIVE_AFTER_SECONDS:
+            read_set["status"] = "ARCHIVED"
+
+    def get_read_set_record(self, store_id, read_set_id):
+        with self._lock:
+            self._advance()
+            self.get_store(store_id)
+            read_set = self._read_sets.get(read_set_id)
+            if read_set is None or read_set["sequenceStoreId"] != store_id:
+                raise not_found(f"Read set {read_set_id} not found in sequence store {store_id}.")
+            return read_set
+
+    def list_read_sets(self, context, params):
+        criteria = params.get("filter", {})
+        with self._lock:
+            self._advance()
+            self.get_store(params["sequenceStoreId"])
+            found = [r for r in matching(self._read_sets.values(),
+                                         sequenceStoreId=params["sequenceStoreId"],
+                                         **{k: criteria.get(k) for k in (
+                                             "name", "status", "sampleId", "subjectId",
+                                             "generatedFrom", "creationType")})
+                     if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
+                     and created_in(r, criteria)]
+            items, token = page(found, params)
+            return {"readSets": items, "nextToken": token}
+
+    def get_read_set_metadata(self, context, params):
+        read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
+        s3_uri = self.get_store(params["sequenceStoreId"])["s3Access"]["s3Uri"]
+        files = {name: {**file_information(data, self.part_size),
+                        "s3Access": {"s3Uri": f"{s3_uri}readSet/{read_set['id']}/{name}"}}
+                 for name, data in read_set.files.items() if data is not None}
+        return {**read_set, "files": files}
+
+    def get_read_set(self, context, params):
+        with self._lock:
+            read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
+            if read_set["status"] != "ACTIVE":
+                raise conflict(f"Read set {read_set['id']} is {read_set['status']}; only an ACTIVE "
+                               f"read set can be read.")
+            file = params.get("file", "SOURCE1")
+            data = read_set.files.get(file.lower())
+            if data is None:
+                raise not_found(f"Read set {read_set['id']} has no {file} file.")
+            read_set.last_access = self.clock.now()
+        return Blob(read_part(data, self.part_size, params["partNumber"]))
+
+    def batch_delete_read_set(self, context, params):
+        store_id = params["sequenceStoreId"]
+        with self._lock:
+            self._advance()
+            self.get_store(store_id)
+            errors = []
+            for read_set_id in dict.fromkeys(params["ids"]):
+                read_set = self._read_sets.get(read_set_id)
+                if read_set is None or read_set["sequenceStoreId"] != store_id:
+                    errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
+                                   "message": f"Read set {read_set_id} not found in sequence "
+                                              f"store {store_id}."})
+                elif read_set["status"] == "ACTIVATING":
+                    errors.append({"id": read_set_id, "code": "ConflictException",
+                                   "message": f"Read set {read_set_id} is being activated."})
+                else:
+                    del self._read_sets[read_set_id]
+            return {"errors": errors or None}
+
+    # --- multipart uploads ------------------------------------------------------------
+
+    def create_multipart_read_set_upload(self, context, params):
+        with self._lock:
+            store_id = self.get_store(params["sequenceStoreId"])["id"]
+            upload = self.tokens.earlier("upload", params.get("clientToken"), self._uploads)
+            if upload is None:
+                if needs_reference(params):
+                    raise validation(needs_reference(params))
+                upload_id = new_id(self._uploads)
+                upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
+                                sequenceStoreId=store_id, uploadId=upload_id,
+                                creationTime=self.clock.now())
+                upload.parts = {}     # (source, number) -> part
+                self._uploads[upload_id] = upload
+                self.tokens.remember("upload", params.get("clientToken"), upload_id)
+            return upload
+
+    def _upload(self, params):
+        store_id = self.get_store(params["sequenceStoreId"])["id"]
+        upload = self._uploads.get(params["uploadId"])
+        if upload is None or upload["sequenceStoreId"] != store_id:
+            raise not_found(f"Multipart upload {params['uploadId']} not found in sequence store "
+                            f"{store_id}.")
+        return upload
+
+    def list_multipart_read_set_uploads(self, context, params):
+        with self._lock:
+            self.get_store(params["sequenceStoreId"])
+            found = matching(self._uploads.values(), sequenceStoreId=params["sequenceStoreId"])
+            items, token = page(found, params)
+            return {"uploads": items, "nextToken": token}
+
+    def upload_read_set_part(self, context, params):
+        data = params.get("payload") or b""
+        if not data:
+            problems = Problems()
+            problems.add(None, "payload", "Member must not be null")
+            problems.raise_if_any()
+        if len(data) > MAX_PART_BYTES:
+            raise validation(f"A part can hold at most {MAX_PART_BYTES} bytes; "
+                             f"this one has {len(data)}.")
+        source, number = params["partSource"], params["partNumber"]
+        with self._lock:
+            upload = self._upload(params)
+            if source == "SOURCE2" and upload["sourceFileType"] != "FASTQ":
+                raise validation(f"SOURCE2 parts are only accepted for FASTQ uploads, not "
+                                 f"{upload['sourceFileType']}.")
+            now = self.clock.now()
+            earlier = upload.parts.get((source, number))
+            part = Record(partNumber=number, partSource=source, partSize=len(data),
+                          checksum=hashlib.sha256(data).hexdigest(), lastUpdatedTime=now,
+                          creationTime=earlier["creationTime"] if earlier else now)
+            part.seq, part.data = number, data       # pages of parts go by part number
+            upload.parts[(source, number)] = part
+            return part
+
+    def list_read_set_upload_parts(self, context, params):
+        with self._lock:
+            found = [p for p in matching(self._upload(params).parts.values(),
+                                         partSource=params["partSource"])
+                     if created_in(p, params.get("filter", {}))]
+            items, token = page(found, params)
+            return {"parts": items, "nextToken": token}
+
+    def abort_multipart_read_set_upload(self, context, params):
+        with self._lock:
+            del self._uploads[self._upload(params)["uploadId"]]
+            return {}
+
+    def complete_multipart_read_set_upload(self, context, params):
+        with self._lock:
+            upload = self._upload(params)
+            chosen = {"SOURCE1": {}, "SOURCE2": {}}
+            for entry in params["parts"]:
+                source, number = entry["partSource"], entry["partNumber"]
+                part = upload.parts.get((source, number))
+                if part is None:
+                    raise validation(f"Part {number} of {source} was not uploaded.")
+                if part["checksum"] != entry["checksum"]:
+                    raise validation(f"The checksum of part {number} of {source} does not match "
+                                     f"the uploaded part.")
+                if number in chosen[source]:
+                    raise validation(f"Part {number} of {source} is listed more than once.")
+                chosen[source][number] = part.data
+            if not chosen["SOURCE1"]:
+                raise validation("The parts must include at least one SOURCE1 part.")
+            source1, source2 = (b"".join(data for _, data in sorted(chosen[s].items())) or None
+                                for s in ("SOURCE1", "SOURCE2"))
+            try:
+                pending = check_sources(upload["sourceFileType"], source1, source2)
+            except FormatError as exc:
+                pending = clip(str(exc), READ_SET_MESSAGE_MAX)
+            now = self.clock.now()
+            read_set = self._new_read_set(self._stores[upload["sequenceStoreId"]], upload, now,
+                                          "UPLOAD", upload["uploadId"], source1, source2,
+                                          "PROCESSING_UPLOAD")
+            read_set.ready_at, read_set.pending = now + STEP, pending
+            del self._uploads[upload["uploadId"]]
+            return {"readSetId": read_set["id"]}

@@ -1,0 +1,195 @@
+"""Workflows and workflow versions: CREATING, then ACTIVE (or FAILED) one
+step later on the job clock; an update of an ACTIVE one is UPDATING for a step.
+Nothing given as a definition is fetched or unpacked: `digest` is the SHA-256
+of what was given."""
+
+import hashlib
+import json
+
+from ..errors import ServiceError, not_found, validation
+from ..lifecycle import Timeline
+from ..records import Record, matching, new_uuid, page
+from ..tags.registry import check_create_tags
+from ..values import ACCOUNT_ID, arn, new_id
+
+STEP = 1.0
+CREATING = [(0, "CREATING"), (STEP, "ACTIVE")]
+CREATING_FAILS = [(0, "CREATING"), (STEP, "FAILED")]
+DEFAULT_STORAGE_CAPACITY = 1200
+README_URL = "https://omics-emulator.invalid/workflow/{id}/README.md"
+# The members of a CreateWorkflow(Version) request that the Get operations echo.
+ECHOED = ("main", "parameterTemplate", "storageType", "storageCapacity", "accelerators",
+          "containerRegistryMap", "readmePath", "workflowBucketOwnerId", "description")
+
+
+def guess_engine(main):
+    name = (main or "").lower()
+    return "NEXTFLOW" if name.endswith(".nf") else "CWL" if name.endswith(".cwl") else "WDL"
+
+
+def definition(params, workflow_id):
+    """The members a workflow or version gets from its create request."""
+    given = [k for k in ("definitionZip", "definitionUri", "definitionRepository") if k in params]
+    if len(given) != 1:
+        raise validation("Provide exactly one of definitionZip, definitionUri or "
+                         "definitionRepository.")
+    repository = params.get("definitionRepository")
+    if "definitionZip" in params:
+        data = params["definitionZip"]
+        if not data:
+            raise validation("definitionZip is empty.")
+        where = f"s3://omics-emulator-workflows/{workflow_id}/definition.zip"
+    elif "definitionUri" in params:
+        data, where = params["definitionUri"].encode(), params["definitionUri"]
+    else:
+        data, where = json.dumps(repository, sort_keys=True).encode(), repository["fullRepositoryId"]
+    members = {k: params[k] for k in ECHOED if k in params}
+    members.setdefault("storageType", "STATIC")
+    if members["storageType"] == "STATIC":
+        members.setdefault("storageCapacity", DEFAULT_STORAGE_CAPACITY)
+    details = repository and {"connectionArn": repository["connectionArn"],
+                              "fullRepositoryId": repository["fullRepositoryId"],
+                              "sourceReference": repository.get("sourceReference"),
+                              "providerType": "GitHub"}
+    return {**members, "engine": params.get("engine") or guess_engine(params.get("main")),
+            "digest": hashlib.sha256(data).hexdigest(), "definition": where,
+            "definitionRepositoryDetails": details, "type": "PRIVATE"}
+
+
+class Definitions:
+    """CreateWorkflow ... DeleteWorkflowVersion (mixed into WorkflowApi)."""
+
+    def _new_definition(self, kind, params, workflow_id, now, **members):
+        check_create_tags(params.get("tags"))
+        failure = self.failures.take(kind)
+        record = Record(definition(params, workflow_id), uuid=new_uuid(), creationTime=now,
+                        statusMessage=failure, **members)
+        record.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
+        record.readme = bool(params.get("readmeMarkdown") or params.get("readmeUri"))
+        return record
+
+    def _definition_view(self, record, now, export=None, workflow_id=None):
+        readme = None
+        if "README" in (export or ()) and record.readme:
+            readme = README_URL.format(id=workflow_id or record["id"])
+        return {**record, "status": record.timeline.status(now), "readme": readme,
+                "tags": self.tags.tags_of(record["arn"])}
+
+    @staticmethod
+    def _update_definition(record, params, now):
+        record.update({k: params[k] for k in ("storageType", "storageCapacity", "description",
+                                              "name") if k in params})
+        if "readmeMarkdown" in params:
+            record.readme = bool(params["readmeMarkdown"])
+        if record.timeline.status(now) == "ACTIVE":
+            record.timeline.reschedule(now, [(0, "UPDATING"), (STEP, "ACTIVE")])
+
+    # --- workflows -----------------------------------------------------------------
+
+    def create_workflow(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            workflow = self.tokens.earlier("workflow", params["requestId"], self._workflows)
+            if workflow is None:
+                workflow_id = new_id(self._workflows)
+                workflow = self._new_definition(
+                    "workflow", params, workflow_id, now, id=workflow_id, name=params.get("name"),
+                    arn=arn(context.region, f"workflow/{workflow_id}"))
+                workflow.versions = {}
+                self._workflows[workflow_id] = workflow
+                self.tokens.remember("workflow", params["requestId"], workflow_id)
+                self.tags.register(workflow["arn"], params.get("tags"), "WORKFLOW", workflow_id)
+            return self._definition_view(workflow, now)
+
+    def _workflow(self, workflow_id, workflow_type=None, owner_id=None):
+        workflow = self._workflows.get(workflow_id)
+        if (workflow is None or workflow_type not in (None, workflow["type"])
+                or owner_id not in (None, ACCOUNT_ID)):
+            raise not_found(f"Workflow {workflow_id} not found.")
+        return workflow
+
+    def get_workflow(self, context, params):
+        with self._lock:
+            workflow = self._workflow(params["id"], params.get("type"), params.get("workflowOwnerId"))
+            return self._definition_view(workflow, self.clock.now(), params.get("export"))
+
+    def list_workflows(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            found = matching(self._workflows.values(), type=params.get("type"),
+                             name=params.get("name"))
+            items, token = page(found, params, token_key="startingToken")
+            return {"items": [{**w, "status": w.timeline.status(now)} for w in items],
+                    "nextToken": token}
+
+    def update_workflow(self, context, params):
+        with self._lock:
+            self._update_definition(self._workflow(params["id"]), params, self.clock.now())
+
+    def delete_workflow(self, context, params):
+        with self._lock:
+            workflow = self._workflow(params["id"])
+            for version in workflow.versions.values():
+                self.tags.forget(version["arn"])
+            del self._workflows[params["id"]]
+            self.tags.forget(workflow["arn"])
+
+    # --- workflow versions -----------------------------------------------------------
+
+    def create_workflow_version(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            workflow = self._workflow(params["workflowId"])
+            earlier = self.tokens.keys.get(("version", params["requestId"]))
+            if earlier and earlier[0] == workflow["id"] and earlier[1] in workflow.versions:
+                return self._definition_view(workflow.versions[earlier[1]], now)
+            name = params["versionName"]
+            if name in workflow.versions:
+                raise ServiceError("ConflictException",
+                                   f"Workflow {workflow['id']} already has a version named {name}.")
+            status = workflow.timeline.status(now)
+            if status != "ACTIVE":
+                raise ServiceError("ConflictException",
+                                   f"Workflow {workflow['id']} is {status}, not ACTIVE.")
+            version = self._new_definition(
+                "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
+                versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
+            workflow.versions[name] = version
+            self.tokens.remember("version", params["requestId"], (workflow["id"], name))
+            self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION",
+                               version["uuid"])
+            return self._definition_view(version, now)
+
+    def _version(self, workflow_id, name, workflow_type=None, owner_id=None):
+        version = self._workflow(workflow_id, workflow_type, owner_id).versions.get(name)
+        if version is None:
+            raise not_found(f"Version {name} of workflow {workflow_id} not found.")
+        return version
+
+    def get_workflow_version(self, context, params):
+        with self._lock:
+            version = self._version(params["workflowId"], params["versionName"], params.get("type"),
+                                    params.get("workflowOwnerId"))
+            return self._definition_view(version, self.clock.now(), params.get("export"),
+                                         params["workflowId"])
+
+    def list_workflow_versions(self, context, params):
+        with self._lock:
+            now = self.clock.now()
+            workflow = self._workflow(params["workflowId"], params.get("type"),
+                                      params.get("workflowOwnerId"))
+            items, token = page(matching(workflow.versions.values()), params,
+                                token_key="startingToken")
+            return {"items": [{**v, "status": v.timeline.status(now)} for v in items],
+                    "nextToken": token}
+
+    def update_workflow_version(self, context, params):
+        with self._lock:
+            version = self._version(params["workflowId"], params["versionName"])
+            self._update_definition(version, params, self.clock.now())
+
+    def delete_workflow_version(self, context, params):
+        with self._lock:
+            version = self._version(params["workflowId"], params["versionName"])
+            del self._workflows[params["workflowId"]].versions[params["versionName"]]
+            self.tags.forget(version["arn"])

@@ -1,0 +1,375 @@
+"""Runs and their tasks, run groups, run caches and configurations.
+
+A run is PENDING, STARTING after one step, RUNNING after two, COMPLETED
+after five. Its tasks appear when it is RUNNING and go PENDING, STARTING,
+RUNNING, COMPLETED one step apart. CancelRun: STOPPING, then CANCELLED
+(unfinished tasks likewise). Configurations are CREATING, then ACTIVE;
+deleting one makes it DELETING, then gone.
+"""
+
+import hashlib
+
+from ..errors import ServiceError, not_found, validation
+from ..lifecycle import Timeline
+from ..records import Record, find, matching, new_uuid, page
+from ..tags.registry import check_create_tags
+from ..values import ACCOUNT_ID, arn, new_id
+from .definitions import CREATING, CREATING_FAILS, DEFAULT_STORAGE_CAPACITY, STEP
+
+TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "DELETED"})
+ACTIVE_RUN = frozenset({"PENDING", "STARTING", "RUNNING"})
+FORCED_FAILURE_REASON = "EMULATOR_FORCED_FAILURE"
+STARTED_BY = f"arn:aws:iam::{ACCOUNT_ID}:user/omics-emulator"
+RUN_STEPS = [(0, "PENDING"), (STEP, "STARTING"), (2 * STEP, "RUNNING"), (5 * STEP, "COMPLETED")]
+RUN_FAILS_AT_START = [(0, "PENDING"), (STEP, "STARTING"), (2 * STEP, "FAILED")]
+RUN_FAILS_IN_TASK = RUN_STEPS[:3] + [(5 * STEP, "FAILED")]
+TASK_OFFSET = 2 * STEP        # tasks appear when their run is RUNNING
+TASK_STEPS = [(0, "PENDING"), (STEP, "STARTING"), (2 * STEP, "RUNNING"), (3 * STEP, "COMPLETED")]
+TASK_FAILS = TASK_STEPS[:3] + [(3 * STEP, "FAILED")]
+STOPPING = [(0, "STOPPING"), (STEP, "CANCELLED")]
+RUN_GROUP_LIMITS = ("maxCpus", "maxRuns", "maxDuration", "maxGpus")
+# What a rerun (StartRun with runId) copies from the earlier run.
+RUN_SETTINGS = ("workflowId", "workflowType", "workflowVersionName", "workflowOwnerId", "roleArn",
+                "name", "cacheId", "cacheBehavior", "runGroupId", "priority", "parameters",
+                "storageCapacity", "storageType", "outputUri", "logLevel", "retentionMode",
+                "networkingMode", "scratchStorageMode", "configurationName", "engineSettings")
+
+
+def progress(record, now):
+    """Status-dependent members of a run or task at now."""
+    timeline = record.timeline
+    status = timeline.status(now)
+    failed = status == "FAILED" and record.failure is not None
+    return {"status": status, "startTime": timeline.entered("RUNNING", now),
+            "stopTime": timeline.last_change(now) if status in TERMINAL else None,
+            "statusMessage": record.failure if failed else None,
+            "failureReason": FORCED_FAILURE_REASON if failed else None}
+
+
+class Runs:
+    """StartRun ... DeleteConfiguration (mixed into WorkflowApi)."""
+
+    def _resolve(self, settings, now):
+        """The workflow, version and configuration a run's settings name; raises if unusable."""
+        if settings.get("workflowType", "PRIVATE") != "PRIVATE":
+            raise not_found(f"Workflow {settings.get('workflowId')} of type "
+                            f"{settings['workflowType']} not found.")
+        workflow = self._workflow(settings["workflowId"], None, settings.get("workflowOwnerId"))
+        version = None
+        if settings.get("workflowVersionName"):
+            version = self._version(workflow["id"], settings["workflowVersionName"])
+        status = (version or workflow).timeline.status(now)
+        if status != "ACTIVE":
+            what = f"Version {version['versionName']} of workflow" if version else "Workflow"
+            raise ServiceError("ConflictException",
+                               f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
+        if settings.get("runGroupId"):
+            find(self._run_groups, settings["runGroupId"], "Run group")
+        if settings.get("cacheId"):
+            cache = find(self._run_caches, settings["cacheId"], "Run cache")
+            if cache["status"] != "ACTIVE":
+                raise ServiceError("ConflictException",
+                                   f"Run cache {cache['id']} is {cache['status']}.")
+        if settings.get("networkingMode") == "VPC" and not settings.get("configurationName"):
+            raise validation("networkingMode VPC needs a configurationName.")
+        configuration = None
+        if settings.get("configurationName"):
+            configuration = self._configuration(settings["configurationName"])
+            status = configuration.timeline.status(now)
+            if status != "ACTIVE":
+                raise ServiceError("ConflictException", f"Configuration "
+                                   f"{configuration['name']} is {status}, not ACTIVE.")
+        return workflow, version, configuration
+
+    def _new_run(self, region, settings, tags, now, batch_id=None):
+        workflow, version, configuration = self._resolve(settings, now)
+        made_from = version or workflow
+        settings = {"workflowType": "PRIVATE", "storageType": made_from["storageType"],
+                    "networkingMode": "RESTRICTED", "retentionMode": "RETAIN", **settings}
+        if settings["storageType"] == "STATIC":
+            settings.setdefault("storageCapacity",
+                                made_from.get("storageCapacity", DEFAULT_STORAGE_CAPACITY))
+        run_id = new_id(self._runs)
+        fails_at_start = self.failures.take("run")
+        fails_in_task = None if fails_at_start else self.failures.take("task")
+        run = Record(settings, arn=arn(region, f"run/{run_id}"), id=run_id, runId=run_id,
+                     uuid=new_uuid(), workflowUuid=made_from["uuid"], workflowName=workflow.get("name"),
+                     definition=made_from["definition"], digest=made_from["digest"],
+                     runOutputUri=settings["outputUri"].rstrip("/") + "/" + run_id,
+                     startedBy=STARTED_BY, creationTime=now, batchId=batch_id,
+                     logLocation={"engineLogStream": f"run/{run_id}/engine",
+                                  "runLogStream": f"run/{run_id}"},
+                     configuration=configuration and {k: configuration[k]
+                                                      for k in ("name", "arn", "uuid")})
+        run.settings = settings
+        run.timeline = Timeline(now, RUN_FAILS_AT_START if fails_at_start
+                                else RUN_FAILS_IN_TASK if fails_in_task else RUN_STEPS)
+        run.failure, run.tasks = fails_at_start, []
+        count = 0 if fails_at_start else self.tasks_per_run
+        for number in range(1, count + 1):
+            task_id = new_id(self._task_ids)
+            self._task_ids.add(task_id)
+            task = Record(taskId=task_id, uuid=new_uuid(), name=f"task-{number}", cpus=2, memory=4,
+                          gpus=0, instanceType="omics.c.large", creationTime=now + TASK_OFFSET,
+                          logStream=f"run/{run_id}/task/{task_id}",
+                          cacheHit=False if settings.get("cacheId") else None)
+            failing = fails_in_task is not None and number == count
+            task.timeline = Timeline(now + TASK_OFFSET, TASK_FAILS if failing else TASK_STEPS)
+            task.failure = fails_in_task if failing else None
+            run.tasks.append(task)
+        if fails_in_task:
+            run.failure = f"Task task-{count} failed: {fails_in_task}"
+        self._runs[run_id] = run
+        self.tags.register(run["arn"], tags, "RUN", run_id)
+        return run
+
+    def _run_view(self, run, now, tags=True):
+        return {**run, **progress(run, now), "tags": self.tags.tags_of(run["arn"]) if tags else None}
+
+    def start_run(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            run = self.tokens.earlier("run", params["requestId"], self._runs)
+            if run is None:
+                check_create_tags(params.get("tags"))
+                settings = {}
+                if params.get("runId"):
+                    settings.update(self._run(params["runId"]).settings)
+                elif not params.get("workflowId"):
+                    raise validation("Either workflowId or runId must be given.")
+                settings.update({k: params[k] for k in RUN_SETTINGS if k in params})
+                run = self._new_run(context.region, settings, params.get("tags"), now)
+                self.tokens.remember("run", params["requestId"], run["id"])
+            return self._run_view(run, now)
+
+    def _run(self, run_id):
+        return find(self._runs, run_id, "Run")
+
+    def get_run(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            return self._run_view(self._run(params["id"]), now)
+
+    def list_runs(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            found = [r for r in matching(self._runs.values(), name=params.get("name"),
+                                         runGroupId=params.get("runGroupId"),
+                                         batchId=params.get("batchId"))
+                     if params.get("status") in (None, r.timeline.status(now))]
+            items, token = page(found, params, token_key="startingToken")
+            return {"items": [self._run_view(r, now, tags=False) for r in items],
+                    "nextToken": token}
+
+    def _cancel(self, run, now):
+        run.timeline.reschedule(now, STOPPING)
+        run.tasks = [t for t in run.tasks if t["creationTime"] <= now]
+        for task in run.tasks:
+            if task.timeline.status(now) not in TERMINAL:
+                task.timeline.reschedule(now, STOPPING)
+
+    def cancel_run(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            run = self._run(params["id"])
+            status = run.timeline.status(now)
+            if status not in ACTIVE_RUN:
+                raise ServiceError("ConflictException", f"Run {run['id']} is {status}; "
+                                   "only PENDING, STARTING or RUNNING runs can be cancelled.")
+            self._cancel(run, now)
+
+    def _drop_run(self, run):
+        del self._runs[run["id"]]
+        self.tags.forget(run["arn"])
+        for task in run.tasks:
+            self._task_ids.discard(task["taskId"])
+
+    def delete_run(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            run = self._run(params["id"])
+            status = run.timeline.status(now)
+            if status not in TERMINAL:
+                raise ServiceError("ConflictException",
+                                   f"Run {run['id']} is {status}; cancel it or let it finish first.")
+            self._drop_run(run)
+            batch = self._batches.get(run.get("batchId"))
+            for item in batch.entries if batch else ():
+                if item.get("runId") == run["id"]:
+                    item["submissionStatus"] = "DELETE_SUCCESS"
+
+    def _tasks(self, run_id, now, status=None):
+        return [t for t in self._run(run_id).tasks
+                if t["creationTime"] <= now and status in (None, t.timeline.status(now))]
+
+    def get_run_task(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            for task in self._tasks(params["id"], now):
+                if task["taskId"] == params["taskId"]:
+                    return {**task, **progress(task, now)}
+            raise not_found(f"Task {params['taskId']} not found in run {params['id']}.")
+
+    def list_run_tasks(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            items, token = page(self._tasks(params["id"], now, params.get("status")), params,
+                                token_key="startingToken")
+            return {"items": [{**t, **progress(t, now)} for t in items], "nextToken": token}
+
+    # --- run groups ----------------------------------------------------------------
+
+    def create_run_group(self, context, params):
+        with self._lock:
+            group = self.tokens.earlier("runGroup", params["requestId"], self._run_groups)
+            if group is None:
+                check_create_tags(params.get("tags"))
+                group_id = new_id(self._run_groups)
+                group = Record({k: params.get(k) for k in ("name",) + RUN_GROUP_LIMITS},
+                               arn=arn(context.region, f"runGroup/{group_id}"), id=group_id,
+                               creationTime=self.clock.now())
+                self._run_groups[group_id] = group
+                self.tokens.remember("runGroup", params["requestId"], group_id)
+                self.tags.register(group["arn"], params.get("tags"), "RUN_GROUP", group_id)
+            return {**group, "tags": self.tags.tags_of(group["arn"])}
+
+    def get_run_group(self, context, params):
+        with self._lock:
+            group = find(self._run_groups, params["id"], "Run group")
+            return {**group, "tags": self.tags.tags_of(group["arn"])}
+
+    def list_run_groups(self, context, params):
+        with self._lock:
+            found = matching(self._run_groups.values(), name=params.get("name"))
+            items, token = page(found, params, token_key="startingToken")
+            return {"items": items, "nextToken": token}
+
+    def update_run_group(self, context, params):
+        with self._lock:
+            group = find(self._run_groups, params["id"], "Run group")
+            group.update({k: params[k] for k in ("name",) + RUN_GROUP_LIMITS if k in params})
+
+    def delete_run_group(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            group = find(self._run_groups, params["id"], "Run group")
+            busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == group["id"]
+                    and r.timeline.status(now) not in TERMINAL]
+            if busy:
+                raise ServiceError("ConflictException",
+                                   f"Run group {group['id']} has runs in progress: {', '.join(busy)}.")
+            del self._run_groups[group["id"]]
+            self.tags.forget(group["arn"])
+
+    # --- run caches ------------------------------------------------------------------
+
+    def create_run_cache(self, context, params):
+        with self._lock:
+            cache = self.tokens.earlier("runCache", params["requestId"], self._run_caches)
+            if cache is None:
+                check_create_tags(params.get("tags"))
+                cache_id = new_id(self._run_caches)
+                cache = Record(arn=arn(context.region, f"runCache/{cache_id}"), id=cache_id,
+                               creationTime=self.clock.now(), cacheS3Uri=params["cacheS3Location"],
+                               cacheBehavior=params.get("cacheBehavior", "CACHE_ON_FAILURE"),
+                               cacheBucketOwnerId=params.get("cacheBucketOwnerId", ACCOUNT_ID),
+                               name=params.get("name"), description=params.get("description"),
+                               status="FAILED" if self.failures.take("run_cache") else "ACTIVE")
+                self._run_caches[cache_id] = cache
+                self.tokens.remember("runCache", params["requestId"], cache_id)
+                self.tags.register(cache["arn"], params.get("tags"), "RUN_CACHE", cache_id)
+            return {**cache, "tags": self.tags.tags_of(cache["arn"])}
+
+    def get_run_cache(self, context, params):
+        with self._lock:
+            cache = find(self._run_caches, params["id"], "Run cache")
+            return {**cache, "tags": self.tags.tags_of(cache["arn"])}
+
+    def list_run_caches(self, context, params):
+        with self._lock:
+            items, token = page(matching(self._run_caches.values()), params,
+                                token_key="startingToken")
+            return {"items": items, "nextToken": token}
+
+    def update_run_cache(self, context, params):
+        with self._lock:
+            cache = find(self._run_caches, params["id"], "Run cache")
+            cache.update({k: params[k] for k in ("cacheBehavior", "description", "name")
+                          if k in params})
+
+    def delete_run_cache(self, context, params):
+        with self._lock:
+            cache = find(self._run_caches, params["id"], "Run cache")
+            del self._run_caches[cache["id"]]
+            self.tags.forget(cache["arn"])
+
+    # --- configurations ----------------------------------------------------------------
+
+    def create_configuration(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            name = params["name"]
+            configuration = self.tokens.earlier("configuration", params["requestId"],
+                                                self._configurations)
+            if configuration is None:
+                if name in self._configurations:
+                    raise ServiceError("ConflictException", f"Configuration {name} already exists.")
+                check_create_tags(params.get("tags"))
+                runs = {}
+                vpc = params["runConfigurations"].get("vpcConfig")
+                if vpc is not None:
+                    subnets = vpc.get("subnetIds", [])
+                    runs["vpcConfig"] = {
+                        "securityGroupIds": list(vpc.get("securityGroupIds", [])),
+                        "subnetIds": list(subnets),
+                        "vpcId": "vpc-" + hashlib.sha1(",".join(subnets).encode()).hexdigest()[:17]}
+                failure = self.failures.take("configuration")
+                configuration = Record(name=name, arn=arn(context.region, f"configuration/{name}"),
+                                       uuid=new_uuid(), creationTime=now, runConfigurations=runs,
+                                       description=params.get("description"))
+                configuration.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
+                self._configurations[name] = configuration
+                self.tokens.remember("configuration", params["requestId"], name)
+                self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
+                                   configuration["uuid"], lambda: self._configuration_exists(
+                                       name, configuration))
+            return self._configuration_view(configuration, now)
+
+    def _configuration_exists(self, name, configuration):
+        with self._lock:
+            return (self._configurations.get(name) is configuration
+                    and configuration.timeline.status(self.clock.now()) != "DELETED")
+
+    def _configuration(self, name):
+        return find(self._configurations, name, "Configuration")
+
+    def _configuration_view(self, configuration, now, tags=True):
+        return {**configuration, "status": configuration.timeline.status(now),
+                "tags": self.tags.tags_of(configuration["arn"]) if tags else None}
+
+    def get_configuration(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            return self._configuration_view(self._configuration(params["name"]), now)
+
+    def list_configurations(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            items, token = page(matching(self._configurations.values()), params,
+                                token_key="startingToken")
+            return {"items": [self._configuration_view(c, now, tags=False) for c in items],
+                    "nextToken": token}
+
+    def delete_configuration(self, context, params):
+        with self._lock:
+            now = self._sweep()
+            configuration = self._configuration(params["name"])
+            if configuration.timeline.status(now) == "DELETING":
+                return
+            busy = [r["id"] for r in self._runs.values()
+                    if r.get("configurationName") == configuration["name"]
+                    and r.timeline.status(now) not in TERMINAL]
+            if busy:
+                raise ServiceError("ConflictException", f"Configuration {configuration['name']} "
+                                   "is used by runs in progress: " + ", ".join(busy) + ".")
+            configuration.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
