@@ -88,6 +88,8 @@ build = {
             "src/json.c",
             "src/model.c",
             "src/model_omics.c",
+            "src/options.c",
+            "src/optread.c",
             "src/parse.c",
             "src/proc.c",
             "src/psink.c",

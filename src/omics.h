@@ -81,10 +81,15 @@ typedef enum omics_vtype {
     OMICS_V_NUM,
     OMICS_V_STR,
     OMICS_V_TABLE,
-    OMICS_V_READER /* bytes from a stream (a file): streaming blob payloads only */
+    OMICS_V_READER, /* bytes from a stream (a file): streaming blob payloads only */
+    /* a binding's own objects, as options take them (never parameters) */
+    OMICS_V_FUNCTION, /* a function of the caller's (a callback) */
+    OMICS_V_FILE,     /* an open file (a sink) */
+    OMICS_V_PROVIDER  /* a shared credentials provider: u.p */
 } omics_vtype;
 
 typedef struct omics_entry omics_entry;
+typedef struct omics_provider omics_provider;
 
 /* A source of bytes for a streaming payload (a file, say).  read fills up to
  * n bytes and returns how many, 0 at the end, or -1 on an error (with a
@@ -123,6 +128,7 @@ typedef struct omics_value {
             size_t n;
         } t;
         const struct omics_reader *r;
+        omics_provider *p;
     } u;
 } omics_value;
 
@@ -236,11 +242,21 @@ void omics_credentials_clear(omics_credentials *c); /* wipes and frees */
 int omics_credentials_set(omics_credentials *c, const char *akid, const char *secret,
                           const char *token, const char *provider, omics_error *err);
 
+/* The members of a credentials table, as omics_credentials_from_value reads
+ * them ("access_key_id", "secret_access_key", "session_token", "expiration"),
+ * NULL-terminated. */
+const char *const *omics_credentials_members(void);
+/* Credentials from a table of those members (strings; expiration in epoch
+ * seconds); what names the table in errors ("option credentials"), provider
+ * is where they came from ("option", "function"). */
+int omics_credentials_from_value(omics_credentials *c, const omics_value *v, const char *what,
+                                 const char *provider, omics_error *err);
+
 /* A provider: where credentials come from, with the temporary ones cached and
  * refreshed before they expire (an advisory refresh 15 minutes before, whose
  * failure keeps the old ones; a mandatory one 10 minutes before).  Shared by
- * reference count: several clients may use one. */
-typedef struct omics_provider omics_provider;
+ * reference count: several clients may use one (omics_provider is declared
+ * with the values above). */
 
 /* A source of the caller's own: fill out (omics_credentials_set, and
  * out->expiration when they expire) and return 0, or -1 with err. */
@@ -480,6 +496,77 @@ int omics_too_large(omics_error *err, const omics_limits *l, int headers, int st
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);
+
+/* ---------------------------------------------------------------- options
+ * Every option of the module in one table: its name, where it is taken,
+ * what it takes, its default and its rule, as errors state it.  A binding
+ * converts its values to omics_value (its own functions as
+ * OMICS_V_FUNCTION, open files as OMICS_V_FILE, shared providers as
+ * OMICS_V_PROVIDER) and asks here; no check or default lives anywhere else. */
+
+typedef enum omics_opt_type {
+    OMICS_OPT_STRING = 1,  /* text without NUL bytes */
+    OMICS_OPT_NUMBER,      /* a number from min to max (seconds, sizes) */
+    OMICS_OPT_INTEGER,     /* an integral number from min to max */
+    OMICS_OPT_BOOLEAN,
+    OMICS_OPT_CHOICE,      /* one of the words of choices; a function too when fn_ok */
+    OMICS_OPT_FUNCTION,    /* a function of the caller's */
+    OMICS_OPT_CREDENTIALS, /* a table of keys, a function returning one, or a provider */
+    OMICS_OPT_SINK         /* a function, an open file or a path */
+} omics_opt_type;
+
+/* Where an option is taken (a mask). */
+enum {
+    OMICS_OPT_CLIENT = 1,   /* a client's own (omics_client_opts) */
+    OMICS_OPT_DRIVER = 2,   /* a binding's drivers: which moves the bytes, keep-alive */
+    OMICS_OPT_PROVIDER = 4, /* a credentials provider's (omics_provider_opts) */
+    OMICS_OPT_CALL = 8      /* one call's */
+};
+
+typedef struct omics_option {
+    const char *name;
+    omics_opt_type type;
+    unsigned scope;
+    double min, max;       /* NUMBER, INTEGER */
+    double dflt;           /* a number's default; 0 when it has none */
+    const char *choices;   /* CHOICE: the words, "|" between them */
+    const char *dflt_text; /* CHOICE: the default word; NULL when none */
+    int fn_ok;             /* CHOICE: a function is taken too */
+    const char *rule;      /* what the option takes, as its error says */
+} omics_option;
+
+size_t omics_option_count(void);
+const omics_option *omics_option_at(size_t i); /* NULL past the end */
+/* The option called name that scope (a mask) takes, or NULL. */
+const omics_option *omics_option_find(const char *name, unsigned scope);
+/* 0 when v (not nil) follows o's rule; else -1 with "option <name>: <rule>"
+ * (InvalidOption; a call option's: ParamValidationError, "<name>: <rule>"). */
+int omics_option_check(const omics_option *o, const omics_value *v, omics_error *err);
+
+/* What an options table says, defaults applied. */
+typedef struct omics_options {
+    omics_client_opts client;
+    omics_provider_opts provider;
+    omics_credentials credentials; /* a credentials table's (client.credentials) */
+    const char *transport;         /* "auto", "curl" or "ngx"; NULL: a function */
+    double keepalive_pool_size;    /* connections kept per endpoint */
+    double keepalive_timeout;      /* seconds one is kept idle */
+} omics_options;
+
+/* The defaults: a client times out an attempt after 60 s (a zeroed
+ * omics_client_opts has no timeout), connects within 10 s, and so on. */
+void omics_options_init(omics_options *o);
+/* Check the options table v (OMICS_V_TABLE with string keys; OMICS_V_NIL for
+ * none) as scope takes it: every name known there, every value by its
+ * rule, then the rules between options; store what o has a place for
+ * (strings are v's, not copied).  Functions are checked, not stored: the
+ * caller wires its own callbacks after.  InvalidOption, naming the option. */
+int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, omics_error *err);
+void omics_options_clear(omics_options *o); /* wipes the credentials */
+/* A call's options (OMICS_V_TABLE or OMICS_V_NIL) for op: known names, a
+ * sink of a type that can take bytes, and only for an operation whose
+ * answer streams a payload; ParamValidationError or SinkError. */
+int omics_call_options_check(const omics_op *op, const omics_value *v, omics_error *err);
 
 /* A random (version 4) UUID, as text. */
 void omics_uuid4(char out[37]);
