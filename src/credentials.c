@@ -160,19 +160,6 @@ const char *const *omics_credentials_members(void)
     return members;
 }
 
-/* The member called name of table t (nil when absent). */
-static const omics_value *member(const omics_value *t, const char *name)
-{
-    static const omics_value nil = {OMICS_V_NIL, {0}};
-    for (size_t i = 0; i < t->u.t.n; i++) {
-        const omics_value *k = &t->u.t.items[i].key;
-        if (k->type == OMICS_V_STR && strlen(name) == k->u.s.len &&
-            memcmp(k->u.s.p, name, k->u.s.len) == 0)
-            return &t->u.t.items[i].val;
-    }
-    return &nil;
-}
-
 int omics_credentials_from_value(omics_credentials *c, const omics_value *v, const char *what,
                                  const char *provider, omics_error *err)
 {
@@ -181,8 +168,8 @@ int omics_credentials_from_value(omics_credentials *c, const omics_value *v, con
                                "%s: expected a table of credentials", what);
     const char *text[3] = {NULL, NULL, NULL};
     for (int i = 0; i < 3; i++) {
-        const omics_value *m = member(v, members[i]);
-        if (m->type == OMICS_V_NIL)
+        const omics_value *m = omics_value_get(v, members[i]);
+        if (!m)
             continue;
         if (m->type != OMICS_V_STR || strlen(m->u.s.p) != m->u.s.len)
             return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
@@ -195,9 +182,10 @@ int omics_credentials_from_value(omics_credentials *c, const omics_value *v, con
                                "%s needs access_key_id and secret_access_key", what);
     if (omics_credentials_set(c, text[0], text[1], text[2], provider, err))
         return -1;
-    const omics_value *exp = member(v, members[3]);
-    c->expiration = exp->type == OMICS_V_INT   ? (double)exp->u.i
-                    : exp->type == OMICS_V_NUM && isfinite(exp->u.n) ? exp->u.n
-                                                                     : 0;
+    const omics_value *exp = omics_value_get(v, members[3]);
+    if (exp && exp->type == OMICS_V_INT)
+        c->expiration = (double)exp->u.i;
+    else if (exp && exp->type == OMICS_V_NUM && isfinite(exp->u.n))
+        c->expiration = exp->u.n;
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The API: exported from libomics.so (the Lua module exports only luaopen_*). */
 #pragma GCC visibility push(default)
@@ -53,6 +54,10 @@ int omics_error_set(omics_error *e, omics_err_kind kind, const char *code,
 #endif
     ;
 const char *omics_error_kind_name(omics_err_kind kind);
+/* The error as one line for people: "Code: message (HTTP 404, request id
+ * ...)", line breaks of the message as spaces; never the modeled error's
+ * data.  Written to out as snprintf would; returns the full length. */
+size_t omics_error_format(const omics_error *e, char *out, size_t n);
 
 /* ---------------------------------------------------------------- arena
  * A bump allocator for data that lives for one call: everything is released
@@ -137,6 +142,17 @@ struct omics_entry {
     omics_value val;
 };
 
+/* The member key of table t (string keys), or NULL when t is not a table
+ * or has no such member (or it is nil). */
+const omics_value *omics_value_get(const omics_value *t, const char *key);
+
+/* A ParamValidationError for a value refused before the model saw it (a
+ * binding's conversion: a cyclic table, a type it cannot send), named by
+ * its path: root, then each key (OMICS_V_STR, escaped and cut as messages
+ * show keys) or index (OMICS_V_INT): "params.tags[2]: what"; always -1. */
+int omics_param_error(omics_error *err, const char *root, const omics_value *path, size_t depth,
+                      const char *what);
+
 /* The JSON text of a value read as a document (a table with keys 1..n is an
  * array, any other table an object).  The caller frees *out. */
 int omics_value_to_json(const omics_value *v, char **out, size_t *len, omics_error *err);
@@ -194,6 +210,12 @@ const omics_op *omics_model_op_snake(const omics_model *m, const char *snake);
 const char *omics_op_name(const omics_op *op);
 const char *omics_op_snake(const omics_op *op);
 const char *omics_model_signing_name(const omics_model *m);
+/* The name meant by one the model does not know (a typo of a method, an API
+ * name where the snake_case one was wanted): the closest snake_case
+ * operation name or one of extra (a binding's own methods), or NULL when
+ * none is close enough to be a typo. */
+const char *omics_model_suggest(const omics_model *m, const char *name, const char *const *extra,
+                                size_t nextra);
 const char *omics_model_endpoint_prefix(const omics_model *m);
 
 /* ---------------------------------------------------- requests/responses */
@@ -417,6 +439,13 @@ const omics_sink *omics_path_sink_sink(omics_path_sink *ps);
 /* Complete (ok) or remove the file, and free ps (NULL is fine). */
 int omics_path_sink_finish(omics_path_sink *ps, int ok, omics_error *err);
 
+/* An open file as a streaming payload, from where it stands to its end (and
+ * back there for a retry): the reader lives in a; NULL with err for a file
+ * that cannot seek. */
+const omics_reader *omics_file_reader(omics_arena *a, FILE *f, omics_error *err);
+/* An open file as a sink (written, never taken back). */
+void omics_file_sink(omics_sink *s, FILE *f);
+
 /* omics_call for C programs that want text: the operation by API or
  * snake_case name, the parameters as a JSON object (NULL or empty for none;
  * numbers with an integral value are integers), and the result as JSON text
@@ -512,7 +541,8 @@ typedef enum omics_opt_type {
     OMICS_OPT_CHOICE,      /* one of the words of choices; a function too when fn_ok */
     OMICS_OPT_FUNCTION,    /* a function of the caller's */
     OMICS_OPT_CREDENTIALS, /* a table of keys, a function returning one, or a provider */
-    OMICS_OPT_SINK         /* a function, an open file or a path */
+    OMICS_OPT_SINK,        /* a function, an open file or a path */
+    OMICS_OPT_DOCUMENT     /* JSON text, or a table to be written as JSON */
 } omics_opt_type;
 
 /* Where an option is taken (a mask). */
@@ -520,7 +550,8 @@ enum {
     OMICS_OPT_CLIENT = 1,   /* a client's own (omics_client_opts) */
     OMICS_OPT_DRIVER = 2,   /* a binding's drivers: which moves the bytes, keep-alive */
     OMICS_OPT_PROVIDER = 4, /* a credentials provider's (omics_provider_opts) */
-    OMICS_OPT_CALL = 8      /* one call's */
+    OMICS_OPT_CALL = 8,     /* one call's */
+    OMICS_OPT_MODEL = 16    /* a model's own, beside a client's (paginators, waiters) */
 };
 
 typedef struct omics_option {
@@ -570,6 +601,39 @@ int omics_call_options_check(const omics_op *op, const omics_value *v, omics_err
 
 /* A random (version 4) UUID, as text. */
 void omics_uuid4(char out[37]);
+
+/* ------------------------------------------- records as values, for bindings
+ * A binding turns its tables into value trees and back with one converter
+ * and one builder; what each record's table holds is said here. */
+
+/* A request as client:prepare gives it (method, path, query, body, headers as
+ * a map or a list of { name, value }, unsigned_payload), to sign; the
+ * header array lives in a, the strings stay v's. */
+int omics_request_from_value(omics_request *out, const omics_value *v, omics_arena *a,
+                             omics_error *err);
+/* An answer (status, headers, body, body_streamed), header names in lower case. */
+int omics_response_from_value(omics_response *out, const omics_value *v, omics_arena *a,
+                              omics_error *err);
+/* What omics_sign takes, from a table of the same names (normalize_path and
+ * encode_path default to true, time to now) and credentials (a table, read
+ * into creds: the caller clears it). */
+int omics_sign_params_from_value(omics_sign_params *p, omics_credentials *creds,
+                                 const omics_value *v, omics_arena *a, omics_error *err);
+
+/* Tables through b: an error (code, message, kind, status, request_id,
+ * retryable, attempts), a request (as above, with host, url and, for a file
+ * payload, body_length), a signature (headers as { name, value } pairs,
+ * canonical_request, string_to_sign, signature, authorization), an identity
+ * (access_key_id, provider, expiration: never the secret), the limits, the
+ * operations ({ name = "GetReferenceMetadata", method = "get_reference_metadata" }).
+ * Each returns 0, or -1 when b refused. */
+int omics_error_describe(const omics_error *e, const omics_builder *b);
+int omics_request_describe(const omics_request *r, const omics_builder *b);
+int omics_signature_describe(const omics_signature *s, const omics_builder *b);
+int omics_identity_describe(const char *akid, const char *provider, double expiration,
+                            const omics_builder *b);
+int omics_limits_describe(const omics_limits *l, const omics_builder *b);
+int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
 
 /* ----------------------------------------------------------------- time */
 

@@ -41,6 +41,10 @@ static const omics_option table[] = {
     {"keepalive_pool_size", OMICS_OPT_NUMBER, D, 1, HUGE_VAL, 32, NULL, NULL, 0, "a number >= 1"},
     {"keepalive_timeout", OMICS_OPT_NUMBER, D, 1, HUGE_VAL, 60, NULL, NULL, 0, "a number >= 1"},
     SECONDS("process_timeout", P, 60),
+    {"paginators", OMICS_OPT_DOCUMENT, OMICS_OPT_MODEL, 0, 0, 0, NULL, NULL, 0,
+     "a JSON string or a table"},
+    {"waiters", OMICS_OPT_DOCUMENT, OMICS_OPT_MODEL, 0, 0, 0, NULL, NULL, 0,
+     "a JSON string or a table"},
     {"sink", OMICS_OPT_SINK, OMICS_OPT_CALL, 0, 0, 0, NULL, NULL, 0,
      "expected a function, an open file or a path"},
 };
@@ -123,6 +127,8 @@ static int follows(const omics_option *o, const omics_value *v)
                (v->type == OMICS_V_PROVIDER && v->u.p);
     case OMICS_OPT_SINK:
         return v->type == OMICS_V_FUNCTION || v->type == OMICS_V_FILE || v->type == OMICS_V_STR;
+    case OMICS_OPT_DOCUMENT:
+        return v->type == OMICS_V_STR || v->type == OMICS_V_TABLE;
     }
     return 0;
 }
@@ -149,7 +155,9 @@ static const char *type_name(const omics_value *v)
 int omics_option_check(const omics_option *o, const omics_value *v, omics_error *err)
 {
     if (follows(o, v)) {
-        if (v->type != OMICS_V_STR || strlen(v->u.s.p) == v->u.s.len)
+        /* (a path's NUL is the path sink's to refuse, a document's the loader's) */
+        if (v->type != OMICS_V_STR || strlen(v->u.s.p) == v->u.s.len ||
+            o->type == OMICS_OPT_SINK || o->type == OMICS_OPT_DOCUMENT)
             return 0;
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                                "option %s: a string without NUL bytes", o->name);

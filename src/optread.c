@@ -27,18 +27,6 @@ void omics_options_clear(omics_options *o)
     omics_credentials_clear(&o->credentials);
 }
 
-/* The value of t's member called name, or NULL. */
-static const omics_value *find(const omics_value *t, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < t->u.t.n; i++) {
-        const omics_entry *e = &t->u.t.items[i];
-        if (e->key.type == OMICS_V_STR && e->key.u.s.len == n && memcmp(e->key.u.s.p, name, n) == 0)
-            return e->val.type == OMICS_V_NIL ? NULL : &e->val;
-    }
-    return NULL;
-}
-
 /* The first key of t that scope does not take, or NULL. */
 static const omics_value *unknown_key(const omics_value *t, unsigned scope)
 {
@@ -143,7 +131,7 @@ int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, o
     /* in the table's order, so that the first of two mistakes is always the one named */
     for (size_t i = 0; i < omics_option_count(); i++) {
         const omics_option *opt = omics_option_at(i);
-        const omics_value *val = (opt->scope & scope) ? find(v, opt->name) : NULL;
+        const omics_value *val = (opt->scope & scope) ? omics_value_get(v, opt->name) : NULL;
         if (!val)
             continue;
         if (omics_option_check(opt, val, err))
@@ -157,7 +145,7 @@ int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, o
             return -1;
     }
     /* the rules between options */
-    if (o->client.provider && find(v, "clock"))
+    if (o->client.provider && omics_value_get(v, "clock"))
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                                "option clock: give it to the shared provider instead");
     if (o->transport && strcmp(o->transport, "ngx") == 0 && o->client.ca_file)
@@ -178,7 +166,7 @@ int omics_call_options_check(const omics_op *op, const omics_value *v, omics_err
     if (key)
         return unknown(key, OMICS_OPT_CALL, "call options: ", OMICS_EVALIDATION,
                        "ParamValidationError", err);
-    const omics_value *sink = find(v, "sink");
+    const omics_value *sink = omics_value_get(v, "sink");
     if (!sink)
         return 0;
     if (omics_option_check(omics_option_find("sink", OMICS_OPT_CALL), sink, err))
