@@ -1118,7 +1118,7 @@ static int l_check_call_options(lua_State *L)
  *
  *   local step, v = x:next()       -- "send", request | "wait", seconds
  *   step, v = x:answered(response, sink_bytes)  -- or x:failed(code, message,
- *                                  -- retryable, sink_bytes); then "wait",
+ *                                  -- sink_bytes); then "wait",
  *                                  -- "done", result or "failed", err */
 
 typedef struct lexchange {
@@ -1232,18 +1232,17 @@ static int l_exchange_answered(lua_State *L)
     return n;
 }
 
-/* x:failed(code, message, retryable, sink_bytes) */
+/* x:failed(code, message, sink_bytes); the core says whether it may pass */
 static int l_exchange_failed(lua_State *L)
 {
     lexchange *lx = check_exchange(L);
     const char *code = luaL_checkstring(L, 2);
     const char *message = luaL_optstring(L, 3, "");
-    int retryable = lua_toboolean(L, 4);
-    lua_Number sink_bytes = luaL_optnumber(L, 5, 0);
+    lua_Number sink_bytes = luaL_optnumber(L, 4, 0);
     omics_error err;
     omics_error_init(&err);
     omics_error_set(&err, OMICS_ETRANSPORT, code, "%s", message);
-    err.retryable = retryable;
+    err.retryable = omics_transport_retryable(code);
     lua_settop(L, 1);
     int n = report(L, lx, NULL, &err, sink_bytes, 1);
     omics_error_clear(&err);

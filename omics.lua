@@ -124,12 +124,6 @@ local function payload_file(params)
   end
 end
 
-local function transport_error(code, message)
-  local e = lua_error(code, "transport", message)
-  e.retryable = code == "ConnectionError" or code == "TimeoutError"
-  return e
-end
-
 -- One attempt through a Lua transport: status, headers, body, streamed; or
 -- nil, error code, message.  (Moving bytes only: what to send, when and how
 -- often is the engine's, core.exchange.)
@@ -202,8 +196,7 @@ local function lua_call(client, op, params, opts, transport, s)
         step, v = x:answered({ status = status, headers = headers, body = body,
                                body_streamed = streamed }, delivered)
       else
-        step, v = x:failed(headers, body, headers == "ConnectionError" or headers == "TimeoutError",
-                           delivered)
+        step, v = x:failed(headers, body, delivered)
       end
     elseif step == "wait" then
       if s.sleep and v > 0 then s.sleep(v) else lua_sleep(v) end
@@ -232,7 +225,7 @@ function methods.call(client, op, params, opts)
     local mode, phase = "curl", nil
     if in_nginx() then mode, phase = require("omics.ngx").mode() end
     if mode == nil or (t == "ngx" and mode ~= "cosocket") then
-      return nil, transport_error("TransportUnavailable",
+      return nil, lua_error("TransportUnavailable", "transport",
         ("nginx cannot use cosockets in the %s phase, and blocking there would stall the worker: " ..
          "call from rewrite, access, content or a timer"):format(tostring(phase)))
     end

@@ -496,6 +496,9 @@ omics_step omics_exchange_next(omics_exchange *x, const omics_request **req, dou
 omics_step omics_exchange_answered(omics_exchange *x, omics_response *resp, size_t sink_bytes,
                                    double *wait);
 /* After SEND: no usable answer; err says why (its kind and retryable flag count). */
+/* Whether a driver's failure with this code may pass on another attempt
+ * (ConnectionError, TimeoutError): what a driver sets err->retryable to. */
+int omics_transport_retryable(const char *code);
 omics_step omics_exchange_failed(omics_exchange *x, const omics_error *err, size_t sink_bytes,
                                  double *wait);
 const omics_error *omics_exchange_error(const omics_exchange *x);

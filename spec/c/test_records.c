@@ -140,6 +140,13 @@ static void test_error_format(void)
     omics_error_clear(&e);
 }
 
+static void test_transport_retryable(void)
+{
+    CHECK(omics_transport_retryable("ConnectionError") && omics_transport_retryable("TimeoutError"));
+    CHECK(!omics_transport_retryable("TLSError") && !omics_transport_retryable("StreamWriteError"));
+    CHECK(!omics_transport_retryable("TransportUnavailable"));
+}
+
 static void test_suggest(void)
 {
     omics_error err;
@@ -293,6 +300,7 @@ static void test_ops(void)
 int main(void)
 {
     RUN(test_error_format);
+    RUN(test_transport_retryable);
     RUN(test_suggest);
     RUN(test_files);
     RUN(test_request_response);
