@@ -1111,6 +1111,37 @@ static int l_check_call_options(lua_State *L)
     return 1;
 }
 
+/* core.check_options("wait", opts) -> true, or nil and err: options the
+ * Lua half applies itself, checked by the core's table */
+static int l_check_options(lua_State *L)
+{
+    luaL_checkoption(L, 1, NULL, (const char *const[]){"wait", NULL});
+    lua_settop(L, 2);
+    omics_error err;
+    omics_error_init(&err);
+    omics_value *v;
+    if (convert(L, 2, push_arena(L), 1, "options", &v, &err) ||
+        omics_options_check(v, OMICS_OPT_WAIT, &err))
+        return fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* core.option_defaults("wait") -> { name = default }: the numbers */
+static int l_option_defaults(lua_State *L)
+{
+    luaL_checkoption(L, 1, NULL, (const char *const[]){"wait", NULL});
+    lua_newtable(L);
+    for (size_t i = 0; i < omics_option_count(); i++) {
+        const omics_option *o = omics_option_at(i);
+        if ((o->scope & OMICS_OPT_WAIT) && o->dflt != 0) {
+            lua_pushnumber(L, o->dflt);
+            lua_setfield(L, -2, o->name);
+        }
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------ exchange
  * core.exchange(client, op, params, path_sink, agent): the engine of one
  * call (omics_exchange) for the Lua drivers (nginx cosockets, a transport
@@ -1769,6 +1800,8 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"path_sink", l_path_sink},
                                    {"exchange", l_exchange_new},
                                    {"check_call_options", l_check_call_options},
+                                   {"check_options", l_check_options},
+                                   {"option_defaults", l_option_defaults},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_newtable(L);

@@ -354,6 +354,8 @@ end
 
 ----------------------------------------------------------------- waiters
 
+local WAIT_DEFAULTS = core.option_defaults("wait") -- delay, max_attempts
+
 function methods.waiters(client)
   return sorted_names(client, "waiters")
 end
@@ -405,14 +407,12 @@ function methods.wait(client, name, params, opts)
   if not w then
     return nil, waiter_error(tostring(name), "unknown", "no such waiter (see client:waiters())", {})
   end
+  local ok, oerr = core.check_options("wait", opts)
+  if not ok then error(oerr, 2) end
   opts = opts or {}
-  local delay = opts.delay or w.delay or 15
-  local max_attempts = opts.max_attempts or w.maxAttempts or 20
+  local delay = opts.delay or w.delay or WAIT_DEFAULTS.delay
+  local max_attempts = opts.max_attempts or w.maxAttempts or WAIT_DEFAULTS.max_attempts
   local sleep = opts.sleep or lua_sleep -- (inside nginx, ngx.sleep: the worker goes on)
-  if type(delay) ~= "number" or delay < 0 or type(max_attempts) ~= "number"
-    or max_attempts % 1 ~= 0 or max_attempts < 1 then
-    error("wait: delay must be seconds >= 0 and max_attempts an integer >= 1", 2)
-  end
   local res, err
   for attempt = 1, max_attempts do
     res, err = client:call(w.operation, params)

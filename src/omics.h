@@ -554,7 +554,8 @@ enum {
     OMICS_OPT_DRIVER = 2,   /* a binding's drivers: which moves the bytes, keep-alive */
     OMICS_OPT_PROVIDER = 4, /* a credentials provider's (omics_provider_opts) */
     OMICS_OPT_CALL = 8,     /* one call's */
-    OMICS_OPT_MODEL = 16    /* a model's own, beside a client's (paginators, waiters) */
+    OMICS_OPT_MODEL = 16,   /* a model's own, beside a client's (paginators, waiters) */
+    OMICS_OPT_WAIT = 32     /* a waiter's (delay, max_attempts, sleep) */
 };
 
 typedef struct omics_option {
@@ -596,6 +597,9 @@ void omics_options_init(omics_options *o);
  * (strings are v's, not copied).  Functions are checked, not stored: the
  * caller wires its own callbacks after.  InvalidOption, naming the option. */
 int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, omics_error *err);
+/* The same checks, nothing stored: for options a binding applies itself
+ * (a waiter's), with the table's defaults (omics_option_find). */
+int omics_options_check(const omics_value *v, unsigned scope, omics_error *err);
 void omics_options_clear(omics_options *o); /* wipes the credentials */
 /* A call's options (OMICS_V_TABLE or OMICS_V_NIL) for op: known names, a
  * sink of a type that can take bytes, and only for an operation whose

@@ -35,7 +35,7 @@ static const omics_option table[] = {
     STRING("ca_file", C),
     FUNCTION("clock", C | P, "expected a function returning epoch seconds"),
     FUNCTION("log", C, "a function (level, message)"),
-    FUNCTION("sleep", C, "a function (seconds)"),
+    FUNCTION("sleep", C | OMICS_OPT_WAIT, "a function (seconds)"),
     {"transport", OMICS_OPT_CHOICE, D, 0, 0, 0, "auto|curl|ngx", "auto", 1,
      "\"auto\", \"curl\", \"ngx\" or a function"},
     {"keepalive_pool_size", OMICS_OPT_NUMBER, D, 1, HUGE_VAL, 32, NULL, NULL, 0, "a number >= 1"},
@@ -45,6 +45,11 @@ static const omics_option table[] = {
      "a JSON string or a table"},
     {"waiters", OMICS_OPT_DOCUMENT, OMICS_OPT_MODEL, 0, 0, 0, NULL, NULL, 0,
      "a JSON string or a table"},
+    /* a waiter's, when its model gives none */
+    {"delay", OMICS_OPT_NUMBER, OMICS_OPT_WAIT, 0, WEEK, 15, NULL, NULL, 0,
+     "a number of seconds from 0 to 604800"},
+    {"max_attempts", OMICS_OPT_INTEGER, OMICS_OPT_WAIT, 1, 1e9, 20, NULL, NULL, 0,
+     "an integer >= 1"},
     {"sink", OMICS_OPT_SINK, OMICS_OPT_CALL, 0, 0, 0, NULL, NULL, 0,
      "expected a function, an open file or a path"},
 };

@@ -118,7 +118,10 @@ static int store(omics_options *o, const char *name, const omics_value *v, omics
     return 0;
 }
 
-int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, omics_error *err)
+/* Every name known to scope, every value by its rule, in the table's
+ * order (so that the first of two mistakes is always the one named); with
+ * o, the values stored there too. */
+static int read(omics_options *o, const omics_value *v, unsigned scope, omics_error *err)
 {
     if (v->type == OMICS_V_NIL)
         return 0;
@@ -128,7 +131,6 @@ int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, o
     const omics_value *key = unknown_key(v, scope);
     if (key)
         return unknown(key, scope, "", OMICS_ECONFIG, "InvalidOption", err);
-    /* in the table's order, so that the first of two mistakes is always the one named */
     for (size_t i = 0; i < omics_option_count(); i++) {
         const omics_option *opt = omics_option_at(i);
         const omics_value *val = (opt->scope & scope) ? omics_value_get(v, opt->name) : NULL;
@@ -141,9 +143,23 @@ int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, o
                                    "option %s: a provider takes a table or a function, not "
                                    "another provider",
                                    opt->name);
-        if (store(o, opt->name, val, err))
+        if (o && store(o, opt->name, val, err))
             return -1;
     }
+    return 0;
+}
+
+int omics_options_check(const omics_value *v, unsigned scope, omics_error *err)
+{
+    return read(NULL, v, scope, err);
+}
+
+int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, omics_error *err)
+{
+    if (read(o, v, scope, err))
+        return -1;
+    if (v->type == OMICS_V_NIL)
+        return 0;
     /* the rules between options */
     if (o->client.provider && omics_value_get(v, "clock"))
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",

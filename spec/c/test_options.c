@@ -135,6 +135,20 @@ static void test_rules(void)
     CHECK(strstr(last, "transport") != NULL && strstr(last, "process_timeout") == NULL);
     CHECK(strncmp(read_one("process_timeout", num(1), cd), "unknown option process_timeout", 30) == 0);
     CHECK_STR(read_one("process_timeout", num(1), OMICS_OPT_PROVIDER), "(none)");
+    /* a waiter's: checked, with defaults of their own */
+    const omics_option *d = omics_option_find("max_attempts", OMICS_OPT_WAIT);
+    CHECK(d && d->dflt == 20 && omics_option_find("max_attempts", OMICS_OPT_CLIENT)->dflt == 3);
+    tab t;
+    tab_init(&t);
+    tab_set(&t, "delay", num(-1));
+    omics_error err;
+    omics_error_init(&err);
+    CHECK(omics_options_check(&t.v, OMICS_OPT_WAIT, &err) == -1);
+    CHECK_STR(err.message, "option delay: a number of seconds from 0 to 604800");
+    omics_error_clear(&err);
+    t.e[0].val = num(0);
+    tab_set(&t, "sleep", of_type(OMICS_V_FUNCTION));
+    CHECK(omics_options_check(&t.v, OMICS_OPT_WAIT, &err) == 0);
     CHECK(strncmp(read_one("timeout", num(1), OMICS_OPT_PROVIDER), "unknown option timeout", 22) == 0);
 }
 
