@@ -812,18 +812,11 @@ static int l_client_tostring(lua_State *L)
         lua_pushstring(L, "omics.client (closed)");
         return 1;
     }
-    const char *akid, *provider = "(none)";
-    double exp;
-    omics_error err;
-    omics_error_init(&err);
+    char line[512];
     lua_State *was = lp_enter(lc->prov, L);
-    if (omics_client_identity(lc->c, &akid, &provider, &exp, &err))
-        provider = "(unavailable)";
+    size_t n = omics_client_format(lc->c, line, sizeof line);
     lp_leave(lc->prov, was);
-    omics_error_clear(&err);
-    lua_pushfstring(L, "omics.client (region %s, endpoint %s, credentials from %s, retry %s, %d attempts)",
-                    omics_client_region(lc->c), omics_client_endpoint(lc->c), provider,
-                    omics_client_retry_mode(lc->c), omics_client_max_attempts(lc->c));
+    lua_pushlstring(L, line, n < sizeof line ? n : sizeof line - 1);
     return 1;
 }
 

@@ -1,7 +1,6 @@
-/* errfmt: errors as text.  One line for people (what tostring(err) shows:
- * code, message, status and request id, never the data or anything secret),
- * and the error of a parameter refused before the model saw it, named by
- * its path. */
+/* errfmt: records as text.  One line for people (what tostring(err) and
+ * tostring(client) show: never the data, never anything secret), and the
+ * error of a parameter refused before the model saw it, named by its path. */
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +31,23 @@ size_t omics_error_format(const omics_error *e, char *out, size_t n)
         snprintf(out, n, "%s", s);
     buf_free(&b);
     return len;
+}
+
+size_t omics_client_format(omics_client *c, char *out, size_t n)
+{
+    const char *akid, *provider = "(none)";
+    double exp;
+    omics_error err;
+    omics_error_init(&err);
+    if (omics_client_identity(c, &akid, &provider, &exp, &err))
+        provider = "(unavailable)"; /* (the key id is not shown either way) */
+    int len = snprintf(out, n,
+                       "omics.client (region %s, endpoint %s, credentials from %s, retry %s, "
+                       "%d attempts)",
+                       omics_client_region(c), omics_client_endpoint(c), provider,
+                       omics_client_retry_mode(c), omics_client_max_attempts(c));
+    omics_error_clear(&err);
+    return len > 0 ? (size_t)len : 0;
 }
 
 int omics_param_error(omics_error *err, const char *root, const omics_value *path, size_t depth,

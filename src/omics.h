@@ -528,6 +528,10 @@ int omics_too_large(omics_error *err, const omics_limits *l, int headers, int st
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);
+/* The client as one line for people: region, endpoint, where its
+ * credentials come from (never a key), retry mode and attempts.  It may
+ * fetch credentials (their callbacks run).  As snprintf: the full length. */
+size_t omics_client_format(omics_client *c, char *out, size_t n);
 
 /* ---------------------------------------------------------------- options
  * Every option of the module in one table: its name, where it is taken,

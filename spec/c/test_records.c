@@ -295,6 +295,23 @@ static void test_ops(void)
     CHECK(omics_model_describe_ops(m, &b) == 0);
     CHECK(strstr(out.s, "{;'AbortMultipartReadSetUpload';=name;'abort_multipart_read_set_upload';"
                         "=method;=[1];") != NULL);
+    omics_credentials cr;
+    memset(&cr, 0, sizeof cr);
+    CHECK(omics_credentials_set(&cr, "AKIDEXAMPLE", "SECRETEXAMPLE", NULL, "option", &err) == 0);
+    omics_options o;
+    omics_options_init(&o);
+    o.client.region = "us-east-1";
+    o.client.endpoint = "http://127.0.0.1:1";
+    o.client.credentials = &cr;
+    omics_client *c = omics_client_new(m, &o.client, &err);
+    CHECK(c != NULL);
+    char line[256];
+    CHECK(c && omics_client_format(c, line, sizeof line) == strlen(line));
+    CHECK_STR(c ? line : NULL, "omics.client (region us-east-1, endpoint http://127.0.0.1:1, "
+                               "credentials from option, retry standard, 3 attempts)");
+    CHECK(c && !strstr(line, "AKID") && !strstr(line, "SECRET"));
+    omics_client_free(c);
+    omics_credentials_clear(&cr);
 }
 
 int main(void)
