@@ -63,7 +63,11 @@ build = {
       ["omics.ngx"] = "omics/ngx.lua",
       ["omics.core"] = {
          sources = {
+            "lua_exchange.c",
             "lua_omics.c",
+            "lua_provider.c",
+            "lua_sinks.c",
+            "lua_values.c",
             "src/arena.c",
             "src/b64.c",
             "src/buf.c",
