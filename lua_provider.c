@@ -143,8 +143,7 @@ lprovider *lp_new(lua_State *L, int t, omics_provider_opts *po, omics_error *err
 
 /* The options at idx, read by the core as scope takes them, into o (its
  * strings anchored by the options table); an arena box is pushed. */
-int lp_read_options(lua_State *L, int idx, unsigned scope, omics_options *o,
-                        omics_error *err)
+int lp_read_options(lua_State *L, int idx, unsigned scope, omics_options *o, omics_error *err)
 {
     omics_options_init(o);
     omics_arena *a = lv_push_arena(L);

@@ -81,9 +81,8 @@ static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t er
  * core; *sink is where the payload goes (NULL without one).  A path sink
  * pushes its owning userdata (*partial), a function stays on the stack
  * (ls->fn); a file pushes nothing. */
-int ls_read_call_options(lua_State *L, int idx, const omics_op *op, omics_arena *a,
-                             lsink *ls, const omics_sink **sink, lpartial **partial,
-                             omics_error *err)
+int ls_read_call_options(lua_State *L, int idx, const omics_op *op, omics_arena *a, lsink *ls,
+                         const omics_sink **sink, lpartial **partial, omics_error *err)
 {
     *sink = NULL;
     *partial = NULL;

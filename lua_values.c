@@ -345,7 +345,7 @@ static int to_value(conv *c, int idx, omics_value *out)
 /* Convert the value at idx (root names it in errors); the tree lives in
  * arena a until its next reset. */
 int lv_convert(lua_State *L, int idx, omics_arena *a, int objects, const char *root,
-                   omics_value **out, omics_error *err)
+               omics_value **out, omics_error *err)
 {
     idx = lua_absindex(L, idx);
     omics_arena_reset(a);
@@ -367,8 +367,7 @@ int lv_convert(lua_State *L, int idx, omics_arena *a, int objects, const char *r
     return rc;
 }
 
-int lv_params_value(lua_State *L, int idx, omics_arena *a, omics_value **out,
-                        omics_error *err)
+int lv_params_value(lua_State *L, int idx, omics_arena *a, omics_value **out, omics_error *err)
 {
     if (!lua_isnoneornil(L, idx) && !lua_istable(L, idx))
         return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
@@ -407,6 +406,7 @@ int lv_response_value(lua_State *L, int idx, omics_response *resp, omics_error *
                : 0;
 }
 
+/* A userdata type: its metatable with __gc, and methods (or NULL) as __index. */
 void lv_new_type(lua_State *L, const char *name, lua_CFunction gc, const luaL_Reg *methods)
 {
     luaL_newmetatable(L, name);
