@@ -48,6 +48,9 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 CORE_SRC := $(wildcard src/*.c)
 CORE_OBJ := $(CORE_SRC:src/%.c=$(CORE_BUILD)/%.o)
+# the Lua binding: lua_omics.c and the files lua_omics.h lists
+BIND_SRC := $(wildcard lua_*.c)
+BIND_OBJ := $(BIND_SRC:%.c=$(BUILD)/%.o)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(CTEST_SRC:spec/c/%.c=$(BUILD)/%)
 ifneq ($(LUA),luajit)
@@ -74,7 +77,7 @@ omics/core.so: $(BUILD)/omics/core.so
 $(CORE_BUILD)/%.o: src/%.c src/*.h | $(CORE_BUILD)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/lua_omics.o: lua_omics.c lua_compat.h src/*.h | $(BUILD)
+$(BUILD)/lua_%.o: lua_%.c lua_omics.h lua_compat.h src/*.h | $(BUILD)
 	$(CC) $(CFLAGS_ALL) $(LUA_CFLAGS) -Isrc -c $< -o $@
 
 # Every symbol, for the C tests and benchmarks that reach inside the core.
@@ -99,9 +102,9 @@ clib: $(CORE_BUILD)/libomics.a $(CORE_BUILD)/libomics.so.0
 # A Lua C module does not link liblua: the interpreter provides its symbols.
 # It exports luaopen_omics_core and nothing else (--exclude-libs: the core's
 # names stay inside).
-$(BUILD)/omics/core.so: $(BUILD)/lua_omics.o $(CORE_BUILD)/libomics-dev.a
+$(BUILD)/omics/core.so: $(BIND_OBJ) $(CORE_BUILD)/libomics-dev.a
 	mkdir -p $(BUILD)/omics
-	$(CC) -shared -Wl,--exclude-libs,ALL -o $@ $(BUILD)/lua_omics.o $(CORE_BUILD)/libomics-dev.a \
+	$(CC) -shared -Wl,--exclude-libs,ALL -o $@ $(BIND_OBJ) $(CORE_BUILD)/libomics-dev.a \
 		$(CORE_LIBS) $(EXTRA_LDFLAGS)
 
 $(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(CORE_BUILD)/libomics-dev.a

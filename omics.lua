@@ -54,48 +54,23 @@ end
 -- Per client: the transport and the settings the Lua transports need.
 local settings = setmetatable({}, { __mode = "k" })
 
-local LUA_OPTIONS = { transport = true, keepalive_pool_size = true, keepalive_timeout = true }
-
-local function option_error(message)
-  return lua_error("InvalidOption", "config", message)
-end
-
 local function in_nginx()
   return type(ngx) == "table" and type(ngx.get_phase) == "function"
 end
 
--- omics.new / omics.service: the C half makes the client from the options it
--- knows; the transport options stay here.
+-- omics.new / omics.service: the C half checks every option (the core's
+-- table) and makes the client; the Lua drivers' settings come back from it.
 local function make_client(maker, model, opts)
-  if opts ~= nil and type(opts) ~= "table" then return maker(model, opts) end
-  local c_opts, s = {}, { transport = "auto" }
-  for k, v in pairs(opts or {}) do
-    if LUA_OPTIONS[k] then s[k] = v else c_opts[k] = v end
-  end
-  local t = s.transport
-  if t ~= "auto" and t ~= "curl" and t ~= "ngx" and type(t) ~= "function" then
-    return nil, option_error('option transport: "auto", "curl", "ngx" or a function')
-  end
-  for _, k in ipairs { "keepalive_pool_size", "keepalive_timeout" } do
-    if s[k] ~= nil and (type(s[k]) ~= "number" or s[k] < 1) then
-      return nil, option_error("option " .. k .. ": a number >= 1")
-    end
-  end
-  if t == "ngx" and c_opts.ca_file then
-    return nil, option_error("option ca_file: the ngx transport trusts the CA file of " ..
-                             "lua_ssl_trusted_certificate in nginx's configuration")
-  end
-  local client, err = maker(model, c_opts)
+  local client, err = maker(model, opts)
   if not client then return nil, err end
-  s.sleep = type(opts) == "table" and opts.sleep or nil -- (checked by the C half)
-  -- the limits of an attempt, as the core resolved them (defaults applied)
-  local limits = core.limits(client)
-  s.connect_timeout, s.timeout = limits.connect_timeout, limits.timeout
-  s.stall_timeout, s.max_response_bytes = limits.stall_timeout, limits.max_response_bytes
-  s.max_header_bytes = limits.max_header_bytes
+  -- the limits of an attempt and the driver options, defaults applied
+  local s = core.limits(client)
+  if s.transport == "function" then s.transport = opts.transport end
+  s.sleep = opts and opts.sleep
   -- ResponseTooLarge as the core words it (headers, streaming) -> message
   s.too_large = function(headers, streaming) return core.too_large(client, headers, streaming) end
   settings[client] = s
+  local t = s.transport
   -- methods that may yield are Lua functions; plain Lua keeps the C ones
   if type(t) == "function" or t == "ngx" or (t == "auto" and in_nginx()) then
     core.use_lua_methods(client)
@@ -130,32 +105,23 @@ local function open_sink(sink)
       return true
     end
   end
-  if type(sink) == "string" then
-    -- the core's path sink: created exclusively, complete or absent; the
-    -- engine starts it over for a retry
-    local ps, err = core.path_sink(sink)
-    if not ps then return nil, nil, err end
-    local write = function(chunk) return ps:write(chunk) end
-    local finish = function(ok)
-      local done, ferr = ps:finish(ok)
-      if done then return true end
-      return nil, ferr
-    end
-    return write, finish, ps
+  -- a path: the core's path sink, created exclusively, complete or absent;
+  -- the engine starts it over for a retry
+  local ps, err = core.path_sink(sink)
+  if not ps then return nil, nil, err end
+  local write = function(chunk) return ps:write(chunk) end
+  local finish = function(ok)
+    local done, ferr = ps:finish(ok)
+    if done then return true end
+    return nil, ferr
   end
-  return nil, nil, "sink: expected a function, an open file or a path, got " .. type(sink)
+  return write, finish, ps
 end
 
 local function payload_file(params)
   for _, v in pairs(params or {}) do
     if io.type(v) == "file" then return v end
   end
-end
-
-local function transport_error(code, message)
-  local e = lua_error(code, "transport", message)
-  e.retryable = code == "ConnectionError" or code == "TimeoutError"
-  return e
 end
 
 -- One attempt through a Lua transport: status, headers, body, streamed; or
@@ -202,26 +168,11 @@ end
 -- A call through a Lua transport: the engine (core.exchange) says what to
 -- do, this loop only moves bytes and waits.
 local function lua_call(client, op, params, opts, transport, s)
-  if opts ~= nil and type(opts) ~= "table" then
-    return nil, lua_error("ParamValidationError", "validation", "call options: expected a table")
-  end
-  for k in pairs(opts or {}) do
-    if k ~= "sink" then
-      local name = type(k) == "string" and k:sub(1, 40):gsub("[%c\\]", function(ch)
-        return ("\\x%02x"):format(ch:byte()) end) or ("a key of type " .. type(k))
-      return nil, lua_error("ParamValidationError", "validation",
-                            "call options: unknown option " .. name .. " (options: sink)")
-    end
-  end
+  local ok, cerr = core.check_call_options(client, op, opts)
+  if not ok then return nil, cerr end
   local sink_opt = opts and opts.sink
-  if sink_opt ~= nil then
-    local ok, cerr = core.check_sink(client, op)
-    if not ok then return nil, cerr end
-  end
   local write, finish, path_sink = open_sink(sink_opt)
-  if not write and sink_opt ~= nil then
-    return nil, type(path_sink) == "table" and path_sink or lua_error("SinkError", "validation", path_sink)
-  end
+  if not write and sink_opt ~= nil then return nil, path_sink end
   local agent = transport == "ngx" and
     ("ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")) or nil
   local x, err = core.exchange(client, op, params, path_sink, agent)
@@ -245,8 +196,7 @@ local function lua_call(client, op, params, opts, transport, s)
         step, v = x:answered({ status = status, headers = headers, body = body,
                                body_streamed = streamed }, delivered)
       else
-        step, v = x:failed(headers, body, headers == "ConnectionError" or headers == "TimeoutError",
-                           delivered)
+        step, v = x:failed(headers, body, delivered)
       end
     elseif step == "wait" then
       local waited = nil
@@ -283,7 +233,7 @@ local function driver(client)
     local mode, phase = "curl", nil
     if in_nginx() then mode, phase = require("omics.ngx").mode() end
     if mode == nil or (t == "ngx" and mode ~= "cosocket") then
-      return nil, transport_error("TransportUnavailable",
+      return nil, lua_error("TransportUnavailable", "transport",
         ("nginx cannot use cosockets in the %s phase, and blocking there would stall the worker: " ..
          "call from rewrite, access, content or a timer"):format(tostring(phase)))
     end
@@ -466,6 +416,8 @@ end
 
 ----------------------------------------------------------------- waiters
 
+local WAIT_DEFAULTS = core.option_defaults("wait") -- delay, max_attempts
+
 function methods.waiters(client)
   return sorted_names(client, "waiters")
 end
@@ -517,14 +469,12 @@ function methods.wait(client, name, params, opts)
   if not w then
     return nil, waiter_error(tostring(name), "unknown", "no such waiter (see client:waiters())", {})
   end
+  local ok, oerr = core.check_options("wait", opts)
+  if not ok then error(oerr, 2) end
   opts = opts or {}
-  local delay = opts.delay or w.delay or 15
-  local max_attempts = opts.max_attempts or w.maxAttempts or 20
+  local delay = opts.delay or w.delay or WAIT_DEFAULTS.delay
+  local max_attempts = opts.max_attempts or w.maxAttempts or WAIT_DEFAULTS.max_attempts
   local sleep = opts.sleep or lua_sleep -- (inside nginx, ngx.sleep: the worker goes on)
-  if type(delay) ~= "number" or delay < 0 or type(max_attempts) ~= "number"
-    or max_attempts % 1 ~= 0 or max_attempts < 1 then
-    error("wait: delay must be seconds >= 0 and max_attempts an integer >= 1", 2)
-  end
   local res, err
   for attempt = 1, max_attempts do
     res, err = client:call(w.operation, params)

@@ -4,15 +4,13 @@
 --
 -- TLS is verified (certificate and host name, with SNI) against the CA file
 -- nginx is given by lua_ssl_trusted_certificate.  Connections are kept in a
--- keepalive pool per endpoint: pool_size connections (default 32), each kept
--- idle for keepalive_timeout seconds (default 60).
+-- keepalive pool per endpoint: pool_size connections, each kept idle for
+-- keepalive_timeout seconds (the client's options, defaults applied by the
+-- core).
 local M = {}
 
 local ngx = ngx
 local CHUNK = 65536
-
-M.DEFAULT_POOL_SIZE = 32
-M.DEFAULT_KEEPALIVE = 60
 
 -- Phases where cosockets work; in init and init_worker the client uses
 -- libcurl instead (blocking is harmless before requests are served).
@@ -57,7 +55,7 @@ end
 
 -- Once the status line arrived, a wait longer than stall_timeout is a stall.
 function Reader:answering()
-  local stall = self.ctx.stall_timeout or 0
+  local stall = self.ctx.stall_timeout
   if stall > 0 then self.wait_ms, self.stall = math.floor(stall * 1000), stall end
 end
 
@@ -219,8 +217,10 @@ local function receive_body(r, headers, emit)
   end
 end
 
--- Send one prepared, signed request.  ctx: connect_timeout, timeout (s),
--- pool_size, keepalive_timeout, body_file, sink (a function of chunks, used
+-- Send one prepared, signed request.  ctx (every limit given, as the core
+-- resolved it): connect_timeout, timeout, stall_timeout (s),
+-- max_response_bytes, max_header_bytes, too_large, pool_size,
+-- keepalive_timeout, body_file, sink (a function of chunks, used
 -- for a 2xx answer when the request's output streams).  Returns status,
 -- headers, body, streamed; or nil, code, message.
 function M.send(req, ctx)
@@ -228,15 +228,15 @@ function M.send(req, ctx)
   if not scheme then return nil, "InvalidEndpoint", "cannot read the URL " .. tostring(req.url) end
   local sock = ngx.socket.tcp()
   -- timeout bounds the whole attempt, connection to last byte
-  local timeout = ctx.timeout or 0
+  local timeout = ctx.timeout
   local deadline = timeout > 0 and ngx.now() + timeout or nil
   local function left_ms(cap_ms)
     if not deadline then return cap_ms end
     return math.max(1, math.min(cap_ms, math.ceil((deadline - ngx.now()) * 1000)))
   end
-  sock:settimeouts(left_ms(math.floor((ctx.connect_timeout or 10) * 1000)), left_ms(3600000),
+  sock:settimeouts(left_ms(math.floor(ctx.connect_timeout * 1000)), left_ms(3600000),
                    left_ms(3600000))
-  local pool_size = ctx.pool_size or M.DEFAULT_POOL_SIZE
+  local pool_size = ctx.pool_size
   local pool = ("omics:%s:%s:%d"):format(scheme, host, port)
   local ok, err = sock:connect(host, port, { pool = pool, pool_size = pool_size })
   if not ok then
@@ -284,7 +284,7 @@ function M.send(req, ctx)
     return nil, headers, message
   end
   local parts, streamed, size = {}, false, 0
-  local max = ctx.max_response_bytes or 0
+  local max = ctx.max_response_bytes
   local emit = function(piece)
     size = size + #piece
     if max > 0 and size > max then
@@ -314,8 +314,7 @@ function M.send(req, ctx)
   if how == "closed" or conn:find("close", 1, true) or r:leftover() then
     sock:close()
   else
-    local kept, kerr = sock:setkeepalive(math.floor((ctx.keepalive_timeout or M.DEFAULT_KEEPALIVE) * 1000),
-                                         pool_size)
+    local kept, kerr = sock:setkeepalive(math.floor(ctx.keepalive_timeout * 1000), pool_size)
     if not kept then ngx.log(ngx.INFO, "omics: keepalive refused: ", kerr) end
   end
   return status, headers, table.concat(parts), streamed

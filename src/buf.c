@@ -138,3 +138,22 @@ const char *text_find_ctl(const char *s, int allow_tab)
     }
     return NULL;
 }
+
+/* A key as it goes into a message: control bytes and '\' escaped, cut to
+ * 40 bytes (a message is read by people, and a NUL would end it). */
+void buf_add_key(buf *b, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t shown = n > 40 ? 40 : n;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == 0x7f || ch == '\\') {
+            char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+            buf_add(b, esc, 4);
+        } else {
+            buf_addc(b, (char)ch);
+        }
+    }
+    if (shown < n)
+        buf_addf(b, "...(%zu bytes)", n);
+}

@@ -32,6 +32,9 @@ void buf_addf(buf *b, const char *fmt, ...)
 #endif
     ;
 void buf_add_hex(buf *b, const unsigned char *p, size_t n);
+/* A key as messages show it: control bytes and '\' escaped as \xNN, cut
+ * to 40 bytes with its length after (a NUL would end the message). */
+void buf_add_key(buf *b, const char *p, size_t n);
 /* The first control character of s (below 0x20, or 0x7f; a tab is allowed
  * when allow_tab), or NULL when there is none: what may not reach an HTTP
  * header line. */

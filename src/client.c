@@ -18,6 +18,7 @@
 #include "model.h"
 #include "model_data.h"
 #include "omics.h"
+#include "options.h"
 #include "retry.h"
 #include "ser.h"
 #include "settings.h"
@@ -46,8 +47,6 @@ struct omics_client {
     omics_limits limits;
 };
 
-#define CLIENT_MAX_RESPONSE (64u * 1024 * 1024)
-#define CLIENT_STALL 30.0
 #define CLIENT_MAX_HEADERS (256u * 1024) /* curl's own cap is larger */
 
 /* ------------------------------------------------------------- logging */
@@ -220,9 +219,13 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
         inject = !settings_env_true("AWS_DISABLE_HOST_PREFIX_INJECTION");
     c->host_prefix = inject && !c->ep.literal;
 
-    http_opts ho = {o->timeout, o->connect_timeout,
-                    o->stall_timeout > 0 ? o->stall_timeout : CLIENT_STALL, o->ca_file,
-                    o->max_response_bytes ? o->max_response_bytes : CLIENT_MAX_RESPONSE,
+    /* 0: the default of options.c's table */
+    http_opts ho = {o->timeout,
+                    o->connect_timeout > 0 ? o->connect_timeout : options_default("connect_timeout"),
+                    o->stall_timeout > 0 ? o->stall_timeout : options_default("stall_timeout"),
+                    o->ca_file,
+                    o->max_response_bytes ? o->max_response_bytes
+                                          : (size_t)options_default("max_response_bytes"),
                     CLIENT_MAX_HEADERS};
     c->limits = (omics_limits){ho.timeout, ho.connect_timeout, ho.stall_timeout,
                                ho.max_response_bytes, ho.max_header_bytes};

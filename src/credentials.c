@@ -151,3 +151,41 @@ int creds_from_json(const char *text, size_t len, const char *akid_key, const ch
     return rc;
 }
 
+
+static const char *const members[] = {"access_key_id", "secret_access_key", "session_token",
+                                      "expiration", NULL};
+
+const char *const *omics_credentials_members(void)
+{
+    return members;
+}
+
+int omics_credentials_from_value(omics_credentials *c, const omics_value *v, const char *what,
+                                 const char *provider, omics_error *err)
+{
+    if (v->type != OMICS_V_TABLE)
+        return omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsError",
+                               "%s: expected a table of credentials", what);
+    const char *text[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        const omics_value *m = omics_value_get(v, members[i]);
+        if (!m)
+            continue;
+        if (m->type != OMICS_V_STR || strlen(m->u.s.p) != m->u.s.len)
+            return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                                   "%s: %s: expected a string without NUL bytes", what,
+                                   members[i]);
+        text[i] = m->u.s.p;
+    }
+    if (!text[0] || !*text[0] || !text[1] || !*text[1])
+        return omics_error_set(err, OMICS_ECREDENTIALS, "PartialCredentialsError",
+                               "%s needs access_key_id and secret_access_key", what);
+    if (omics_credentials_set(c, text[0], text[1], text[2], provider, err))
+        return -1;
+    const omics_value *exp = omics_value_get(v, members[3]);
+    if (exp && exp->type == OMICS_V_INT)
+        c->expiration = (double)exp->u.i;
+    else if (exp && exp->type == OMICS_V_NUM && isfinite(exp->u.n))
+        c->expiration = exp->u.n;
+    return 0;
+}

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "options.h"
+
 #define CREDS_ADVISORY 900.0  /* refresh when 15 minutes remain; keep old ones on failure */
 #define CREDS_MANDATORY 600.0 /* must refresh when 10 minutes remain */
 #define CREDS_MAX_CHAIN 16    /* profiles in one role chain */
@@ -430,7 +432,8 @@ omics_provider *omics_provider_new(const omics_provider_opts *o, omics_error *er
     p->fn_ud = o->fn_ud;
     p->clock = o->clock;
     p->clock_ud = o->clock_ud;
-    p->process_timeout = o->process_timeout > 0 ? o->process_timeout : 60;
+    p->process_timeout =
+        o->process_timeout > 0 ? o->process_timeout : options_default("process_timeout");
     if (o->credentials) {
         const omics_credentials *c = o->credentials;
         if (!c->access_key_id || !*c->access_key_id || !c->secret_access_key ||

@@ -50,3 +50,9 @@ int errclass_is_clock_skew(const omics_error *err)
     return strstr(m, "Signature expired") || strstr(m, "Signature not yet current") ||
            strstr(m, "too skewed");
 }
+
+int omics_transport_retryable(const char *code)
+{
+    /* refused, reset or cut short, and timeouts; not TLS, DNS or a full sink */
+    return strcmp(code, "ConnectionError") == 0 || strcmp(code, "TimeoutError") == 0;
+}

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The API: exported from libomics.so (the Lua module exports only luaopen_*). */
 #pragma GCC visibility push(default)
@@ -53,6 +54,10 @@ int omics_error_set(omics_error *e, omics_err_kind kind, const char *code,
 #endif
     ;
 const char *omics_error_kind_name(omics_err_kind kind);
+/* The error as one line for people: "Code: message (HTTP 404, request id
+ * ...)", line breaks of the message as spaces; never the modeled error's
+ * data.  Written to out as snprintf would; returns the full length. */
+size_t omics_error_format(const omics_error *e, char *out, size_t n);
 
 /* ---------------------------------------------------------------- arena
  * A bump allocator for data that lives for one call: everything is released
@@ -81,10 +86,15 @@ typedef enum omics_vtype {
     OMICS_V_NUM,
     OMICS_V_STR,
     OMICS_V_TABLE,
-    OMICS_V_READER /* bytes from a stream (a file): streaming blob payloads only */
+    OMICS_V_READER, /* bytes from a stream (a file): streaming blob payloads only */
+    /* a binding's own objects, as options take them (never parameters) */
+    OMICS_V_FUNCTION, /* a function of the caller's (a callback) */
+    OMICS_V_FILE,     /* an open file (a sink) */
+    OMICS_V_PROVIDER  /* a shared credentials provider: u.p */
 } omics_vtype;
 
 typedef struct omics_entry omics_entry;
+typedef struct omics_provider omics_provider;
 
 /* A source of bytes for a streaming payload (a file, say).  read fills up to
  * n bytes and returns how many, 0 at the end, or -1 on an error (with a
@@ -123,6 +133,7 @@ typedef struct omics_value {
             size_t n;
         } t;
         const struct omics_reader *r;
+        omics_provider *p;
     } u;
 } omics_value;
 
@@ -130,6 +141,17 @@ struct omics_entry {
     omics_value key; /* OMICS_V_STR or OMICS_V_INT */
     omics_value val;
 };
+
+/* The member key of table t (string keys), or NULL when t is not a table
+ * or has no such member (or it is nil). */
+const omics_value *omics_value_get(const omics_value *t, const char *key);
+
+/* A ParamValidationError for a value refused before the model saw it (a
+ * binding's conversion: a cyclic table, a type it cannot send), named by
+ * its path: root, then each key (OMICS_V_STR, escaped and cut as messages
+ * show keys) or index (OMICS_V_INT): "params.tags[2]: what"; always -1. */
+int omics_param_error(omics_error *err, const char *root, const omics_value *path, size_t depth,
+                      const char *what);
 
 /* The JSON text of a value read as a document (a table with keys 1..n is an
  * array, any other table an object).  The caller frees *out. */
@@ -188,6 +210,12 @@ const omics_op *omics_model_op_snake(const omics_model *m, const char *snake);
 const char *omics_op_name(const omics_op *op);
 const char *omics_op_snake(const omics_op *op);
 const char *omics_model_signing_name(const omics_model *m);
+/* The name meant by one the model does not know (a typo of a method, an API
+ * name where the snake_case one was wanted): the closest snake_case
+ * operation name or one of extra (a binding's own methods), or NULL when
+ * none is close enough to be a typo. */
+const char *omics_model_suggest(const omics_model *m, const char *name, const char *const *extra,
+                                size_t nextra);
 const char *omics_model_endpoint_prefix(const omics_model *m);
 
 /* ---------------------------------------------------- requests/responses */
@@ -236,11 +264,21 @@ void omics_credentials_clear(omics_credentials *c); /* wipes and frees */
 int omics_credentials_set(omics_credentials *c, const char *akid, const char *secret,
                           const char *token, const char *provider, omics_error *err);
 
+/* The members of a credentials table, as omics_credentials_from_value reads
+ * them ("access_key_id", "secret_access_key", "session_token", "expiration"),
+ * NULL-terminated. */
+const char *const *omics_credentials_members(void);
+/* Credentials from a table of those members (strings; expiration in epoch
+ * seconds); what names the table in errors ("option credentials"), provider
+ * is where they came from ("option", "function"). */
+int omics_credentials_from_value(omics_credentials *c, const omics_value *v, const char *what,
+                                 const char *provider, omics_error *err);
+
 /* A provider: where credentials come from, with the temporary ones cached and
  * refreshed before they expire (an advisory refresh 15 minutes before, whose
  * failure keeps the old ones; a mandatory one 10 minutes before).  Shared by
- * reference count: several clients may use one. */
-typedef struct omics_provider omics_provider;
+ * reference count: several clients may use one (omics_provider is declared
+ * with the values above). */
 
 /* A source of the caller's own: fill out (omics_credentials_set, and
  * out->expiration when they expire) and return 0, or -1 with err. */
@@ -401,6 +439,13 @@ const omics_sink *omics_path_sink_sink(omics_path_sink *ps);
 /* Complete (ok) or remove the file, and free ps (NULL is fine). */
 int omics_path_sink_finish(omics_path_sink *ps, int ok, omics_error *err);
 
+/* An open file as a streaming payload, from where it stands to its end (and
+ * back there for a retry): the reader lives in a; NULL with err for a file
+ * that cannot seek. */
+const omics_reader *omics_file_reader(omics_arena *a, FILE *f, omics_error *err);
+/* An open file as a sink (written, never taken back). */
+void omics_file_sink(omics_sink *s, FILE *f);
+
 /* omics_call for C programs that want text: the operation by API or
  * snake_case name, the parameters as a JSON object (NULL or empty for none;
  * numbers with an integral value are integers), and the result as JSON text
@@ -421,9 +466,8 @@ int omics_parse_json(omics_parser *p, const omics_model *m, const omics_op *op,
 int omics_call_value(omics_client *c, const omics_op *op, const omics_value *params,
                      const omics_sink *sink, omics_arena *a, const omics_value **out,
                      omics_error *err);
-/* A table's member by key, or a list's item by index (from 1); NULL when
- * there is none or v is not a table. */
-const omics_value *omics_value_get(const omics_value *v, const char *key);
+/* A list's item by index (from 1; omics_value_get reads a member); NULL
+ * when there is none or v is not a table. */
 const omics_value *omics_value_at(const omics_value *v, size_t index);
 /* The builder behind omics_call_value, for omics_parse, omics_multi and
  * the engine: omics_tree_value is what was built last (NULL before), valid
@@ -474,6 +518,9 @@ omics_step omics_exchange_next(omics_exchange *x, const omics_request **req, dou
 omics_step omics_exchange_answered(omics_exchange *x, omics_response *resp, size_t sink_bytes,
                                    double *wait);
 /* After SEND: no usable answer; err says why (its kind and retryable flag count). */
+/* Whether a driver's failure with this code may pass on another attempt
+ * (ConnectionError, TimeoutError): what a driver sets err->retryable to. */
+int omics_transport_retryable(const char *code);
 omics_step omics_exchange_failed(omics_exchange *x, const omics_error *err, size_t sink_bytes,
                                  double *wait);
 /* After WAIT, when the driver waited in the client's sleep option (a test's
@@ -546,9 +593,123 @@ int omics_too_large(omics_error *err, const omics_limits *l, int headers, int st
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);
+/* The client as one line for people: region, endpoint, where its
+ * credentials come from (never a key), retry mode and attempts.  It may
+ * fetch credentials (their callbacks run).  As snprintf: the full length. */
+size_t omics_client_format(omics_client *c, char *out, size_t n);
+
+/* ---------------------------------------------------------------- options
+ * Every option of the module in one table: its name, where it is taken,
+ * what it takes, its default and its rule, as errors state it.  A binding
+ * converts its values to omics_value (its own functions as
+ * OMICS_V_FUNCTION, open files as OMICS_V_FILE, shared providers as
+ * OMICS_V_PROVIDER) and asks here; no check or default lives anywhere else. */
+
+typedef enum omics_opt_type {
+    OMICS_OPT_STRING = 1,  /* text without NUL bytes */
+    OMICS_OPT_NUMBER,      /* a number from min to max (seconds, sizes) */
+    OMICS_OPT_INTEGER,     /* an integral number from min to max */
+    OMICS_OPT_BOOLEAN,
+    OMICS_OPT_CHOICE,      /* one of the words of choices; a function too when fn_ok */
+    OMICS_OPT_FUNCTION,    /* a function of the caller's */
+    OMICS_OPT_CREDENTIALS, /* a table of keys, a function returning one, or a provider */
+    OMICS_OPT_SINK,        /* a function, an open file or a path */
+    OMICS_OPT_DOCUMENT     /* JSON text, or a table to be written as JSON */
+} omics_opt_type;
+
+/* Where an option is taken (a mask). */
+enum {
+    OMICS_OPT_CLIENT = 1,   /* a client's own (omics_client_opts) */
+    OMICS_OPT_DRIVER = 2,   /* a binding's drivers: which moves the bytes, keep-alive */
+    OMICS_OPT_PROVIDER = 4, /* a credentials provider's (omics_provider_opts) */
+    OMICS_OPT_CALL = 8,     /* one call's */
+    OMICS_OPT_MODEL = 16,   /* a model's own, beside a client's (paginators, waiters) */
+    OMICS_OPT_WAIT = 32     /* a waiter's (delay, max_attempts, sleep) */
+};
+
+typedef struct omics_option {
+    const char *name;
+    omics_opt_type type;
+    unsigned scope;
+    double min, max;       /* NUMBER, INTEGER */
+    double dflt;           /* a number's default; 0 when it has none */
+    const char *choices;   /* CHOICE: the words, "|" between them */
+    const char *dflt_text; /* CHOICE: the default word; NULL when none */
+    int fn_ok;             /* CHOICE: a function is taken too */
+    const char *rule;      /* what the option takes, as its error says */
+} omics_option;
+
+size_t omics_option_count(void);
+const omics_option *omics_option_at(size_t i); /* NULL past the end */
+/* The option called name that scope (a mask) takes, or NULL. */
+const omics_option *omics_option_find(const char *name, unsigned scope);
+/* 0 when v (not nil) follows o's rule; else -1 with "option <name>: <rule>"
+ * (InvalidOption; a call option's: ParamValidationError, "<name>: <rule>"). */
+int omics_option_check(const omics_option *o, const omics_value *v, omics_error *err);
+
+/* What an options table says, defaults applied. */
+typedef struct omics_options {
+    omics_client_opts client;
+    omics_provider_opts provider;
+    omics_credentials credentials; /* a credentials table's (client.credentials) */
+    const char *transport;         /* "auto", "curl" or "ngx"; NULL: a function */
+    double keepalive_pool_size;    /* connections kept per endpoint */
+    double keepalive_timeout;      /* seconds one is kept idle */
+} omics_options;
+
+/* The defaults: a client times out an attempt after 60 s (a zeroed
+ * omics_client_opts has no timeout), connects within 10 s, and so on. */
+void omics_options_init(omics_options *o);
+/* Check the options table v (OMICS_V_TABLE with string keys; OMICS_V_NIL for
+ * none) as scope takes it: every name known there, every value by its
+ * rule, then the rules between options; store what o has a place for
+ * (strings are v's, not copied).  Functions are checked, not stored: the
+ * caller wires its own callbacks after.  InvalidOption, naming the option. */
+int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, omics_error *err);
+/* The same checks, nothing stored: for options a binding applies itself
+ * (a waiter's), with the table's defaults (omics_option_find). */
+int omics_options_check(const omics_value *v, unsigned scope, omics_error *err);
+void omics_options_clear(omics_options *o); /* wipes the credentials */
+/* A call's options (OMICS_V_TABLE or OMICS_V_NIL) for op: known names, a
+ * sink of a type that can take bytes, and only for an operation whose
+ * answer streams a payload; ParamValidationError or SinkError. */
+int omics_call_options_check(const omics_op *op, const omics_value *v, omics_error *err);
 
 /* A random (version 4) UUID, as text. */
 void omics_uuid4(char out[37]);
+
+/* ------------------------------------------- records as values, for bindings
+ * A binding turns its tables into value trees and back with one converter
+ * and one builder; what each record's table holds is said here. */
+
+/* A request as client:prepare gives it (method, path, query, body, headers as
+ * a map or a list of { name, value }, unsigned_payload), to sign; the
+ * header array lives in a, the strings stay v's. */
+int omics_request_from_value(omics_request *out, const omics_value *v, omics_arena *a,
+                             omics_error *err);
+/* An answer (status, headers, body, body_streamed), header names in lower case. */
+int omics_response_from_value(omics_response *out, const omics_value *v, omics_arena *a,
+                              omics_error *err);
+/* What omics_sign takes, from a table of the same names (normalize_path and
+ * encode_path default to true, time to now) and credentials (a table, read
+ * into creds: the caller clears it). */
+int omics_sign_params_from_value(omics_sign_params *p, omics_credentials *creds,
+                                 const omics_value *v, omics_arena *a, omics_error *err);
+
+/* Tables through b: an error (code, message, kind, status, request_id,
+ * retryable, attempts), a request (as above, with host, url and, for a file
+ * payload, body_length), a signature (headers as { name, value } pairs,
+ * canonical_request, string_to_sign, signature, authorization), an identity
+ * (access_key_id, provider, expiration: never the secret), the limits, the
+ * operations ({ name = "GetReferenceMetadata", method = "get_reference_metadata" }).
+ * Each returns 0, or -1 when b refused. */
+int omics_error_describe(const omics_error *e, const omics_builder *b);
+int omics_request_describe(const omics_request *r, const omics_builder *b);
+int omics_signature_describe(const omics_signature *s, const omics_builder *b);
+int omics_identity_describe(const char *akid, const char *provider, double expiration,
+                            const omics_builder *b);
+int omics_limits_describe(const omics_limits *l, const omics_builder *b);
+int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
 
 /* ----------------------------------------------------------------- time */
 

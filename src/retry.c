@@ -11,7 +11,6 @@
 #define RETRY_COST 5
 #define RETRY_TIMEOUT_COST 10
 #define RETRY_NO_RETRY_INCREMENT 1
-#define RETRY_MAX_BACKOFF 20.0
 
 /* CUBIC, as the SDKs' adaptive mode uses it */
 #define CUBIC_BETA 0.7
@@ -24,8 +23,8 @@ void retry_init(retry_state *r, int mode, int max_attempts, double max_backoff)
 {
     memset(r, 0, sizeof *r);
     r->mode = mode;
-    r->max_attempts = max_attempts > 0 ? max_attempts : 3;
-    r->max_backoff = max_backoff > 0 ? max_backoff : RETRY_MAX_BACKOFF;
+    r->max_attempts = max_attempts;
+    r->max_backoff = max_backoff;
     r->quota = RETRY_QUOTA;
     r->fill_rate = MIN_FILL_RATE;
     r->max_capacity = MIN_CAPACITY;

@@ -25,28 +25,12 @@ static const char *vtype_name(const omics_value *v)
     case OMICS_V_NUM: return "number";
     case OMICS_V_STR: return "string";
     case OMICS_V_TABLE: return "table";
-    case OMICS_V_READER: return "file";
+    case OMICS_V_READER:
+    case OMICS_V_FILE: return "file";
+    case OMICS_V_FUNCTION: return "function";
+    case OMICS_V_PROVIDER: return "provider";
     }
     return "value";
-}
-
-/* A key as it goes into a message: control bytes and '\' escaped, cut to
- * 40 bytes (a message is read by people, and a NUL would end it). */
-static void path_component(buf *b, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t shown = n > 40 ? 40 : n;
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch < 0x20 || ch == 0x7f || ch == '\\') {
-            char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-            buf_add(b, esc, 4);
-        } else {
-            buf_addc(b, (char)ch);
-        }
-    }
-    if (shown < n)
-        buf_addf(b, "...(%zu bytes)", n);
 }
 
 static void write_path(buf *b, const ser_ctx *c)
@@ -59,7 +43,7 @@ static void write_path(buf *b, const ser_ctx *c)
         }
         if (i)
             buf_addc(b, '.');
-        path_component(b, st->name, st->len);
+        buf_add_key(b, st->name, st->len);
     }
     if (!c->depth)
         buf_adds(b, "params");

@@ -47,6 +47,9 @@ int ser_document(buf *b, const omics_value *v, int depth)
     case OMICS_V_TABLE:
         break;
     case OMICS_V_READER:
+    case OMICS_V_FUNCTION:
+    case OMICS_V_FILE:
+    case OMICS_V_PROVIDER:
         return -1;
     }
     size_t n = v->u.t.n;

@@ -10,6 +10,7 @@
 
 #include "creds.h"
 #include "model.h"
+#include "options.h"
 
 char *settings_region(const omics_client_opts *o, const config_profile *p, omics_error *err)
 {
@@ -90,6 +91,8 @@ int settings_retry(const omics_client_opts *o, const config_profile *p, retry_st
         mode_env = "AWS_RETRY_MODE";
     if (!mode)
         mode = config_profile_get(p, "retry_mode");
+    if (!mode)
+        mode = options_default_text("retry_mode");
     int m = RETRY_STANDARD;
     /* "legacy" is botocore's older mode; it is served as standard here */
     if (mode && strcmp(mode, "adaptive") == 0)
@@ -123,7 +126,8 @@ int settings_retry(const omics_client_opts *o, const config_profile *p, retry_st
     if (attempts < 0 || attempts > 100)
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                                "max_attempts must be from 1 to 100");
-    retry_init(r, m, attempts ? attempts : 3, o->max_backoff);
+    retry_init(r, m, attempts ? attempts : (int)options_default("max_attempts"),
+               o->max_backoff > 0 ? o->max_backoff : options_default("max_backoff"));
     return 0;
 }
 

@@ -191,37 +191,6 @@ void omics_tree_reset(omics_tree *t)
     t->depth = 0;
 }
 
-const omics_value *omics_value_get(const omics_value *v, const char *key)
-{
-    if (!v || v->type != OMICS_V_TABLE || !key)
-        return NULL;
-    size_t n = strlen(key);
-    for (size_t i = 0; i < v->u.t.n; i++) {
-        const omics_value *k = &v->u.t.items[i].key;
-        if (k->type == OMICS_V_STR && k->u.s.len == n && memcmp(k->u.s.p, key, n) == 0)
-            return &v->u.t.items[i].val;
-    }
-    return NULL;
-}
-
-const omics_value *omics_value_at(const omics_value *v, size_t index)
-{
-    if (!v || v->type != OMICS_V_TABLE)
-        return NULL;
-    /* a list's items come in order: the index-th is where it should be */
-    if (index >= 1 && index <= v->u.t.n) {
-        const omics_value *k = &v->u.t.items[index - 1].key;
-        if (k->type == OMICS_V_INT && k->u.i == (int64_t)index)
-            return &v->u.t.items[index - 1].val;
-    }
-    for (size_t i = 0; i < v->u.t.n; i++) {
-        const omics_value *k = &v->u.t.items[i].key;
-        if (k->type == OMICS_V_INT && k->u.i == (int64_t)index)
-            return &v->u.t.items[i].val;
-    }
-    return NULL;
-}
-
 int omics_call_value(omics_client *c, const omics_op *op, const omics_value *params,
                      const omics_sink *sink, omics_arena *a, const omics_value **out,
                      omics_error *err)

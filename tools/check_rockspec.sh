@@ -1,6 +1,6 @@
 #!/bin/sh
 # Check that the rockspec's C sources match the tree: every src/*.c and
-# lua_omics.c is listed, and every listed .c file exists. Run from anywhere.
+# lua_*.c (the binding) is listed, and every listed .c file exists. Run from anywhere.
 set -eu
 cd "$(dirname "$0")/.."
 ROCKSPEC=${ROCKSPEC:-lua-omics-0.1.0-1.rockspec}
@@ -9,7 +9,7 @@ ROCKSPEC=${ROCKSPEC:-lua-omics-0.1.0-1.rockspec}
 # The quoted "....c" strings of the rockspec, one per line.
 listed=$(grep -o '"[^"]*\.c"' "$ROCKSPEC" | tr -d '"' | sort -u)
 bad=0
-for f in lua_omics.c src/*.c; do
+for f in lua_*.c src/*.c; do
     [ -f "$f" ] || continue
     if ! printf '%s\n' "$listed" | grep -qxF "$f"; then
         echo "check_rockspec: $f is not in $ROCKSPEC (add it to build.modules["omics.core"].sources)" >&2

@@ -19,7 +19,7 @@ sh tools/check_rockspec.sh >/dev/null || fail "the rockspec's sources do not mat
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lua-omics-rock.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir -p "$tmp/work/src" "$tmp/work/omics" "$tmp/no-server"
-cp "$ROCKSPEC" lua_omics.c lua_compat.h omics.lua "$tmp/work/"
+cp "$ROCKSPEC" lua_*.c lua_omics.h lua_compat.h omics.lua "$tmp/work/"
 cp omics/*.lua "$tmp/work/omics/"
 cp src/*.c src/*.h "$tmp/work/src/"
 

@@ -1,0 +1,180 @@
+/* lua_exchange.c: core.exchange(client, op, params, path_sink, agent): the engine of one
+ * call (omics_exchange) for the Lua drivers (nginx cosockets, a transport
+ * function), which only move bytes:
+ *
+ *   local step, v = x:next()       -- "send", request | "wait", seconds
+ *   step, v = x:answered(response, sink_bytes)  -- or x:failed(code, message,
+ *                                  -- sink_bytes); then "wait",
+ *                                  -- "done", result or "failed", err */
+#include <string.h>
+
+#include "lua_omics.h"
+
+typedef struct lexchange {
+    omics_exchange *x;
+    omics_arena *values; /* the parameters' tree, a file payload's reader too */
+    omics_builder b;
+    lprovider *prov;
+} lexchange;
+
+static int l_exchange_gc(lua_State *L)
+{
+    lexchange *lx = luaL_checkudata(L, 1, LOMICS_EXCHANGE);
+    omics_exchange_free(lx->x);
+    omics_arena_free(lx->values);
+    lx->x = NULL;
+    lx->values = NULL;
+    return 0;
+}
+
+/* The step as Lua values; what the builder pushed since base is the result
+ * (done) or a modeled error's members (failed). */
+static int push_step(lua_State *L, lexchange *lx, omics_step step, const omics_request *req,
+                     double wait, int base)
+{
+    static const char *const names[] = {"", "send", "wait", "done", "failed"};
+    if (step == OMICS_STEP_SEND) {
+        omics_request_describe(req, &lx->b);
+    } else if (step == OMICS_STEP_WAIT) {
+        lua_settop(L, base);
+        lua_pushnumber(L, wait);
+    } else if (step == OMICS_STEP_DONE) {
+        if (lua_gettop(L) == base)
+            lua_pushnil(L); /* (the result was given once already) */
+    } else {
+        omics_error e;
+        omics_error_init(&e);
+        omics_exchange_take_error(lx->x, &e);
+        if (omics_exchange_has_data(lx->x) && lua_gettop(L) > base)
+            lv_push_error(L, &e, -1);
+        else {
+            lua_settop(L, base);
+            lv_push_error(L, &e, 0);
+        }
+    }
+    lua_pushstring(L, names[step]);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static lexchange *check_exchange(lua_State *L)
+{
+    lexchange *lx = luaL_checkudata(L, 1, LOMICS_EXCHANGE);
+    if (!lx->x)
+        luaL_error(L, "this exchange is over");
+    lx->b.ud = L; /* the builder pushes on the caller's stack */
+    return lx;
+}
+
+/* x:next([waited]): waited, seconds the driver spent in the client's sleep
+ * option since the last step (virtual time). */
+static int l_exchange_next(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    if (lua_type(L, 2) == LUA_TNUMBER)
+        omics_exchange_waited(lx->x, lua_tonumber(L, 2));
+    lua_settop(L, 1);
+    int base = lua_gettop(L);
+    const omics_request *req = NULL;
+    double wait = 0;
+    lua_State *was = lp_enter(lx->prov, L);
+    omics_step step = omics_exchange_next(lx->x, &req, &wait);
+    lp_leave(lx->prov, was);
+    return push_step(L, lx, step, req, wait, base);
+}
+
+/* Report what the driver saw (resp, or NULL and err) and push the next step. */
+static int report(lua_State *L, lexchange *lx, omics_response *resp, const omics_error *err,
+                  lua_Number sink_bytes, int base)
+{
+    size_t n = sink_bytes > 0 ? (size_t)sink_bytes : 0;
+    double wait = 0;
+    lua_State *was = lp_enter(lx->prov, L);
+    omics_step step = resp ? omics_exchange_answered(lx->x, resp, n, &wait)
+                           : omics_exchange_failed(lx->x, err, n, &wait);
+    lp_leave(lx->prov, was);
+    return push_step(L, lx, step, NULL, wait, base);
+}
+
+
+/* x:answered({ status, headers, body, body_streamed }, sink_bytes); an
+ * answer that cannot be read is the transport's failure */
+static int l_exchange_answered(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Number sink_bytes = luaL_optnumber(L, 3, 0);
+    lua_settop(L, 2);
+    omics_error err;
+    omics_error_init(&err);
+    omics_response resp;
+    int readable = lv_response_value(L, 2, &resp, &err) == 0; /* its arena at 3 */
+    if (!readable)
+        err.kind = OMICS_ETRANSPORT;
+    int n = report(L, lx, readable ? &resp : NULL, &err, sink_bytes, 3);
+    omics_error_clear(&err);
+    return n;
+}
+
+/* x:failed(code, message, sink_bytes); the core says whether it may pass */
+static int l_exchange_failed(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    const char *code = luaL_checkstring(L, 2);
+    const char *message = luaL_optstring(L, 3, "");
+    lua_Number sink_bytes = luaL_optnumber(L, 4, 0);
+    omics_error err;
+    omics_error_init(&err);
+    omics_error_set(&err, OMICS_ETRANSPORT, code, "%s", message);
+    err.retryable = omics_transport_retryable(code);
+    lua_settop(L, 1);
+    int n = report(L, lx, NULL, &err, sink_bytes, 1);
+    omics_error_clear(&err);
+    return n;
+}
+
+/* core.exchange(client, op, params, path_sink or nil, agent or nil) */
+int lx_new(lua_State *L)
+{
+    lclient *lc;
+    const omics_op *op = lo_check_op(L, &lc);
+    if (!op)
+        return 2;
+    lua_settop(L, 5);
+    omics_error err;
+    omics_error_init(&err);
+    const omics_sink *sink = lua_isnil(L, 4) ? NULL : omics_path_sink_sink(ls_check(L, 4)->ps);
+    lexchange *lx = lc_newuserdata(L, sizeof *lx); /* at 6 */
+    memset(lx, 0, sizeof *lx);
+    luaL_setmetatable(L, LOMICS_EXCHANGE);
+    /* the client, the parameters (their strings) and the sink live as long */
+    lua_createtable(L, 3, 0);
+    for (int i = 1; i <= 3; i++) {
+        lua_pushvalue(L, i == 1 ? 1 : i + 1);
+        lua_rawseti(L, -2, i);
+    }
+    lc_setuservalue(L, 6);
+    lx->prov = lc->prov;
+    if (!(lx->values = omics_arena_new(4096)))
+        return luaL_error(L, "out of memory");
+    omics_value *params;
+    if (lv_params_value(L, 3, lx->values, &params, &err))
+        return lv_fail(L, &err);
+    lv_builder(L, &lx->b);
+    lua_State *was = lp_enter(lx->prov, L);
+    lx->x = omics_exchange_new(lc->c, op, params, sink, &lx->b, lua_tostring(L, 5), &err);
+    lp_leave(lx->prov, was);
+    if (!lx->x)
+        return lv_fail(L, &err);
+    lua_settop(L, 6);
+    return 1;
+}
+
+void lx_open(lua_State *L)
+{
+    static const luaL_Reg methods[] = {{"next", l_exchange_next},
+                                       {"answered", l_exchange_answered},
+                                       {"failed", l_exchange_failed},
+                                       {NULL, NULL}};
+    lv_new_type(L, LOMICS_EXCHANGE, l_exchange_gc, methods);
+}
