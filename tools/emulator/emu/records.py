@@ -50,6 +50,12 @@ def page(records, params, size_key="maxResults", token_key="nextToken", default=
     return paginate(records, params.get(size_key) or default, params.get(token_key))
 
 
+def listing(member, records, params, view=None, **paging):
+    """{member: this page of records (each through view), "nextToken": the next token}."""
+    items, token = page(records, params, **paging)
+    return {member: [view(r) for r in items] if view else items, "nextToken": token}
+
+
 def created_in(record, criteria, member="creationTime"):
     after, before = criteria.get("createdAfter"), criteria.get("createdBefore")
     return ((after is None or record[member] >= after)

@@ -6,7 +6,7 @@ the store (and version). Cancelling an unfinished job makes it CANCELLED."""
 
 from ..errors import not_found, validation
 from ..lifecycle import Timeline
-from ..records import Record, matching, new_uuid, page
+from ..records import Record, listing, matching, new_uuid
 from .stores import KINDS, STEP, UNFINISHED
 
 
@@ -97,8 +97,7 @@ class Imports:
             found = [j for j in matching(self._jobs.values(), destinationName=criteria.get("storeName"))
                      if j.kind == kind and (params.get("ids") is None or j["id"] in params["ids"])
                      and criteria.get("status") in (None, j.timeline.status(now))]
-            items, token = page(found, params)
-            return {member: [self._job_view(j, now) for j in items], "nextToken": token}
+            return listing(member, found, params, lambda j: self._job_view(j, now))
 
     def _cancel(self, job, now):
         job.timeline.reschedule(now, [(0, "CANCELLED")])

@@ -6,7 +6,7 @@ import secrets
 
 from ..errors import ServiceError, not_found, validation
 from ..lifecycle import Timeline
-from ..records import Record, matching, new_uuid, page
+from ..records import Record, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import arn
 
@@ -121,8 +121,7 @@ class Stores:
             found = [s for s in matching(self._stores[kind].values())
                      if (params.get("ids") is None or s["id"] in params["ids"])
                      and params.get("filter", {}).get("status") in (None, s.timeline.status(now))]
-            items, token = page(found, params)
-            return {member: [self._dated(s, now) for s in items], "nextToken": token}
+            return listing(member, found, params, lambda s: self._dated(s, now))
 
     def _update_store(self, kind, params):
         with self._lock:
@@ -221,9 +220,7 @@ class Stores:
             status = params.get("filter", {}).get("status")
             found = [v for v in matching(self._store("annotation", params["name"]).versions.values())
                      if status in (None, v.timeline.status(now))]
-            items, token = page(found, params)
-            return {"annotationStoreVersions": [self._dated(v, now) for v in items],
-                    "nextToken": token}
+            return listing("annotationStoreVersions", found, params, lambda v: self._dated(v, now))
 
     def update_annotation_store_version(self, context, params):
         with self._lock:

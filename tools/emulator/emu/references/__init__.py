@@ -12,7 +12,7 @@ from ..errors import ServiceError, not_found
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import Record, Tokens, created_in, find, matching, page
+from ..records import Record, Tokens, created_in, find, listing, matching
 from ..values import arn, new_id
 
 STEP = 1.0
@@ -70,8 +70,7 @@ class ReferenceApi:
         with self._lock:
             found = [s for s in matching(self._stores.values(), name=criteria.get("name"))
                      if created_in(s, criteria)]
-            items, token = page(found, params, default=100)
-            return {"referenceStores": items, "nextToken": token}
+            return listing("referenceStores", found, params, default=100)
 
     def delete_reference_store(self, context, params):
         with self._lock:
@@ -119,8 +118,7 @@ class ReferenceApi:
             found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
                                          referenceStoreId=params["referenceStoreId"])
                      if created_in(j, criteria)]
-            items, token = page(found, params, default=100)
-            return {"importJobs": items, "nextToken": token}
+            return listing("importJobs", found, params, default=100)
 
     def _advance(self):
         now = self.clock.now()
@@ -179,8 +177,7 @@ class ReferenceApi:
                                          md5=criteria.get("md5"),
                                          referenceStoreId=params["referenceStoreId"])
                      if created_in(r, criteria)]
-            items, token = page(found, params, default=100)
-            return {"references": items, "nextToken": token}
+            return listing("references", found, params, default=100)
 
     def get_reference_record(self, store_id, reference_id):
         with self._lock:

@@ -7,7 +7,7 @@ operations are next used, stamped with the time it was due."""
 import re
 
 from ..errors import not_found
-from ..records import Record, created_in, matching, page
+from ..records import Record, created_in, listing, matching
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
 from .readsets import STEP, clip, needs_reference
@@ -61,8 +61,7 @@ class Jobs:
             found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
                                          sequenceStoreId=params["sequenceStoreId"])
                      if j.kind == kind and created_in(j, criteria)]
-            items, token = page(found, params)
-            return {member: items, "nextToken": token}
+            return listing(member, found, params)
 
     def get_read_set_import_job(self, context, params):
         return self._job("import", params)

@@ -13,7 +13,7 @@ from ..errors import ServiceError, not_found, validation
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, find, matching, page
+from ..records import Record, created_in, find, listing, matching
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
@@ -90,8 +90,7 @@ class ReadSets:
                                          status=criteria.get("status"))
                      if created_in(s, criteria) and within(
                          s["updateTime"], criteria.get("updatedAfter"), criteria.get("updatedBefore"))]
-            items, token = page(found, params)
-            return {"sequenceStores": items, "nextToken": token}
+            return listing("sequenceStores", found, params)
 
     def update_sequence_store(self, context, params):
         with self._lock:
@@ -212,8 +211,7 @@ class ReadSets:
                                              "generatedFrom", "creationType")})
                      if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
                      and created_in(r, criteria)]
-            items, token = page(found, params)
-            return {"readSets": items, "nextToken": token}
+            return listing("readSets", found, params)
 
     def get_read_set_metadata(self, context, params):
         read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
@@ -285,8 +283,7 @@ class ReadSets:
         with self._lock:
             self.get_store(params["sequenceStoreId"])
             found = matching(self._uploads.values(), sequenceStoreId=params["sequenceStoreId"])
-            items, token = page(found, params)
-            return {"uploads": items, "nextToken": token}
+            return listing("uploads", found, params)
 
     def upload_read_set_part(self, context, params):
         data = params.get("payload") or b""
@@ -317,8 +314,7 @@ class ReadSets:
             found = [p for p in matching(self._upload(params).parts.values(),
                                          partSource=params["partSource"])
                      if created_in(p, params.get("filter", {}))]
-            items, token = page(found, params)
-            return {"parts": items, "nextToken": token}
+            return listing("parts", found, params)
 
     def abort_multipart_read_set_upload(self, context, params):
         with self._lock:

@@ -11,7 +11,7 @@ import json
 
 from ..errors import ServiceError
 from ..lifecycle import Timeline
-from ..records import Record, find, matching, new_uuid, page
+from ..records import Record, find, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import arn, new_id
 from .definitions import STEP
@@ -178,9 +178,9 @@ class Batches:
             found = [b for b in matching(self._batches.values(), name=params.get("name"))
                      if params.get("status") in (None, b.timeline.status(now))
                      and params.get("runGroupId") in (None, b["defaultRunSetting"].get("runGroupId"))]
-            items, token = page(found, params, "maxItems", "startingToken")
-            return {"items": [self._batch_view(b, now, full=False) for b in items],
-                    "nextToken": token}
+            return listing("items", found, params,
+                           lambda b: self._batch_view(b, now, full=False), size_key="maxItems",
+                           token_key="startingToken")
 
     def list_runs_in_batch(self, context, params):
         with self._lock:
@@ -188,8 +188,7 @@ class Batches:
             found = matching(self._batch(params["batchId"]).entries,
                              submissionStatus=params.get("submissionStatus"),
                              runSettingId=params.get("runSettingId"), runId=params.get("runId"))
-            items, token = page(found, params, "maxItems", "startingToken")
-            return {"runs": items, "nextToken": token}
+            return listing("runs", found, params, size_key="maxItems", token_key="startingToken")
 
     def cancel_run_batch(self, context, params):
         with self._lock:

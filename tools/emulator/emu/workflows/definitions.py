@@ -8,7 +8,7 @@ import json
 
 from ..errors import ServiceError, not_found, validation
 from ..lifecycle import Timeline
-from ..records import Record, matching, new_uuid, page
+from ..records import Record, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 
@@ -118,9 +118,9 @@ class Definitions:
             now = self.clock.now()
             found = matching(self._workflows.values(), type=params.get("type"),
                              name=params.get("name"))
-            items, token = page(found, params, token_key="startingToken")
-            return {"items": [{**w, "status": w.timeline.status(now)} for w in items],
-                    "nextToken": token}
+            return listing("items", found, params,
+                           lambda w: {**w, "status": w.timeline.status(now)},
+                           token_key="startingToken")
 
     def update_workflow(self, context, params):
         with self._lock:
@@ -178,10 +178,9 @@ class Definitions:
             now = self.clock.now()
             workflow = self._workflow(params["workflowId"], params.get("type"),
                                       params.get("workflowOwnerId"))
-            items, token = page(matching(workflow.versions.values()), params,
-                                token_key="startingToken")
-            return {"items": [{**v, "status": v.timeline.status(now)} for v in items],
-                    "nextToken": token}
+            return listing("items", matching(workflow.versions.values()), params,
+                           lambda v: {**v, "status": v.timeline.status(now)},
+                           token_key="startingToken")
 
     def update_workflow_version(self, context, params):
         with self._lock:

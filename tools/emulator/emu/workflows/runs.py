@@ -11,7 +11,7 @@ import hashlib
 
 from ..errors import ServiceError, not_found, validation
 from ..lifecycle import Timeline
-from ..records import Record, find, matching, new_uuid, page
+from ..records import Record, find, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 from .definitions import CREATING, CREATING_FAILS, DEFAULT_STORAGE_CAPACITY, STEP
@@ -157,9 +157,8 @@ class Runs:
                                          runGroupId=params.get("runGroupId"),
                                          batchId=params.get("batchId"))
                      if params.get("status") in (None, r.timeline.status(now))]
-            items, token = page(found, params, token_key="startingToken")
-            return {"items": [self._run_view(r, now, tags=False) for r in items],
-                    "nextToken": token}
+            return listing("items", found, params,
+                           lambda r: self._run_view(r, now, tags=False), token_key="startingToken")
 
     def _cancel(self, run, now):
         run.timeline.reschedule(now, STOPPING)
@@ -213,9 +212,8 @@ class Runs:
     def list_run_tasks(self, context, params):
         with self._lock:
             now = self._sweep()
-            items, token = page(self._tasks(params["id"], now, params.get("status")), params,
-                                token_key="startingToken")
-            return {"items": [{**t, **progress(t, now)} for t in items], "nextToken": token}
+            return listing("items", self._tasks(params["id"], now, params.get("status")), params,
+                           lambda t: {**t, **progress(t, now)}, token_key="startingToken")
 
     # --- run groups ----------------------------------------------------------------
 
@@ -241,8 +239,7 @@ class Runs:
     def list_run_groups(self, context, params):
         with self._lock:
             found = matching(self._run_groups.values(), name=params.get("name"))
-            items, token = page(found, params, token_key="startingToken")
-            return {"items": items, "nextToken": token}
+            return listing("items", found, params, token_key="startingToken")
 
     def update_run_group(self, context, params):
         with self._lock:
@@ -287,9 +284,8 @@ class Runs:
 
     def list_run_caches(self, context, params):
         with self._lock:
-            items, token = page(matching(self._run_caches.values()), params,
-                                token_key="startingToken")
-            return {"items": items, "nextToken": token}
+            return listing("items", matching(self._run_caches.values()), params,
+                           token_key="startingToken")
 
     def update_run_cache(self, context, params):
         with self._lock:
@@ -355,10 +351,9 @@ class Runs:
     def list_configurations(self, context, params):
         with self._lock:
             now = self._sweep()
-            items, token = page(matching(self._configurations.values()), params,
-                                token_key="startingToken")
-            return {"items": [self._configuration_view(c, now, tags=False) for c in items],
-                    "nextToken": token}
+            return listing("items", matching(self._configurations.values()), params,
+                           lambda c: self._configuration_view(c, now, tags=False),
+                           token_key="startingToken")
 
     def delete_configuration(self, context, params):
         with self._lock:
