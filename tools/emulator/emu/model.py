@@ -60,6 +60,12 @@ def compile_pattern(java):
 # --- input ---------------------------------------------------------------------
 
 class Problems:
+    """Constraint violations, raised together as one error."""
+
+    @staticmethod
+    def error(message):
+        return ServiceError("ValidationException", message)
+
     def __init__(self):
         self.messages = []
 
@@ -70,8 +76,8 @@ class Problems:
     def raise_if_any(self):
         if self.messages:
             count = len(self.messages)
-            raise ServiceError("ValidationException", f"{count} validation error"
-                               f"{'' if count == 1 else 's'} detected: " + "; ".join(self.messages))
+            raise self.error(f"{count} validation error{'' if count == 1 else 's'} detected: "
+                             + "; ".join(self.messages))
 
 
 def wrong_type(path, expected):

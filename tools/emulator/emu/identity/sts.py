@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from .. import sigv4
 from ..errors import ServiceError
 from ..messages import Response
+from ..model import Problems
 from .common import issue, iso8601, jwt_claims, request_id, stable_id
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -21,27 +22,14 @@ ROLE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/"
 SESSION_NAME = re.compile(r"[\w+=,.@-]*")
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*")
 STATUS_BY_CODE = {
-    "AccessDenied": 403,
-    "ExpiredToken": 403,
-    "ExpiredTokenException": 400,
-    "IDPCommunicationError": 400,
-    "IDPRejectedClaim": 403,
-    "IncompleteSignature": 400,
-    "InternalFailure": 500,
-    "InvalidAction": 400,
-    "InvalidClientTokenId": 403,
-    "InvalidIdentityToken": 400,
-    "InvalidParameterValue": 400,
-    "MalformedPolicyDocument": 400,
-    "MissingAction": 400,
-    "MissingAuthenticationToken": 403,
-    "MissingParameter": 400,
-    "PackedPolicyTooLarge": 400,
-    "RegionDisabledException": 403,
-    "ServiceUnavailable": 503,
-    "SignatureDoesNotMatch": 403,
-    "Throttling": 400,
-    "ValidationError": 400,
+    **dict.fromkeys(("AccessDenied", "ExpiredToken", "IDPRejectedClaim", "InvalidClientTokenId",
+                     "MissingAuthenticationToken", "RegionDisabledException",
+                     "SignatureDoesNotMatch"), 403),
+    **dict.fromkeys(("ExpiredTokenException", "IDPCommunicationError", "IncompleteSignature",
+                     "InvalidAction", "InvalidIdentityToken", "InvalidParameterValue",
+                     "MalformedPolicyDocument", "MissingAction", "MissingParameter",
+                     "PackedPolicyTooLarge", "Throttling", "ValidationError"), 400),
+    "InternalFailure": 500, "ServiceUnavailable": 503,
 }
 # The front end's codes for what sigv4.verify finds wrong, in STS's words.
 SIGV4_CODES = {
@@ -123,16 +111,12 @@ class StsProtocol:
         return xml_error(status, code, message)
 
 
-class Validation:
+class Validation(Problems):
     """Constraint violations gathered into one ValidationError, as AWS words it."""
 
-    def __init__(self):
-        self.messages = []
-
-    def add(self, value, member, constraint):
-        shown = "null" if value is None else f"'{value}'"
-        self.messages.append(f"Value {shown} at '{member}' failed to satisfy constraint: "
-                             f"{constraint}")
+    @staticmethod
+    def error(message):
+        return StsError("ValidationError", message)
 
     def text(self, params, name, member, low, high, pattern=None, pattern_text=None,
              required=False):
@@ -166,13 +150,6 @@ class Validation:
             self.add(value, "durationSeconds",
                      f"Member must have value less than or equal to {highest}")
         return value
-
-    def raise_if_any(self):
-        count = len(self.messages)
-        if count:
-            noun = "error" if count == 1 else "errors"
-            raise StsError("ValidationError",
-                           f"{count} validation {noun} detected: " + "; ".join(self.messages))
 
 
 def form_params(request):
