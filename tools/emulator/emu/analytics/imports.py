@@ -4,6 +4,8 @@ when only some items fail) when a source is missing under the S3 root or the
 fail_next switch says so. A completed job adds the size of what it read to
 the store (and version). Cancelling an unfinished job makes it CANCELLED."""
 
+from functools import partialmethod
+
 from ..errors import not_found, validation
 from ..lifecycle import Timeline
 from ..records import Record, listing, matching, new_uuid
@@ -51,7 +53,7 @@ class Imports:
         job.timeline.events.append((when, outcome))
         job["completionTime"] = when
 
-    def _start_import(self, kind, params):
+    def _start_import(self, kind, context, params):
         with self._lock:
             now = self._sweep()
             store = self._store(kind, params["destinationName"])
@@ -85,12 +87,12 @@ class Imports:
             raise not_found(f"{kind.capitalize()} import job {job_id} not found.")
         return job
 
-    def _get_import(self, kind, params):
+    def _get_import(self, kind, context, params):
         with self._lock:
             now = self._sweep()
             return self._job_view(self._job(kind, params["jobId"]), now)
 
-    def _list_imports(self, kind, member, params):
+    def _list_imports(self, kind, member, context, params):
         criteria = params.get("filter", {})
         with self._lock:
             now = self._sweep()
@@ -105,7 +107,7 @@ class Imports:
         for item in job.entries:
             item["jobStatus"] = "CANCELLED"
 
-    def _cancel_import(self, kind, params):
+    def _cancel_import(self, kind, context, params):
         with self._lock:
             now = self._sweep()
             job = self._job(kind, params["jobId"])
@@ -117,26 +119,12 @@ class Imports:
                                  "cancelled.")
             return {}
 
-    def start_annotation_import_job(self, context, params):
-        return self._start_import("annotation", params)
-
-    def get_annotation_import_job(self, context, params):
-        return self._get_import("annotation", params)
-
-    def list_annotation_import_jobs(self, context, params):
-        return self._list_imports("annotation", "annotationImportJobs", params)
-
-    def cancel_annotation_import_job(self, context, params):
-        return self._cancel_import("annotation", params)
-
-    def start_variant_import_job(self, context, params):
-        return self._start_import("variant", params)
-
-    def get_variant_import_job(self, context, params):
-        return self._get_import("variant", params)
-
-    def list_variant_import_jobs(self, context, params):
-        return self._list_imports("variant", "variantImportJobs", params)
-
-    def cancel_variant_import_job(self, context, params):
-        return self._cancel_import("variant", params)
+    start_annotation_import_job = partialmethod(_start_import, "annotation")
+    get_annotation_import_job = partialmethod(_get_import, "annotation")
+    list_annotation_import_jobs = partialmethod(_list_imports, "annotation",
+                                                "annotationImportJobs")
+    cancel_annotation_import_job = partialmethod(_cancel_import, "annotation")
+    start_variant_import_job = partialmethod(_start_import, "variant")
+    get_variant_import_job = partialmethod(_get_import, "variant")
+    list_variant_import_jobs = partialmethod(_list_imports, "variant", "variantImportJobs")
+    cancel_variant_import_job = partialmethod(_cancel_import, "variant")

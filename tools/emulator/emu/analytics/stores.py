@@ -3,6 +3,7 @@
 one step later. Store names are unique across both kinds."""
 
 import secrets
+from functools import partialmethod
 
 from ..errors import ServiceError, not_found, validation
 from ..lifecycle import Timeline
@@ -110,12 +111,12 @@ class Stores:
         return {**self._dated(store, now), "numVersions": len(store.versions),
                 "tags": self.tags.tags_of(store["storeArn"])}
 
-    def _get_store(self, kind, params):
+    def _get_store(self, kind, context, params):
         with self._lock:
             now = self._sweep()
             return self._store_view(self._store(kind, params["name"]), now)
 
-    def _list_stores(self, kind, member, params):
+    def _list_stores(self, kind, member, context, params):
         with self._lock:
             now = self._sweep()
             found = [s for s in matching(self._stores[kind].values())
@@ -123,7 +124,7 @@ class Stores:
                      and params.get("filter", {}).get("status") in (None, s.timeline.status(now))]
             return listing(member, found, params, lambda s: self._dated(s, now))
 
-    def _update_store(self, kind, params):
+    def _update_store(self, kind, context, params):
         with self._lock:
             now = self._sweep()
             store = self._store(kind, params["name"])
@@ -136,7 +137,7 @@ class Stores:
                 and version_name in (None, j.get("versionName"))
                 and j.timeline.status(now) in UNFINISHED]
 
-    def _delete_store(self, kind, params):
+    def _delete_store(self, kind, context, params):
         with self._lock:
             now = self._sweep()
             store = self._store(kind, params["name"])
@@ -152,35 +153,16 @@ class Stores:
                     record.timeline.reschedule(now, DELETING)
             return {"status": store.timeline.status(now)}
 
-    def create_annotation_store(self, context, params):
-        return self._create_store("annotation", context, params)
-
-    def get_annotation_store(self, context, params):
-        return self._get_store("annotation", params)
-
-    def list_annotation_stores(self, context, params):
-        return self._list_stores("annotation", "annotationStores", params)
-
-    def update_annotation_store(self, context, params):
-        return self._update_store("annotation", params)
-
-    def delete_annotation_store(self, context, params):
-        return self._delete_store("annotation", params)
-
-    def create_variant_store(self, context, params):
-        return self._create_store("variant", context, params)
-
-    def get_variant_store(self, context, params):
-        return self._get_store("variant", params)
-
-    def list_variant_stores(self, context, params):
-        return self._list_stores("variant", "variantStores", params)
-
-    def update_variant_store(self, context, params):
-        return self._update_store("variant", params)
-
-    def delete_variant_store(self, context, params):
-        return self._delete_store("variant", params)
+    create_annotation_store = partialmethod(_create_store, "annotation")
+    get_annotation_store = partialmethod(_get_store, "annotation")
+    list_annotation_stores = partialmethod(_list_stores, "annotation", "annotationStores")
+    update_annotation_store = partialmethod(_update_store, "annotation")
+    delete_annotation_store = partialmethod(_delete_store, "annotation")
+    create_variant_store = partialmethod(_create_store, "variant")
+    get_variant_store = partialmethod(_get_store, "variant")
+    list_variant_stores = partialmethod(_list_stores, "variant", "variantStores")
+    update_variant_store = partialmethod(_update_store, "variant")
+    delete_variant_store = partialmethod(_delete_store, "variant")
 
     # --- annotation store versions -----------------------------------------------------
 

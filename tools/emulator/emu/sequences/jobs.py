@@ -5,6 +5,7 @@ Everything that takes time happens lazily (_advance), whenever the
 operations are next used, stamped with the time it was due."""
 
 import re
+from functools import partialmethod
 
 from ..errors import not_found
 from ..records import Record, created_in, listing, matching
@@ -43,7 +44,7 @@ class Jobs:
         return self._start("export", params, [{"id": s["readSetId"], **s} for s in params["sources"]],
                            roleArn=params["roleArn"], destination=params["destination"])
 
-    def _job(self, kind, params):
+    def _job(self, kind, context, params):
         with self._lock:
             self._advance()
             store_id = self.get_store(params["sequenceStoreId"])["id"]
@@ -53,7 +54,7 @@ class Jobs:
                                 f"{store_id}.")
             return {**job, ITEMS[kind]: job.entries}
 
-    def _jobs_of(self, kind, params, member):
+    def _jobs_of(self, kind, member, context, params):
         criteria = params.get("filter", {})
         with self._lock:
             self._advance()
@@ -63,23 +64,12 @@ class Jobs:
                      if j.kind == kind and created_in(j, criteria)]
             return listing(member, found, params)
 
-    def get_read_set_import_job(self, context, params):
-        return self._job("import", params)
-
-    def get_read_set_activation_job(self, context, params):
-        return self._job("activation", params)
-
-    def get_read_set_export_job(self, context, params):
-        return self._job("export", params)
-
-    def list_read_set_import_jobs(self, context, params):
-        return self._jobs_of("import", params, "importJobs")
-
-    def list_read_set_activation_jobs(self, context, params):
-        return self._jobs_of("activation", params, "activationJobs")
-
-    def list_read_set_export_jobs(self, context, params):
-        return self._jobs_of("export", params, "exportJobs")
+    get_read_set_import_job = partialmethod(_job, "import")
+    get_read_set_activation_job = partialmethod(_job, "activation")
+    get_read_set_export_job = partialmethod(_job, "export")
+    list_read_set_import_jobs = partialmethod(_jobs_of, "import", "importJobs")
+    list_read_set_activation_jobs = partialmethod(_jobs_of, "activation", "activationJobs")
+    list_read_set_export_jobs = partialmethod(_jobs_of, "export", "exportJobs")
 
     # --- the clock -----------------------------------------------------------------
 
