@@ -2,6 +2,7 @@
 (answers are these records, cut to the output shape by emu/model.py), with
 the emulator's own state (timeline, children, ...) as attributes."""
 
+import functools
 import itertools
 import threading
 import uuid
@@ -25,6 +26,16 @@ class Record(dict):
         if hasattr(dict, name):
             raise AttributeError(f"a record's {name} would hide dict.{name}")
         super().__setattr__(name, value)
+
+
+def swept(method):
+    """A handler run under its area's lock after the area's _sweep (the work
+    that has fallen due), given the request's time as its last argument."""
+    @functools.wraps(method)
+    def handler(self, *args):
+        with self._lock:
+            return method(self, *args, self._sweep())
+    return handler
 
 
 def new_uuid():

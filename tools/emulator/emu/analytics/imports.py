@@ -8,7 +8,7 @@ from functools import partialmethod
 
 from ..errors import not_found, validation
 from ..lifecycle import Timeline
-from ..records import Record, listing, matching, new_uuid
+from ..records import Record, listing, matching, new_uuid, swept
 from .stores import KINDS, STEP, UNFINISHED
 
 
@@ -53,29 +53,28 @@ class Imports:
         job.timeline.events.append((when, outcome))
         job["completionTime"] = when
 
-    def _start_import(self, kind, context, params):
-        with self._lock:
-            now = self._sweep()
-            store = self._store(kind, params["destinationName"])
-            status = store.timeline.status(now)
+    @swept
+    def _start_import(self, kind, context, params, now):
+        store = self._store(kind, params["destinationName"])
+        status = store.timeline.status(now)
+        if status != "ACTIVE":
+            raise validation(f"{KINDS[kind][1]} {store['name']} is {status}, not ACTIVE.")
+        version_name = None
+        if kind == "annotation":
+            version_name = params.get("versionName", store["versionName"])
+            status = self._version(store["name"], version_name).timeline.status(now)
             if status != "ACTIVE":
-                raise validation(f"{KINDS[kind][1]} {store['name']} is {status}, not ACTIVE.")
-            version_name = None
-            if kind == "annotation":
-                version_name = params.get("versionName", store["versionName"])
-                status = self._version(store["name"], version_name).timeline.status(now)
-                if status != "ACTIVE":
-                    raise validation(f"Version {version_name} of annotation store {store['name']} "
-                                     f"is {status}, not ACTIVE.")
-            job = Record({k: params.get(k) for k in ("roleArn", "formatOptions", "annotationFields")},
-                         id=new_uuid(), destinationName=store["name"], versionName=version_name,
-                         runLeftNormalization=params.get("runLeftNormalization", False),
-                         creationTime=now, statusMessage="")
-            job.kind, job.failure = kind, self.failures.take(f"{kind}_import")
-            job.entries = [Record(source=i["source"], jobStatus="SUBMITTED") for i in params["items"]]
-            job.timeline = Timeline(now, [(0, "SUBMITTED"), (STEP, "IN_PROGRESS")])
-            self._jobs[job["id"]] = job
-            return {"jobId": job["id"]}
+                raise validation(f"Version {version_name} of annotation store {store['name']} "
+                                 f"is {status}, not ACTIVE.")
+        job = Record({k: params.get(k) for k in ("roleArn", "formatOptions", "annotationFields")},
+                     id=new_uuid(), destinationName=store["name"], versionName=version_name,
+                     runLeftNormalization=params.get("runLeftNormalization", False),
+                     creationTime=now, statusMessage="")
+        job.kind, job.failure = kind, self.failures.take(f"{kind}_import")
+        job.entries = [Record(source=i["source"], jobStatus="SUBMITTED") for i in params["items"]]
+        job.timeline = Timeline(now, [(0, "SUBMITTED"), (STEP, "IN_PROGRESS")])
+        self._jobs[job["id"]] = job
+        return {"jobId": job["id"]}
 
     def _job_view(self, job, now):
         return {**job, "status": job.timeline.status(now), "items": job.entries,
@@ -87,10 +86,9 @@ class Imports:
             raise not_found(f"{kind.capitalize()} import job {job_id} not found.")
         return job
 
-    def _get_import(self, kind, context, params):
-        with self._lock:
-            now = self._sweep()
-            return self._job_view(self._job(kind, params["jobId"]), now)
+    @swept
+    def _get_import(self, kind, context, params, now):
+        return self._job_view(self._job(kind, params["jobId"]), now)
 
     def _list_imports(self, kind, member, context, params):
         criteria = params.get("filter", {})
@@ -107,17 +105,16 @@ class Imports:
         for item in job.entries:
             item["jobStatus"] = "CANCELLED"
 
-    def _cancel_import(self, kind, context, params):
-        with self._lock:
-            now = self._sweep()
-            job = self._job(kind, params["jobId"])
-            status = job.timeline.status(now)
-            if status in UNFINISHED:
-                self._cancel(job, now)
-            elif status != "CANCELLED":
-                raise validation(f"Import job {job['id']} is {status}; it can no longer be "
-                                 "cancelled.")
-            return {}
+    @swept
+    def _cancel_import(self, kind, context, params, now):
+        job = self._job(kind, params["jobId"])
+        status = job.timeline.status(now)
+        if status in UNFINISHED:
+            self._cancel(job, now)
+        elif status != "CANCELLED":
+            raise validation(f"Import job {job['id']} is {status}; it can no longer be "
+                             "cancelled.")
+        return {}
 
     start_annotation_import_job = partialmethod(_start_import, "annotation")
     get_annotation_import_job = partialmethod(_get_import, "annotation")
