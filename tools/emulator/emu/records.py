@@ -29,8 +29,9 @@ class Record(dict):
 
 
 def swept(method):
-    """A handler run under its area's lock after the area's _sweep (the work
-    that has fallen due), given the request's time as its last argument."""
+    """A method (mostly a handler) run under its area's lock after the area's
+    _sweep (the work that has fallen due), given the request's time as its
+    last argument."""
     @functools.wraps(method)
     def handler(self, *args):
         with self._lock:

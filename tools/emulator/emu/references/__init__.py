@@ -12,7 +12,7 @@ from ..errors import ServiceError, not_found
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import Record, Tokens, created_in, find, listing, matching
+from ..records import Record, Tokens, created_in, find, listing, matching, swept
 from ..values import arn, new_id
 
 STEP = 1.0
@@ -72,20 +72,19 @@ class ReferenceApi:
                      if created_in(s, criteria)]
             return listing("referenceStores", found, params, default=100)
 
-    def delete_reference_store(self, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["id"])["id"]
-            if matching(self._references.values(), referenceStoreId=store_id):
-                raise ServiceError("ConflictException",
-                                   f"Reference store {store_id} still contains references.")
-            if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
-                    if "completionTime" not in j]:
-                raise ServiceError("ConflictException",
-                                   f"Reference store {store_id} has import jobs in progress.")
-            self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
-            del self._stores[store_id]
-            return {}
+    @swept
+    def delete_reference_store(self, context, params, now):
+        store_id = self.get_store(params["id"])["id"]
+        if matching(self._references.values(), referenceStoreId=store_id):
+            raise ServiceError("ConflictException",
+                               f"Reference store {store_id} still contains references.")
+        if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
+                if "completionTime" not in j]:
+            raise ServiceError("ConflictException",
+                               f"Reference store {store_id} has import jobs in progress.")
+        self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
+        del self._stores[store_id]
+        return {}
 
     # --- import jobs ----------------------------------------------------------------
 
@@ -101,26 +100,25 @@ class ReferenceApi:
                 self.tokens.remember("import", params.get("clientToken"), job["id"])
             return job
 
-    def get_reference_import_job(self, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["referenceStoreId"])["id"]
-            job = self._jobs.get(params["id"])
-            if job is None or job["referenceStoreId"] != store_id:
-                raise not_found(f"Import job {params['id']} not found in reference store {store_id}.")
-            return {**job, "sources": job.sources}
+    @swept
+    def get_reference_import_job(self, context, params, now):
+        store_id = self.get_store(params["referenceStoreId"])["id"]
+        job = self._jobs.get(params["id"])
+        if job is None or job["referenceStoreId"] != store_id:
+            raise not_found(f"Import job {params['id']} not found in reference store {store_id}.")
+        return {**job, "sources": job.sources}
 
-    def list_reference_import_jobs(self, context, params):
+    @swept
+    def list_reference_import_jobs(self, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["referenceStoreId"])
-            found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                         referenceStoreId=params["referenceStoreId"])
-                     if created_in(j, criteria)]
-            return listing("importJobs", found, params, default=100)
+        self.get_store(params["referenceStoreId"])
+        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
+                                     referenceStoreId=params["referenceStoreId"])
+                 if created_in(j, criteria)]
+        return listing("importJobs", found, params, default=100)
 
-    def _advance(self):
+    def _sweep(self):
+        """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in self._jobs.values():
             if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
@@ -129,6 +127,7 @@ class ReferenceApi:
                     source["status"] = "IN_PROGRESS"
             if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
                 self._finish(job, job["creationTime"] + 2 * STEP)
+        return now
 
     def _finish(self, job, when):
         for source in job.sources:
@@ -168,25 +167,23 @@ class ReferenceApi:
         self._references[reference_id] = reference
         return reference
 
-    def list_references(self, context, params):
+    @swept
+    def list_references(self, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["referenceStoreId"])
-            found = [r for r in matching(self._references.values(), name=criteria.get("name"),
-                                         md5=criteria.get("md5"),
-                                         referenceStoreId=params["referenceStoreId"])
-                     if created_in(r, criteria)]
-            return listing("references", found, params, default=100)
+        self.get_store(params["referenceStoreId"])
+        found = [r for r in matching(self._references.values(), name=criteria.get("name"),
+                                     md5=criteria.get("md5"),
+                                     referenceStoreId=params["referenceStoreId"])
+                 if created_in(r, criteria)]
+        return listing("references", found, params, default=100)
 
-    def get_reference_record(self, store_id, reference_id):
-        with self._lock:
-            self._advance()
-            self.get_store(store_id)
-            reference = self._references.get(reference_id)
-            if reference is None or reference["referenceStoreId"] != store_id:
-                raise not_found(f"Reference {reference_id} not found in reference store {store_id}.")
-            return reference
+    @swept
+    def get_reference_record(self, store_id, reference_id, now):
+        self.get_store(store_id)
+        reference = self._references.get(reference_id)
+        if reference is None or reference["referenceStoreId"] != store_id:
+            raise not_found(f"Reference {reference_id} not found in reference store {store_id}.")
+        return reference
 
     def get_reference_metadata(self, context, params):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])

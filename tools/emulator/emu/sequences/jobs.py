@@ -1,14 +1,14 @@
 """Read set import, activation and export jobs: SUBMITTED for one step,
 IN_PROGRESS for one more, then COMPLETED, COMPLETED_WITH_FAILURES or FAILED,
 each source with its own NOT_STARTED, IN_PROGRESS, FINISHED or FAILED.
-Everything that takes time happens lazily (_advance), whenever the
+Everything that takes time happens lazily (_sweep), whenever the
 operations are next used, stamped with the time it was due."""
 
 import re
 from functools import partialmethod
 
 from ..errors import not_found
-from ..records import Record, created_in, listing, matching
+from ..records import Record, created_in, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
 from .readsets import STEP, clip, needs_reference
@@ -44,25 +44,23 @@ class Jobs:
         return self._start("export", params, [{"id": s["readSetId"], **s} for s in params["sources"]],
                            roleArn=params["roleArn"], destination=params["destination"])
 
-    def _job(self, kind, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["sequenceStoreId"])["id"]
-            job = self._jobs.get(params["id"])
-            if job is None or job.kind != kind or job["sequenceStoreId"] != store_id:
-                raise not_found(f"{NOUNS[kind]} {params['id']} not found in sequence store "
-                                f"{store_id}.")
-            return {**job, ITEMS[kind]: job.entries}
+    @swept
+    def _job(self, kind, context, params, now):
+        store_id = self.get_store(params["sequenceStoreId"])["id"]
+        job = self._jobs.get(params["id"])
+        if job is None or job.kind != kind or job["sequenceStoreId"] != store_id:
+            raise not_found(f"{NOUNS[kind]} {params['id']} not found in sequence store "
+                            f"{store_id}.")
+        return {**job, ITEMS[kind]: job.entries}
 
-    def _jobs_of(self, kind, member, context, params):
+    @swept
+    def _jobs_of(self, kind, member, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["sequenceStoreId"])
-            found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                         sequenceStoreId=params["sequenceStoreId"])
-                     if j.kind == kind and created_in(j, criteria)]
-            return listing(member, found, params)
+        self.get_store(params["sequenceStoreId"])
+        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
+                                     sequenceStoreId=params["sequenceStoreId"])
+                 if j.kind == kind and created_in(j, criteria)]
+        return listing(member, found, params)
 
     get_read_set_import_job = partialmethod(_job, "import")
     get_read_set_activation_job = partialmethod(_job, "activation")
@@ -73,7 +71,8 @@ class Jobs:
 
     # --- the clock -----------------------------------------------------------------
 
-    def _advance(self):
+    def _sweep(self):
+        """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in matching(self._jobs.values()):
             if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
@@ -82,6 +81,7 @@ class Jobs:
                 self._finish(job, job["creationTime"] + 2 * STEP)
         for read_set in self._read_sets.values():
             self._refresh(read_set, now)
+        return now
 
     def _job_read_set(self, job, item, when):
         read_set = self._read_sets.get(item["readSetId"])

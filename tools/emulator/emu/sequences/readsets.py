@@ -13,7 +13,7 @@ from ..errors import ServiceError, not_found, validation
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, find, listing, matching
+from ..records import Record, created_in, find, listing, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
@@ -101,20 +101,19 @@ class ReadSets:
             store["updateTime"] = self.clock.now()
             return store
 
-    def delete_sequence_store(self, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["id"])["id"]
-            if matching(self._read_sets.values(), sequenceStoreId=store_id):
-                raise conflict(f"Sequence store {store_id} still contains read sets.")
-            if matching(self._uploads.values(), sequenceStoreId=store_id):
-                raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
-            if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
-                    if "completionTime" not in j]:
-                raise conflict(f"Sequence store {store_id} has jobs in progress.")
-            self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
-            del self._stores[store_id]
-            return {}
+    @swept
+    def delete_sequence_store(self, context, params, now):
+        store_id = self.get_store(params["id"])["id"]
+        if matching(self._read_sets.values(), sequenceStoreId=store_id):
+            raise conflict(f"Sequence store {store_id} still contains read sets.")
+        if matching(self._uploads.values(), sequenceStoreId=store_id):
+            raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
+        if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
+                if "completionTime" not in j]:
+            raise conflict(f"Sequence store {store_id} has jobs in progress.")
+        self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
+        del self._stores[store_id]
+        return {}
 
     # --- S3 access policies ----------------------------------------------------
 
@@ -190,28 +189,26 @@ class ReadSets:
         if read_set["status"] == "ACTIVE" and when >= read_set.last_access + ARCHIVE_AFTER_SECONDS:
             read_set["status"] = "ARCHIVED"
 
-    def get_read_set_record(self, store_id, read_set_id):
-        with self._lock:
-            self._advance()
-            self.get_store(store_id)
-            read_set = self._read_sets.get(read_set_id)
-            if read_set is None or read_set["sequenceStoreId"] != store_id:
-                raise not_found(f"Read set {read_set_id} not found in sequence store {store_id}.")
-            return read_set
+    @swept
+    def get_read_set_record(self, store_id, read_set_id, now):
+        self.get_store(store_id)
+        read_set = self._read_sets.get(read_set_id)
+        if read_set is None or read_set["sequenceStoreId"] != store_id:
+            raise not_found(f"Read set {read_set_id} not found in sequence store {store_id}.")
+        return read_set
 
-    def list_read_sets(self, context, params):
+    @swept
+    def list_read_sets(self, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["sequenceStoreId"])
-            found = [r for r in matching(self._read_sets.values(),
-                                         sequenceStoreId=params["sequenceStoreId"],
-                                         **{k: criteria.get(k) for k in (
-                                             "name", "status", "sampleId", "subjectId",
-                                             "generatedFrom", "creationType")})
-                     if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
-                     and created_in(r, criteria)]
-            return listing("readSets", found, params)
+        self.get_store(params["sequenceStoreId"])
+        found = [r for r in matching(self._read_sets.values(),
+                                     sequenceStoreId=params["sequenceStoreId"],
+                                     **{k: criteria.get(k) for k in (
+                                         "name", "status", "sampleId", "subjectId",
+                                         "generatedFrom", "creationType")})
+                 if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
+                 and created_in(r, criteria)]
+        return listing("readSets", found, params)
 
     def get_read_set_metadata(self, context, params):
         read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
@@ -234,24 +231,23 @@ class ReadSets:
             read_set.last_access = self.clock.now()
         return Blob(read_part(data, self.part_size, params["partNumber"]))
 
-    def batch_delete_read_set(self, context, params):
+    @swept
+    def batch_delete_read_set(self, context, params, now):
         store_id = params["sequenceStoreId"]
-        with self._lock:
-            self._advance()
-            self.get_store(store_id)
-            errors = []
-            for read_set_id in dict.fromkeys(params["ids"]):
-                read_set = self._read_sets.get(read_set_id)
-                if read_set is None or read_set["sequenceStoreId"] != store_id:
-                    errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
-                                   "message": f"Read set {read_set_id} not found in sequence "
-                                              f"store {store_id}."})
-                elif read_set["status"] == "ACTIVATING":
-                    errors.append({"id": read_set_id, "code": "ConflictException",
-                                   "message": f"Read set {read_set_id} is being activated."})
-                else:
-                    del self._read_sets[read_set_id]
-            return {"errors": errors or None}
+        self.get_store(store_id)
+        errors = []
+        for read_set_id in dict.fromkeys(params["ids"]):
+            read_set = self._read_sets.get(read_set_id)
+            if read_set is None or read_set["sequenceStoreId"] != store_id:
+                errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
+                               "message": f"Read set {read_set_id} not found in sequence "
+                                          f"store {store_id}."})
+            elif read_set["status"] == "ACTIVATING":
+                errors.append({"id": read_set_id, "code": "ConflictException",
+                               "message": f"Read set {read_set_id} is being activated."})
+            else:
+                del self._read_sets[read_set_id]
+        return {"errors": errors or None}
 
     # --- multipart uploads ------------------------------------------------------------
 
