@@ -68,6 +68,16 @@ def listing(member, records, params, view=None, **paging):
     return {member: [view(r) for r in items] if view else items, "nextToken": token}
 
 
+def job_outcome(items, noun, status_key="status"):
+    """(status, statusMessage or None) of a job whose items have finished."""
+    failed = [item for item in items if item[status_key] == "FAILED"]
+    if not failed:
+        return "COMPLETED", None
+    if len(failed) == len(items):
+        return "FAILED", failed[0]["statusMessage"]
+    return "COMPLETED_WITH_FAILURES", f"{len(failed)} of {len(items)} {noun} failed."
+
+
 def created_in(record, criteria, member="creationTime"):
     after, before = criteria.get("createdAfter"), criteria.get("createdBefore")
     return ((after is None or record[member] >= after)

@@ -8,7 +8,7 @@ from functools import partialmethod
 
 from ..errors import not_found, validation
 from ..lifecycle import Timeline
-from ..records import Record, listing, matching, new_uuid, swept
+from ..records import Record, job_outcome, listing, matching, new_uuid, swept
 from .stores import KINDS, STEP, UNFINISHED
 
 
@@ -37,13 +37,8 @@ class Imports:
             except (OSError, ValueError) as exc:
                 message = job.failure or f"Cannot read {item['source']}: {exc}"
                 item.update(jobStatus="FAILED", statusMessage=message)
-        failures = [item for item in job.entries if item["jobStatus"] == "FAILED"]
-        outcome = "COMPLETED"
-        if len(failures) == len(job.entries):
-            outcome, job["statusMessage"] = "FAILED", failures[0]["statusMessage"]
-        elif failures:
-            outcome = "COMPLETED_WITH_FAILURES"
-            job["statusMessage"] = f"{len(failures)} of {len(job.entries)} items failed."
+        outcome, message = job_outcome(job.entries, "items", "jobStatus")
+        job["statusMessage"] = message or job["statusMessage"]
         store = self._stores[job.kind].get(job["destinationName"])
         if store is not None and added:
             version = store.versions.get(job.get("versionName"))

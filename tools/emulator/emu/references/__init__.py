@@ -12,7 +12,7 @@ from ..errors import ServiceError, not_found
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import Record, Tokens, created_in, find, listing, matching, swept
+from ..records import Record, Tokens, created_in, find, job_outcome, listing, matching, swept
 from ..values import arn, new_id
 
 STEP = 1.0
@@ -142,15 +142,8 @@ class ReferenceApi:
             except (OSError, ValueError) as exc:
                 message = f"Cannot import {uri}: {exc}"
                 source.update(status="FAILED", statusMessage=message[:STATUS_MESSAGE_MAX])
-        failures = sum(1 for s in job.sources if s["status"] == "FAILED")
-        if failures == len(job.sources):
-            job.update(status="FAILED", statusMessage=job.sources[0]["statusMessage"])
-        elif failures:
-            job.update(status="COMPLETED_WITH_FAILURES",
-                       statusMessage=f"{failures} of {len(job.sources)} sources failed.")
-        else:
-            job["status"] = "COMPLETED"
-        job["completionTime"] = when
+        job["status"], message = job_outcome(job.sources, "sources")
+        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
 
     # --- references -------------------------------------------------------------------
 

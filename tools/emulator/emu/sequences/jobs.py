@@ -8,7 +8,7 @@ import re
 from functools import partialmethod
 
 from ..errors import not_found
-from ..records import Record, created_in, listing, matching, swept
+from ..records import Record, created_in, job_outcome, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
 from .readsets import STEP, clip, needs_reference
@@ -111,15 +111,8 @@ class Jobs:
                 item["status"] = "FINISHED"
             except FormatError as exc:
                 item.update(status="FAILED", statusMessage=clip(str(exc), JOB_MESSAGE_MAX))
-        failures = [item for item in job.entries if item["status"] == "FAILED"]
-        if not failures:
-            job["status"] = "COMPLETED"
-        elif len(failures) == len(job.entries):
-            job.update(status="FAILED", statusMessage=failures[0]["statusMessage"])
-        else:
-            job.update(status="COMPLETED_WITH_FAILURES",
-                       statusMessage=f"{len(failures)} of {len(job.entries)} items failed.")
-        job["completionTime"] = when
+        job["status"], message = job_outcome(job.entries, "items")
+        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
 
     def _read_source(self, uri):
         try:
