@@ -28,6 +28,14 @@ class Record(dict):
         super().__setattr__(name, value)
 
 
+def find_in(table, key, noun, member, owner, owner_noun):
+    """table[key] if its member is owner (the store it is in), else not found."""
+    record = table.get(key)
+    if record is None or record[member] != owner:
+        raise not_found(f"{noun} {key} not found in {owner_noun} {owner}.")
+    return record
+
+
 def swept(method):
     """A method (mostly a handler) run under its area's lock after the area's
     _sweep (the work that has fallen due), given the request's time as its

@@ -8,11 +8,12 @@ the time it was due."""
 import hashlib
 import threading
 
-from ..errors import ServiceError, not_found
+from ..errors import ServiceError
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import Record, Tokens, created_in, find, job_outcome, listing, matching, swept
+from ..records import (Record, Tokens, created_in, find, find_in, job_outcome, listing, matching,
+                       swept)
 from ..values import arn, new_id
 
 STEP = 1.0
@@ -103,9 +104,8 @@ class ReferenceApi:
     @swept
     def get_reference_import_job(self, context, params, now):
         store_id = self.get_store(params["referenceStoreId"])["id"]
-        job = self._jobs.get(params["id"])
-        if job is None or job["referenceStoreId"] != store_id:
-            raise not_found(f"Import job {params['id']} not found in reference store {store_id}.")
+        job = find_in(self._jobs, params["id"], "Import job", "referenceStoreId", store_id,
+                      "reference store")
         return {**job, "sources": job.sources}
 
     @swept
@@ -173,10 +173,8 @@ class ReferenceApi:
     @swept
     def get_reference_record(self, store_id, reference_id, now):
         self.get_store(store_id)
-        reference = self._references.get(reference_id)
-        if reference is None or reference["referenceStoreId"] != store_id:
-            raise not_found(f"Reference {reference_id} not found in reference store {store_id}.")
-        return reference
+        return find_in(self._references, reference_id, "Reference", "referenceStoreId", store_id,
+                       "reference store")
 
     def get_reference_metadata(self, context, params):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])

@@ -7,8 +7,7 @@ operations are next used, stamped with the time it was due."""
 import re
 from functools import partialmethod
 
-from ..errors import not_found
-from ..records import Record, created_in, job_outcome, listing, matching, swept
+from ..records import Record, created_in, find_in, job_outcome, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
 from .readsets import STEP, clip, needs_reference
@@ -47,10 +46,9 @@ class Jobs:
     @swept
     def _job(self, kind, context, params, now):
         store_id = self.get_store(params["sequenceStoreId"])["id"]
-        job = self._jobs.get(params["id"])
-        if job is None or job.kind != kind or job["sequenceStoreId"] != store_id:
-            raise not_found(f"{NOUNS[kind]} {params['id']} not found in sequence store "
-                            f"{store_id}.")
+        jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
+        job = find_in(jobs, params["id"], NOUNS[kind], "sequenceStoreId", store_id,
+                      "sequence store")
         return {**job, ITEMS[kind]: job.entries}
 
     @swept

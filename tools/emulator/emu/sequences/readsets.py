@@ -13,7 +13,7 @@ from ..errors import ServiceError, not_found, validation
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, find, listing, matching, swept
+from ..records import Record, created_in, find, find_in, listing, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
@@ -192,10 +192,8 @@ class ReadSets:
     @swept
     def get_read_set_record(self, store_id, read_set_id, now):
         self.get_store(store_id)
-        read_set = self._read_sets.get(read_set_id)
-        if read_set is None or read_set["sequenceStoreId"] != store_id:
-            raise not_found(f"Read set {read_set_id} not found in sequence store {store_id}.")
-        return read_set
+        return find_in(self._read_sets, read_set_id, "Read set", "sequenceStoreId", store_id,
+                       "sequence store")
 
     @swept
     def list_read_sets(self, context, params, now):
@@ -269,11 +267,8 @@ class ReadSets:
 
     def _upload(self, params):
         store_id = self.get_store(params["sequenceStoreId"])["id"]
-        upload = self._uploads.get(params["uploadId"])
-        if upload is None or upload["sequenceStoreId"] != store_id:
-            raise not_found(f"Multipart upload {params['uploadId']} not found in sequence store "
-                            f"{store_id}.")
-        return upload
+        return find_in(self._uploads, params["uploadId"], "Multipart upload", "sequenceStoreId",
+                       store_id, "sequence store")
 
     def list_multipart_read_set_uploads(self, context, params):
         with self._lock:
