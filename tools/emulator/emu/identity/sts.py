@@ -10,7 +10,7 @@ from .. import sigv4
 from ..errors import ServiceError
 from ..messages import Response
 from ..model import Problems
-from .common import issue, iso8601, jwt_claims, request_id, stable_id
+from .common import Endpoint, Protocol, issue, iso8601, jwt_claims, request_id, stable_id
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 VERSION = "2011-06-15"
@@ -87,9 +87,11 @@ def xml_answer(action, result_pairs):
                     body.encode("utf-8"))
 
 
-class StsProtocol:
-    """How injected faults look on this endpoint."""
+class StsProtocol(Protocol):
     default_code = "InternalFailure"
+    statuses = STATUS_BY_CODE
+    empty = (XML_TYPE, b"")
+    coded_error = staticmethod(xml_error)
     sample = (XML_TYPE, (
         f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n  <AssumeRoleResult>\n    <Credentials>\n'
         '      <AccessKeyId>ASIAEMULATORSAMPLE00</AccessKeyId>\n'
@@ -99,16 +101,6 @@ class StsProtocol:
         '  </AssumeRoleResult>\n</AssumeRoleResponse>\n').encode())
     malformed = (f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n  <AssumeRoleResult>\n'
                  '    <Credentials>\n      <AccessKeyId>ASIA').encode()
-
-    @staticmethod
-    def status_for(code):
-        return STATUS_BY_CODE.get(code, 500)
-
-    @staticmethod
-    def error(status, code, message):
-        if code is None:
-            return Response(status, [("Content-Type", XML_TYPE)], b"")
-        return xml_error(status, code, message)
 
 
 class Validation(Problems):
@@ -162,11 +154,8 @@ def form_params(request):
     return params
 
 
-class StsEndpoint:
+class StsEndpoint(Endpoint):
     protocol = StsProtocol()
-
-    def __init__(self, emulator):
-        self.emulator = emulator
 
     @staticmethod
     def owns(request):
