@@ -52,6 +52,10 @@ def not_found(message):
     return ServiceError("ResourceNotFoundException", message)
 
 
+def conflict(message):
+    return ServiceError("ConflictException", message)
+
+
 def validation(message):
     return ServiceError("ValidationException", message)
 

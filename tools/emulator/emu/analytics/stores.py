@@ -5,7 +5,7 @@ one step later. Store names are unique across both kinds."""
 import secrets
 from functools import partialmethod
 
-from ..errors import ServiceError, not_found, validation
+from ..errors import conflict, not_found, validation
 from ..lifecycle import Timeline
 from ..records import Record, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
@@ -68,7 +68,7 @@ class Stores:
     def _create_store(self, kind, context, params, now):
         name = params.get("name") or f"{kind}_store_{secrets.token_hex(4)}"
         if any(name in stores for stores in self._stores.values()):
-            raise ServiceError("ConflictException", f"A store named {name} already exists.")
+            raise conflict(f"A store named {name} already exists.")
         store_format = params.get("storeFormat", "VCF")
         if store_format != "TSV" and "reference" not in params:
             raise validation(f"A {store_format} store needs a reference.")
@@ -139,9 +139,9 @@ class Stores:
         if store.timeline.status(now) != "DELETING":
             busy = self._busy_jobs(store, now)
             if busy and not params.get("force"):
-                raise ServiceError("ConflictException", f"{KINDS[kind][1]} {store['name']} has "
-                                   f"import jobs in progress ({', '.join(busy)}); use force "
-                                   "to delete it anyway.")
+                raise conflict(f"{KINDS[kind][1]} {store['name']} has "
+                               f"import jobs in progress ({', '.join(busy)}); use force "
+                               "to delete it anyway.")
             for job_id in busy:
                 self._cancel(self._jobs[job_id], now)
             for record in [store, *store.versions.values()]:
@@ -166,11 +166,10 @@ class Stores:
         store = self._store("annotation", params["name"])
         status = store.timeline.status(now)
         if status != "ACTIVE":
-            raise ServiceError("ConflictException",
-                               f"Annotation store {store['name']} is {status}, not ACTIVE.")
+            raise conflict(f"Annotation store {store['name']} is {status}, not ACTIVE.")
         if params["versionName"] in store.versions:
-            raise ServiceError("ConflictException", f"Annotation store {store['name']} "
-                               f"already has a version {params['versionName']}.")
+            raise conflict(f"Annotation store {store['name']} "
+                           f"already has a version {params['versionName']}.")
         if "versionOptions" in params and store["storeFormat"] != "TSV":
             raise validation("versionOptions apply to TSV stores only.")
         check_create_tags(params.get("tags"))

@@ -8,7 +8,7 @@ the time it was due."""
 import hashlib
 import threading
 
-from ..errors import ServiceError
+from ..errors import conflict
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..parts import file_information, read_part
@@ -77,12 +77,10 @@ class ReferenceApi:
     def delete_reference_store(self, context, params, now):
         store_id = self.get_store(params["id"])["id"]
         if matching(self._references.values(), referenceStoreId=store_id):
-            raise ServiceError("ConflictException",
-                               f"Reference store {store_id} still contains references.")
+            raise conflict(f"Reference store {store_id} still contains references.")
         if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
                 if "completionTime" not in j]:
-            raise ServiceError("ConflictException",
-                               f"Reference store {store_id} has import jobs in progress.")
+            raise conflict(f"Reference store {store_id} has import jobs in progress.")
         self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
         del self._stores[store_id]
         return {}

@@ -9,7 +9,7 @@ reads or exports for ARCHIVE_AFTER_SECONDS becomes ARCHIVED.
 import hashlib
 import json
 
-from ..errors import ServiceError, not_found, validation
+from ..errors import conflict, not_found, validation
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
@@ -24,10 +24,6 @@ READ_SET_MESSAGE_MAX = 255
 NEEDS_REFERENCE = ("BAM", "CRAM")
 # What a caller says about a read set (an import source or an upload).
 ATTRIBUTES = ("subjectId", "sampleId", "name", "description", "generatedFrom", "referenceArn")
-
-
-def conflict(message):
-    return ServiceError("ConflictException", message)
 
 
 def clip(message, limit):

@@ -11,7 +11,7 @@ the shares it created, OTHER those whose principalSubscriber is its account.
 
 import threading
 
-from ..errors import ServiceError, not_found, validation
+from ..errors import conflict, not_found, validation
 from ..lifecycle import Timeline
 from ..paging import paginate
 from ..records import Record, find, matching, new_uuid
@@ -51,8 +51,8 @@ class ShareApi:
             for share in matching(self._shares.values(), resourceArn=resource.arn,
                                   principalSubscriber=subscriber):
                 if share.timeline.status(now) not in ("DELETING", "DELETED", "FAILED"):
-                    raise ServiceError("ConflictException", f"Resource {resource.arn} is already "
-                                       f"shared with {subscriber} (share {share['shareId']}).")
+                    raise conflict(f"Resource {resource.arn} is already "
+                                   f"shared with {subscriber} (share {share['shareId']}).")
             share = Record(shareId=new_uuid(), resourceArn=resource.arn, resourceId=resource.id,
                            principalSubscriber=subscriber, ownerId=ACCOUNT_ID, creationTime=now,
                            shareName=params.get("shareName"))
@@ -87,8 +87,8 @@ class ShareApi:
             share = find(self._shares, params["shareId"], "Share")
             status = share.timeline.status(now)
             if status != "PENDING":
-                raise ServiceError("ConflictException", f"Share {share['shareId']} is {status}; "
-                                   "only a PENDING share can be accepted.")
+                raise conflict(f"Share {share['shareId']} is {status}; "
+                               "only a PENDING share can be accepted.")
             share.timeline.reschedule(now, [(0, "ACTIVATING"),
                                             (STEP, "FAILED" if share.failure else "ACTIVE")])
             return self._view(share, now)

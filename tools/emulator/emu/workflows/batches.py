@@ -9,7 +9,7 @@ time it was due."""
 
 import json
 
-from ..errors import ServiceError
+from ..errors import ServiceError, conflict
 from ..lifecycle import Timeline
 from ..records import Record, find, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
@@ -192,8 +192,7 @@ class Batches:
         batch = self._batch(params["batchId"])
         status = batch.timeline.status(now)
         if status not in CANCELLABLE:
-            raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; "
-                               "it can no longer be cancelled.")
+            raise conflict(f"Batch {batch['id']} is {status}; it can no longer be cancelled.")
         batch.cancelled = True
         for item in batch.entries:
             run = self._runs.get(item.get("runId"))
@@ -209,8 +208,8 @@ class Batches:
         status = batch.timeline.status(now)
         runs = self._batch_runs(batch)
         if status not in FINISHED or any(r.timeline.status(now) not in TERMINAL for r in runs):
-            raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; its runs "
-                               "can be deleted once it is PROCESSED, CANCELLED or FAILED.")
+            raise conflict(f"Batch {batch['id']} is {status}; its runs "
+                           "can be deleted once it is PROCESSED, CANCELLED or FAILED.")
         for run in runs:
             self._drop_run(run)
         for item in batch.entries:
@@ -224,7 +223,7 @@ class Batches:
         batch = self._batch(params["batchId"])
         status = batch.timeline.status(now)
         if status not in FINISHED | {"RUNS_DELETED"}:
-            raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; "
-                               "only a finished batch can be deleted.")
+            raise conflict(f"Batch {batch['id']} is {status}; "
+                           "only a finished batch can be deleted.")
         del self._batches[batch["id"]]
         self.tags.forget(batch["arn"])

@@ -6,7 +6,7 @@ of what was given."""
 import hashlib
 import json
 
-from ..errors import ServiceError, not_found, validation
+from ..errors import conflict, not_found, validation
 from ..lifecycle import Timeline
 from ..records import Record, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
@@ -145,12 +145,10 @@ class Definitions:
                 return self._definition_view(workflow.versions[earlier[1]], now)
             name = params["versionName"]
             if name in workflow.versions:
-                raise ServiceError("ConflictException",
-                                   f"Workflow {workflow['id']} already has a version named {name}.")
+                raise conflict(f"Workflow {workflow['id']} already has a version named {name}.")
             status = workflow.timeline.status(now)
             if status != "ACTIVE":
-                raise ServiceError("ConflictException",
-                                   f"Workflow {workflow['id']} is {status}, not ACTIVE.")
+                raise conflict(f"Workflow {workflow['id']} is {status}, not ACTIVE.")
             version = self._new_definition(
                 "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
                 versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))

@@ -9,7 +9,7 @@ deleting one makes it DELETING, then gone.
 
 import hashlib
 
-from ..errors import ServiceError, not_found, validation
+from ..errors import conflict, not_found, validation
 from ..lifecycle import Timeline
 from ..records import Record, find, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
@@ -61,15 +61,13 @@ class Runs:
         status = (version or workflow).timeline.status(now)
         if status != "ACTIVE":
             what = f"Version {version['versionName']} of workflow" if version else "Workflow"
-            raise ServiceError("ConflictException",
-                               f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
+            raise conflict(f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
         if settings.get("runGroupId"):
             find(self._run_groups, settings["runGroupId"], "Run group")
         if settings.get("cacheId"):
             cache = find(self._run_caches, settings["cacheId"], "Run cache")
             if cache["status"] != "ACTIVE":
-                raise ServiceError("ConflictException",
-                                   f"Run cache {cache['id']} is {cache['status']}.")
+                raise conflict(f"Run cache {cache['id']} is {cache['status']}.")
         if settings.get("networkingMode") == "VPC" and not settings.get("configurationName"):
             raise validation("networkingMode VPC needs a configurationName.")
         configuration = None
@@ -77,8 +75,7 @@ class Runs:
             configuration = self._configuration(settings["configurationName"])
             status = configuration.timeline.status(now)
             if status != "ACTIVE":
-                raise ServiceError("ConflictException", f"Configuration "
-                                   f"{configuration['name']} is {status}, not ACTIVE.")
+                raise conflict(f"Configuration {configuration['name']} is {status}, not ACTIVE.")
         return workflow, version, configuration
 
     def _new_run(self, region, settings, tags, now, batch_id=None):
@@ -169,8 +166,8 @@ class Runs:
         run = self._run(params["id"])
         status = run.timeline.status(now)
         if status not in ACTIVE_RUN:
-            raise ServiceError("ConflictException", f"Run {run['id']} is {status}; "
-                               "only PENDING, STARTING or RUNNING runs can be cancelled.")
+            raise conflict(f"Run {run['id']} is {status}; "
+                           "only PENDING, STARTING or RUNNING runs can be cancelled.")
         self._cancel(run, now)
 
     def _drop_run(self, run):
@@ -184,8 +181,7 @@ class Runs:
         run = self._run(params["id"])
         status = run.timeline.status(now)
         if status not in TERMINAL:
-            raise ServiceError("ConflictException",
-                               f"Run {run['id']} is {status}; cancel it or let it finish first.")
+            raise conflict(f"Run {run['id']} is {status}; cancel it or let it finish first.")
         self._drop_run(run)
         batch = self._batches.get(run.get("batchId"))
         for item in batch.entries if batch else ():
@@ -245,8 +241,7 @@ class Runs:
         busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == group["id"]
                 and r.timeline.status(now) not in TERMINAL]
         if busy:
-            raise ServiceError("ConflictException",
-                               f"Run group {group['id']} has runs in progress: {', '.join(busy)}.")
+            raise conflict(f"Run group {group['id']} has runs in progress: {', '.join(busy)}.")
         del self._run_groups[group["id"]]
         self.tags.forget(group["arn"])
 
@@ -300,7 +295,7 @@ class Runs:
                                             self._configurations)
         if configuration is None:
             if name in self._configurations:
-                raise ServiceError("ConflictException", f"Configuration {name} already exists.")
+                raise conflict(f"Configuration {name} already exists.")
             check_create_tags(params.get("tags"))
             runs = {}
             vpc = params["runConfigurations"].get("vpcConfig")
@@ -353,6 +348,6 @@ class Runs:
                 if r.get("configurationName") == configuration["name"]
                 and r.timeline.status(now) not in TERMINAL]
         if busy:
-            raise ServiceError("ConflictException", f"Configuration {configuration['name']} "
-                               "is used by runs in progress: " + ", ".join(busy) + ".")
+            raise conflict(f"Configuration {configuration['name']} "
+                           "is used by runs in progress: " + ", ".join(busy) + ".")
         configuration.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
