@@ -20,13 +20,7 @@ FRONT_END_STATUS = {
 }
 STATUS_BY_CODE = dict(FRONT_END_STATUS)
 
-AUTH_CODES = frozenset({
-    "IncompleteSignatureException",
-    "MissingAuthenticationTokenException",
-    "InvalidSignatureException",
-    "UnrecognizedClientException",
-    "ExpiredTokenException",
-})
+AUTH_CODES = frozenset(FRONT_END_STATUS) - {"SerializationException", "UnknownOperationException"}
 
 
 class ServiceError(Exception):
