@@ -198,18 +198,20 @@ class Model:
             return value
         if kind == "structure":
             return self._convert_structure(shape, value, path, problems)
+
+        def report(constraint):
+            problems.add(value, path, constraint)
+
         if kind == "list":
             if not isinstance(value, list):
                 raise wrong_type(path, "a list")
-            check_constraints(shape, value, len(value), path,
-                              lambda c: problems.add(value, path, c))
+            check_constraints(shape, value, len(value), path, report)
             return [self.convert(shape["member"]["shape"], item, f"{path}.{i}.member", problems)
                     for i, item in enumerate(value, start=1)]
         if kind == "map":
             if not isinstance(value, dict):
                 raise wrong_type(path, "a map")
-            check_constraints(shape, value, len(value), path,
-                              lambda c: problems.add(value, path, c))
+            check_constraints(shape, value, len(value), path, report)
             return {self.convert(shape["key"]["shape"], k, f"{path}.key", problems):
                     self.convert(shape["value"]["shape"], v, f"{path}.{k}", problems)
                     for k, v in value.items()}
@@ -231,8 +233,7 @@ class Model:
                 raise wrong_type(path, "an integer")
         elif not isinstance(value, str):
             raise wrong_type(path, "a string")
-        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path,
-                          lambda c: problems.add(value, path, c))
+        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path, report)
         return value
 
     def _convert_structure(self, shape, value, path, problems):
