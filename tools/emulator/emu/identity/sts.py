@@ -110,8 +110,7 @@ class Validation(Problems):
     def error(message):
         return StsError("ValidationError", message)
 
-    def text(self, params, name, member, low, high, pattern=None, pattern_text=None,
-             required=False):
+    def text(self, params, name, member, low, high, pattern=None, required=False):
         value = params.get(name)
         if value is None:
             if required:
@@ -123,7 +122,7 @@ class Validation(Problems):
             self.add(value, member, f"Member must have length less than or equal to {high}")
         elif pattern is not None and not pattern.fullmatch(value):
             self.add(value, member,
-                     f"Member must satisfy regular expression pattern: {pattern_text}")
+                     f"Member must satisfy regular expression pattern: {pattern.pattern}")
         return value
 
     def duration(self, params, highest=MAX_DURATION):
@@ -210,10 +209,9 @@ class StsEndpoint(Endpoint):
     def _common(self, params, problems):
         role_arn = problems.text(params, "RoleArn", "roleArn", 20, 2048, required=True)
         session = problems.text(params, "RoleSessionName", "roleSessionName", 2, 64,
-                                SESSION_NAME, r"[\w+=,.@-]*", required=True)
+                                SESSION_NAME, required=True)
         policy = problems.text(params, "Policy", "policy", 1, 2048)
-        problems.text(params, "SourceIdentity", "sourceIdentity", 2, 64,
-                      SESSION_NAME, r"[\w+=,.@-]*")
+        problems.text(params, "SourceIdentity", "sourceIdentity", 2, 64, SESSION_NAME)
         return role_arn, session, policy
 
     @staticmethod
@@ -263,8 +261,7 @@ class StsEndpoint(Endpoint):
         problems = Validation()
         role_arn, session, policy = self._common(params, problems)
         duration = problems.duration(params)
-        external_id = problems.text(params, "ExternalId", "externalId", 2, 1224,
-                                    EXTERNAL_ID, r"[\w+=,.@:/-]*")
+        external_id = problems.text(params, "ExternalId", "externalId", 2, 1224, EXTERNAL_ID)
         problems.text(params, "SerialNumber", "serialNumber", 9, 256)
         problems.text(params, "TokenCode", "tokenCode", 6, 6)
         problems.raise_if_any()
