@@ -92,6 +92,16 @@ def created_in(record, criteria, member="creationTime"):
             and (before is None or record[member] <= before))
 
 
+class Area:
+    """One part of the service: the objects it uses (clock=..., s3=..., ...)
+    as attributes, and its state, set by reset(), under one lock."""
+
+    def __init__(self, **uses):
+        self.__dict__.update(uses)
+        self._lock = threading.RLock()
+        self.reset()
+
+
 class Tokens:
     """Idempotency tokens of create requests: (kind, token) -> key."""
 

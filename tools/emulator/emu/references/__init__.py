@@ -6,14 +6,13 @@ work happens lazily, whenever the operations are next used, stamped with
 the time it was due."""
 
 import hashlib
-import threading
 
 from ..errors import conflict
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import (Record, Tokens, created_in, find, find_in, job_outcome, listing, matching,
-                       swept)
+from ..records import (Area, Record, Tokens, created_in, find, find_in, job_outcome, listing,
+                       matching, swept)
 from ..values import arn, new_id
 
 STEP = 1.0
@@ -21,12 +20,7 @@ STATUS_MESSAGE_MAX = 127
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
 
 
-class ReferenceApi:
-    def __init__(self, clock, s3, part_size):
-        self.clock, self.s3, self.part_size = clock, s3, part_size
-        self._lock = threading.RLock()
-        self.reset()
-
+class ReferenceApi(Area):
     def reset(self):
         with self._lock:
             self._stores, self._references, self._jobs = {}, {}, {}

@@ -9,12 +9,10 @@ The emulator has a single account: ListShares with resourceOwner SELF lists
 the shares it created, OTHER those whose principalSubscriber is its account.
 """
 
-import threading
-
 from ..errors import conflict, not_found, validation
 from ..lifecycle import Timeline
 from ..paging import paginate
-from ..records import Record, find, matching, new_uuid
+from ..records import Area, Record, find, matching, new_uuid
 from ..values import ACCOUNT_ID
 
 STEP = 1.0
@@ -23,12 +21,7 @@ PAGE_SIZE = 10
 SHAREABLE = ("VARIANT_STORE", "ANNOTATION_STORE", "WORKFLOW")
 
 
-class ShareApi:
-    def __init__(self, clock, tags, failures):
-        self.clock, self.tags, self.failures = clock, tags, failures
-        self._lock = threading.RLock()
-        self.reset()
-
+class ShareApi(Area):
     def reset(self):
         with self._lock:
             self._shares = {}
