@@ -86,8 +86,10 @@ def job_outcome(items, noun, status_key="status"):
     return "COMPLETED_WITH_FAILURES", f"{len(failed)} of {len(items)} {noun} failed."
 
 
-def created_in(record, criteria, member="creationTime"):
-    after, before = criteria.get("createdAfter"), criteria.get("createdBefore")
+def created_in(record, criteria, member="creationTime", word="created"):
+    """Whether record[member] is within the criteria's createdAfter and
+    createdBefore (or another word's After and Before)."""
+    after, before = criteria.get(word + "After"), criteria.get(word + "Before")
     return ((after is None or record[member] >= after)
             and (before is None or record[member] <= before))
 

@@ -30,10 +30,6 @@ def clip(message, limit):
     return message if len(message) <= limit else message[:limit - 3] + "..."
 
 
-def within(value, after, before):
-    return (after is None or value >= after) and (before is None or value <= before)
-
-
 def needs_reference(source):
     if source["sourceFileType"] in NEEDS_REFERENCE and not source.get("referenceArn"):
         return f"referenceArn is required for {source['sourceFileType']} read sets."
@@ -84,8 +80,8 @@ class ReadSets:
         with self._lock:
             found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
                                          status=criteria.get("status"))
-                     if created_in(s, criteria) and within(
-                         s["updateTime"], criteria.get("updatedAfter"), criteria.get("updatedBefore"))]
+                     if created_in(s, criteria)
+                     and created_in(s, criteria, "updateTime", "updated")]
             return listing("sequenceStores", found, params)
 
     def update_sequence_store(self, context, params):
