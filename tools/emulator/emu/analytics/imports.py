@@ -7,9 +7,9 @@ the store (and version). Cancelling an unfinished job makes it CANCELLED."""
 from functools import partialmethod
 
 from ..errors import not_found, validation
-from ..lifecycle import Timeline
+from ..lifecycle import STEP, Timeline
 from ..records import Record, job_outcome, listing, matching, new_uuid, swept
-from .stores import KINDS, STEP, UNFINISHED
+from .stores import KINDS, UNFINISHED
 
 
 class Imports:

@@ -6,15 +6,11 @@ import secrets
 from functools import partialmethod
 
 from ..errors import conflict, not_found, validation
-from ..lifecycle import Timeline
+from ..lifecycle import CREATING, CREATING_FAILS, DELETING, Timeline
 from ..records import Record, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
 from ..values import arn
 
-STEP = 1.0
-CREATING = [(0, "CREATING"), (STEP, "ACTIVE")]
-CREATING_FAILS = [(0, "CREATING"), (STEP, "FAILED")]
-DELETING = [(0, "DELETING"), (STEP, "DELETED")]
 UNFINISHED = frozenset({"SUBMITTED", "IN_PROGRESS"})
 KINDS = {"annotation": ("annotationStore", "Annotation store"),
          "variant": ("variantStore", "Variant store")}

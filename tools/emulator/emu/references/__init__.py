@@ -9,13 +9,13 @@ import hashlib
 
 from ..errors import conflict
 from ..fasta import demo_genome, fai_index
+from ..lifecycle import STEP
 from ..messages import Blob
 from ..parts import file_information, read_part
 from ..records import (Area, Record, Tokens, created_in, find, find_in, job_outcome, listing,
                        matching, swept)
 from ..values import arn, new_id
 
-STEP = 1.0
 STATUS_MESSAGE_MAX = 127
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
 

@@ -7,10 +7,11 @@ operations are next used, stamped with the time it was due."""
 import re
 from functools import partialmethod
 
+from ..lifecycle import STEP
 from ..records import Record, created_in, find_in, job_outcome, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
-from .readsets import STEP, clip, needs_reference
+from .readsets import clip, needs_reference
 
 JOB_MESSAGE_MAX = 127
 NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}

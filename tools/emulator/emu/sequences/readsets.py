@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from ..errors import conflict, not_found, validation
+from ..lifecycle import STEP
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
@@ -17,7 +18,6 @@ from ..records import Record, created_in, find, find_in, listing, matching, swep
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
-STEP = 1.0
 ARCHIVE_AFTER_SECONDS = 30 * 24 * 3600
 MAX_PART_BYTES = 100 * 1024 * 1024
 READ_SET_MESSAGE_MAX = 255

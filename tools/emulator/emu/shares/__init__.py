@@ -10,12 +10,11 @@ the shares it created, OTHER those whose principalSubscriber is its account.
 """
 
 from ..errors import conflict, not_found, validation
-from ..lifecycle import Timeline
+from ..lifecycle import DELETING, STEP, Timeline
 from ..paging import paginate
 from ..records import Area, Record, find, matching, new_uuid
 from ..values import ACCOUNT_ID
 
-STEP = 1.0
 FAIL_KINDS = ("share",)
 PAGE_SIZE = 10
 SHAREABLE = ("VARIANT_STORE", "ANNOTATION_STORE", "WORKFLOW")
@@ -91,5 +90,5 @@ class ShareApi(Area):
             now = self.clock.now()
             share = find(self._shares, params["shareId"], "Share")
             if share.timeline.status(now) not in ("DELETING", "DELETED"):
-                share.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
+                share.timeline.reschedule(now, DELETING)
             return self._view(share, now)

@@ -10,11 +10,10 @@ time it was due."""
 import json
 
 from ..errors import ServiceError, conflict
-from ..lifecycle import Timeline
+from ..lifecycle import STEP, Timeline
 from ..records import Record, find, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
 from ..values import arn, new_id
-from .definitions import STEP
 from .runs import ACTIVE_RUN, STOPPING, TERMINAL
 
 BATCH_STEPS = [(0, "CREATING"), (STEP, "SUBMITTING"), (2 * STEP, "INPROGRESS")]

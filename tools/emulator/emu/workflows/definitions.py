@@ -7,14 +7,11 @@ import hashlib
 import json
 
 from ..errors import conflict, not_found, validation
-from ..lifecycle import Timeline
+from ..lifecycle import CREATING, CREATING_FAILS, STEP, Timeline
 from ..records import Record, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 
-STEP = 1.0
-CREATING = [(0, "CREATING"), (STEP, "ACTIVE")]
-CREATING_FAILS = [(0, "CREATING"), (STEP, "FAILED")]
 DEFAULT_STORAGE_CAPACITY = 1200
 README_URL = "https://omics-emulator.invalid/workflow/{id}/README.md"
 # The members of a CreateWorkflow(Version) request that the Get operations echo.

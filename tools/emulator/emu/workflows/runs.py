@@ -10,11 +10,11 @@ deleting one makes it DELETING, then gone.
 import hashlib
 
 from ..errors import conflict, not_found, validation
-from ..lifecycle import Timeline
+from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
 from ..records import Record, find, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
-from .definitions import CREATING, CREATING_FAILS, DEFAULT_STORAGE_CAPACITY, STEP
+from .definitions import DEFAULT_STORAGE_CAPACITY
 
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "DELETED"})
 ACTIVE_RUN = frozenset({"PENDING", "STARTING", "RUNNING"})
@@ -350,4 +350,4 @@ class Runs:
         if busy:
             raise conflict(f"Configuration {configuration['name']} "
                            "is used by runs in progress: " + ", ".join(busy) + ".")
-        configuration.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
+        configuration.timeline.reschedule(now, DELETING)
