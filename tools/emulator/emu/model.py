@@ -287,11 +287,9 @@ class Model:
         if kind == "structure":
             if not isinstance(value, dict):
                 fail("not a structure")
-            result = {}
-            for name, member in shape["members"].items():
-                if value.get(name) is not None:
-                    child = f"{path}.{name}" if path else name
-                    result[name] = self.render(member["shape"], value[name], child)
+            result = {name: self.render(member["shape"], value[name],
+                                        f"{path}.{name}" if path else name)
+                      for name, member in shape["members"].items() if value.get(name) is not None}
             if shape.get("union") and len(result) != 1:
                 fail("a union must have exactly one member set")
             return result

@@ -66,15 +66,9 @@ def xml_error(status, code, message, rid=None):
 def xml_elements(pairs, indent):
     """<Name>text</Name> lines; a list value nests its own pairs."""
     pad = " " * indent
-    lines = []
-    for name, value in pairs:
-        if value is None:
-            continue
-        if isinstance(value, list):
-            lines.append(f"{pad}<{name}>\n{xml_elements(value, indent + 2)}{pad}</{name}>\n")
-        else:
-            lines.append(f"{pad}<{name}>{escape(str(value))}</{name}>\n")
-    return "".join(lines)
+    return "".join(f"{pad}<{name}>\n{xml_elements(value, indent + 2)}{pad}</{name}>\n"
+                   if isinstance(value, list) else f"{pad}<{name}>{escape(str(value))}</{name}>\n"
+                   for name, value in pairs if value is not None)
 
 
 def xml_answer(action, result_pairs):
