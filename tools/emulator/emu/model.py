@@ -353,14 +353,9 @@ class Route:
         self.status = http.get("responseCode", 200)
         self.input = operation.get("input", {}).get("shape")
         self.output = operation.get("output", {}).get("shape")
-        self.parts = []
-        for part in http["requestUri"].partition("?")[0].strip("/").split("/"):
-            if part.startswith("{") and part.endswith("+}"):
-                self.parts.append(("greedy", part[1:-2]))
-            elif part.startswith("{"):
-                self.parts.append(("label", part[1:-1]))
-            else:
-                self.parts.append(("literal", part))
+        self.parts = [("greedy", part[1:-2]) if part.startswith("{") and part.endswith("+}")
+                      else ("label", part[1:-1]) if part.startswith("{") else ("literal", part)
+                      for part in http["requestUri"].partition("?")[0].strip("/").split("/")]
         self.literal_count = sum(1 for kind, _ in self.parts if kind == "literal")
 
     def match(self, method, segments):

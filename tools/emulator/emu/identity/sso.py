@@ -8,14 +8,9 @@ from .common import Endpoint, Protocol, issue
 
 PATH = "/federation/credentials"
 TOKEN_HEADER = "x-amz-sso_bearer_token"
-STATUS_BY_CODE = {
-    "InvalidRequestException": 400,
-    "UnauthorizedException": 401,
-    "ForbiddenException": 403,
-    "ResourceNotFoundException": 404,
-    "TooManyRequestsException": 429,
-    "InternalServerException": 500,
-}
+STATUS_BY_CODE = {"InvalidRequestException": 400, "UnauthorizedException": 401,
+                  "ForbiddenException": 403, "ResourceNotFoundException": 404,
+                  "TooManyRequestsException": 429, "InternalServerException": 500}
 UNAUTHORIZED_MESSAGE = "Session token not found or invalid"
 
 
