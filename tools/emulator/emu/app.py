@@ -32,15 +32,17 @@ class Emulator:
         self.delay_seconds = 0.0
         self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
-        self.references = ReferenceApi(self.clock, self.s3, part_size)
-        self.sequences = SequenceApi(self.clock, self.s3, part_size)
+        self.references = ReferenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
+        self.sequences = SequenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
         self.tags = TagRegistry()
         self.tags.add_resolver(reference_resolver(self.references))
         self.tags.add_resolver(sequence_resolver(self.sequences))
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
-        self.workflows = WorkflowApi(self.clock, self.s3, self.tags, self.failures, self.model)
-        self.analytics = AnalyticsApi(self.clock, self.s3, self.tags, self.failures)
-        self.shares = ShareApi(self.clock, self.tags, self.failures)
+        self.workflows = WorkflowApi(clock=self.clock, s3=self.s3, tags=self.tags,
+                                     failures=self.failures, model=self.model)
+        self.analytics = AnalyticsApi(clock=self.clock, s3=self.s3, tags=self.tags,
+                                      failures=self.failures)
+        self.shares = ShareApi(clock=self.clock, tags=self.tags, failures=self.failures)
         self.service = ServiceDispatcher(self, self.model, [
             self.references, self.sequences, self.workflows, self.analytics, self.shares, self.tags])
         self.identity_config = IdentityConfig(self.clock)

@@ -10,23 +10,14 @@ FRAMEWORK_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.coral.service
 # Errors of the AWS request front end (auth, routing, parsing); the statuses
 # of the service's own errors come from the model (Model.__init__ adds them).
 FRONT_END_STATUS = {
-    "SerializationException": 400,
-    "IncompleteSignatureException": 400,
-    "MissingAuthenticationTokenException": 403,
-    "InvalidSignatureException": 403,
-    "UnrecognizedClientException": 403,
-    "ExpiredTokenException": 403,
+    **dict.fromkeys(("SerializationException", "IncompleteSignatureException"), 400),
+    **dict.fromkeys(("MissingAuthenticationTokenException", "InvalidSignatureException",
+                     "UnrecognizedClientException", "ExpiredTokenException"), 403),
     "UnknownOperationException": 404,
 }
 STATUS_BY_CODE = dict(FRONT_END_STATUS)
 
-AUTH_CODES = frozenset({
-    "IncompleteSignatureException",
-    "MissingAuthenticationTokenException",
-    "InvalidSignatureException",
-    "UnrecognizedClientException",
-    "ExpiredTokenException",
-})
+AUTH_CODES = frozenset(FRONT_END_STATUS) - {"SerializationException", "UnknownOperationException"}
 
 
 class ServiceError(Exception):
@@ -50,6 +41,10 @@ class ServiceError(Exception):
 
 def not_found(message):
     return ServiceError("ResourceNotFoundException", message)
+
+
+def conflict(message):
+    return ServiceError("ConflictException", message)
 
 
 def validation(message):

@@ -12,6 +12,10 @@ ones must end in FAILED (set through POST /_emulator/fail_next).
 import threading
 
 DEFAULT_FAILURE_MESSAGE = "Failed on request of the emulator's fail_next switch."
+STEP = 1.0      # seconds of the job clock between one status and the next
+CREATING = [(0, "CREATING"), (STEP, "ACTIVE")]
+CREATING_FAILS = [(0, "CREATING"), (STEP, "FAILED")]
+DELETING = [(0, "DELETING"), (STEP, "DELETED")]
 
 
 class Timeline:

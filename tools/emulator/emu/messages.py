@@ -59,13 +59,6 @@ class Response:
     # the status line, the headers and the body at its own pace
     stream: object = None
 
-    def header(self, name):
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
-
 
 def json_response(status, document, headers=()):
     body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

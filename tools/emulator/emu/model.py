@@ -60,6 +60,12 @@ def compile_pattern(java):
 # --- input ---------------------------------------------------------------------
 
 class Problems:
+    """Constraint violations, raised together as one error."""
+
+    @staticmethod
+    def error(message):
+        return ServiceError("ValidationException", message)
+
     def __init__(self):
         self.messages = []
 
@@ -70,8 +76,8 @@ class Problems:
     def raise_if_any(self):
         if self.messages:
             count = len(self.messages)
-            raise ServiceError("ValidationException", f"{count} validation error"
-                               f"{'' if count == 1 else 's'} detected: " + "; ".join(self.messages))
+            raise self.error(f"{count} validation error{'' if count == 1 else 's'} detected: "
+                             + "; ".join(self.messages))
 
 
 def wrong_type(path, expected):
@@ -192,18 +198,20 @@ class Model:
             return value
         if kind == "structure":
             return self._convert_structure(shape, value, path, problems)
+
+        def report(constraint):
+            problems.add(value, path, constraint)
+
         if kind == "list":
             if not isinstance(value, list):
                 raise wrong_type(path, "a list")
-            check_constraints(shape, value, len(value), path,
-                              lambda c: problems.add(value, path, c))
+            check_constraints(shape, value, len(value), path, report)
             return [self.convert(shape["member"]["shape"], item, f"{path}.{i}.member", problems)
                     for i, item in enumerate(value, start=1)]
         if kind == "map":
             if not isinstance(value, dict):
                 raise wrong_type(path, "a map")
-            check_constraints(shape, value, len(value), path,
-                              lambda c: problems.add(value, path, c))
+            check_constraints(shape, value, len(value), path, report)
             return {self.convert(shape["key"]["shape"], k, f"{path}.key", problems):
                     self.convert(shape["value"]["shape"], v, f"{path}.{k}", problems)
                     for k, v in value.items()}
@@ -225,8 +233,7 @@ class Model:
                 raise wrong_type(path, "an integer")
         elif not isinstance(value, str):
             raise wrong_type(path, "a string")
-        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path,
-                          lambda c: problems.add(value, path, c))
+        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path, report)
         return value
 
     def _convert_structure(self, shape, value, path, problems):
@@ -280,11 +287,9 @@ class Model:
         if kind == "structure":
             if not isinstance(value, dict):
                 fail("not a structure")
-            result = {}
-            for name, member in shape["members"].items():
-                if value.get(name) is not None:
-                    child = f"{path}.{name}" if path else name
-                    result[name] = self.render(member["shape"], value[name], child)
+            result = {name: self.render(member["shape"], value[name],
+                                        f"{path}.{name}" if path else name)
+                      for name, member in shape["members"].items() if value.get(name) is not None}
             if shape.get("union") and len(result) != 1:
                 fail("a union must have exactly one member set")
             return result
@@ -348,14 +353,9 @@ class Route:
         self.status = http.get("responseCode", 200)
         self.input = operation.get("input", {}).get("shape")
         self.output = operation.get("output", {}).get("shape")
-        self.parts = []
-        for part in http["requestUri"].partition("?")[0].strip("/").split("/"):
-            if part.startswith("{") and part.endswith("+}"):
-                self.parts.append(("greedy", part[1:-2]))
-            elif part.startswith("{"):
-                self.parts.append(("label", part[1:-1]))
-            else:
-                self.parts.append(("literal", part))
+        self.parts = [("greedy", part[1:-2]) if part.startswith("{") and part.endswith("+}")
+                      else ("label", part[1:-1]) if part.startswith("{") else ("literal", part)
+                      for part in http["requestUri"].partition("?")[0].strip("/").split("/")]
         self.literal_count = sum(1 for kind, _ in self.parts if kind == "literal")
 
     def match(self, method, segments):

@@ -2,6 +2,7 @@
 (answers are these records, cut to the output shape by emu/model.py), with
 the emulator's own state (timeline, children, ...) as attributes."""
 
+import functools
 import itertools
 import threading
 import uuid
@@ -27,6 +28,25 @@ class Record(dict):
         super().__setattr__(name, value)
 
 
+def find_in(table, key, noun, member, owner, owner_noun):
+    """table[key] if its member is owner (the store it is in), else not found."""
+    record = table.get(key)
+    if record is None or record[member] != owner:
+        raise not_found(f"{noun} {key} not found in {owner_noun} {owner}.")
+    return record
+
+
+def swept(method):
+    """A method (mostly a handler) run under its area's lock after the area's
+    _sweep (the work that has fallen due), given the request's time as its
+    last argument."""
+    @functools.wraps(method)
+    def handler(self, *args):
+        with self._lock:
+            return method(self, *args, self._sweep())
+    return handler
+
+
 def new_uuid():
     return str(uuid.uuid4())
 
@@ -50,10 +70,38 @@ def page(records, params, size_key="maxResults", token_key="nextToken", default=
     return paginate(records, params.get(size_key) or default, params.get(token_key))
 
 
-def created_in(record, criteria, member="creationTime"):
-    after, before = criteria.get("createdAfter"), criteria.get("createdBefore")
+def listing(member, records, params, view=None, **paging):
+    """{member: this page of records (each through view), "nextToken": the next token}."""
+    items, token = page(records, params, **paging)
+    return {member: [view(r) for r in items] if view else items, "nextToken": token}
+
+
+def job_outcome(items, noun, status_key="status"):
+    """(status, statusMessage or None) of a job whose items have finished."""
+    failed = [item for item in items if item[status_key] == "FAILED"]
+    if not failed:
+        return "COMPLETED", None
+    if len(failed) == len(items):
+        return "FAILED", failed[0]["statusMessage"]
+    return "COMPLETED_WITH_FAILURES", f"{len(failed)} of {len(items)} {noun} failed."
+
+
+def created_in(record, criteria, member="creationTime", word="created"):
+    """Whether record[member] is within the criteria's createdAfter and
+    createdBefore (or another word's After and Before)."""
+    after, before = criteria.get(word + "After"), criteria.get(word + "Before")
     return ((after is None or record[member] >= after)
             and (before is None or record[member] <= before))
+
+
+class Area:
+    """One part of the service: the objects it uses (clock=..., s3=..., ...)
+    as attributes, and its state, set by reset(), under one lock."""
+
+    def __init__(self, **uses):
+        self.__dict__.update(uses)
+        self._lock = threading.RLock()
+        self.reset()
 
 
 class Tokens:

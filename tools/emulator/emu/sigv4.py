@@ -47,13 +47,8 @@ class SignatureMismatch(ServiceError):
 
 
 def percent_encode(data, keep_slash=False):
-    out = []
-    for byte in data:
-        if byte in UNRESERVED or (keep_slash and byte == 0x2F):
-            out.append(chr(byte))
-        else:
-            out.append(f"%{byte:02X}")
-    return "".join(out)
+    return "".join(chr(byte) if byte in UNRESERVED or (keep_slash and byte == 0x2F)
+                   else f"%{byte:02X}" for byte in data)
 
 
 def wire_bytes(text):
@@ -91,11 +86,9 @@ def canonical_query(raw_query):
 
 
 def canonical_headers(request, signed_names):
-    lines = []
-    for name in signed_names:
-        values = [" ".join(v.split()) for v in request.header_values(name)]
-        lines.append(f"{name}:{','.join(values)}\n")
-    return "".join(lines)
+    def values(name):
+        return ",".join(" ".join(v.split()) for v in request.header_values(name))
+    return "".join(f"{name}:{values(name)}\n" for name in signed_names)
 
 
 def parse_authorization(value):
@@ -103,10 +96,7 @@ def parse_authorization(value):
     if algorithm != ALGORITHM:
         raise ServiceError("IncompleteSignatureException",
                            f"Unsupported AWS 'algorithm': '{algorithm}'")
-    fields = {}
-    for part in rest.split(","):
-        key, _, val = part.strip().partition("=")
-        fields[key] = val
+    fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
     missing = [k for k in ("Credential", "SignedHeaders", "Signature") if not fields.get(k)]
     if missing:
         raise ServiceError("IncompleteSignatureException", " ".join(

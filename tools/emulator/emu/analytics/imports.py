@@ -4,10 +4,12 @@ when only some items fail) when a source is missing under the S3 root or the
 fail_next switch says so. A completed job adds the size of what it read to
 the store (and version). Cancelling an unfinished job makes it CANCELLED."""
 
+from functools import partialmethod
+
 from ..errors import not_found, validation
-from ..lifecycle import Timeline
-from ..records import Record, matching, new_uuid, page
-from .stores import KINDS, STEP, UNFINISHED
+from ..lifecycle import STEP, Timeline
+from ..records import Record, job_outcome, listing, matching, new_uuid, swept
+from .stores import KINDS, UNFINISHED
 
 
 class Imports:
@@ -35,13 +37,8 @@ class Imports:
             except (OSError, ValueError) as exc:
                 message = job.failure or f"Cannot read {item['source']}: {exc}"
                 item.update(jobStatus="FAILED", statusMessage=message)
-        failures = [item for item in job.entries if item["jobStatus"] == "FAILED"]
-        outcome = "COMPLETED"
-        if len(failures) == len(job.entries):
-            outcome, job["statusMessage"] = "FAILED", failures[0]["statusMessage"]
-        elif failures:
-            outcome = "COMPLETED_WITH_FAILURES"
-            job["statusMessage"] = f"{len(failures)} of {len(job.entries)} items failed."
+        outcome, message = job_outcome(job.entries, "items", "jobStatus")
+        job["statusMessage"] = message or job["statusMessage"]
         store = self._stores[job.kind].get(job["destinationName"])
         if store is not None and added:
             version = store.versions.get(job.get("versionName"))
@@ -51,29 +48,28 @@ class Imports:
         job.timeline.events.append((when, outcome))
         job["completionTime"] = when
 
-    def _start_import(self, kind, params):
-        with self._lock:
-            now = self._sweep()
-            store = self._store(kind, params["destinationName"])
-            status = store.timeline.status(now)
+    @swept
+    def _start_import(self, kind, context, params, now):
+        store = self._store(kind, params["destinationName"])
+        status = store.timeline.status(now)
+        if status != "ACTIVE":
+            raise validation(f"{KINDS[kind][1]} {store['name']} is {status}, not ACTIVE.")
+        version_name = None
+        if kind == "annotation":
+            version_name = params.get("versionName", store["versionName"])
+            status = self._version(store["name"], version_name).timeline.status(now)
             if status != "ACTIVE":
-                raise validation(f"{KINDS[kind][1]} {store['name']} is {status}, not ACTIVE.")
-            version_name = None
-            if kind == "annotation":
-                version_name = params.get("versionName", store["versionName"])
-                status = self._version(store["name"], version_name).timeline.status(now)
-                if status != "ACTIVE":
-                    raise validation(f"Version {version_name} of annotation store {store['name']} "
-                                     f"is {status}, not ACTIVE.")
-            job = Record({k: params.get(k) for k in ("roleArn", "formatOptions", "annotationFields")},
-                         id=new_uuid(), destinationName=store["name"], versionName=version_name,
-                         runLeftNormalization=params.get("runLeftNormalization", False),
-                         creationTime=now, statusMessage="")
-            job.kind, job.failure = kind, self.failures.take(f"{kind}_import")
-            job.entries = [Record(source=i["source"], jobStatus="SUBMITTED") for i in params["items"]]
-            job.timeline = Timeline(now, [(0, "SUBMITTED"), (STEP, "IN_PROGRESS")])
-            self._jobs[job["id"]] = job
-            return {"jobId": job["id"]}
+                raise validation(f"Version {version_name} of annotation store {store['name']} "
+                                 f"is {status}, not ACTIVE.")
+        job = Record({k: params.get(k) for k in ("roleArn", "formatOptions", "annotationFields")},
+                     id=new_uuid(), destinationName=store["name"], versionName=version_name,
+                     runLeftNormalization=params.get("runLeftNormalization", False),
+                     creationTime=now, statusMessage="")
+        job.kind, job.failure = kind, self.failures.take(f"{kind}_import")
+        job.entries = [Record(source=i["source"], jobStatus="SUBMITTED") for i in params["items"]]
+        job.timeline = Timeline(now, [(0, "SUBMITTED"), (STEP, "IN_PROGRESS")])
+        self._jobs[job["id"]] = job
+        return {"jobId": job["id"]}
 
     def _job_view(self, job, now):
         return {**job, "status": job.timeline.status(now), "items": job.entries,
@@ -85,20 +81,18 @@ class Imports:
             raise not_found(f"{kind.capitalize()} import job {job_id} not found.")
         return job
 
-    def _get_import(self, kind, params):
-        with self._lock:
-            now = self._sweep()
-            return self._job_view(self._job(kind, params["jobId"]), now)
+    @swept
+    def _get_import(self, kind, context, params, now):
+        return self._job_view(self._job(kind, params["jobId"]), now)
 
-    def _list_imports(self, kind, member, params):
+    def _list_imports(self, kind, member, context, params):
         criteria = params.get("filter", {})
         with self._lock:
             now = self._sweep()
             found = [j for j in matching(self._jobs.values(), destinationName=criteria.get("storeName"))
                      if j.kind == kind and (params.get("ids") is None or j["id"] in params["ids"])
                      and criteria.get("status") in (None, j.timeline.status(now))]
-            items, token = page(found, params)
-            return {member: [self._job_view(j, now) for j in items], "nextToken": token}
+            return listing(member, found, params, lambda j: self._job_view(j, now))
 
     def _cancel(self, job, now):
         job.timeline.reschedule(now, [(0, "CANCELLED")])
@@ -106,38 +100,23 @@ class Imports:
         for item in job.entries:
             item["jobStatus"] = "CANCELLED"
 
-    def _cancel_import(self, kind, params):
-        with self._lock:
-            now = self._sweep()
-            job = self._job(kind, params["jobId"])
-            status = job.timeline.status(now)
-            if status in UNFINISHED:
-                self._cancel(job, now)
-            elif status != "CANCELLED":
-                raise validation(f"Import job {job['id']} is {status}; it can no longer be "
-                                 "cancelled.")
-            return {}
+    @swept
+    def _cancel_import(self, kind, context, params, now):
+        job = self._job(kind, params["jobId"])
+        status = job.timeline.status(now)
+        if status in UNFINISHED:
+            self._cancel(job, now)
+        elif status != "CANCELLED":
+            raise validation(f"Import job {job['id']} is {status}; it can no longer be "
+                             "cancelled.")
+        return {}
 
-    def start_annotation_import_job(self, context, params):
-        return self._start_import("annotation", params)
-
-    def get_annotation_import_job(self, context, params):
-        return self._get_import("annotation", params)
-
-    def list_annotation_import_jobs(self, context, params):
-        return self._list_imports("annotation", "annotationImportJobs", params)
-
-    def cancel_annotation_import_job(self, context, params):
-        return self._cancel_import("annotation", params)
-
-    def start_variant_import_job(self, context, params):
-        return self._start_import("variant", params)
-
-    def get_variant_import_job(self, context, params):
-        return self._get_import("variant", params)
-
-    def list_variant_import_jobs(self, context, params):
-        return self._list_imports("variant", "variantImportJobs", params)
-
-    def cancel_variant_import_job(self, context, params):
-        return self._cancel_import("variant", params)
+    start_annotation_import_job = partialmethod(_start_import, "annotation")
+    get_annotation_import_job = partialmethod(_get_import, "annotation")
+    list_annotation_import_jobs = partialmethod(_list_imports, "annotation",
+                                                "annotationImportJobs")
+    cancel_annotation_import_job = partialmethod(_cancel_import, "annotation")
+    start_variant_import_job = partialmethod(_start_import, "variant")
+    get_variant_import_job = partialmethod(_get_import, "variant")
+    list_variant_import_jobs = partialmethod(_list_imports, "variant", "variantImportJobs")
+    cancel_variant_import_job = partialmethod(_cancel_import, "variant")

@@ -3,17 +3,14 @@
 one step later. Store names are unique across both kinds."""
 
 import secrets
+from functools import partialmethod
 
-from ..errors import ServiceError, not_found, validation
-from ..lifecycle import Timeline
-from ..records import Record, matching, new_uuid, page
+from ..errors import conflict, not_found, validation
+from ..lifecycle import CREATING, CREATING_FAILS, DELETING, Timeline
+from ..records import Record, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
 from ..values import arn
 
-STEP = 1.0
-CREATING = [(0, "CREATING"), (STEP, "ACTIVE")]
-CREATING_FAILS = [(0, "CREATING"), (STEP, "FAILED")]
-DELETING = [(0, "DELETING"), (STEP, "DELETED")]
 UNFINISHED = frozenset({"SUBMITTED", "IN_PROGRESS"})
 KINDS = {"annotation": ("annotationStore", "Annotation store"),
          "variant": ("variantStore", "Variant store")}
@@ -63,37 +60,36 @@ class Stores:
                            version["id"], self._exists(store, version))
         return version
 
-    def _create_store(self, kind, context, params):
-        with self._lock:
-            now = self._sweep()
-            name = params.get("name") or f"{kind}_store_{secrets.token_hex(4)}"
-            if any(name in stores for stores in self._stores.values()):
-                raise ServiceError("ConflictException", f"A store named {name} already exists.")
-            store_format = params.get("storeFormat", "VCF")
-            if store_format != "TSV" and "reference" not in params:
-                raise validation(f"A {store_format} store needs a reference.")
-            if "storeOptions" in params and store_format != "TSV":
-                raise validation("storeOptions apply to TSV stores only.")
-            check_create_tags(params.get("tags"))
-            failure = self.failures.take(f"{kind}_store")
-            store = Record(id=new_uuid(), name=name, storeArn=arn(context.region,
-                                                                  f"{KINDS[kind][0]}/{name}"),
-                           description=params.get("description", ""),
-                           reference=params.get("reference"), creationTime=now, updateTime=now,
-                           sseConfig=params.get("sseConfig") or {"type": "KMS"},
-                           storeFormat=store_format if kind == "annotation" else None,
-                           storeOptions=params.get("storeOptions"), statusMessage=failure or "",
-                           storeSizeBytes=0)
-            store.kind, store.versions = kind, {}
-            store.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
-            if kind == "annotation":
-                store["versionName"] = params.get("versionName", "default")
-                self._new_version(store, store["versionName"], {"tags": params.get("tags")}, now,
-                                  failure)
-            self._stores[kind][name] = store
-            self.tags.register(store["storeArn"], params.get("tags"), f"{kind.upper()}_STORE",
-                               store["id"], self._exists(store))
-            return self._store_view(store, now)
+    @swept
+    def _create_store(self, kind, context, params, now):
+        name = params.get("name") or f"{kind}_store_{secrets.token_hex(4)}"
+        if any(name in stores for stores in self._stores.values()):
+            raise conflict(f"A store named {name} already exists.")
+        store_format = params.get("storeFormat", "VCF")
+        if store_format != "TSV" and "reference" not in params:
+            raise validation(f"A {store_format} store needs a reference.")
+        if "storeOptions" in params and store_format != "TSV":
+            raise validation("storeOptions apply to TSV stores only.")
+        check_create_tags(params.get("tags"))
+        failure = self.failures.take(f"{kind}_store")
+        store = Record(id=new_uuid(), name=name, storeArn=arn(context.region,
+                                                              f"{KINDS[kind][0]}/{name}"),
+                       description=params.get("description", ""),
+                       reference=params.get("reference"), creationTime=now, updateTime=now,
+                       sseConfig=params.get("sseConfig") or {"type": "KMS"},
+                       storeFormat=store_format if kind == "annotation" else None,
+                       storeOptions=params.get("storeOptions"), statusMessage=failure or "",
+                       storeSizeBytes=0)
+        store.kind, store.versions = kind, {}
+        store.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
+        if kind == "annotation":
+            store["versionName"] = params.get("versionName", "default")
+            self._new_version(store, store["versionName"], {"tags": params.get("tags")}, now,
+                              failure)
+        self._stores[kind][name] = store
+        self.tags.register(store["storeArn"], params.get("tags"), f"{kind.upper()}_STORE",
+                           store["id"], self._exists(store))
+        return self._store_view(store, now)
 
     def _store(self, kind, name):
         store = self._stores[kind].get(name)
@@ -110,26 +106,22 @@ class Stores:
         return {**self._dated(store, now), "numVersions": len(store.versions),
                 "tags": self.tags.tags_of(store["storeArn"])}
 
-    def _get_store(self, kind, params):
-        with self._lock:
-            now = self._sweep()
-            return self._store_view(self._store(kind, params["name"]), now)
+    @swept
+    def _get_store(self, kind, context, params, now):
+        return self._store_view(self._store(kind, params["name"]), now)
 
-    def _list_stores(self, kind, member, params):
-        with self._lock:
-            now = self._sweep()
-            found = [s for s in matching(self._stores[kind].values())
-                     if (params.get("ids") is None or s["id"] in params["ids"])
-                     and params.get("filter", {}).get("status") in (None, s.timeline.status(now))]
-            items, token = page(found, params)
-            return {member: [self._dated(s, now) for s in items], "nextToken": token}
+    @swept
+    def _list_stores(self, kind, member, context, params, now):
+        found = [s for s in matching(self._stores[kind].values())
+                 if (params.get("ids") is None or s["id"] in params["ids"])
+                 and params.get("filter", {}).get("status") in (None, s.timeline.status(now))]
+        return listing(member, found, params, lambda s: self._dated(s, now))
 
-    def _update_store(self, kind, params):
-        with self._lock:
-            now = self._sweep()
-            store = self._store(kind, params["name"])
-            store.update({k: params[k] for k in ("description",) if k in params}, updateTime=now)
-            return self._dated(store, now)
+    @swept
+    def _update_store(self, kind, context, params, now):
+        store = self._store(kind, params["name"])
+        store.update({k: params[k] for k in ("description",) if k in params}, updateTime=now)
+        return self._dated(store, now)
 
     def _busy_jobs(self, store, now, version_name=None):
         return [j["id"] for j in self._jobs.values()
@@ -137,71 +129,49 @@ class Stores:
                 and version_name in (None, j.get("versionName"))
                 and j.timeline.status(now) in UNFINISHED]
 
-    def _delete_store(self, kind, params):
-        with self._lock:
-            now = self._sweep()
-            store = self._store(kind, params["name"])
-            if store.timeline.status(now) != "DELETING":
-                busy = self._busy_jobs(store, now)
-                if busy and not params.get("force"):
-                    raise ServiceError("ConflictException", f"{KINDS[kind][1]} {store['name']} has "
-                                       f"import jobs in progress ({', '.join(busy)}); use force "
-                                       "to delete it anyway.")
-                for job_id in busy:
-                    self._cancel(self._jobs[job_id], now)
-                for record in [store, *store.versions.values()]:
-                    record.timeline.reschedule(now, DELETING)
-            return {"status": store.timeline.status(now)}
+    @swept
+    def _delete_store(self, kind, context, params, now):
+        store = self._store(kind, params["name"])
+        if store.timeline.status(now) != "DELETING":
+            busy = self._busy_jobs(store, now)
+            if busy and not params.get("force"):
+                raise conflict(f"{KINDS[kind][1]} {store['name']} has "
+                               f"import jobs in progress ({', '.join(busy)}); use force "
+                               "to delete it anyway.")
+            for job_id in busy:
+                self._cancel(self._jobs[job_id], now)
+            for record in [store, *store.versions.values()]:
+                record.timeline.reschedule(now, DELETING)
+        return {"status": store.timeline.status(now)}
 
-    def create_annotation_store(self, context, params):
-        return self._create_store("annotation", context, params)
-
-    def get_annotation_store(self, context, params):
-        return self._get_store("annotation", params)
-
-    def list_annotation_stores(self, context, params):
-        return self._list_stores("annotation", "annotationStores", params)
-
-    def update_annotation_store(self, context, params):
-        return self._update_store("annotation", params)
-
-    def delete_annotation_store(self, context, params):
-        return self._delete_store("annotation", params)
-
-    def create_variant_store(self, context, params):
-        return self._create_store("variant", context, params)
-
-    def get_variant_store(self, context, params):
-        return self._get_store("variant", params)
-
-    def list_variant_stores(self, context, params):
-        return self._list_stores("variant", "variantStores", params)
-
-    def update_variant_store(self, context, params):
-        return self._update_store("variant", params)
-
-    def delete_variant_store(self, context, params):
-        return self._delete_store("variant", params)
+    create_annotation_store = partialmethod(_create_store, "annotation")
+    get_annotation_store = partialmethod(_get_store, "annotation")
+    list_annotation_stores = partialmethod(_list_stores, "annotation", "annotationStores")
+    update_annotation_store = partialmethod(_update_store, "annotation")
+    delete_annotation_store = partialmethod(_delete_store, "annotation")
+    create_variant_store = partialmethod(_create_store, "variant")
+    get_variant_store = partialmethod(_get_store, "variant")
+    list_variant_stores = partialmethod(_list_stores, "variant", "variantStores")
+    update_variant_store = partialmethod(_update_store, "variant")
+    delete_variant_store = partialmethod(_delete_store, "variant")
 
     # --- annotation store versions -----------------------------------------------------
 
-    def create_annotation_store_version(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            store = self._store("annotation", params["name"])
-            status = store.timeline.status(now)
-            if status != "ACTIVE":
-                raise ServiceError("ConflictException",
-                                   f"Annotation store {store['name']} is {status}, not ACTIVE.")
-            if params["versionName"] in store.versions:
-                raise ServiceError("ConflictException", f"Annotation store {store['name']} "
-                                   f"already has a version {params['versionName']}.")
-            if "versionOptions" in params and store["storeFormat"] != "TSV":
-                raise validation("versionOptions apply to TSV stores only.")
-            check_create_tags(params.get("tags"))
-            version = self._new_version(store, params["versionName"], params, now,
-                                        self.failures.take("annotation_store_version"))
-            return self._dated(version, now)
+    @swept
+    def create_annotation_store_version(self, context, params, now):
+        store = self._store("annotation", params["name"])
+        status = store.timeline.status(now)
+        if status != "ACTIVE":
+            raise conflict(f"Annotation store {store['name']} is {status}, not ACTIVE.")
+        if params["versionName"] in store.versions:
+            raise conflict(f"Annotation store {store['name']} "
+                           f"already has a version {params['versionName']}.")
+        if "versionOptions" in params and store["storeFormat"] != "TSV":
+            raise validation("versionOptions apply to TSV stores only.")
+        check_create_tags(params.get("tags"))
+        version = self._new_version(store, params["versionName"], params, now,
+                                    self.failures.take("annotation_store_version"))
+        return self._dated(version, now)
 
     def _version(self, store_name, name):
         version = self._store("annotation", store_name).versions.get(name)
@@ -209,47 +179,41 @@ class Stores:
             raise not_found(f"Version {name} of annotation store {store_name} not found.")
         return version
 
-    def get_annotation_store_version(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            version = self._version(params["name"], params["versionName"])
-            return {**self._dated(version, now), "tags": self.tags.tags_of(version["versionArn"])}
+    @swept
+    def get_annotation_store_version(self, context, params, now):
+        version = self._version(params["name"], params["versionName"])
+        return {**self._dated(version, now), "tags": self.tags.tags_of(version["versionArn"])}
 
-    def list_annotation_store_versions(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            status = params.get("filter", {}).get("status")
-            found = [v for v in matching(self._store("annotation", params["name"]).versions.values())
-                     if status in (None, v.timeline.status(now))]
-            items, token = page(found, params)
-            return {"annotationStoreVersions": [self._dated(v, now) for v in items],
-                    "nextToken": token}
+    @swept
+    def list_annotation_store_versions(self, context, params, now):
+        status = params.get("filter", {}).get("status")
+        found = [v for v in matching(self._store("annotation", params["name"]).versions.values())
+                 if status in (None, v.timeline.status(now))]
+        return listing("annotationStoreVersions", found, params, lambda v: self._dated(v, now))
 
-    def update_annotation_store_version(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            version = self._version(params["name"], params["versionName"])
-            version.update({k: params[k] for k in ("description",) if k in params}, updateTime=now)
-            return self._dated(version, now)
+    @swept
+    def update_annotation_store_version(self, context, params, now):
+        version = self._version(params["name"], params["versionName"])
+        version.update({k: params[k] for k in ("description",) if k in params}, updateTime=now)
+        return self._dated(version, now)
 
-    def delete_annotation_store_versions(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            store = self._store("annotation", params["name"])
-            errors = []
-            for name in params["versions"]:
-                version = store.versions.get(name)
-                if version is None:
-                    errors.append({"versionName": name, "message": f"Version {name} not found."})
-                    continue
-                if version.timeline.status(now) == "DELETING":
-                    continue
-                busy = self._busy_jobs(store, now, name)
-                if busy and not params.get("force"):
-                    errors.append({"versionName": name, "message": f"Version {name} has import "
-                                   "jobs in progress: " + ", ".join(busy) + "."})
-                    continue
-                for job_id in busy:
-                    self._cancel(self._jobs[job_id], now)
-                version.timeline.reschedule(now, DELETING)
-            return {"errors": errors}
+    @swept
+    def delete_annotation_store_versions(self, context, params, now):
+        store = self._store("annotation", params["name"])
+        errors = []
+        for name in params["versions"]:
+            version = store.versions.get(name)
+            if version is None:
+                errors.append({"versionName": name, "message": f"Version {name} not found."})
+                continue
+            if version.timeline.status(now) == "DELETING":
+                continue
+            busy = self._busy_jobs(store, now, name)
+            if busy and not params.get("force"):
+                errors.append({"versionName": name, "message": f"Version {name} has import "
+                               "jobs in progress: " + ", ".join(busy) + "."})
+                continue
+            for job_id in busy:
+                self._cancel(self._jobs[job_id], now)
+            version.timeline.reschedule(now, DELETING)
+        return {"errors": errors}

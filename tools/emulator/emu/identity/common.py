@@ -7,6 +7,7 @@ import time
 import uuid
 
 from ..credentials import KEY_ALPHABET
+from ..messages import Response
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -44,3 +45,31 @@ def jwt_claims(token):
     except (ValueError, UnicodeDecodeError):
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+class Protocol:
+    """How injected faults look on an identity endpoint: error(status, code,
+    message) -> Response, status_for(code), default_code, sample (content
+    type, complete body) and malformed (a cut-short body)."""
+    default_code = "InternalServerError"
+    statuses = {}                     # code -> HTTP status; others are 500
+    empty = ("application/json", b"{}")  # the answer to an error without a code
+
+    def status_for(self, code):
+        return self.statuses.get(code, 500)
+
+    def error(self, status, code, message):
+        if code is None:
+            return Response(status, [("Content-Type", self.empty[0])], self.empty[1])
+        return self.coded_error(status, code, message)
+
+
+class Endpoint:
+    """An identity endpoint: the requests whose path starts with prefix."""
+    prefix = None
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+
+    def owns(self, request):
+        return request.raw_path.startswith(self.prefix)

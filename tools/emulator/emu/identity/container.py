@@ -4,7 +4,7 @@ them: GET /container/<anything>, with an optional Authorization token."""
 import json
 
 from ..messages import json_response
-from .common import issue, iso8601, stable_id
+from .common import Endpoint, Protocol, issue, iso8601, stable_id
 
 PREFIX = "/container/"
 
@@ -13,8 +13,10 @@ def container_error(status, code, message):
     return json_response(status, {"code": code, "message": message})
 
 
-class ContainerProtocol:
-    default_code = "InternalServerError"
+class ContainerProtocol(Protocol):
+    statuses = {"InvalidRequest": 400, "Unauthorized": 401, "AccessDenied": 403,
+                "NotFound": 404, "Throttled": 429}
+    coded_error = staticmethod(container_error)
     sample = ("application/json", json.dumps({
         "AccessKeyId": "ASIAEMULATORSAMPLE00",
         "SecretAccessKey": "sampleSecretAccessKeyThatIsNotAccepted0",
@@ -22,27 +24,10 @@ class ContainerProtocol:
         "RoleArn": "arn:aws:iam::123456789012:role/sample"}).encode())
     malformed = b'{"AccessKeyId": "ASIA'
 
-    @staticmethod
-    def status_for(code):
-        return {"InvalidRequest": 400, "Unauthorized": 401, "AccessDenied": 403,
-                "NotFound": 404, "Throttled": 429}.get(code, 500)
 
-    @staticmethod
-    def error(status, code, message):
-        if code is None:
-            return json_response(status, {})
-        return container_error(status, code, message)
-
-
-class ContainerEndpoint:
+class ContainerEndpoint(Endpoint):
     protocol = ContainerProtocol()
-
-    def __init__(self, emulator):
-        self.emulator = emulator
-
-    @staticmethod
-    def owns(request):
-        return request.raw_path.startswith(PREFIX)
+    prefix = PREFIX
 
     @staticmethod
     def operation(request):

@@ -8,7 +8,7 @@ import threading
 from http import HTTPStatus
 
 from ..messages import Response
-from .common import issue, iso8601, stable_id
+from .common import Endpoint, Protocol, issue, iso8601, stable_id
 
 PREFIX = "/latest/"
 TOKEN_PATH = "/latest/api/token"
@@ -40,9 +40,9 @@ def text(body, headers=()):
     return Response(200, [("Content-Type", TEXT), *headers], body.encode("utf-8"))
 
 
-class ImdsProtocol:
+class ImdsProtocol(Protocol):
     """IMDS has no error codes: an injected error is its HTML page for the status."""
-    default_code = "InternalServerError"
+    empty = (TEXT, b"")
     sample = (TEXT, json.dumps({
         "Code": "Success", "LastUpdated": "2030-01-01T00:00:00Z", "Type": "AWS-HMAC",
         "AccessKeyId": "ASIAEMULATORSAMPLE00",
@@ -52,31 +52,22 @@ class ImdsProtocol:
     malformed = b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA'
 
     @staticmethod
-    def status_for(code):
-        return 500
-
-    @staticmethod
-    def error(status, code, message):
-        if code is None:
-            return Response(status, [("Content-Type", TEXT)], b"")
+    def coded_error(status, code, message):
         return html_error(status)
 
 
-class ImdsEndpoint:
+class ImdsEndpoint(Endpoint):
     protocol = ImdsProtocol()
+    prefix = PREFIX
 
     def __init__(self, emulator):
-        self.emulator = emulator
+        super().__init__(emulator)
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self):
         with self._lock:
             self._tokens = {}        # token -> expires_at (job clock)
-
-    @staticmethod
-    def owns(request):
-        return request.raw_path.startswith(PREFIX)
 
     @staticmethod
     def operation(request):

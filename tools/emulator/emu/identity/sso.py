@@ -4,18 +4,13 @@ GET /federation/credentials?role_name=R&account_id=A with x-amz-sso_bearer_token
 import json
 
 from ..messages import json_response
-from .common import issue
+from .common import Endpoint, Protocol, issue
 
 PATH = "/federation/credentials"
 TOKEN_HEADER = "x-amz-sso_bearer_token"
-STATUS_BY_CODE = {
-    "InvalidRequestException": 400,
-    "UnauthorizedException": 401,
-    "ForbiddenException": 403,
-    "ResourceNotFoundException": 404,
-    "TooManyRequestsException": 429,
-    "InternalServerException": 500,
-}
+STATUS_BY_CODE = {"InvalidRequestException": 400, "UnauthorizedException": 401,
+                  "ForbiddenException": 403, "ResourceNotFoundException": 404,
+                  "TooManyRequestsException": 429, "InternalServerException": 500}
 UNAUTHORIZED_MESSAGE = "Session token not found or invalid"
 
 
@@ -30,34 +25,20 @@ def sso_error(status, code, message):
     return json_response(status, {"message": message}, [("x-amzn-ErrorType", code)])
 
 
-class SsoProtocol:
+class SsoProtocol(Protocol):
     default_code = "InternalServerException"
+    statuses = STATUS_BY_CODE
+    coded_error = staticmethod(sso_error)
     sample = ("application/json", json.dumps({"roleCredentials": {
         "accessKeyId": "ASIAEMULATORSAMPLE00",
         "secretAccessKey": "sampleSecretAccessKeyThatIsNotAccepted0",
         "sessionToken": "sampleSessionToken", "expiration": 1893456000000}}).encode())
     malformed = b'{"roleCredentials": {"accessKeyId": "ASIA'
 
-    @staticmethod
-    def status_for(code):
-        return STATUS_BY_CODE.get(code, 500)
 
-    @staticmethod
-    def error(status, code, message):
-        if code is None:
-            return json_response(status, {})
-        return sso_error(status, code, message)
-
-
-class SsoEndpoint:
+class SsoEndpoint(Endpoint):
     protocol = SsoProtocol()
-
-    def __init__(self, emulator):
-        self.emulator = emulator
-
-    @staticmethod
-    def owns(request):
-        return request.raw_path.startswith("/federation/")
+    prefix = "/federation/"
 
     @staticmethod
     def operation(request):

@@ -9,7 +9,8 @@ from xml.sax.saxutils import escape
 from .. import sigv4
 from ..errors import ServiceError
 from ..messages import Response
-from .common import issue, iso8601, jwt_claims, request_id, stable_id
+from ..model import Problems
+from .common import Endpoint, Protocol, issue, iso8601, jwt_claims, request_id, stable_id
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 VERSION = "2011-06-15"
@@ -21,27 +22,14 @@ ROLE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/"
 SESSION_NAME = re.compile(r"[\w+=,.@-]*")
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*")
 STATUS_BY_CODE = {
-    "AccessDenied": 403,
-    "ExpiredToken": 403,
-    "ExpiredTokenException": 400,
-    "IDPCommunicationError": 400,
-    "IDPRejectedClaim": 403,
-    "IncompleteSignature": 400,
-    "InternalFailure": 500,
-    "InvalidAction": 400,
-    "InvalidClientTokenId": 403,
-    "InvalidIdentityToken": 400,
-    "InvalidParameterValue": 400,
-    "MalformedPolicyDocument": 400,
-    "MissingAction": 400,
-    "MissingAuthenticationToken": 403,
-    "MissingParameter": 400,
-    "PackedPolicyTooLarge": 400,
-    "RegionDisabledException": 403,
-    "ServiceUnavailable": 503,
-    "SignatureDoesNotMatch": 403,
-    "Throttling": 400,
-    "ValidationError": 400,
+    **dict.fromkeys(("AccessDenied", "ExpiredToken", "IDPRejectedClaim", "InvalidClientTokenId",
+                     "MissingAuthenticationToken", "RegionDisabledException",
+                     "SignatureDoesNotMatch"), 403),
+    **dict.fromkeys(("ExpiredTokenException", "IDPCommunicationError", "IncompleteSignature",
+                     "InvalidAction", "InvalidIdentityToken", "InvalidParameterValue",
+                     "MalformedPolicyDocument", "MissingAction", "MissingParameter",
+                     "PackedPolicyTooLarge", "Throttling", "ValidationError"), 400),
+    "InternalFailure": 500, "ServiceUnavailable": 503,
 }
 # The front end's codes for what sigv4.verify finds wrong, in STS's words.
 SIGV4_CODES = {
@@ -78,15 +66,9 @@ def xml_error(status, code, message, rid=None):
 def xml_elements(pairs, indent):
     """<Name>text</Name> lines; a list value nests its own pairs."""
     pad = " " * indent
-    lines = []
-    for name, value in pairs:
-        if value is None:
-            continue
-        if isinstance(value, list):
-            lines.append(f"{pad}<{name}>\n{xml_elements(value, indent + 2)}{pad}</{name}>\n")
-        else:
-            lines.append(f"{pad}<{name}>{escape(str(value))}</{name}>\n")
-    return "".join(lines)
+    return "".join(f"{pad}<{name}>\n{xml_elements(value, indent + 2)}{pad}</{name}>\n"
+                   if isinstance(value, list) else f"{pad}<{name}>{escape(str(value))}</{name}>\n"
+                   for name, value in pairs if value is not None)
 
 
 def xml_answer(action, result_pairs):
@@ -99,9 +81,11 @@ def xml_answer(action, result_pairs):
                     body.encode("utf-8"))
 
 
-class StsProtocol:
-    """How injected faults look on this endpoint."""
+class StsProtocol(Protocol):
     default_code = "InternalFailure"
+    statuses = STATUS_BY_CODE
+    empty = (XML_TYPE, b"")
+    coded_error = staticmethod(xml_error)
     sample = (XML_TYPE, (
         f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n  <AssumeRoleResult>\n    <Credentials>\n'
         '      <AccessKeyId>ASIAEMULATORSAMPLE00</AccessKeyId>\n'
@@ -112,30 +96,15 @@ class StsProtocol:
     malformed = (f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n  <AssumeRoleResult>\n'
                  '    <Credentials>\n      <AccessKeyId>ASIA').encode()
 
-    @staticmethod
-    def status_for(code):
-        return STATUS_BY_CODE.get(code, 500)
 
-    @staticmethod
-    def error(status, code, message):
-        if code is None:
-            return Response(status, [("Content-Type", XML_TYPE)], b"")
-        return xml_error(status, code, message)
-
-
-class Validation:
+class Validation(Problems):
     """Constraint violations gathered into one ValidationError, as AWS words it."""
 
-    def __init__(self):
-        self.messages = []
+    @staticmethod
+    def error(message):
+        return StsError("ValidationError", message)
 
-    def add(self, value, member, constraint):
-        shown = "null" if value is None else f"'{value}'"
-        self.messages.append(f"Value {shown} at '{member}' failed to satisfy constraint: "
-                             f"{constraint}")
-
-    def text(self, params, name, member, low, high, pattern=None, pattern_text=None,
-             required=False):
+    def text(self, params, name, member, low, high, pattern=None, required=False):
         value = params.get(name)
         if value is None:
             if required:
@@ -147,7 +116,7 @@ class Validation:
             self.add(value, member, f"Member must have length less than or equal to {high}")
         elif pattern is not None and not pattern.fullmatch(value):
             self.add(value, member,
-                     f"Member must satisfy regular expression pattern: {pattern_text}")
+                     f"Member must satisfy regular expression pattern: {pattern.pattern}")
         return value
 
     def duration(self, params, highest=MAX_DURATION):
@@ -167,13 +136,6 @@ class Validation:
                      f"Member must have value less than or equal to {highest}")
         return value
 
-    def raise_if_any(self):
-        count = len(self.messages)
-        if count:
-            noun = "error" if count == 1 else "errors"
-            raise StsError("ValidationError",
-                           f"{count} validation {noun} detected: " + "; ".join(self.messages))
-
 
 def form_params(request):
     """Query parameters and, for a form body, its fields (the body wins)."""
@@ -185,11 +147,8 @@ def form_params(request):
     return params
 
 
-class StsEndpoint:
+class StsEndpoint(Endpoint):
     protocol = StsProtocol()
-
-    def __init__(self, emulator):
-        self.emulator = emulator
 
     @staticmethod
     def owns(request):
@@ -244,10 +203,9 @@ class StsEndpoint:
     def _common(self, params, problems):
         role_arn = problems.text(params, "RoleArn", "roleArn", 20, 2048, required=True)
         session = problems.text(params, "RoleSessionName", "roleSessionName", 2, 64,
-                                SESSION_NAME, r"[\w+=,.@-]*", required=True)
+                                SESSION_NAME, required=True)
         policy = problems.text(params, "Policy", "policy", 1, 2048)
-        problems.text(params, "SourceIdentity", "sourceIdentity", 2, 64,
-                      SESSION_NAME, r"[\w+=,.@-]*")
+        problems.text(params, "SourceIdentity", "sourceIdentity", 2, 64, SESSION_NAME)
         return role_arn, session, policy
 
     @staticmethod
@@ -297,8 +255,7 @@ class StsEndpoint:
         problems = Validation()
         role_arn, session, policy = self._common(params, problems)
         duration = problems.duration(params)
-        external_id = problems.text(params, "ExternalId", "externalId", 2, 1224,
-                                    EXTERNAL_ID, r"[\w+=,.@:/-]*")
+        external_id = problems.text(params, "ExternalId", "externalId", 2, 1224, EXTERNAL_ID)
         problems.text(params, "SerialNumber", "serialNumber", 9, 256)
         problems.text(params, "TokenCode", "tokenCode", 6, 6)
         problems.raise_if_any()

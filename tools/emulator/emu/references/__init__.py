@@ -6,26 +6,21 @@ work happens lazily, whenever the operations are next used, stamped with
 the time it was due."""
 
 import hashlib
-import threading
 
-from ..errors import ServiceError, not_found
+from ..errors import conflict
 from ..fasta import demo_genome, fai_index
+from ..lifecycle import STEP
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import Record, Tokens, created_in, find, matching, page
+from ..records import (Area, Record, Tokens, created_in, find, find_in, job_outcome, listing,
+                       matching, swept)
 from ..values import arn, new_id
 
-STEP = 1.0
 STATUS_MESSAGE_MAX = 127
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
 
 
-class ReferenceApi:
-    def __init__(self, clock, s3, part_size):
-        self.clock, self.s3, self.part_size = clock, s3, part_size
-        self._lock = threading.RLock()
-        self.reset()
-
+class ReferenceApi(Area):
     def reset(self):
         with self._lock:
             self._stores, self._references, self._jobs = {}, {}, {}
@@ -70,23 +65,19 @@ class ReferenceApi:
         with self._lock:
             found = [s for s in matching(self._stores.values(), name=criteria.get("name"))
                      if created_in(s, criteria)]
-            items, token = page(found, params, default=100)
-            return {"referenceStores": items, "nextToken": token}
+            return listing("referenceStores", found, params, default=100)
 
-    def delete_reference_store(self, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["id"])["id"]
-            if matching(self._references.values(), referenceStoreId=store_id):
-                raise ServiceError("ConflictException",
-                                   f"Reference store {store_id} still contains references.")
-            if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
-                    if "completionTime" not in j]:
-                raise ServiceError("ConflictException",
-                                   f"Reference store {store_id} has import jobs in progress.")
-            self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
-            del self._stores[store_id]
-            return {}
+    @swept
+    def delete_reference_store(self, context, params, now):
+        store_id = self.get_store(params["id"])["id"]
+        if matching(self._references.values(), referenceStoreId=store_id):
+            raise conflict(f"Reference store {store_id} still contains references.")
+        if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
+                if "completionTime" not in j]:
+            raise conflict(f"Reference store {store_id} has import jobs in progress.")
+        self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
+        del self._stores[store_id]
+        return {}
 
     # --- import jobs ----------------------------------------------------------------
 
@@ -102,27 +93,24 @@ class ReferenceApi:
                 self.tokens.remember("import", params.get("clientToken"), job["id"])
             return job
 
-    def get_reference_import_job(self, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["referenceStoreId"])["id"]
-            job = self._jobs.get(params["id"])
-            if job is None or job["referenceStoreId"] != store_id:
-                raise not_found(f"Import job {params['id']} not found in reference store {store_id}.")
-            return {**job, "sources": job.sources}
+    @swept
+    def get_reference_import_job(self, context, params, now):
+        store_id = self.get_store(params["referenceStoreId"])["id"]
+        job = find_in(self._jobs, params["id"], "Import job", "referenceStoreId", store_id,
+                      "reference store")
+        return {**job, "sources": job.sources}
 
-    def list_reference_import_jobs(self, context, params):
+    @swept
+    def list_reference_import_jobs(self, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["referenceStoreId"])
-            found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                         referenceStoreId=params["referenceStoreId"])
-                     if created_in(j, criteria)]
-            items, token = page(found, params, default=100)
-            return {"importJobs": items, "nextToken": token}
+        self.get_store(params["referenceStoreId"])
+        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
+                                     referenceStoreId=params["referenceStoreId"])
+                 if created_in(j, criteria)]
+        return listing("importJobs", found, params, default=100)
 
-    def _advance(self):
+    def _sweep(self):
+        """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in self._jobs.values():
             if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
@@ -131,6 +119,7 @@ class ReferenceApi:
                     source["status"] = "IN_PROGRESS"
             if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
                 self._finish(job, job["creationTime"] + 2 * STEP)
+        return now
 
     def _finish(self, job, when):
         for source in job.sources:
@@ -145,15 +134,8 @@ class ReferenceApi:
             except (OSError, ValueError) as exc:
                 message = f"Cannot import {uri}: {exc}"
                 source.update(status="FAILED", statusMessage=message[:STATUS_MESSAGE_MAX])
-        failures = sum(1 for s in job.sources if s["status"] == "FAILED")
-        if failures == len(job.sources):
-            job.update(status="FAILED", statusMessage=job.sources[0]["statusMessage"])
-        elif failures:
-            job.update(status="COMPLETED_WITH_FAILURES",
-                       statusMessage=f"{failures} of {len(job.sources)} sources failed.")
-        else:
-            job["status"] = "COMPLETED"
-        job["completionTime"] = when
+        job["status"], message = job_outcome(job.sources, "sources")
+        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
 
     # --- references -------------------------------------------------------------------
 
@@ -170,26 +152,21 @@ class ReferenceApi:
         self._references[reference_id] = reference
         return reference
 
-    def list_references(self, context, params):
+    @swept
+    def list_references(self, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["referenceStoreId"])
-            found = [r for r in matching(self._references.values(), name=criteria.get("name"),
-                                         md5=criteria.get("md5"),
-                                         referenceStoreId=params["referenceStoreId"])
-                     if created_in(r, criteria)]
-            items, token = page(found, params, default=100)
-            return {"references": items, "nextToken": token}
+        self.get_store(params["referenceStoreId"])
+        found = [r for r in matching(self._references.values(), name=criteria.get("name"),
+                                     md5=criteria.get("md5"),
+                                     referenceStoreId=params["referenceStoreId"])
+                 if created_in(r, criteria)]
+        return listing("references", found, params, default=100)
 
-    def get_reference_record(self, store_id, reference_id):
-        with self._lock:
-            self._advance()
-            self.get_store(store_id)
-            reference = self._references.get(reference_id)
-            if reference is None or reference["referenceStoreId"] != store_id:
-                raise not_found(f"Reference {reference_id} not found in reference store {store_id}.")
-            return reference
+    @swept
+    def get_reference_record(self, store_id, reference_id, now):
+        self.get_store(store_id)
+        return find_in(self._references, reference_id, "Reference", "referenceStoreId", store_id,
+                       "reference store")
 
     def get_reference_metadata(self, context, params):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])

@@ -2,19 +2,12 @@
 jobs (jobs.py) and file checks (formats.py): one SequenceApi holding their
 state, under one lock."""
 
-import threading
-
-from ..records import Tokens
+from ..records import Area, Tokens
 from .jobs import Jobs
 from .readsets import ReadSets
 
 
-class SequenceApi(ReadSets, Jobs):
-    def __init__(self, clock, s3, part_size):
-        self.clock, self.s3, self.part_size = clock, s3, part_size
-        self._lock = threading.RLock()
-        self.reset()
-
+class SequenceApi(Area, ReadSets, Jobs):
     def reset(self):
         with self._lock:
             self._stores, self._read_sets, self._uploads, self._jobs = {}, {}, {}, {}

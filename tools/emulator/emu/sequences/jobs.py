@@ -1,16 +1,17 @@
 """Read set import, activation and export jobs: SUBMITTED for one step,
 IN_PROGRESS for one more, then COMPLETED, COMPLETED_WITH_FAILURES or FAILED,
 each source with its own NOT_STARTED, IN_PROGRESS, FINISHED or FAILED.
-Everything that takes time happens lazily (_advance), whenever the
+Everything that takes time happens lazily (_sweep), whenever the
 operations are next used, stamped with the time it was due."""
 
 import re
+from functools import partialmethod
 
-from ..errors import not_found
-from ..records import Record, created_in, matching, page
+from ..lifecycle import STEP
+from ..records import Record, created_in, find_in, job_outcome, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
-from .readsets import STEP, clip, needs_reference
+from .readsets import clip, needs_reference
 
 JOB_MESSAGE_MAX = 127
 NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}
@@ -43,48 +44,34 @@ class Jobs:
         return self._start("export", params, [{"id": s["readSetId"], **s} for s in params["sources"]],
                            roleArn=params["roleArn"], destination=params["destination"])
 
-    def _job(self, kind, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["sequenceStoreId"])["id"]
-            job = self._jobs.get(params["id"])
-            if job is None or job.kind != kind or job["sequenceStoreId"] != store_id:
-                raise not_found(f"{NOUNS[kind]} {params['id']} not found in sequence store "
-                                f"{store_id}.")
-            return {**job, ITEMS[kind]: job.entries}
+    @swept
+    def _job(self, kind, context, params, now):
+        store_id = self.get_store(params["sequenceStoreId"])["id"]
+        jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
+        job = find_in(jobs, params["id"], NOUNS[kind], "sequenceStoreId", store_id,
+                      "sequence store")
+        return {**job, ITEMS[kind]: job.entries}
 
-    def _jobs_of(self, kind, params, member):
+    @swept
+    def _jobs_of(self, kind, member, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["sequenceStoreId"])
-            found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                         sequenceStoreId=params["sequenceStoreId"])
-                     if j.kind == kind and created_in(j, criteria)]
-            items, token = page(found, params)
-            return {member: items, "nextToken": token}
+        self.get_store(params["sequenceStoreId"])
+        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
+                                     sequenceStoreId=params["sequenceStoreId"])
+                 if j.kind == kind and created_in(j, criteria)]
+        return listing(member, found, params)
 
-    def get_read_set_import_job(self, context, params):
-        return self._job("import", params)
-
-    def get_read_set_activation_job(self, context, params):
-        return self._job("activation", params)
-
-    def get_read_set_export_job(self, context, params):
-        return self._job("export", params)
-
-    def list_read_set_import_jobs(self, context, params):
-        return self._jobs_of("import", params, "importJobs")
-
-    def list_read_set_activation_jobs(self, context, params):
-        return self._jobs_of("activation", params, "activationJobs")
-
-    def list_read_set_export_jobs(self, context, params):
-        return self._jobs_of("export", params, "exportJobs")
+    get_read_set_import_job = partialmethod(_job, "import")
+    get_read_set_activation_job = partialmethod(_job, "activation")
+    get_read_set_export_job = partialmethod(_job, "export")
+    list_read_set_import_jobs = partialmethod(_jobs_of, "import", "importJobs")
+    list_read_set_activation_jobs = partialmethod(_jobs_of, "activation", "activationJobs")
+    list_read_set_export_jobs = partialmethod(_jobs_of, "export", "exportJobs")
 
     # --- the clock -----------------------------------------------------------------
 
-    def _advance(self):
+    def _sweep(self):
+        """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in matching(self._jobs.values()):
             if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
@@ -93,6 +80,7 @@ class Jobs:
                 self._finish(job, job["creationTime"] + 2 * STEP)
         for read_set in self._read_sets.values():
             self._refresh(read_set, now)
+        return now
 
     def _job_read_set(self, job, item, when):
         read_set = self._read_sets.get(item["readSetId"])
@@ -122,15 +110,8 @@ class Jobs:
                 item["status"] = "FINISHED"
             except FormatError as exc:
                 item.update(status="FAILED", statusMessage=clip(str(exc), JOB_MESSAGE_MAX))
-        failures = [item for item in job.entries if item["status"] == "FAILED"]
-        if not failures:
-            job["status"] = "COMPLETED"
-        elif len(failures) == len(job.entries):
-            job.update(status="FAILED", statusMessage=failures[0]["statusMessage"])
-        else:
-            job.update(status="COMPLETED_WITH_FAILURES",
-                       statusMessage=f"{len(failures)} of {len(job.entries)} items failed.")
-        job["completionTime"] = when
+        job["status"], message = job_outcome(job.entries, "items")
+        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
 
     def _read_source(self, uri):
         try:

@@ -9,15 +9,15 @@ reads or exports for ARCHIVE_AFTER_SECONDS becomes ARCHIVED.
 import hashlib
 import json
 
-from ..errors import ServiceError, not_found, validation
+from ..errors import conflict, not_found, validation
+from ..lifecycle import STEP
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, find, matching, page
+from ..records import Record, created_in, find, find_in, listing, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
-STEP = 1.0
 ARCHIVE_AFTER_SECONDS = 30 * 24 * 3600
 MAX_PART_BYTES = 100 * 1024 * 1024
 READ_SET_MESSAGE_MAX = 255
@@ -26,16 +26,8 @@ NEEDS_REFERENCE = ("BAM", "CRAM")
 ATTRIBUTES = ("subjectId", "sampleId", "name", "description", "generatedFrom", "referenceArn")
 
 
-def conflict(message):
-    return ServiceError("ConflictException", message)
-
-
 def clip(message, limit):
     return message if len(message) <= limit else message[:limit - 3] + "..."
-
-
-def within(value, after, before):
-    return (after is None or value >= after) and (before is None or value <= before)
 
 
 def needs_reference(source):
@@ -88,10 +80,9 @@ class ReadSets:
         with self._lock:
             found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
                                          status=criteria.get("status"))
-                     if created_in(s, criteria) and within(
-                         s["updateTime"], criteria.get("updatedAfter"), criteria.get("updatedBefore"))]
-            items, token = page(found, params)
-            return {"sequenceStores": items, "nextToken": token}
+                     if created_in(s, criteria)
+                     and created_in(s, criteria, "updateTime", "updated")]
+            return listing("sequenceStores", found, params)
 
     def update_sequence_store(self, context, params):
         with self._lock:
@@ -102,20 +93,19 @@ class ReadSets:
             store["updateTime"] = self.clock.now()
             return store
 
-    def delete_sequence_store(self, context, params):
-        with self._lock:
-            self._advance()
-            store_id = self.get_store(params["id"])["id"]
-            if matching(self._read_sets.values(), sequenceStoreId=store_id):
-                raise conflict(f"Sequence store {store_id} still contains read sets.")
-            if matching(self._uploads.values(), sequenceStoreId=store_id):
-                raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
-            if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
-                    if "completionTime" not in j]:
-                raise conflict(f"Sequence store {store_id} has jobs in progress.")
-            self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
-            del self._stores[store_id]
-            return {}
+    @swept
+    def delete_sequence_store(self, context, params, now):
+        store_id = self.get_store(params["id"])["id"]
+        if matching(self._read_sets.values(), sequenceStoreId=store_id):
+            raise conflict(f"Sequence store {store_id} still contains read sets.")
+        if matching(self._uploads.values(), sequenceStoreId=store_id):
+            raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
+        if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
+                if "completionTime" not in j]:
+            raise conflict(f"Sequence store {store_id} has jobs in progress.")
+        self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
+        del self._stores[store_id]
+        return {}
 
     # --- S3 access policies ----------------------------------------------------
 
@@ -191,29 +181,24 @@ class ReadSets:
         if read_set["status"] == "ACTIVE" and when >= read_set.last_access + ARCHIVE_AFTER_SECONDS:
             read_set["status"] = "ARCHIVED"
 
-    def get_read_set_record(self, store_id, read_set_id):
-        with self._lock:
-            self._advance()
-            self.get_store(store_id)
-            read_set = self._read_sets.get(read_set_id)
-            if read_set is None or read_set["sequenceStoreId"] != store_id:
-                raise not_found(f"Read set {read_set_id} not found in sequence store {store_id}.")
-            return read_set
+    @swept
+    def get_read_set_record(self, store_id, read_set_id, now):
+        self.get_store(store_id)
+        return find_in(self._read_sets, read_set_id, "Read set", "sequenceStoreId", store_id,
+                       "sequence store")
 
-    def list_read_sets(self, context, params):
+    @swept
+    def list_read_sets(self, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            self._advance()
-            self.get_store(params["sequenceStoreId"])
-            found = [r for r in matching(self._read_sets.values(),
-                                         sequenceStoreId=params["sequenceStoreId"],
-                                         **{k: criteria.get(k) for k in (
-                                             "name", "status", "sampleId", "subjectId",
-                                             "generatedFrom", "creationType")})
-                     if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
-                     and created_in(r, criteria)]
-            items, token = page(found, params)
-            return {"readSets": items, "nextToken": token}
+        self.get_store(params["sequenceStoreId"])
+        found = [r for r in matching(self._read_sets.values(),
+                                     sequenceStoreId=params["sequenceStoreId"],
+                                     **{k: criteria.get(k) for k in (
+                                         "name", "status", "sampleId", "subjectId",
+                                         "generatedFrom", "creationType")})
+                 if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
+                 and created_in(r, criteria)]
+        return listing("readSets", found, params)
 
     def get_read_set_metadata(self, context, params):
         read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
@@ -236,24 +221,23 @@ class ReadSets:
             read_set.last_access = self.clock.now()
         return Blob(read_part(data, self.part_size, params["partNumber"]))
 
-    def batch_delete_read_set(self, context, params):
+    @swept
+    def batch_delete_read_set(self, context, params, now):
         store_id = params["sequenceStoreId"]
-        with self._lock:
-            self._advance()
-            self.get_store(store_id)
-            errors = []
-            for read_set_id in dict.fromkeys(params["ids"]):
-                read_set = self._read_sets.get(read_set_id)
-                if read_set is None or read_set["sequenceStoreId"] != store_id:
-                    errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
-                                   "message": f"Read set {read_set_id} not found in sequence "
-                                              f"store {store_id}."})
-                elif read_set["status"] == "ACTIVATING":
-                    errors.append({"id": read_set_id, "code": "ConflictException",
-                                   "message": f"Read set {read_set_id} is being activated."})
-                else:
-                    del self._read_sets[read_set_id]
-            return {"errors": errors or None}
+        self.get_store(store_id)
+        errors = []
+        for read_set_id in dict.fromkeys(params["ids"]):
+            read_set = self._read_sets.get(read_set_id)
+            if read_set is None or read_set["sequenceStoreId"] != store_id:
+                errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
+                               "message": f"Read set {read_set_id} not found in sequence "
+                                          f"store {store_id}."})
+            elif read_set["status"] == "ACTIVATING":
+                errors.append({"id": read_set_id, "code": "ConflictException",
+                               "message": f"Read set {read_set_id} is being activated."})
+            else:
+                del self._read_sets[read_set_id]
+        return {"errors": errors or None}
 
     # --- multipart uploads ------------------------------------------------------------
 
@@ -275,18 +259,14 @@ class ReadSets:
 
     def _upload(self, params):
         store_id = self.get_store(params["sequenceStoreId"])["id"]
-        upload = self._uploads.get(params["uploadId"])
-        if upload is None or upload["sequenceStoreId"] != store_id:
-            raise not_found(f"Multipart upload {params['uploadId']} not found in sequence store "
-                            f"{store_id}.")
-        return upload
+        return find_in(self._uploads, params["uploadId"], "Multipart upload", "sequenceStoreId",
+                       store_id, "sequence store")
 
     def list_multipart_read_set_uploads(self, context, params):
         with self._lock:
             self.get_store(params["sequenceStoreId"])
             found = matching(self._uploads.values(), sequenceStoreId=params["sequenceStoreId"])
-            items, token = page(found, params)
-            return {"uploads": items, "nextToken": token}
+            return listing("uploads", found, params)
 
     def upload_read_set_part(self, context, params):
         data = params.get("payload") or b""
@@ -317,8 +297,7 @@ class ReadSets:
             found = [p for p in matching(self._upload(params).parts.values(),
                                          partSource=params["partSource"])
                      if created_in(p, params.get("filter", {}))]
-            items, token = page(found, params)
-            return {"parts": items, "nextToken": token}
+            return listing("parts", found, params)
 
     def abort_multipart_read_set_upload(self, context, params):
         with self._lock:

@@ -9,26 +9,18 @@ The emulator has a single account: ListShares with resourceOwner SELF lists
 the shares it created, OTHER those whose principalSubscriber is its account.
 """
 
-import threading
-
-from ..errors import ServiceError, not_found, validation
-from ..lifecycle import Timeline
+from ..errors import conflict, not_found, validation
+from ..lifecycle import DELETING, STEP, Timeline
 from ..paging import paginate
-from ..records import Record, find, matching, new_uuid
+from ..records import Area, Record, find, matching, new_uuid
 from ..values import ACCOUNT_ID
 
-STEP = 1.0
 FAIL_KINDS = ("share",)
 PAGE_SIZE = 10
 SHAREABLE = ("VARIANT_STORE", "ANNOTATION_STORE", "WORKFLOW")
 
 
-class ShareApi:
-    def __init__(self, clock, tags, failures):
-        self.clock, self.tags, self.failures = clock, tags, failures
-        self._lock = threading.RLock()
-        self.reset()
-
+class ShareApi(Area):
     def reset(self):
         with self._lock:
             self._shares = {}
@@ -51,8 +43,8 @@ class ShareApi:
             for share in matching(self._shares.values(), resourceArn=resource.arn,
                                   principalSubscriber=subscriber):
                 if share.timeline.status(now) not in ("DELETING", "DELETED", "FAILED"):
-                    raise ServiceError("ConflictException", f"Resource {resource.arn} is already "
-                                       f"shared with {subscriber} (share {share['shareId']}).")
+                    raise conflict(f"Resource {resource.arn} is already "
+                                   f"shared with {subscriber} (share {share['shareId']}).")
             share = Record(shareId=new_uuid(), resourceArn=resource.arn, resourceId=resource.id,
                            principalSubscriber=subscriber, ownerId=ACCOUNT_ID, creationTime=now,
                            shareName=params.get("shareName"))
@@ -87,8 +79,8 @@ class ShareApi:
             share = find(self._shares, params["shareId"], "Share")
             status = share.timeline.status(now)
             if status != "PENDING":
-                raise ServiceError("ConflictException", f"Share {share['shareId']} is {status}; "
-                                   "only a PENDING share can be accepted.")
+                raise conflict(f"Share {share['shareId']} is {status}; "
+                               "only a PENDING share can be accepted.")
             share.timeline.reschedule(now, [(0, "ACTIVATING"),
                                             (STEP, "FAILED" if share.failure else "ACTIVE")])
             return self._view(share, now)
@@ -98,5 +90,5 @@ class ShareApi:
             now = self.clock.now()
             share = find(self._shares, params["shareId"], "Share")
             if share.timeline.status(now) not in ("DELETING", "DELETED"):
-                share.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
+                share.timeline.reschedule(now, DELETING)
             return self._view(share, now)

@@ -92,10 +92,7 @@ class TagRegistry:
 
     def tag(self, arn, tags):
         resource = self._existing(arn)
-        reserved = sorted(k for k in tags if k.lower().startswith(RESERVED_PREFIX))
-        if reserved:
-            raise validation(f"Tag keys starting with '{RESERVED_PREFIX}' are reserved: "
-                             + ", ".join(reserved))
+        check_reserved(tags)
         with self._lock:
             merged = {**resource.tags, **tags}
             if len(merged) > MAX_TAGS:
@@ -121,14 +118,18 @@ class TagRegistry:
         self.untag(params["resourceArn"], params["tagKeys"])
 
 
-def check_create_tags(tags):
-    """Validate the `tags` of a create request the way TagResource would."""
-    if not tags:
-        return
+def check_reserved(tags):
     reserved = sorted(k for k in tags if k.lower().startswith(RESERVED_PREFIX))
     if reserved:
         raise validation(f"Tag keys starting with '{RESERVED_PREFIX}' are reserved: "
                          + ", ".join(reserved))
+
+
+def check_create_tags(tags):
+    """Validate the `tags` of a create request the way TagResource would."""
+    if not tags:
+        return
+    check_reserved(tags)
     if len(tags) > MAX_TAGS:
         raise validation(f"A resource can have at most {MAX_TAGS} tags.")
 

@@ -2,9 +2,7 @@
 groups, run caches and configurations (runs.py), and run batches
 (batches.py): one WorkflowApi holding their state, under one lock."""
 
-import threading
-
-from ..records import Tokens
+from ..records import Area, Tokens
 from .batches import Batches
 from .definitions import Definitions
 from .runs import Runs
@@ -13,12 +11,7 @@ FAIL_KINDS = ("workflow", "workflow_version", "run", "task", "run_cache", "confi
 DEFAULT_TASKS_PER_RUN = 2
 
 
-class WorkflowApi(Definitions, Runs, Batches):
-    def __init__(self, clock, s3, tags, failures, model):
-        self.clock, self.s3, self.tags, self.failures, self.model = clock, s3, tags, failures, model
-        self._lock = threading.RLock()
-        self.reset()
-
+class WorkflowApi(Area, Definitions, Runs, Batches):
     def reset(self):
         with self._lock:
             self._workflows, self._runs, self._task_ids = {}, {}, set()

@@ -9,12 +9,11 @@ time it was due."""
 
 import json
 
-from ..errors import ServiceError
-from ..lifecycle import Timeline
-from ..records import Record, find, matching, new_uuid, page
+from ..errors import ServiceError, conflict
+from ..lifecycle import STEP, Timeline
+from ..records import Record, find, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
 from ..values import arn, new_id
-from .definitions import STEP
 from .runs import ACTIVE_RUN, STOPPING, TERMINAL
 
 BATCH_STEPS = [(0, "CREATING"), (STEP, "SUBMITTING"), (2 * STEP, "INPROGRESS")]
@@ -63,33 +62,32 @@ class Batches:
             self._sweeping = False
         return now
 
-    def start_run_batch(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            batch = self.tokens.earlier("batch", params["requestId"], self._batches)
-            if batch is None:
-                check_create_tags(params.get("tags"))
-                default = params["defaultRunSetting"]
-                check_create_tags(default.get("runTags"))
-                self._resolve(default, now)
-                inline = params["batchRunSettings"].get("inlineSettings")
-                if inline is not None:
-                    unique_settings(inline)
-                failure = self.failures.take("batch")
-                batch_id = new_id(self._batches)
-                batch = Record(id=batch_id, arn=arn(context.region, f"runBatch/{batch_id}"),
-                               uuid=new_uuid(), name=params.get("batchName"), creationTime=now,
-                               defaultRunSetting=dict(default), workflowId=default["workflowId"],
-                               totalRuns=len(inline) if inline is not None else 0,
-                               failureReason=failure)
-                batch.timeline = Timeline(now, BATCH_FAILS if failure else BATCH_STEPS)
-                batch.region, batch.inline = context.region, inline
-                batch.s3_settings = params["batchRunSettings"].get("s3UriSettings")
-                batch.entries, batch.submitted, batch.cancelled = [], False, False
-                self._batches[batch_id] = batch
-                self.tokens.remember("batch", params["requestId"], batch_id)
-                self.tags.register(batch["arn"], params.get("tags"), "RUN_BATCH", batch_id)
-            return self._batch_view(batch, now)
+    @swept
+    def start_run_batch(self, context, params, now):
+        batch = self.tokens.earlier("batch", params["requestId"], self._batches)
+        if batch is None:
+            check_create_tags(params.get("tags"))
+            default = params["defaultRunSetting"]
+            check_create_tags(default.get("runTags"))
+            self._resolve(default, now)
+            inline = params["batchRunSettings"].get("inlineSettings")
+            if inline is not None:
+                unique_settings(inline)
+            failure = self.failures.take("batch")
+            batch_id = new_id(self._batches)
+            batch = Record(id=batch_id, arn=arn(context.region, f"runBatch/{batch_id}"),
+                           uuid=new_uuid(), name=params.get("batchName"), creationTime=now,
+                           defaultRunSetting=dict(default), workflowId=default["workflowId"],
+                           totalRuns=len(inline) if inline is not None else 0,
+                           failureReason=failure)
+            batch.timeline = Timeline(now, BATCH_FAILS if failure else BATCH_STEPS)
+            batch.region, batch.inline = context.region, inline
+            batch.s3_settings = params["batchRunSettings"].get("s3UriSettings")
+            batch.entries, batch.submitted, batch.cancelled = [], False, False
+            self._batches[batch_id] = batch
+            self.tokens.remember("batch", params["requestId"], batch_id)
+            self.tags.register(batch["arn"], params.get("tags"), "RUN_BATCH", batch_id)
+        return self._batch_view(batch, now)
 
     def _read_s3_settings(self, uri):
         try:
@@ -167,20 +165,18 @@ class Batches:
     def _batch(self, batch_id):
         return find(self._batches, batch_id, "Batch")
 
-    def get_batch(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            return self._batch_view(self._batch(params["batchId"]), now)
+    @swept
+    def get_batch(self, context, params, now):
+        return self._batch_view(self._batch(params["batchId"]), now)
 
-    def list_batch(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            found = [b for b in matching(self._batches.values(), name=params.get("name"))
-                     if params.get("status") in (None, b.timeline.status(now))
-                     and params.get("runGroupId") in (None, b["defaultRunSetting"].get("runGroupId"))]
-            items, token = page(found, params, "maxItems", "startingToken")
-            return {"items": [self._batch_view(b, now, full=False) for b in items],
-                    "nextToken": token}
+    @swept
+    def list_batch(self, context, params, now):
+        found = [b for b in matching(self._batches.values(), name=params.get("name"))
+                 if params.get("status") in (None, b.timeline.status(now))
+                 and params.get("runGroupId") in (None, b["defaultRunSetting"].get("runGroupId"))]
+        return listing("items", found, params,
+                       lambda b: self._batch_view(b, now, full=False), size_key="maxItems",
+                       token_key="startingToken")
 
     def list_runs_in_batch(self, context, params):
         with self._lock:
@@ -188,50 +184,45 @@ class Batches:
             found = matching(self._batch(params["batchId"]).entries,
                              submissionStatus=params.get("submissionStatus"),
                              runSettingId=params.get("runSettingId"), runId=params.get("runId"))
-            items, token = page(found, params, "maxItems", "startingToken")
-            return {"runs": items, "nextToken": token}
+            return listing("runs", found, params, size_key="maxItems", token_key="startingToken")
 
-    def cancel_run_batch(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            batch = self._batch(params["batchId"])
-            status = batch.timeline.status(now)
-            if status not in CANCELLABLE:
-                raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; "
-                                   "it can no longer be cancelled.")
-            batch.cancelled = True
-            for item in batch.entries:
-                run = self._runs.get(item.get("runId"))
-                if run is not None and run.timeline.status(now) in ACTIVE_RUN:
-                    self._cancel(run, now)
-                    item["submissionStatus"] = "CANCEL_SUCCESS"
-            batch.timeline.reschedule(now, STOPPING)
-            return {}
+    @swept
+    def cancel_run_batch(self, context, params, now):
+        batch = self._batch(params["batchId"])
+        status = batch.timeline.status(now)
+        if status not in CANCELLABLE:
+            raise conflict(f"Batch {batch['id']} is {status}; it can no longer be cancelled.")
+        batch.cancelled = True
+        for item in batch.entries:
+            run = self._runs.get(item.get("runId"))
+            if run is not None and run.timeline.status(now) in ACTIVE_RUN:
+                self._cancel(run, now)
+                item["submissionStatus"] = "CANCEL_SUCCESS"
+        batch.timeline.reschedule(now, STOPPING)
+        return {}
 
-    def delete_run_batch(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            batch = self._batch(params["batchId"])
-            status = batch.timeline.status(now)
-            runs = self._batch_runs(batch)
-            if status not in FINISHED or any(r.timeline.status(now) not in TERMINAL for r in runs):
-                raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; its runs "
-                                   "can be deleted once it is PROCESSED, CANCELLED or FAILED.")
-            for run in runs:
-                self._drop_run(run)
-            for item in batch.entries:
-                if item.get("runId") is not None:
-                    item["submissionStatus"] = "DELETE_SUCCESS"
-            batch.timeline.reschedule(now, [(0, "RUNS_DELETING"), (STEP, "RUNS_DELETED")])
-            return {}
+    @swept
+    def delete_run_batch(self, context, params, now):
+        batch = self._batch(params["batchId"])
+        status = batch.timeline.status(now)
+        runs = self._batch_runs(batch)
+        if status not in FINISHED or any(r.timeline.status(now) not in TERMINAL for r in runs):
+            raise conflict(f"Batch {batch['id']} is {status}; its runs "
+                           "can be deleted once it is PROCESSED, CANCELLED or FAILED.")
+        for run in runs:
+            self._drop_run(run)
+        for item in batch.entries:
+            if item.get("runId") is not None:
+                item["submissionStatus"] = "DELETE_SUCCESS"
+        batch.timeline.reschedule(now, [(0, "RUNS_DELETING"), (STEP, "RUNS_DELETED")])
+        return {}
 
-    def delete_batch(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            batch = self._batch(params["batchId"])
-            status = batch.timeline.status(now)
-            if status not in FINISHED | {"RUNS_DELETED"}:
-                raise ServiceError("ConflictException", f"Batch {batch['id']} is {status}; "
-                                   "only a finished batch can be deleted.")
-            del self._batches[batch["id"]]
-            self.tags.forget(batch["arn"])
+    @swept
+    def delete_batch(self, context, params, now):
+        batch = self._batch(params["batchId"])
+        status = batch.timeline.status(now)
+        if status not in FINISHED | {"RUNS_DELETED"}:
+            raise conflict(f"Batch {batch['id']} is {status}; "
+                           "only a finished batch can be deleted.")
+        del self._batches[batch["id"]]
+        self.tags.forget(batch["arn"])

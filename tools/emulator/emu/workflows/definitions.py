@@ -6,15 +6,12 @@ of what was given."""
 import hashlib
 import json
 
-from ..errors import ServiceError, not_found, validation
-from ..lifecycle import Timeline
-from ..records import Record, matching, new_uuid, page
+from ..errors import conflict, not_found, validation
+from ..lifecycle import CREATING, CREATING_FAILS, STEP, Timeline
+from ..records import Record, listing, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 
-STEP = 1.0
-CREATING = [(0, "CREATING"), (STEP, "ACTIVE")]
-CREATING_FAILS = [(0, "CREATING"), (STEP, "FAILED")]
 DEFAULT_STORAGE_CAPACITY = 1200
 README_URL = "https://omics-emulator.invalid/workflow/{id}/README.md"
 # The members of a CreateWorkflow(Version) request that the Get operations echo.
@@ -118,9 +115,9 @@ class Definitions:
             now = self.clock.now()
             found = matching(self._workflows.values(), type=params.get("type"),
                              name=params.get("name"))
-            items, token = page(found, params, token_key="startingToken")
-            return {"items": [{**w, "status": w.timeline.status(now)} for w in items],
-                    "nextToken": token}
+            return listing("items", found, params,
+                           lambda w: {**w, "status": w.timeline.status(now)},
+                           token_key="startingToken")
 
     def update_workflow(self, context, params):
         with self._lock:
@@ -145,12 +142,10 @@ class Definitions:
                 return self._definition_view(workflow.versions[earlier[1]], now)
             name = params["versionName"]
             if name in workflow.versions:
-                raise ServiceError("ConflictException",
-                                   f"Workflow {workflow['id']} already has a version named {name}.")
+                raise conflict(f"Workflow {workflow['id']} already has a version named {name}.")
             status = workflow.timeline.status(now)
             if status != "ACTIVE":
-                raise ServiceError("ConflictException",
-                                   f"Workflow {workflow['id']} is {status}, not ACTIVE.")
+                raise conflict(f"Workflow {workflow['id']} is {status}, not ACTIVE.")
             version = self._new_definition(
                 "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
                 versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
@@ -178,10 +173,9 @@ class Definitions:
             now = self.clock.now()
             workflow = self._workflow(params["workflowId"], params.get("type"),
                                       params.get("workflowOwnerId"))
-            items, token = page(matching(workflow.versions.values()), params,
-                                token_key="startingToken")
-            return {"items": [{**v, "status": v.timeline.status(now)} for v in items],
-                    "nextToken": token}
+            return listing("items", matching(workflow.versions.values()), params,
+                           lambda v: {**v, "status": v.timeline.status(now)},
+                           token_key="startingToken")
 
     def update_workflow_version(self, context, params):
         with self._lock:

@@ -9,12 +9,12 @@ deleting one makes it DELETING, then gone.
 
 import hashlib
 
-from ..errors import ServiceError, not_found, validation
-from ..lifecycle import Timeline
-from ..records import Record, find, matching, new_uuid, page
+from ..errors import conflict, not_found, validation
+from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
+from ..records import Record, find, listing, matching, new_uuid, swept
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
-from .definitions import CREATING, CREATING_FAILS, DEFAULT_STORAGE_CAPACITY, STEP
+from .definitions import DEFAULT_STORAGE_CAPACITY
 
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "DELETED"})
 ACTIVE_RUN = frozenset({"PENDING", "STARTING", "RUNNING"})
@@ -61,15 +61,13 @@ class Runs:
         status = (version or workflow).timeline.status(now)
         if status != "ACTIVE":
             what = f"Version {version['versionName']} of workflow" if version else "Workflow"
-            raise ServiceError("ConflictException",
-                               f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
+            raise conflict(f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
         if settings.get("runGroupId"):
             find(self._run_groups, settings["runGroupId"], "Run group")
         if settings.get("cacheId"):
             cache = find(self._run_caches, settings["cacheId"], "Run cache")
             if cache["status"] != "ACTIVE":
-                raise ServiceError("ConflictException",
-                                   f"Run cache {cache['id']} is {cache['status']}.")
+                raise conflict(f"Run cache {cache['id']} is {cache['status']}.")
         if settings.get("networkingMode") == "VPC" and not settings.get("configurationName"):
             raise validation("networkingMode VPC needs a configurationName.")
         configuration = None
@@ -77,8 +75,7 @@ class Runs:
             configuration = self._configuration(settings["configurationName"])
             status = configuration.timeline.status(now)
             if status != "ACTIVE":
-                raise ServiceError("ConflictException", f"Configuration "
-                                   f"{configuration['name']} is {status}, not ACTIVE.")
+                raise conflict(f"Configuration {configuration['name']} is {status}, not ACTIVE.")
         return workflow, version, configuration
 
     def _new_run(self, region, settings, tags, now, batch_id=None):
@@ -126,40 +123,36 @@ class Runs:
     def _run_view(self, run, now, tags=True):
         return {**run, **progress(run, now), "tags": self.tags.tags_of(run["arn"]) if tags else None}
 
-    def start_run(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            run = self.tokens.earlier("run", params["requestId"], self._runs)
-            if run is None:
-                check_create_tags(params.get("tags"))
-                settings = {}
-                if params.get("runId"):
-                    settings.update(self._run(params["runId"]).settings)
-                elif not params.get("workflowId"):
-                    raise validation("Either workflowId or runId must be given.")
-                settings.update({k: params[k] for k in RUN_SETTINGS if k in params})
-                run = self._new_run(context.region, settings, params.get("tags"), now)
-                self.tokens.remember("run", params["requestId"], run["id"])
-            return self._run_view(run, now)
+    @swept
+    def start_run(self, context, params, now):
+        run = self.tokens.earlier("run", params["requestId"], self._runs)
+        if run is None:
+            check_create_tags(params.get("tags"))
+            settings = {}
+            if params.get("runId"):
+                settings.update(self._run(params["runId"]).settings)
+            elif not params.get("workflowId"):
+                raise validation("Either workflowId or runId must be given.")
+            settings.update({k: params[k] for k in RUN_SETTINGS if k in params})
+            run = self._new_run(context.region, settings, params.get("tags"), now)
+            self.tokens.remember("run", params["requestId"], run["id"])
+        return self._run_view(run, now)
 
     def _run(self, run_id):
         return find(self._runs, run_id, "Run")
 
-    def get_run(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            return self._run_view(self._run(params["id"]), now)
+    @swept
+    def get_run(self, context, params, now):
+        return self._run_view(self._run(params["id"]), now)
 
-    def list_runs(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            found = [r for r in matching(self._runs.values(), name=params.get("name"),
-                                         runGroupId=params.get("runGroupId"),
-                                         batchId=params.get("batchId"))
-                     if params.get("status") in (None, r.timeline.status(now))]
-            items, token = page(found, params, token_key="startingToken")
-            return {"items": [self._run_view(r, now, tags=False) for r in items],
-                    "nextToken": token}
+    @swept
+    def list_runs(self, context, params, now):
+        found = [r for r in matching(self._runs.values(), name=params.get("name"),
+                                     runGroupId=params.get("runGroupId"),
+                                     batchId=params.get("batchId"))
+                 if params.get("status") in (None, r.timeline.status(now))]
+        return listing("items", found, params,
+                       lambda r: self._run_view(r, now, tags=False), token_key="startingToken")
 
     def _cancel(self, run, now):
         run.timeline.reschedule(now, STOPPING)
@@ -168,15 +161,14 @@ class Runs:
             if task.timeline.status(now) not in TERMINAL:
                 task.timeline.reschedule(now, STOPPING)
 
-    def cancel_run(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            run = self._run(params["id"])
-            status = run.timeline.status(now)
-            if status not in ACTIVE_RUN:
-                raise ServiceError("ConflictException", f"Run {run['id']} is {status}; "
-                                   "only PENDING, STARTING or RUNNING runs can be cancelled.")
-            self._cancel(run, now)
+    @swept
+    def cancel_run(self, context, params, now):
+        run = self._run(params["id"])
+        status = run.timeline.status(now)
+        if status not in ACTIVE_RUN:
+            raise conflict(f"Run {run['id']} is {status}; "
+                           "only PENDING, STARTING or RUNNING runs can be cancelled.")
+        self._cancel(run, now)
 
     def _drop_run(self, run):
         del self._runs[run["id"]]
@@ -184,38 +176,33 @@ class Runs:
         for task in run.tasks:
             self._task_ids.discard(task["taskId"])
 
-    def delete_run(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            run = self._run(params["id"])
-            status = run.timeline.status(now)
-            if status not in TERMINAL:
-                raise ServiceError("ConflictException",
-                                   f"Run {run['id']} is {status}; cancel it or let it finish first.")
-            self._drop_run(run)
-            batch = self._batches.get(run.get("batchId"))
-            for item in batch.entries if batch else ():
-                if item.get("runId") == run["id"]:
-                    item["submissionStatus"] = "DELETE_SUCCESS"
+    @swept
+    def delete_run(self, context, params, now):
+        run = self._run(params["id"])
+        status = run.timeline.status(now)
+        if status not in TERMINAL:
+            raise conflict(f"Run {run['id']} is {status}; cancel it or let it finish first.")
+        self._drop_run(run)
+        batch = self._batches.get(run.get("batchId"))
+        for item in batch.entries if batch else ():
+            if item.get("runId") == run["id"]:
+                item["submissionStatus"] = "DELETE_SUCCESS"
 
     def _tasks(self, run_id, now, status=None):
         return [t for t in self._run(run_id).tasks
                 if t["creationTime"] <= now and status in (None, t.timeline.status(now))]
 
-    def get_run_task(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            for task in self._tasks(params["id"], now):
-                if task["taskId"] == params["taskId"]:
-                    return {**task, **progress(task, now)}
-            raise not_found(f"Task {params['taskId']} not found in run {params['id']}.")
+    @swept
+    def get_run_task(self, context, params, now):
+        for task in self._tasks(params["id"], now):
+            if task["taskId"] == params["taskId"]:
+                return {**task, **progress(task, now)}
+        raise not_found(f"Task {params['taskId']} not found in run {params['id']}.")
 
-    def list_run_tasks(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            items, token = page(self._tasks(params["id"], now, params.get("status")), params,
-                                token_key="startingToken")
-            return {"items": [{**t, **progress(t, now)} for t in items], "nextToken": token}
+    @swept
+    def list_run_tasks(self, context, params, now):
+        return listing("items", self._tasks(params["id"], now, params.get("status")), params,
+                       lambda t: {**t, **progress(t, now)}, token_key="startingToken")
 
     # --- run groups ----------------------------------------------------------------
 
@@ -241,25 +228,22 @@ class Runs:
     def list_run_groups(self, context, params):
         with self._lock:
             found = matching(self._run_groups.values(), name=params.get("name"))
-            items, token = page(found, params, token_key="startingToken")
-            return {"items": items, "nextToken": token}
+            return listing("items", found, params, token_key="startingToken")
 
     def update_run_group(self, context, params):
         with self._lock:
             group = find(self._run_groups, params["id"], "Run group")
             group.update({k: params[k] for k in ("name",) + RUN_GROUP_LIMITS if k in params})
 
-    def delete_run_group(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            group = find(self._run_groups, params["id"], "Run group")
-            busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == group["id"]
-                    and r.timeline.status(now) not in TERMINAL]
-            if busy:
-                raise ServiceError("ConflictException",
-                                   f"Run group {group['id']} has runs in progress: {', '.join(busy)}.")
-            del self._run_groups[group["id"]]
-            self.tags.forget(group["arn"])
+    @swept
+    def delete_run_group(self, context, params, now):
+        group = find(self._run_groups, params["id"], "Run group")
+        busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == group["id"]
+                and r.timeline.status(now) not in TERMINAL]
+        if busy:
+            raise conflict(f"Run group {group['id']} has runs in progress: {', '.join(busy)}.")
+        del self._run_groups[group["id"]]
+        self.tags.forget(group["arn"])
 
     # --- run caches ------------------------------------------------------------------
 
@@ -287,9 +271,8 @@ class Runs:
 
     def list_run_caches(self, context, params):
         with self._lock:
-            items, token = page(matching(self._run_caches.values()), params,
-                                token_key="startingToken")
-            return {"items": items, "nextToken": token}
+            return listing("items", matching(self._run_caches.values()), params,
+                           token_key="startingToken")
 
     def update_run_cache(self, context, params):
         with self._lock:
@@ -305,35 +288,34 @@ class Runs:
 
     # --- configurations ----------------------------------------------------------------
 
-    def create_configuration(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            name = params["name"]
-            configuration = self.tokens.earlier("configuration", params["requestId"],
-                                                self._configurations)
-            if configuration is None:
-                if name in self._configurations:
-                    raise ServiceError("ConflictException", f"Configuration {name} already exists.")
-                check_create_tags(params.get("tags"))
-                runs = {}
-                vpc = params["runConfigurations"].get("vpcConfig")
-                if vpc is not None:
-                    subnets = vpc.get("subnetIds", [])
-                    runs["vpcConfig"] = {
-                        "securityGroupIds": list(vpc.get("securityGroupIds", [])),
-                        "subnetIds": list(subnets),
-                        "vpcId": "vpc-" + hashlib.sha1(",".join(subnets).encode()).hexdigest()[:17]}
-                failure = self.failures.take("configuration")
-                configuration = Record(name=name, arn=arn(context.region, f"configuration/{name}"),
-                                       uuid=new_uuid(), creationTime=now, runConfigurations=runs,
-                                       description=params.get("description"))
-                configuration.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
-                self._configurations[name] = configuration
-                self.tokens.remember("configuration", params["requestId"], name)
-                self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
-                                   configuration["uuid"], lambda: self._configuration_exists(
-                                       name, configuration))
-            return self._configuration_view(configuration, now)
+    @swept
+    def create_configuration(self, context, params, now):
+        name = params["name"]
+        configuration = self.tokens.earlier("configuration", params["requestId"],
+                                            self._configurations)
+        if configuration is None:
+            if name in self._configurations:
+                raise conflict(f"Configuration {name} already exists.")
+            check_create_tags(params.get("tags"))
+            runs = {}
+            vpc = params["runConfigurations"].get("vpcConfig")
+            if vpc is not None:
+                subnets = vpc.get("subnetIds", [])
+                runs["vpcConfig"] = {
+                    "securityGroupIds": list(vpc.get("securityGroupIds", [])),
+                    "subnetIds": list(subnets),
+                    "vpcId": "vpc-" + hashlib.sha1(",".join(subnets).encode()).hexdigest()[:17]}
+            failure = self.failures.take("configuration")
+            configuration = Record(name=name, arn=arn(context.region, f"configuration/{name}"),
+                                   uuid=new_uuid(), creationTime=now, runConfigurations=runs,
+                                   description=params.get("description"))
+            configuration.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
+            self._configurations[name] = configuration
+            self.tokens.remember("configuration", params["requestId"], name)
+            self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
+                               configuration["uuid"], lambda: self._configuration_exists(
+                                   name, configuration))
+        return self._configuration_view(configuration, now)
 
     def _configuration_exists(self, name, configuration):
         with self._lock:
@@ -347,29 +329,25 @@ class Runs:
         return {**configuration, "status": configuration.timeline.status(now),
                 "tags": self.tags.tags_of(configuration["arn"]) if tags else None}
 
-    def get_configuration(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            return self._configuration_view(self._configuration(params["name"]), now)
+    @swept
+    def get_configuration(self, context, params, now):
+        return self._configuration_view(self._configuration(params["name"]), now)
 
-    def list_configurations(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            items, token = page(matching(self._configurations.values()), params,
-                                token_key="startingToken")
-            return {"items": [self._configuration_view(c, now, tags=False) for c in items],
-                    "nextToken": token}
+    @swept
+    def list_configurations(self, context, params, now):
+        return listing("items", matching(self._configurations.values()), params,
+                       lambda c: self._configuration_view(c, now, tags=False),
+                       token_key="startingToken")
 
-    def delete_configuration(self, context, params):
-        with self._lock:
-            now = self._sweep()
-            configuration = self._configuration(params["name"])
-            if configuration.timeline.status(now) == "DELETING":
-                return
-            busy = [r["id"] for r in self._runs.values()
-                    if r.get("configurationName") == configuration["name"]
-                    and r.timeline.status(now) not in TERMINAL]
-            if busy:
-                raise ServiceError("ConflictException", f"Configuration {configuration['name']} "
-                                   "is used by runs in progress: " + ", ".join(busy) + ".")
-            configuration.timeline.reschedule(now, [(0, "DELETING"), (STEP, "DELETED")])
+    @swept
+    def delete_configuration(self, context, params, now):
+        configuration = self._configuration(params["name"])
+        if configuration.timeline.status(now) == "DELETING":
+            return
+        busy = [r["id"] for r in self._runs.values()
+                if r.get("configurationName") == configuration["name"]
+                and r.timeline.status(now) not in TERMINAL]
+        if busy:
+            raise conflict(f"Configuration {configuration['name']} "
+                           "is used by runs in progress: " + ", ".join(busy) + ".")
+        configuration.timeline.reschedule(now, DELETING)
