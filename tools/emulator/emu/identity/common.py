@@ -1,6 +1,7 @@
 """Helpers shared by the identity endpoints."""
 
 import base64
+import math
 import json
 import hashlib
 import time
@@ -27,10 +28,13 @@ def request_id():
 
 
 def issue(emulator, lifetime, principal_arn, source, user_id):
-    """Temporary credentials living `lifetime` seconds from now on the job clock
-    (whole seconds, so that the Expiration handed out is exact); 0 or less gives
-    credentials that are already expired."""
-    expiration = int(emulator.clock.now()) + int(lifetime)
+    """Temporary credentials living at least `lifetime` seconds from now on the
+    job clock (whole seconds, rounded up so that the Expiration handed out is
+    exact and never earlier than promised); 0 or less gives credentials that
+    are already expired."""
+    now = emulator.clock.now()
+    lifetime = int(lifetime)
+    expiration = (math.ceil(now) if lifetime > 0 else math.floor(now)) + lifetime
     return emulator.credentials.issue(expiration, principal_arn, source, user_id)
 
 
