@@ -30,37 +30,37 @@ static int push(omics_tree *t, omics_value v)
     return 0;
 }
 
-static int t_null(void *ud)
+/* A value of the given type, its payload zero. */
+static omics_value typed(omics_vtype type)
 {
     omics_value v;
     memset(&v, 0, sizeof v);
-    v.type = OMICS_V_NULL;
-    return push(ud, v);
+    v.type = type;
+    return v;
+}
+
+static int t_null(void *ud)
+{
+    return push(ud, typed(OMICS_V_NULL));
 }
 
 static int t_boolean(void *ud, int b)
 {
-    omics_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OMICS_V_BOOL;
+    omics_value v = typed(OMICS_V_BOOL);
     v.u.b = b;
     return push(ud, v);
 }
 
 static int t_integer(void *ud, int64_t i)
 {
-    omics_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OMICS_V_INT;
+    omics_value v = typed(OMICS_V_INT);
     v.u.i = i;
     return push(ud, v);
 }
 
 static int t_number(void *ud, double d)
 {
-    omics_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OMICS_V_NUM;
+    omics_value v = typed(OMICS_V_NUM);
     v.u.n = d;
     return push(ud, v);
 }
@@ -68,9 +68,7 @@ static int t_number(void *ud, double d)
 static int t_string(void *ud, const char *s, size_t len)
 {
     omics_tree *t = ud;
-    omics_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OMICS_V_STR;
+    omics_value v = typed(OMICS_V_STR);
     char *copy = omics_arena_strndup(t->a, s, len);
     if (!copy)
         return -1;
@@ -82,10 +80,7 @@ static int t_string(void *ud, const char *s, size_t len)
 static int t_table(void *ud, size_t narr, size_t nrec)
 {
     omics_tree *t = ud;
-    omics_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OMICS_V_TABLE;
-    if (push(t, v))
+    if (push(t, typed(OMICS_V_TABLE)))
         return -1;
     size_t cap = narr + nrec;
     if (cap > 4096)
@@ -127,9 +122,7 @@ static int store(omics_tree *t, omics_value key)
 static int t_set_field(void *ud, const char *k, size_t klen)
 {
     omics_tree *t = ud;
-    omics_value key;
-    memset(&key, 0, sizeof key);
-    key.type = OMICS_V_STR;
+    omics_value key = typed(OMICS_V_STR);
     char *copy = omics_arena_strndup(t->a, k, klen);
     if (!copy)
         return -1;
@@ -140,9 +133,7 @@ static int t_set_field(void *ud, const char *k, size_t klen)
 
 static int t_set_index(void *ud, size_t i)
 {
-    omics_value key;
-    memset(&key, 0, sizeof key);
-    key.type = OMICS_V_INT;
+    omics_value key = typed(OMICS_V_INT);
     key.u.i = (int64_t)i;
     return store(ud, key);
 }
