@@ -88,6 +88,7 @@ build = {
             "src/error.c",
             "src/errfmt.c",
             "src/exchange.c",
+            "src/exchange_wire.c",
             "src/files.c",
             "src/extras.c",
             "src/gzip.c",
@@ -119,6 +120,7 @@ build = {
             "src/ts.c",
             "src/uri.c",
             "src/value.c",
+            "src/wire.c",
             "src/xml.c",
          },
          -- The Makefile compiles with -std=c11 -D_DEFAULT_SOURCE. The builtin

@@ -6,6 +6,7 @@
  *   step, v = x:answered(response, sink_bytes)  -- or x:failed(code, message,
  *                                  -- sink_bytes); then "wait",
  *                                  -- "done", result or "failed", err */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua_omics.h"
@@ -15,6 +16,8 @@ typedef struct lexchange {
     omics_arena *values; /* the parameters' tree, a file payload's reader too */
     omics_builder b;
     lprovider *prov;
+    int wire; /* a driver of raw bytes (x:receive), with a sink or not */
+    int sink;
 } lexchange;
 
 static int l_exchange_gc(lua_State *L)
@@ -27,12 +30,43 @@ static int l_exchange_gc(lua_State *L)
     return 0;
 }
 
+static int push_step(lua_State *L, lexchange *lx, omics_step step, const omics_request *req,
+                     double wait, int base);
+
+/* SEND to a driver of raw bytes: "send", bytes, host, port, https, wait,
+ * has_body; a URL it cannot read fails the attempt. */
+static int push_wire(lua_State *L, lexchange *lx, int base)
+{
+    omics_wire w;
+    omics_error err;
+    omics_error_init(&err);
+    if (omics_exchange_wire(lx->x, lx->sink, &w, &err)) {
+        double wait = 0;
+        lua_State *was = lp_enter(lx->prov, L);
+        omics_step step = omics_exchange_failed(lx->x, &err, 0, &wait);
+        lp_leave(lx->prov, was);
+        omics_error_clear(&err);
+        return push_step(L, lx, step, NULL, wait, base);
+    }
+    lua_settop(L, base);
+    lua_pushliteral(L, "send");
+    lua_pushlstring(L, w.bytes, w.len);
+    lua_pushstring(L, w.host);
+    lua_pushinteger(L, w.port);
+    lua_pushboolean(L, w.https);
+    lua_pushnumber(L, w.wait);
+    lua_pushboolean(L, w.has_body);
+    return 7;
+}
+
 /* The step as Lua values; what the builder pushed since base is the result
  * (done) or a modeled error's members (failed). */
 static int push_step(lua_State *L, lexchange *lx, omics_step step, const omics_request *req,
                      double wait, int base)
 {
-    static const char *const names[] = {"", "send", "wait", "done", "failed"};
+    static const char *const names[] = {"", "send", "wait", "done", "failed", "recv"};
+    if (step == OMICS_STEP_SEND && lx->wire)
+        return push_wire(L, lx, base);
     if (step == OMICS_STEP_SEND) {
         omics_request_describe(req, &lx->b);
     } else if (step == OMICS_STEP_WAIT) {
@@ -133,18 +167,83 @@ static int l_exchange_failed(lua_State *L)
     return n;
 }
 
-/* core.exchange(client, op, params, path_sink or nil, agent or nil) */
+/* x:body(n): the payload's next bytes, nil at its end; nil, message */
+static int l_exchange_body(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (n <= 0 || n > (1 << 24))
+        return luaL_argerror(L, 2, "must be from 1 to 16 MiB");
+    char *p = malloc((size_t)n);
+    if (!p)
+        return luaL_error(L, "out of memory");
+    omics_error err;
+    omics_error_init(&err);
+    long long got = omics_exchange_body(lx->x, p, (size_t)n, &err);
+    if (got > 0)
+        lua_pushlstring(L, p, (size_t)got);
+    free(p);
+    if (got <= 0) {
+        lua_pushnil(L);
+        if (got < 0)
+            lua_pushstring(L, err.message ? err.message : "the payload could not be read");
+        omics_error_clear(&err);
+        return got < 0 ? 2 : 1;
+    }
+    return 1;
+}
+
+/* x:receive(data): bytes of the answer; x:receive(nil, why): the read
+ * failed, why "closed", "timeout" or the socket's words.  Returns "recv",
+ * wait, payload-or-nil while more is needed, else the next step and
+ * whether the connection may be kept. */
+static int l_exchange_receive(lua_State *L)
+{
+    lexchange *lx = check_exchange(L);
+    size_t n = 0;
+    const char *data = lua_tolstring(L, 2, &n);
+    const char *why = data ? NULL : luaL_optstring(L, 3, "closed");
+    lua_settop(L, 1);
+    int base = lua_gettop(L);
+    omics_received r;
+    lua_State *was = lp_enter(lx->prov, L);
+    omics_step step;
+    if (data)
+        step = omics_exchange_receive(lx->x, data, n, &r);
+    else if (strcmp(why, "closed") == 0)
+        step = omics_exchange_receive_end(lx->x, OMICS_WIRE_CLOSED, NULL, &r);
+    else if (strcmp(why, "timeout") == 0)
+        step = omics_exchange_receive_end(lx->x, OMICS_WIRE_TIMEOUT, NULL, &r);
+    else
+        step = omics_exchange_receive_end(lx->x, OMICS_WIRE_ERROR, why, &r);
+    lp_leave(lx->prov, was);
+    if (step == OMICS_STEP_RECV) {
+        lua_pushliteral(L, "recv");
+        lua_pushnumber(L, r.wait);
+        if (r.payload)
+            lua_pushlstring(L, r.payload, r.payload_len);
+        else
+            lua_pushnil(L);
+        return 3;
+    }
+    push_step(L, lx, step, NULL, r.wait, base);
+    lua_pushboolean(L, r.keep);
+    return 3;
+}
+
+/* core.exchange(client, op, params, path_sink or nil, agent or nil,
+ * wire, has_sink): wire, the driver moves raw bytes (x:receive) */
 int lx_new(lua_State *L)
 {
     lclient *lc;
     const omics_op *op = lo_check_op(L, &lc);
     if (!op)
         return 2;
-    lua_settop(L, 5);
+    lua_settop(L, 7);
     omics_error err;
     omics_error_init(&err);
     const omics_sink *sink = lua_isnil(L, 4) ? NULL : omics_path_sink_sink(ls_check(L, 4)->ps);
-    lexchange *lx = lc_newuserdata(L, sizeof *lx); /* at 6 */
+    lexchange *lx = lc_newuserdata(L, sizeof *lx); /* at 8 */
     memset(lx, 0, sizeof *lx);
     luaL_setmetatable(L, LOMICS_EXCHANGE);
     /* the client, the parameters (their strings) and the sink live as long */
@@ -153,8 +252,10 @@ int lx_new(lua_State *L)
         lua_pushvalue(L, i == 1 ? 1 : i + 1);
         lua_rawseti(L, -2, i);
     }
-    lc_setuservalue(L, 6);
+    lc_setuservalue(L, 8);
     lx->prov = lc->prov;
+    lx->wire = lua_toboolean(L, 6);
+    lx->sink = lua_toboolean(L, 7);
     if (!(lx->values = omics_arena_new(4096)))
         return luaL_error(L, "out of memory");
     omics_value *params;
@@ -166,7 +267,7 @@ int lx_new(lua_State *L)
     lp_leave(lx->prov, was);
     if (!lx->x)
         return lv_fail(L, &err);
-    lua_settop(L, 6);
+    lua_settop(L, 8);
     return 1;
 }
 
@@ -175,6 +276,8 @@ void lx_open(lua_State *L)
     static const luaL_Reg methods[] = {{"next", l_exchange_next},
                                        {"answered", l_exchange_answered},
                                        {"failed", l_exchange_failed},
+                                       {"receive", l_exchange_receive},
+                                       {"body", l_exchange_body},
                                        {NULL, NULL}};
     lv_new_type(L, LOMICS_EXCHANGE, l_exchange_gc, methods);
 }

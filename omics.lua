@@ -118,23 +118,10 @@ local function open_sink(sink)
   return write, finish, ps
 end
 
-local function payload_file(params)
-  for _, v in pairs(params or {}) do
-    if io.type(v) == "file" then return v end
-  end
-end
-
--- One attempt through a Lua transport: status, headers, body, streamed; or
--- nil, error code, message.  (Moving bytes only: what to send, when and how
--- often is the engine's, core.exchange.)
-local function send_once(req, transport, s, sink, file)
-  if transport == "ngx" then
-    return require("omics.ngx").send(req, {
-      connect_timeout = s.connect_timeout, timeout = s.timeout, stall_timeout = s.stall_timeout,
-      max_response_bytes = s.max_response_bytes, max_header_bytes = s.max_header_bytes,
-      pool_size = s.keepalive_pool_size, keepalive_timeout = s.keepalive_timeout,
-      body_file = file, sink = sink, too_large = s.too_large })
-  end
+-- One attempt through a transport function: status, headers, body,
+-- streamed; or nil, error code, message.  (Moving bytes only: what to send,
+-- when and how often is the engine's, core.exchange.)
+local function send_once(req, transport, s, sink)
   local ok, status, headers, body = pcall(transport, req)
   if not ok or not status then
     return nil, "ConnectionError", "the transport function failed: " .. tostring(not ok and status or headers)
@@ -165,6 +152,12 @@ local function lua_sleep(seconds)
   end
 end
 
+local ngx_driver
+local function ngx_attempt(...)
+  ngx_driver = ngx_driver or require("omics.ngx")
+  return ngx_driver.attempt(...)
+end
+
 -- A call through a Lua transport: the engine (core.exchange) says what to
 -- do, this loop only moves bytes and waits.
 local function lua_call(client, op, params, opts, transport, s)
@@ -175,7 +168,8 @@ local function lua_call(client, op, params, opts, transport, s)
   if not write and sink_opt ~= nil then return nil, path_sink end
   local agent = transport == "ngx" and
     ("ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")) or nil
-  local x, err = core.exchange(client, op, params, path_sink, agent)
+  local wire = transport == "ngx" -- (the engine reads the answer's bytes)
+  local x, err = core.exchange(client, op, params, path_sink, agent, wire, write ~= nil)
   if not x then
     if finish then finish(false) end
     return nil, err
@@ -186,12 +180,13 @@ local function lua_call(client, op, params, opts, transport, s)
     if ok then delivered = delivered + #chunk end
     return ok, werr
   end
-  local file = payload_file(params)
-  local step, v = x:next()
+  local step, v, a, b, c, d, e = x:next()
   while true do
-    if step == "send" then
+    if step == "send" and wire then
+      step, v = ngx_attempt(x, v, a, b, c, d, e, s, write)
+    elseif step == "send" then
       delivered = 0
-      local status, headers, body, streamed = send_once(v, transport, s, sink, file)
+      local status, headers, body, streamed = send_once(v, transport, s, sink)
       if status then
         step, v = x:answered({ status = status, headers = headers, body = body,
                                body_streamed = streamed }, delivered)
@@ -206,7 +201,7 @@ local function lua_call(client, op, params, opts, transport, s)
       else
         lua_sleep(v)
       end
-      step, v = x:next(waited)
+      step, v, a, b, c, d, e = x:next(waited)
     elseif step == "done" then
       if finish then
         local done, ferr = finish(true)

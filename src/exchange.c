@@ -100,6 +100,7 @@ int exchange_start(omics_exchange *x, omics_client *c, const omics_op *op,
     omics_arena *own_arena = x->own_arena;
     int owns = x->owns;
     const char *agent = x->agent;
+    exchange_wire_free(x);
     memset(x, 0, sizeof *x);
     x->own_arena = own_arena;
     x->owns = owns;
@@ -129,6 +130,7 @@ int exchange_start(omics_exchange *x, omics_client *c, const omics_op *op,
 
 void exchange_finish(omics_exchange *x)
 {
+    exchange_wire_free(x);
     omics_error_clear(&x->err);
 }
 

@@ -48,6 +48,7 @@ struct omics_exchange {
     ser_scratch own_scratch;
     int owns;
     const char *agent; /* replaces " curl/..." at the end of User-Agent */
+    struct exchange_wire *wire; /* a driver of raw bytes: its parser */
 };
 
 /* Start an exchange in x with memory the caller provides (the libcurl loop
@@ -56,6 +57,8 @@ int exchange_start(omics_exchange *x, omics_client *c, const omics_op *op,
                    const omics_value *params, const omics_sink *sink, const omics_builder *b,
                    omics_arena *a, ser_scratch *s, omics_error *err);
 void exchange_finish(omics_exchange *x);
+/* The raw-bytes state of x, freed (exchange_wire.c). */
+void exchange_wire_free(omics_exchange *x);
 
 #pragma GCC visibility pop
 

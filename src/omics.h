@@ -503,7 +503,8 @@ typedef enum omics_step {
     OMICS_STEP_SEND = 1,
     OMICS_STEP_WAIT,
     OMICS_STEP_DONE,
-    OMICS_STEP_FAILED
+    OMICS_STEP_FAILED,
+    OMICS_STEP_RECV /* (a driver of raw bytes: feed more of the answer) */
 } omics_step;
 
 /* The request is prepared (and checked) here.  sink: where the driver puts
@@ -533,6 +534,54 @@ void omics_exchange_take_error(omics_exchange *x, omics_error *out);
 /* 1 when a modeled error's members were built through the builder */
 int omics_exchange_has_data(const omics_exchange *x);
 int omics_exchange_attempts(const omics_exchange *x);
+
+/* ------------------------------------------------ the engine on raw bytes
+ * For a driver that moves raw bytes on a socket of its own (nginx
+ * cosockets, a C program's event loop): the engine writes the request as
+ * HTTP/1.1 bytes and reads the answer from the bytes the driver feeds it,
+ * in pieces of any size, under the client's limits (timeout, stall_timeout,
+ * max_response_bytes, max_header_bytes).
+ *
+ *   SEND  omics_exchange_wire(x, sink, &w): connect to w.host:w.port (TLS
+ *         when w.https) within w.wait seconds, write w.bytes, then, when
+ *         w.has_body, the pieces of omics_exchange_body until it gives 0;
+ *   then  step = omics_exchange_receive(x, data, n, &r) for each read:
+ *         RECV while more is needed (the next read may wait r.wait seconds);
+ *         r.payload holds bytes of a streamed payload for the driver's sink
+ *         (with r.wait 0, they were the last: feed nothing, n 0, no read);
+ *         a read that fails: omics_exchange_receive_end (the peer closed,
+ *         the wait ran out, or another error); otherwise the step after the
+ *         answer, as from omics_exchange_answered, with r.keep telling
+ *         whether the connection may carry the next request.
+ *   A sink that fails: omics_exchange_failed (StreamWriteError). */
+typedef struct omics_wire {
+    const char *bytes; /* the request's head and in-memory body */
+    size_t len;
+    char host[256];    /* without brackets for IPv6 */
+    int port;
+    int https;
+    int has_body;      /* a payload follows, from omics_exchange_body */
+    double wait;       /* seconds the connection and the sending may take */
+} omics_wire;
+typedef struct omics_received {
+    double wait;         /* RECV: seconds the next read may wait; WAIT: the wait */
+    const char *payload; /* RECV: bytes of a streamed payload, or NULL */
+    size_t payload_len;
+    int keep;            /* after the answer: the connection may be reused */
+} omics_received;
+enum { OMICS_WIRE_CLOSED = 1, OMICS_WIRE_TIMEOUT, OMICS_WIRE_ERROR };
+/* After SEND.  sink: the driver has a sink for a streamed payload.
+ * 0, or -1 with err (an endpoint that is not http(s)://host[:port]): report
+ * it with omics_exchange_failed. */
+int omics_exchange_wire(omics_exchange *x, int sink, omics_wire *out, omics_error *err);
+/* The payload's next bytes (at most n); 0 at its end, -1 with err. */
+long long omics_exchange_body(omics_exchange *x, char *p, size_t n, omics_error *err);
+omics_step omics_exchange_receive(omics_exchange *x, const char *data, size_t n,
+                                  omics_received *r);
+/* why: OMICS_WIRE_CLOSED, OMICS_WIRE_TIMEOUT or OMICS_WIRE_ERROR (message:
+ * the driver's words for it). */
+omics_step omics_exchange_receive_end(omics_exchange *x, int why, const char *message,
+                                      omics_received *r);
 
 /* ------------------------------------------------ many calls at once
  * The engine driven by curl multi: many calls of one client on one thread,
