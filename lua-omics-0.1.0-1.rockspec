@@ -114,6 +114,7 @@ build = {
             "src/ser_http.c",
             "src/ser_json.c",
             "src/settings.c",
+            "src/sha256x.c",
             "src/sigv4.c",
             "src/suggest.c",
             "src/tree.c",

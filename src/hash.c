@@ -5,6 +5,8 @@
 
 #include <mbedtls/md.h>
 
+#include "sha256x.h"
+
 static const mbedtls_md_info_t *sha256_info(void)
 {
     return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
@@ -12,6 +14,13 @@ static const mbedtls_md_info_t *sha256_info(void)
 
 int hash_sha256(const void *p, size_t n, unsigned char out[HASH_LEN])
 {
+    if (sha256x_available()) {
+        sha256x c;
+        sha256x_init(&c);
+        sha256x_update(&c, p, n);
+        sha256x_final(&c, out);
+        return 0;
+    }
     const mbedtls_md_info_t *info = sha256_info();
     if (!info || mbedtls_md(info, p, n, out) != 0)
         return -1;
@@ -33,6 +42,8 @@ struct hash_hmac {
     mbedtls_md_context_t inner; /* SHA-256 after key ^ ipad */
     mbedtls_md_context_t outer; /* SHA-256 after key ^ opad */
     mbedtls_md_context_t work;
+    int x;                      /* the CPU's SHA extensions instead: */
+    sha256x xinner, xouter;
 };
 
 static void wipe(void *p, size_t n)
@@ -64,6 +75,12 @@ hash_hmac *hash_hmac_new(const void *key, size_t klen)
         ipad[i] = (unsigned char)(k[i] ^ 0x36);
         opad[i] = (unsigned char)(k[i] ^ 0x5c);
     }
+    if ((h->x = sha256x_available())) {
+        sha256x_init(&h->xinner);
+        sha256x_update(&h->xinner, ipad, HASH_BLOCK);
+        sha256x_init(&h->xouter);
+        sha256x_update(&h->xouter, opad, HASH_BLOCK);
+    }
     rc = rc || mbedtls_md_setup(&h->inner, info, 0) || mbedtls_md_setup(&h->outer, info, 0) ||
          mbedtls_md_setup(&h->work, info, 0) || mbedtls_md_starts(&h->inner) ||
          mbedtls_md_update(&h->inner, ipad, HASH_BLOCK) || mbedtls_md_starts(&h->outer) ||
@@ -81,6 +98,17 @@ hash_hmac *hash_hmac_new(const void *key, size_t klen)
 int hash_hmac_run(hash_hmac *h, const void *p, size_t n, unsigned char out[HASH_LEN])
 {
     unsigned char inner[HASH_LEN];
+    if (h->x) {
+        sha256x w = h->xinner;
+        sha256x_update(&w, p, n);
+        sha256x_final(&w, inner);
+        w = h->xouter;
+        sha256x_update(&w, inner, HASH_LEN);
+        sha256x_final(&w, out);
+        wipe(&w, sizeof w);
+        wipe(inner, sizeof inner);
+        return 0;
+    }
     int rc = mbedtls_md_clone(&h->work, &h->inner) || mbedtls_md_update(&h->work, p, n) ||
              mbedtls_md_finish(&h->work, inner) || mbedtls_md_clone(&h->work, &h->outer) ||
              mbedtls_md_update(&h->work, inner, HASH_LEN) || mbedtls_md_finish(&h->work, out);
@@ -96,6 +124,7 @@ void hash_hmac_free(hash_hmac *h)
     mbedtls_md_free(&h->inner);
     mbedtls_md_free(&h->outer);
     mbedtls_md_free(&h->work);
+    wipe(h, sizeof *h);
     free(h);
 }
 

@@ -1,5 +1,6 @@
 /* hash: SHA-256 and HMAC-SHA-256 through mbedTLS's generic md API (the same
- * on mbedTLS 2.x and 3.x). */
+ * on mbedTLS 2.x and 3.x), or through the CPU's SHA extensions where it has
+ * them (sha256x.c; OMICS_NO_SHA_NI=1 keeps to mbedTLS). */
 #ifndef OMICS_HASH_H
 #define OMICS_HASH_H
 
