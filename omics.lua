@@ -152,7 +152,7 @@ local function lua_sleep(seconds)
   end
 end
 
-local ngx_driver
+local ngx_driver, ngx_agent
 local function ngx_attempt(...)
   ngx_driver = ngx_driver or require("omics.ngx")
   return ngx_driver.attempt(...)
@@ -166,8 +166,11 @@ local function lua_call(client, op, params, opts, transport, s)
   local sink_opt = opts and opts.sink
   local write, finish, path_sink = open_sink(sink_opt)
   if not write and sink_opt ~= nil then return nil, path_sink end
-  local agent = transport == "ngx" and
-    ("ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?")) or nil
+  local agent = nil
+  if transport == "ngx" then
+    ngx_agent = ngx_agent or ("ngx_lua/" .. tostring(ngx.config and ngx.config.ngx_lua_version or "?"))
+    agent = ngx_agent
+  end
   local wire = transport == "ngx" -- (the engine reads the answer's bytes)
   local x, err = core.exchange(client, op, params, path_sink, agent, wire, write ~= nil)
   if not x then

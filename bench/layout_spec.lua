@@ -20,7 +20,7 @@ describe("make bench #nginx", function()
 
   setup(function()
     if (os.getenv("OMICS_PRELOAD") or "") ~= "" then return end
-    local p = assert(io.popen(helper.sh(("cd %s && REPEAT=1 CALLS=300 MEMORY_CALLS=3000 lua5.4 bench/run.lua 2>&1")
+    local p = assert(io.popen(helper.sh(("cd %s && REPEAT=1 CALLS=300 MEMORY_CALLS=3000 WRK_SECONDS=1 lua5.4 bench/run.lua 2>&1")
       :format(helper.shq(helper.root)))))
     text = p:read("a")
     ok = p:close()
@@ -36,14 +36,15 @@ describe("make bench #nginx", function()
     return true
   end
 
-  it("prints one table: calls, signing, parsing, memory, targets", function()
+  it("prints one table: calls, signing, parsing, nginx, memory, targets", function()
     if not ran() then return end
     assert.matches("lua%-omics benchmarks, %d+%-%d+%-%d+", text)
     assert.matches("medians of 1 runs", text)
     local calls = rows(text, "1%. Calls")
     assert.matches("^%s+client%s+calls/s%s+ratio%s+CPU us/call%s+ratio$", calls[1])
     assert.matches("raw libcurl loop %(floor%)%s+%d+%s+1%.00%s+[%d.]+%s+1%.00$", calls[2])
-    for i, who in ipairs { "lua%-omics, Lua 5%.4", "lua%-omics, LuaJIT", "boto3 1%." } do
+    for i, who in ipairs { "raw libcurl loop %+ cJSON_Parse", "lua%-omics, Lua 5%.4",
+                           "lua%-omics, LuaJIT", "boto3 1%." } do
       assert.matches(who, calls[i + 2])
       assert.matches("%d+%s+%d+%.%d%d%s+%d+%.%d%s+%d+%.%d%d$", calls[i + 2])
     end
@@ -55,6 +56,10 @@ describe("make bench #nginx", function()
     assert.matches("lua%-cjson decode %(no timestamps%)%s+[%d.]+%s+[%d.]+%s+1%.00$", parsing[2])
     local memory = rows(text, "4%. Memory")
     assert.are.equal(3, #memory)
+    local nginx = rows(text, "5%. nginx")
+    assert.are.equal(4, #nginx)
+    assert.matches("proxy_pass %(nginx alone%)%s+%d+%s+1%.00$", nginx[2])
+    assert.matches("through cosockets%s+%d+%s+[%d.]+$", nginx[4])
   end)
 
   it("measures calls against the floor of the same run", function()
@@ -74,7 +79,8 @@ describe("make bench #nginx", function()
       n = n + 1
       assert.is_truthy(line:match("%(target .+%)  met$") or line:match("%(target .+%)  NOT MET$"), line)
     end
-    -- calls and CPU on two runtimes, signature time and speedup, parsing on two, memory on two
-    assert.are.equal(10, n)
+    -- calls and CPU on two runtimes, signature time and speedup, parsing on two,
+    -- cosockets against proxy_pass, memory on two
+    assert.are.equal(11, n)
   end)
 end)

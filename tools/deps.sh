@@ -30,6 +30,7 @@ clang
 python3-boto3
 valgrind
 libclang-rt-14-dev
+wrk
 "
 set -eu
 
