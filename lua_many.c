@@ -60,13 +60,8 @@ static void many_done(void *ud, size_t index, const omics_error *err, int has_da
         lua_settop(L, k->base); /* whatever a failed build left */
     omics_error e;
     omics_error_init(&e);
-    if (err) { /* push_error clears what it is given: a copy */
-        omics_error_set(&e, err->kind, err->code, "%s", err->message ? err->message : "");
-        e.status = err->status;
-        e.retryable = err->retryable;
-        e.attempts = err->attempts;
-        snprintf(e.request_id, sizeof e.request_id, "%s", err->request_id);
-    }
+    if (err && omics_error_copy(&e, err)) /* push_error clears what it is given: a copy */
+        omics_error_set(&e, OMICS_EMEMORY, "MemoryError", "out of memory");
     many_outcome(L, k->results, k->map[index], err ? &e : NULL, has_data);
     lua_settop(L, k->base);
 }

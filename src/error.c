@@ -41,6 +41,21 @@ int omics_error_set(omics_error *e, omics_err_kind kind, const char *code, const
     return -1;
 }
 
+int omics_error_copy(omics_error *dst, const omics_error *src)
+{
+    if (dst == src)
+        return 0;
+    char *m = NULL;
+    if (src->message && !(m = malloc(strlen(src->message) + 1)))
+        return -1;
+    if (m)
+        strcpy(m, src->message);
+    free(dst->message);
+    *dst = *src;
+    dst->message = m;
+    return 0;
+}
+
 const char *omics_error_kind_name(omics_err_kind kind)
 {
     switch (kind) {

@@ -36,15 +36,8 @@ static void not_retried(omics_error *err, const char *why)
 /* Copy err into the exchange's own error. */
 static void keep_error(omics_exchange *x, const omics_error *err)
 {
-    omics_error_clear(&x->err);
-    omics_error_set(&x->err, err->kind, err->code, "%s", err->message ? err->message : "");
-    if (!err->message) {
-        free(x->err.message);
-        x->err.message = NULL;
-    }
-    x->err.status = err->status;
-    x->err.retryable = err->retryable;
-    snprintf(x->err.request_id, sizeof x->err.request_id, "%s", err->request_id);
+    if (omics_error_copy(&x->err, err))
+        omics_error_set(&x->err, OMICS_EMEMORY, "MemoryError", "out of memory");
 }
 
 /* The prepared request's headers plus the two that say which attempt this

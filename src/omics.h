@@ -46,6 +46,9 @@ typedef struct omics_error {
 
 void omics_error_init(omics_error *e);
 void omics_error_clear(omics_error *e);
+/* dst becomes a copy of src, message and all (dst's own message freed);
+ * -1 when memory ran out (dst unchanged). */
+int omics_error_copy(omics_error *dst, const omics_error *src);
 /* Set kind, code and a printf-style message; always returns -1. */
 int omics_error_set(omics_error *e, omics_err_kind kind, const char *code,
                     const char *fmt, ...)

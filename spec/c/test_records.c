@@ -314,6 +314,30 @@ static void test_ops(void)
     omics_credentials_clear(&cr);
 }
 
+/* An error copied whole: every field, and a message of its own. */
+static void test_error_copy(void)
+{
+    omics_error a, b;
+    omics_error_init(&a);
+    omics_error_init(&b);
+    omics_error_set(&a, OMICS_ESERVICE, "ThrottlingException", "slow %d", 1);
+    a.status = 429;
+    a.retryable = 1;
+    a.attempts = 3;
+    snprintf(a.request_id, sizeof a.request_id, "req-1");
+    omics_error_set(&b, OMICS_ETRANSPORT, "Old", "old message");
+    CHECK(omics_error_copy(&b, &a) == 0);
+    CHECK_STR(b.code, "ThrottlingException");
+    CHECK_STR(b.message, "slow 1");
+    CHECK_STR(b.request_id, "req-1");
+    CHECK(b.kind == OMICS_ESERVICE && b.status == 429 && b.retryable && b.attempts == 3);
+    CHECK(b.message != a.message);
+    omics_error_clear(&a); /* b's message is its own */
+    CHECK_STR(b.message, "slow 1");
+    CHECK(omics_error_copy(&b, &a) == 0 && b.message == NULL && b.code[0] == '\0');
+    omics_error_clear(&b);
+}
+
 int main(void)
 {
     RUN(test_error_format);
@@ -323,5 +347,6 @@ int main(void)
     RUN(test_request_response);
     RUN(test_sign_params);
     RUN(test_ops);
+    RUN(test_error_copy);
     CTEST_DONE();
 }
