@@ -57,6 +57,10 @@ int omics_exchange_wire(omics_exchange *x, int sink, omics_wire *out, omics_erro
         wire_init(&x->wire->p, &x->wire->l);
         buf_init(&x->wire->out);
         buf_init(&x->wire->payload);
+        /* room for a usual call at once, instead of growing a few times */
+        buf_reserve(&x->wire->out, 1024);
+        buf_reserve(&x->wire->p.fields, 512);
+        buf_reserve(&x->wire->p.body, 2048);
     }
     struct exchange_wire *w = x->wire;
     if (wire_endpoint(x->req.url, &out->https, out->host, sizeof out->host, &out->port))
