@@ -67,9 +67,7 @@ class ServiceDispatcher:
         except ServiceError as error:
             if error.is_auth_failure:
                 emulator.stats.auth_failed()
-            if isinstance(error, sigv4.SignatureMismatch):
-                entry["expected_canonical_request"] = error.canonical_request
-                entry["expected_string_to_sign"] = error.string_to_sign
+            entry.update(getattr(error, "notes", {}))
             return error_response(error)
         except Exception as exc:  # a bug in a handler: answer 500, keep serving
             log(traceback.format_exc())

@@ -38,12 +38,12 @@ class Identity:
 
 
 class SignatureMismatch(ServiceError):
-    """Wrong signature; keeps what the server computed, for debugging."""
+    """Wrong signature; notes what the server computed, for the request log."""
 
     def __init__(self, canonical_request, string_to_sign):
         super().__init__("InvalidSignatureException", MISMATCH_MESSAGE)
-        self.canonical_request = canonical_request
-        self.string_to_sign = string_to_sign
+        self.notes = {"expected_canonical_request": canonical_request,
+                      "expected_string_to_sign": string_to_sign}
 
 
 def percent_encode(data, keep_slash=False):

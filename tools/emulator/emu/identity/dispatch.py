@@ -5,15 +5,12 @@ import time
 import traceback
 
 from ..log import log
+from .common import Refusal
 from .config import ConfigError, IdentityConfig
 from .container import ContainerEndpoint
 from .imds import ImdsEndpoint
 from .sso import SsoEndpoint
 from .sts import StsEndpoint
-
-OPERATIONS = ("AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity",
-              "GetRoleCredentials", "ContainerCredentials", "ImdsToken", "ImdsCredentials",
-              "ImdsRegion")
 
 
 class IdentityDispatcher:
@@ -48,12 +45,16 @@ class IdentityDispatcher:
             injected = fault.response(endpoint.protocol)
             if injected is not None:
                 return injected
+        protocol = endpoint.protocol
         try:
             return endpoint.answer(request, operation, entry)
+        except Refusal as error:
+            return protocol.error(error.status or protocol.status_for(error.code), error.code,
+                                  error.message)
         except Exception as exc:  # a bug: answer 500 in the endpoint's shape, keep serving
             log(traceback.format_exc())
-            return endpoint.protocol.error(500, endpoint.protocol.default_code,
-                                           f"Emulator error: {type(exc).__name__}: {exc}")
+            return protocol.error(500, protocol.default_code,
+                                  f"Emulator error: {type(exc).__name__}: {exc}")
 
 
 def control_handlers(config):
@@ -71,6 +72,3 @@ def control_handlers(config):
         return config.snapshot()
 
     return {("POST", "identity"): update, ("GET", "identity"): show}
-
-
-__all__ = ["IdentityConfig", "IdentityDispatcher", "OPERATIONS", "control_handlers"]

@@ -5,10 +5,12 @@ import json
 import re
 import secrets
 import threading
+from dataclasses import replace
 from http import HTTPStatus
 
+from ..faults import Protocol
 from ..messages import Response
-from .common import Endpoint, Protocol, issue, iso8601, stable_id
+from .common import SAMPLE, Endpoint, assume, credential_json, iso8601
 
 PREFIX = "/latest/"
 TOKEN_PATH = "/latest/api/token"
@@ -40,25 +42,17 @@ def text(body, headers=()):
     return Response(200, [("Content-Type", TEXT), *headers], body.encode("utf-8"))
 
 
-class ImdsProtocol(Protocol):
-    """IMDS has no error codes: an injected error is its HTML page for the status."""
-    empty = (TEXT, b"")
-    sample = (TEXT, json.dumps({
-        "Code": "Success", "LastUpdated": "2030-01-01T00:00:00Z", "Type": "AWS-HMAC",
-        "AccessKeyId": "ASIAEMULATORSAMPLE00",
-        "SecretAccessKey": "sampleSecretAccessKeyThatIsNotAccepted0",
-        "Token": "sampleSessionToken", "Expiration": "2030-01-01T06:00:00Z"},
-        indent=2, separators=(",", " : ")).encode())
-    malformed = b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA'
-
-    @staticmethod
-    def coded_error(status, code, message):
-        return html_error(status)
+def credentials_text(credential, updated):
+    return json.dumps({"Code": "Success", "LastUpdated": iso8601(updated), "Type": "AWS-HMAC",
+                       **credential_json(credential)}, indent=2, separators=(",", " : "))
 
 
 class ImdsEndpoint(Endpoint):
-    protocol = ImdsProtocol()
     prefix = PREFIX
+    # IMDS has no error codes: an injected error is its HTML page for the status.
+    protocol = Protocol(lambda status, code, message: html_error(status), (TEXT, credentials_text(
+        replace(SAMPLE, expiration=SAMPLE.expiration + MAX_TTL), SAMPLE.expiration).encode()),
+        b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA', empty=(TEXT, b""))
 
     def __init__(self, emulator):
         super().__init__(emulator)
@@ -99,11 +93,10 @@ class ImdsEndpoint(Endpoint):
         return html_error(404)
 
     def new_token(self, request):
-        ttl = request.header(TTL_HEADER)
-        if ttl is None or not DIGITS.fullmatch(ttl.strip()) or \
-                not 1 <= int(ttl.strip()) <= MAX_TTL:
+        ttl = (request.header(TTL_HEADER) or "").strip()
+        if not DIGITS.fullmatch(ttl) or not 1 <= int(ttl) <= MAX_TTL:
             return html_error(400)
-        ttl = int(ttl.strip())
+        ttl = int(ttl)
         token = "AQAEA" + secrets.token_urlsafe(39)
         now = self.emulator.clock.now()
         with self._lock:
@@ -132,19 +125,7 @@ class ImdsEndpoint(Endpoint):
             return text(role)
         if name != role:
             return html_error(404)
-        role_arn = f"arn:aws:iam::123456789012:role/{role}"
-        session = "i-0123456789abcdef0"
-        principal = f"arn:aws:sts::123456789012:assumed-role/{role}/{session}"
         now = self.emulator.clock.now()
-        credential = issue(self.emulator, config.lifetime(), principal, "ImdsCredentials",
-                           f"{stable_id('AROA', role_arn)}:{session}")
-        body = json.dumps({
-            "Code": "Success",
-            "LastUpdated": iso8601(now),
-            "Type": "AWS-HMAC",
-            "AccessKeyId": credential.access_key_id,
-            "SecretAccessKey": credential.secret,
-            "Token": credential.session_token,
-            "Expiration": iso8601(credential.expiration),
-        }, indent=2, separators=(",", " : "))
-        return text(body)
+        credential, _, _ = assume(self.emulator, f"arn:aws:iam::123456789012:role/{role}",
+                                  "i-0123456789abcdef0", "ImdsCredentials", config.lifetime())
+        return text(credentials_text(credential, now))
