@@ -4,10 +4,10 @@ from .clock import JobClock
 from .control import ControlApi
 from .credentials import CredentialRegistry
 from .faults import FaultQueue
-from .identity.dispatch import IdentityConfig, IdentityDispatcher
-from .identity.dispatch import control_handlers as identity_control_handlers
+from .identity.config import IdentityConfig
+from .identity.dispatch import IdentityDispatcher
 from .analytics import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsApi
-from .lifecycle import FailSwitch, control_handlers
+from .lifecycle import FailSwitch
 from .model import Model
 from .references import ReferenceApi
 from .s3 import S3Root
@@ -48,9 +48,6 @@ class Emulator:
         self.identity_config = IdentityConfig(self.clock)
         self.identity = IdentityDispatcher(self)
         self.control = ControlApi(self)
-        self.control.handlers.update({**control_handlers(self.failures),
-                                      **self.workflows.control_handlers(),
-                                      **identity_control_handlers(self.identity_config)})
         if seed_demo:
             self.references.seed_demo()
 

@@ -78,30 +78,3 @@ class FailSwitch:
         with self._lock:
             return {kind: len(queue) for kind, queue in self._armed.items() if queue}
 
-
-def control_handlers(switch):
-    """Handlers for the control API: POST/GET/DELETE /_emulator/fail_next."""
-    from .control import ControlError
-
-    def arm(document, query):
-        kind, count = document.get("kind"), document.get("count", 1)
-        message = document.get("message")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ControlError(400, "'count' must be an integer >= 1")
-        if message is not None and (not isinstance(message, str) or not message):
-            raise ControlError(400, "'message' must be a non-empty string")
-        try:
-            switch.arm(kind, count, message)
-        except ValueError as exc:
-            raise ControlError(400, str(exc)) from None
-        return {"pending": switch.pending()}
-
-    def show(document, query):
-        return {"pending": switch.pending(), "kinds": list(switch.kinds)}
-
-    def clear(document, query):
-        switch.reset()
-        return {"ok": True}
-
-    return {("POST", "fail_next"): arm, ("GET", "fail_next"): show,
-            ("DELETE", "fail_next"): clear}

@@ -7,8 +7,9 @@ import itertools
 import threading
 import uuid
 
-from .errors import not_found
+from .errors import conflict, not_found
 from .paging import paginate
+from .values import arn, new_id
 
 _sequence = itertools.count(1)
 _sequence_lock = threading.Lock()
@@ -118,3 +119,66 @@ class Tokens:
     def remember(self, kind, token, key):
         if token:
             self.keys[(kind, token)] = key
+
+    def once(self, kind, token, table, make, key="id"):
+        """What an earlier create with this token made, if it still exists;
+        else make()'s record (make keeps it in table), remembered for the token."""
+        record = self.earlier(kind, token, table)
+        if record is None:
+            record = make()
+            self.remember(kind, token, record[key])
+        return record
+
+
+class StoreArea(Area):
+    """An Area of stores named by 10-digit ids, ACTIVE once created and kept
+    until deleted while empty (reference and sequence stores), and of the
+    records in them, which name their store in store_member. Its state:
+    _stores, _jobs and tokens, besides what the subclass keeps."""
+    noun = arn_word = store_member = None   # "Reference store", "referenceStore", ...
+
+    def _new_store(self, region, params, store_id=None, more=()):
+        """A store with the create request's name, description and `more` members."""
+        store_id = store_id or new_id(self._stores)
+        store = Record({k: params.get(k) for k in ("name", "description", *more)}, id=store_id,
+                       arn=arn(region, f"{self.arn_word}/{store_id}"),
+                       creationTime=self.clock.now(),
+                       sseConfig=params.get("sseConfig") or {"type": "KMS"})
+        store.region, store.tags = region, params.get("tags") or {}
+        self._stores[store_id] = store
+        return store
+
+    def get_store(self, store_id):
+        with self._lock:
+            return find(self._stores, store_id, self.noun)
+
+    def _in_store(self, table, key, noun, store_id):
+        """table[key] if it is in the store (which must exist), else not found."""
+        self.get_store(store_id)
+        return find_in(table, key, noun, self.store_member, store_id, self.noun.lower())
+
+    def _of_store(self, records, store_id, **criteria):
+        """The records in the store (which must exist) that match, oldest first."""
+        self.get_store(store_id)
+        return matching(records, **{self.store_member: store_id}, **criteria)
+
+    def _list_stores(self, member, params, default):
+        criteria = params.get("filter", {})
+        with self._lock:
+            found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
+                                         status=criteria.get("status"))
+                     if created_in(s, criteria)
+                     and created_in(s, criteria, "updateTime", "updated")]
+            return listing(member, found, params, default=default)
+
+    @swept
+    def _delete_store(self, params, holdings, now):
+        """Delete a store that holds nothing: holdings [(records, what holding
+        one makes it)]; jobs count while unfinished, and go with the store."""
+        store_id = self.get_store(params["id"])["id"]
+        for records, what in holdings:
+            if [r for r in self._of_store(records, store_id) if "completionTime" not in r]:
+                raise conflict(f"{self.noun} {store_id} {what}.")
+        self._jobs = {k: j for k, j in self._jobs.items() if j[self.store_member] != store_id}
+        del self._stores[store_id]
+        return {}

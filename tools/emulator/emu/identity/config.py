@@ -71,11 +71,12 @@ def flag(value, name, old=None, now=None):
 def section(rules):
     """An object merged key by key into the old one."""
     def rule(value, name, old, now):
+        unknown = set(_object(value, name or "identity")) - set(rules)
+        if unknown:
+            raise ConfigError(f"unknown {name or 'identity'} settings: {sorted(unknown)}; "
+                              f"known: {sorted(rules)}")
         merged = dict(old)
-        for key, item in _object(value, name or "identity").items():
-            if key not in rules:
-                raise ConfigError(f"unknown {name or 'identity'} setting {key!r}; "
-                                  f"known: {sorted(rules)}")
+        for key, item in value.items():
             merged[key] = rules[key](item, f"{name}.{key}" if name else key, merged[key], now)
         return merged
     return rule

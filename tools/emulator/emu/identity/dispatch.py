@@ -6,7 +6,6 @@ import traceback
 
 from ..log import log
 from .common import Refusal
-from .config import ConfigError, IdentityConfig
 from .container import ContainerEndpoint
 from .imds import ImdsEndpoint
 from .sso import SsoEndpoint
@@ -56,19 +55,3 @@ class IdentityDispatcher:
             return protocol.error(500, protocol.default_code,
                                   f"Emulator error: {type(exc).__name__}: {exc}")
 
-
-def control_handlers(config):
-    """POST/GET /_emulator/identity."""
-    from ..control import ControlError
-
-    def update(document, query):
-        try:
-            config.update(document)
-        except ConfigError as exc:
-            raise ControlError(400, str(exc)) from None
-        return config.snapshot()
-
-    def show(document, query):
-        return config.snapshot()
-
-    return {("POST", "identity"): update, ("GET", "identity"): show}

@@ -8,7 +8,7 @@ import re
 from functools import partialmethod
 
 from ..lifecycle import STEP
-from ..records import Record, created_in, find_in, job_outcome, listing, matching, swept
+from ..records import Record, created_in, job_outcome, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
 from .readsets import clip, needs_reference
@@ -25,14 +25,15 @@ class Jobs:
     def _start(self, kind, params, items, **members):
         with self._lock:
             store_id = self.get_store(params["sequenceStoreId"])["id"]
-            job = self.tokens.earlier(kind, params.get("clientToken"), self._jobs)
-            if job is None or job["sequenceStoreId"] != store_id:
+
+            def make():
                 job = Record(members, id=new_id(self._jobs), sequenceStoreId=store_id,
                              status="SUBMITTED", creationTime=self.clock.now())
                 job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
                 self._jobs[job["id"]] = job
-                self.tokens.remember(kind, params.get("clientToken"), job["id"])
-            return job
+                return job
+            # a token names one job per store
+            return self.tokens.once((kind, store_id), params.get("clientToken"), self._jobs, make)
 
     def start_read_set_import_job(self, context, params):
         return self._start("import", params, params["sources"], roleArn=params["roleArn"])
@@ -46,18 +47,15 @@ class Jobs:
 
     @swept
     def _job(self, kind, context, params, now):
-        store_id = self.get_store(params["sequenceStoreId"])["id"]
         jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
-        job = find_in(jobs, params["id"], NOUNS[kind], "sequenceStoreId", store_id,
-                      "sequence store")
+        job = self._in_store(jobs, params["id"], NOUNS[kind], params["sequenceStoreId"])
         return {**job, ITEMS[kind]: job.entries}
 
     @swept
     def _jobs_of(self, kind, member, context, params, now):
         criteria = params.get("filter", {})
-        self.get_store(params["sequenceStoreId"])
-        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                     sequenceStoreId=params["sequenceStoreId"])
+        found = [j for j in self._of_store(self._jobs.values(), params["sequenceStoreId"],
+                                           status=criteria.get("status"))
                  if j.kind == kind and created_in(j, criteria)]
         return listing(member, found, params)
 

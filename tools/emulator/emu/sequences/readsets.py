@@ -9,12 +9,12 @@ reads or exports for ARCHIVE_AFTER_SECONDS becomes ARCHIVED.
 import hashlib
 import json
 
-from ..errors import conflict, not_found, validation
+from ..errors import ServiceError, conflict, not_found, validation
 from ..lifecycle import STEP
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, find, find_in, listing, matching, swept
+from ..records import Record, created_in, listing, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
@@ -43,46 +43,31 @@ class ReadSets:
 
     def create_sequence_store(self, context, params):
         with self._lock:
-            store = self.tokens.earlier("store", params.get("clientToken"), self._stores)
-            if store is None:
-                store_id, now = new_id(self._stores), self.clock.now()
-                store = Record({k: params.get(k) for k in ("name", "description", "fallbackLocation",
-                                                           "propagatedSetLevelTags")},
-                               id=store_id, arn=arn(context.region, f"sequenceStore/{store_id}"),
-                               sseConfig=params.get("sseConfig") or {"type": "KMS"},
-                               eTagAlgorithmFamily=params.get("eTagAlgorithmFamily") or "MD5up",
-                               creationTime=now, updateTime=now, status="ACTIVE", s3Access={
-                                   "s3Uri": f"s3://{ACCOUNT_ID}-{store_id}-s3alias/{ACCOUNT_ID}"
-                                            f"/sequenceStore/{store_id}/",
-                                   "s3AccessPointArn": f"arn:aws:s3:{context.region}:{ACCOUNT_ID}:"
-                                                       f"accesspoint/{ACCOUNT_ID}-{store_id}"})
-                store.region, store.tags = context.region, params.get("tags") or {}
-                store.policy = store.policy_updated = None
-                self._set_access_log(store, params)
-                self._stores[store_id] = store
-                self.tokens.remember("store", params.get("clientToken"), store_id)
-            return store
+            return self.tokens.once("store", params.get("clientToken"), self._stores,
+                                    lambda: self._new_sequence_store(context.region, params))
+
+    def _new_sequence_store(self, region, params):
+        store = self._new_store(region, params, more=("fallbackLocation",
+                                                      "propagatedSetLevelTags"))
+        store_id, alias = store["id"], f"{ACCOUNT_ID}-{store['id']}"
+        store.update(eTagAlgorithmFamily=params.get("eTagAlgorithmFamily") or "MD5up",
+                     updateTime=store["creationTime"], status="ACTIVE", s3Access={
+                         "s3Uri": f"s3://{alias}-s3alias/{ACCOUNT_ID}/sequenceStore/{store_id}/",
+                         "s3AccessPointArn": f"arn:aws:s3:{region}:{ACCOUNT_ID}:accesspoint/{alias}"})
+        store.policy = store.policy_updated = None
+        self._set_access_log(store, params)
+        return store
 
     @staticmethod
     def _set_access_log(store, params):
         if "s3AccessConfig" in params:
             store["s3Access"]["accessLogLocation"] = params["s3AccessConfig"].get("accessLogLocation")
 
-    def get_store(self, store_id):
-        with self._lock:
-            return find(self._stores, store_id, "Sequence store")
-
     def get_sequence_store(self, context, params):
         return self.get_store(params["id"])
 
     def list_sequence_stores(self, context, params):
-        criteria = params.get("filter", {})
-        with self._lock:
-            found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
-                                         status=criteria.get("status"))
-                     if created_in(s, criteria)
-                     and created_in(s, criteria, "updateTime", "updated")]
-            return listing("sequenceStores", found, params)
+        return self._list_stores("sequenceStores", params, default=10)
 
     def update_sequence_store(self, context, params):
         with self._lock:
@@ -93,19 +78,11 @@ class ReadSets:
             store["updateTime"] = self.clock.now()
             return store
 
-    @swept
-    def delete_sequence_store(self, context, params, now):
-        store_id = self.get_store(params["id"])["id"]
-        if matching(self._read_sets.values(), sequenceStoreId=store_id):
-            raise conflict(f"Sequence store {store_id} still contains read sets.")
-        if matching(self._uploads.values(), sequenceStoreId=store_id):
-            raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
-        if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
-                if "completionTime" not in j]:
-            raise conflict(f"Sequence store {store_id} has jobs in progress.")
-        self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
-        del self._stores[store_id]
-        return {}
+    def delete_sequence_store(self, context, params):
+        return self._delete_store(params, [
+            (self._read_sets.values(), "still contains read sets"),
+            (self._uploads.values(), "has multipart uploads in progress"),
+            (self._jobs.values(), "has jobs in progress")])
 
     # --- S3 access policies ----------------------------------------------------
 
@@ -183,17 +160,13 @@ class ReadSets:
 
     @swept
     def get_read_set_record(self, store_id, read_set_id, now):
-        self.get_store(store_id)
-        return find_in(self._read_sets, read_set_id, "Read set", "sequenceStoreId", store_id,
-                       "sequence store")
+        return self._in_store(self._read_sets, read_set_id, "Read set", store_id)
 
     @swept
     def list_read_sets(self, context, params, now):
         criteria = params.get("filter", {})
-        self.get_store(params["sequenceStoreId"])
-        found = [r for r in matching(self._read_sets.values(),
-                                     sequenceStoreId=params["sequenceStoreId"],
-                                     **{k: criteria.get(k) for k in (
+        found = [r for r in self._of_store(self._read_sets.values(), params["sequenceStoreId"],
+                                           **{k: criteria.get(k) for k in (
                                          "name", "status", "sampleId", "subjectId",
                                          "generatedFrom", "creationType")})
                  if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
@@ -227,12 +200,12 @@ class ReadSets:
         self.get_store(store_id)
         errors = []
         for read_set_id in dict.fromkeys(params["ids"]):
-            read_set = self._read_sets.get(read_set_id)
-            if read_set is None or read_set["sequenceStoreId"] != store_id:
-                errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
-                               "message": f"Read set {read_set_id} not found in sequence "
-                                          f"store {store_id}."})
-            elif read_set["status"] == "ACTIVATING":
+            try:
+                read_set = self._in_store(self._read_sets, read_set_id, "Read set", store_id)
+            except ServiceError as error:
+                errors.append({"id": read_set_id, "code": error.code, "message": error.message})
+                continue
+            if read_set["status"] == "ACTIVATING":
                 errors.append({"id": read_set_id, "code": "ConflictException",
                                "message": f"Read set {read_set_id} is being activated."})
             else:
@@ -244,28 +217,26 @@ class ReadSets:
     def create_multipart_read_set_upload(self, context, params):
         with self._lock:
             store_id = self.get_store(params["sequenceStoreId"])["id"]
-            upload = self.tokens.earlier("upload", params.get("clientToken"), self._uploads)
-            if upload is None:
+
+            def make():
                 if needs_reference(params):
                     raise validation(needs_reference(params))
-                upload_id = new_id(self._uploads)
                 upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
-                                sequenceStoreId=store_id, uploadId=upload_id,
+                                sequenceStoreId=store_id, uploadId=new_id(self._uploads),
                                 creationTime=self.clock.now())
                 upload.parts = {}     # (source, number) -> part
-                self._uploads[upload_id] = upload
-                self.tokens.remember("upload", params.get("clientToken"), upload_id)
-            return upload
+                self._uploads[upload["uploadId"]] = upload
+                return upload
+            return self.tokens.once("upload", params.get("clientToken"), self._uploads, make,
+                                    key="uploadId")
 
     def _upload(self, params):
-        store_id = self.get_store(params["sequenceStoreId"])["id"]
-        return find_in(self._uploads, params["uploadId"], "Multipart upload", "sequenceStoreId",
-                       store_id, "sequence store")
+        return self._in_store(self._uploads, params["uploadId"], "Multipart upload",
+                              params["sequenceStoreId"])
 
     def list_multipart_read_set_uploads(self, context, params):
         with self._lock:
-            self.get_store(params["sequenceStoreId"])
-            found = matching(self._uploads.values(), sequenceStoreId=params["sequenceStoreId"])
+            found = self._of_store(self._uploads.values(), params["sequenceStoreId"])
             return listing("uploads", found, params)
 
     def upload_read_set_part(self, context, params):
