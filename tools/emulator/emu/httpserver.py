@@ -42,7 +42,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
-        self.server.emulator.stats.connection_opened()
+        self.server.emulator.stats.count("connections")
 
     def handle(self):
         try:

@@ -8,9 +8,11 @@ import threading
 import uuid
 
 from .errors import conflict, not_found
+from .lifecycle import STEP
 from .paging import paginate
 from .values import arn, new_id
 
+JOB_MESSAGE_MAX = 127
 _sequence = itertools.count(1)
 _sequence_lock = threading.Lock()
 
@@ -45,6 +47,16 @@ def swept(method):
     def handler(self, *args):
         with self._lock:
             return method(self, *args, self._sweep())
+    return handler
+
+
+def locked(method):
+    """A handler run under its area's lock, given the job clock's time as its
+    last argument (as swept, without the sweep)."""
+    @functools.wraps(method)
+    def handler(self, *args):
+        with self._lock:
+            return method(self, *args, self.clock.now())
     return handler
 
 
@@ -85,6 +97,33 @@ def job_outcome(items, noun, status_key="status"):
     if len(failed) == len(items):
         return "FAILED", failed[0]["statusMessage"]
     return "COMPLETED_WITH_FAILURES", f"{len(failed)} of {len(items)} {noun} failed."
+
+
+def clip(message, limit):
+    return message if len(message) <= limit else message[:limit - 3] + "..."
+
+
+def advance_job(job, now, finish, noun, begin=None):
+    """Move a job of items (job.entries) along the job clock: SUBMITTED for
+    one STEP after its creation, IN_PROGRESS for one more (begin(job, item,
+    when) for each item then), then done: finish(job, item, when) for each
+    item, whose ValueError makes the item FAILED, with the error as its message."""
+    started, done = job["creationTime"] + STEP, job["creationTime"] + 2 * STEP
+    if job["status"] == "SUBMITTED" and now >= started:
+        job["status"] = "IN_PROGRESS"
+        for item in job.entries:
+            item["status"] = "IN_PROGRESS"
+            if begin is not None:
+                begin(job, item, started)
+    if job["status"] == "IN_PROGRESS" and now >= done:
+        for item in job.entries:
+            try:
+                finish(job, item, done)
+                item["status"] = "FINISHED"
+            except ValueError as exc:
+                item.update(status="FAILED", statusMessage=clip(str(exc), JOB_MESSAGE_MAX))
+        job["status"], message = job_outcome(job.entries, noun)
+        job.update(statusMessage=message, completionTime=done)     # a None message is not shown
 
 
 def created_in(record, criteria, member="creationTime", word="created"):

@@ -51,7 +51,7 @@ class ServiceDispatcher:
         route, labels = found if found else (None, {})
         operation = route.operation if route else None
         entry = emulator.request_log.record(request, operation, labels)
-        emulator.stats.request_served(operation)
+        emulator.stats.count("requests", operation)
 
         fault = emulator.faults.take(operation)
         delay = (fault.delay_seconds if fault else 0.0) + emulator.delay_seconds
@@ -66,7 +66,7 @@ class ServiceDispatcher:
             return fault.cut(answer) if fault else answer
         except ServiceError as error:
             if error.is_auth_failure:
-                emulator.stats.auth_failed()
+                emulator.stats.count("auth_failures")
             entry.update(getattr(error, "notes", {}))
             return error_response(error)
         except Exception as exc:  # a bug in a handler: answer 500, keep serving

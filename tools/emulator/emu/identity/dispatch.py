@@ -36,7 +36,7 @@ class IdentityDispatcher:
         endpoint = self.endpoint_for(request)
         operation = endpoint.operation(request)
         entry = emulator.request_log.record(request, operation, {})
-        emulator.stats.identity_request(operation)
+        emulator.stats.count("identity_requests", operation)
         fault = emulator.faults.take(operation, named_only=True) if operation else None
         if fault is not None:
             if fault.delay_seconds > 0:

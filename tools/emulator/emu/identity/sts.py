@@ -198,7 +198,7 @@ class StsEndpoint(Endpoint):
             identity = sigv4.verify(request, emulator.credentials.lookup, service="sts",
                                     credential_now=emulator.clock.now)
         except ServiceError as error:
-            emulator.stats.auth_failed()
+            emulator.stats.count("auth_failures")
             entry.update(getattr(error, "notes", {}))
             code, message = SIGV4_CODES.get(error.code, ("InvalidClientTokenId", None))
             raise Refusal(code, message or error.message) from None

@@ -8,13 +8,12 @@ the time it was due."""
 import hashlib
 
 from ..fasta import demo_genome, fai_index
-from ..lifecycle import STEP
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import Record, StoreArea, Tokens, created_in, job_outcome, listing, swept
+from ..records import (JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, created_in,
+                       listing, locked, swept)
 from ..values import arn, new_id
 
-STATUS_MESSAGE_MAX = 127
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
 
 
@@ -37,10 +36,10 @@ class ReferenceApi(StoreArea):
 
     # --- stores -------------------------------------------------------------------
 
-    def create_reference_store(self, context, params):
-        with self._lock:
-            return self.tokens.once("store", params.get("clientToken"), self._stores,
-                                    lambda: self._new_store(context.region, params))
+    @locked
+    def create_reference_store(self, context, params, now):
+        return self.tokens.once("store", params.get("clientToken"), self._stores,
+                                lambda: self._new_store(context.region, params))
 
     def get_reference_store(self, context, params):
         return self.get_store(params["id"])
@@ -55,22 +54,22 @@ class ReferenceApi(StoreArea):
 
     # --- import jobs ----------------------------------------------------------------
 
-    def start_reference_import_job(self, context, params):
-        with self._lock:
-            store_id = self.get_store(params["referenceStoreId"])["id"]
+    @locked
+    def start_reference_import_job(self, context, params, now):
+        store_id = self.get_store(params["referenceStoreId"])["id"]
 
-            def make():
-                job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
-                             roleArn=params["roleArn"], creationTime=self.clock.now())
-                job.sources = [Record(s, status="NOT_STARTED") for s in params["sources"]]
-                self._jobs[job["id"]] = job
-                return job
-            return self.tokens.once("import", params.get("clientToken"), self._jobs, make)
+        def make():
+            job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
+                         roleArn=params["roleArn"], creationTime=now)
+            job.entries = [Record(s, status="NOT_STARTED") for s in params["sources"]]
+            self._jobs[job["id"]] = job
+            return job
+        return self.tokens.once("import", params.get("clientToken"), self._jobs, make)
 
     @swept
     def get_reference_import_job(self, context, params, now):
         job = self._in_store(self._jobs, params["id"], "Import job", params["referenceStoreId"])
-        return {**job, "sources": job.sources}
+        return {**job, "sources": job.entries}
 
     @swept
     def list_reference_import_jobs(self, context, params, now):
@@ -84,29 +83,19 @@ class ReferenceApi(StoreArea):
         """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in self._jobs.values():
-            if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
-                job["status"] = "IN_PROGRESS"
-                for source in job.sources:
-                    source["status"] = "IN_PROGRESS"
-            if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
-                self._finish(job, job["creationTime"] + 2 * STEP)
+            advance_job(job, now, self._import, "sources")
         return now
 
-    def _finish(self, job, when):
-        for source in job.sources:
-            uri = source["sourceFile"]
-            try:
-                data = self.s3.read(uri)
-                reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
-                                                data, when, job["id"])
-                source.update(status="FINISHED", referenceId=reference["id"])
-            except FileNotFoundError:
-                source.update(status="FAILED", statusMessage=f"Source file not found: {uri}")
-            except (OSError, ValueError) as exc:
-                message = f"Cannot import {uri}: {exc}"
-                source.update(status="FAILED", statusMessage=message[:STATUS_MESSAGE_MAX])
-        job["status"], message = job_outcome(job.sources, "sources")
-        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
+    def _import(self, job, source, when):
+        uri = source["sourceFile"]
+        try:
+            reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
+                                            self.s3.read(uri), when, job["id"])
+        except FileNotFoundError:
+            raise ValueError(f"Source file not found: {uri}") from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"Cannot import {uri}: {exc}"[:JOB_MESSAGE_MAX]) from None
+        source["referenceId"] = reference["id"]
 
     # --- references -------------------------------------------------------------------
 
@@ -145,8 +134,8 @@ class ReferenceApi(StoreArea):
         data = reference.index if params.get("file") == "INDEX" else reference.source
         return Blob(read_part(data, self.part_size, params["partNumber"], params.get("range")))
 
-    def delete_reference(self, context, params):
-        with self._lock:
-            reference = self.get_reference_record(params["referenceStoreId"], params["id"])
-            del self._references[reference["id"]]
-            return {}
+    @locked
+    def delete_reference(self, context, params, now):
+        reference = self.get_reference_record(params["referenceStoreId"], params["id"])
+        del self._references[reference["id"]]
+        return {}

@@ -14,7 +14,7 @@ from ..lifecycle import STEP
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, listing, matching, swept
+from ..records import Record, clip, created_in, listing, locked, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
@@ -24,10 +24,6 @@ READ_SET_MESSAGE_MAX = 255
 NEEDS_REFERENCE = ("BAM", "CRAM")
 # What a caller says about a read set (an import source or an upload).
 ATTRIBUTES = ("subjectId", "sampleId", "name", "description", "generatedFrom", "referenceArn")
-
-
-def clip(message, limit):
-    return message if len(message) <= limit else message[:limit - 3] + "..."
 
 
 def needs_reference(source):
@@ -41,10 +37,10 @@ class ReadSets:
 
     # --- stores -------------------------------------------------------------
 
-    def create_sequence_store(self, context, params):
-        with self._lock:
-            return self.tokens.once("store", params.get("clientToken"), self._stores,
-                                    lambda: self._new_sequence_store(context.region, params))
+    @locked
+    def create_sequence_store(self, context, params, now):
+        return self.tokens.once("store", params.get("clientToken"), self._stores,
+                                lambda: self._new_sequence_store(context.region, params))
 
     def _new_sequence_store(self, region, params):
         store = self._new_store(region, params, more=("fallbackLocation",
@@ -69,14 +65,14 @@ class ReadSets:
     def list_sequence_stores(self, context, params):
         return self._list_stores("sequenceStores", params, default=10)
 
-    def update_sequence_store(self, context, params):
-        with self._lock:
-            store = self.get_store(params["id"])
-            store.update({k: params[k] for k in ("name", "description", "fallbackLocation",
-                                                 "propagatedSetLevelTags") if k in params})
-            self._set_access_log(store, params)
-            store["updateTime"] = self.clock.now()
-            return store
+    @locked
+    def update_sequence_store(self, context, params, now):
+        store = self.get_store(params["id"])
+        store.update({k: params[k] for k in ("name", "description", "fallbackLocation",
+                                             "propagatedSetLevelTags") if k in params})
+        self._set_access_log(store, params)
+        store["updateTime"] = now
+        return store
 
     def delete_sequence_store(self, context, params):
         return self._delete_store(params, [
@@ -112,15 +108,15 @@ class ReadSets:
             store.policy, store.policy_updated = params["s3AccessPolicy"], self.clock.now()
             return self._policy_view(store)
 
-    def get_s3_access_policy(self, context, params):
-        with self._lock:
-            return self._policy_view(self._by_access_point(params["s3AccessPointArn"]))
+    @locked
+    def get_s3_access_policy(self, context, params, now):
+        return self._policy_view(self._by_access_point(params["s3AccessPointArn"]))
 
-    def delete_s3_access_policy(self, context, params):
-        with self._lock:
-            store = self._by_access_point(params["s3AccessPointArn"])
-            store.policy = store.policy_updated = None
-            return {}
+    @locked
+    def delete_s3_access_policy(self, context, params, now):
+        store = self._by_access_point(params["s3AccessPointArn"])
+        store.policy = store.policy_updated = None
+        return {}
 
     # --- read sets ----------------------------------------------------------------
 
@@ -214,30 +210,30 @@ class ReadSets:
 
     # --- multipart uploads ------------------------------------------------------------
 
-    def create_multipart_read_set_upload(self, context, params):
-        with self._lock:
-            store_id = self.get_store(params["sequenceStoreId"])["id"]
+    @locked
+    def create_multipart_read_set_upload(self, context, params, now):
+        store_id = self.get_store(params["sequenceStoreId"])["id"]
 
-            def make():
-                if needs_reference(params):
-                    raise validation(needs_reference(params))
-                upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
-                                sequenceStoreId=store_id, uploadId=new_id(self._uploads),
-                                creationTime=self.clock.now())
-                upload.parts = {}     # (source, number) -> part
-                self._uploads[upload["uploadId"]] = upload
-                return upload
-            return self.tokens.once("upload", params.get("clientToken"), self._uploads, make,
-                                    key="uploadId")
+        def make():
+            if needs_reference(params):
+                raise validation(needs_reference(params))
+            upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
+                            sequenceStoreId=store_id, uploadId=new_id(self._uploads),
+                            creationTime=now)
+            upload.parts = {}     # (source, number) -> part
+            self._uploads[upload["uploadId"]] = upload
+            return upload
+        return self.tokens.once("upload", params.get("clientToken"), self._uploads, make,
+                                key="uploadId")
 
     def _upload(self, params):
         return self._in_store(self._uploads, params["uploadId"], "Multipart upload",
                               params["sequenceStoreId"])
 
-    def list_multipart_read_set_uploads(self, context, params):
-        with self._lock:
-            found = self._of_store(self._uploads.values(), params["sequenceStoreId"])
-            return listing("uploads", found, params)
+    @locked
+    def list_multipart_read_set_uploads(self, context, params, now):
+        found = self._of_store(self._uploads.values(), params["sequenceStoreId"])
+        return listing("uploads", found, params)
 
     def upload_read_set_part(self, context, params):
         data = params.get("payload") or b""
@@ -263,45 +259,44 @@ class ReadSets:
             upload.parts[(source, number)] = part
             return part
 
-    def list_read_set_upload_parts(self, context, params):
-        with self._lock:
-            found = [p for p in matching(self._upload(params).parts.values(),
-                                         partSource=params["partSource"])
-                     if created_in(p, params.get("filter", {}))]
-            return listing("parts", found, params)
+    @locked
+    def list_read_set_upload_parts(self, context, params, now):
+        found = [p for p in matching(self._upload(params).parts.values(),
+                                     partSource=params["partSource"])
+                 if created_in(p, params.get("filter", {}))]
+        return listing("parts", found, params)
 
-    def abort_multipart_read_set_upload(self, context, params):
-        with self._lock:
-            del self._uploads[self._upload(params)["uploadId"]]
-            return {}
+    @locked
+    def abort_multipart_read_set_upload(self, context, params, now):
+        del self._uploads[self._upload(params)["uploadId"]]
+        return {}
 
-    def complete_multipart_read_set_upload(self, context, params):
-        with self._lock:
-            upload = self._upload(params)
-            chosen = {"SOURCE1": {}, "SOURCE2": {}}
-            for entry in params["parts"]:
-                source, number = entry["partSource"], entry["partNumber"]
-                part = upload.parts.get((source, number))
-                if part is None:
-                    raise validation(f"Part {number} of {source} was not uploaded.")
-                if part["checksum"] != entry["checksum"]:
-                    raise validation(f"The checksum of part {number} of {source} does not match "
-                                     f"the uploaded part.")
-                if number in chosen[source]:
-                    raise validation(f"Part {number} of {source} is listed more than once.")
-                chosen[source][number] = part.data
-            if not chosen["SOURCE1"]:
-                raise validation("The parts must include at least one SOURCE1 part.")
-            source1, source2 = (b"".join(data for _, data in sorted(chosen[s].items())) or None
-                                for s in ("SOURCE1", "SOURCE2"))
-            try:
-                pending = check_sources(upload["sourceFileType"], source1, source2)
-            except FormatError as exc:
-                pending = clip(str(exc), READ_SET_MESSAGE_MAX)
-            now = self.clock.now()
-            read_set = self._new_read_set(self._stores[upload["sequenceStoreId"]], upload, now,
-                                          "UPLOAD", upload["uploadId"], source1, source2,
-                                          "PROCESSING_UPLOAD")
-            read_set.ready_at, read_set.pending = now + STEP, pending
-            del self._uploads[upload["uploadId"]]
-            return {"readSetId": read_set["id"]}
+    @locked
+    def complete_multipart_read_set_upload(self, context, params, now):
+        upload = self._upload(params)
+        chosen = {"SOURCE1": {}, "SOURCE2": {}}
+        for entry in params["parts"]:
+            source, number = entry["partSource"], entry["partNumber"]
+            part = upload.parts.get((source, number))
+            if part is None:
+                raise validation(f"Part {number} of {source} was not uploaded.")
+            if part["checksum"] != entry["checksum"]:
+                raise validation(f"The checksum of part {number} of {source} does not match "
+                                 f"the uploaded part.")
+            if number in chosen[source]:
+                raise validation(f"Part {number} of {source} is listed more than once.")
+            chosen[source][number] = part.data
+        if not chosen["SOURCE1"]:
+            raise validation("The parts must include at least one SOURCE1 part.")
+        source1, source2 = (b"".join(data for _, data in sorted(chosen[s].items())) or None
+                            for s in ("SOURCE1", "SOURCE2"))
+        try:
+            pending = check_sources(upload["sourceFileType"], source1, source2)
+        except FormatError as exc:
+            pending = clip(str(exc), READ_SET_MESSAGE_MAX)
+        read_set = self._new_read_set(self._stores[upload["sequenceStoreId"]], upload, now,
+                                      "UPLOAD", upload["uploadId"], source1, source2,
+                                      "PROCESSING_UPLOAD")
+        read_set.ready_at, read_set.pending = now + STEP, pending
+        del self._uploads[upload["uploadId"]]
+        return {"readSetId": read_set["id"]}
