@@ -29,8 +29,7 @@ class Emulator:
         self.stats = Stats()
         self.request_log = RequestLog()
         self.faults = FaultQueue()
-        self.delay_seconds = 0.0
-        self.skew_seconds = 0.0
+        self.delay_seconds = self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
         self.references = ReferenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
         self.sequences = SequenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
@@ -53,17 +52,11 @@ class Emulator:
 
     def reset(self):
         """Back to the state at start (files under the S3 root are kept)."""
-        self.stats.reset()
-        self.request_log.reset()
+        self.delay_seconds = self.skew_seconds = 0.0
         self.faults.clear()
-        self.delay_seconds = 0.0
-        self.skew_seconds = 0.0
-        self.credentials.reset()
-        self.clock.reset()
-        self.identity_config.reset()
-        self.identity.reset()
-        for part in (self.references, self.sequences, self.tags, self.failures, self.workflows,
-                     self.analytics, self.shares):
+        for part in (self.stats, self.request_log, self.credentials, self.clock,
+                     self.identity_config, self.identity, self.references, self.sequences,
+                     self.tags, self.failures, self.workflows, self.analytics, self.shares):
             part.reset()
         if self.seed_demo:
             self.references.seed_demo()

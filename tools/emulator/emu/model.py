@@ -161,18 +161,15 @@ class Model:
         for name, member in shape["members"].items():
             where, wire = member.get("location"), member.get("locationName", name)
             target = self.shapes[member["shape"]]
+            texts = {"uri": [labels[wire]] if wire in labels else None,
+                     "querystring": query.get(wire),
+                     "header": request.header_values(wire) or None}.get(where)
             if name == shape.get("payload"):
                 if target["type"] == "blob":
                     raw[name] = request.body
                 elif request.body.strip():
                     raw[name] = parse_json_object(request.body)
-            elif where == "uri":
-                texts = [labels[wire]] if wire in labels else None
-            elif where == "querystring":
-                texts = query.get(wire)
-            elif where == "header":
-                texts = request.header_values(wire) or None
-            if where in ("uri", "querystring", "header") and texts is not None:
+            elif texts is not None:
                 raw[name] = self.from_texts(target, texts, name)
         if any("location" not in m and n != shape.get("payload")
                for n, m in shape["members"].items()):

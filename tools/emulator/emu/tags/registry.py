@@ -90,32 +90,26 @@ class TagRegistry:
         with self._lock:
             return dict(resource.tags)
 
-    def tag(self, arn, tags):
-        resource = self._existing(arn)
-        check_reserved(tags)
-        with self._lock:
-            merged = {**resource.tags, **tags}
-            if len(merged) > MAX_TAGS:
-                raise validation(f"A resource can have at most {MAX_TAGS} tags; "
-                                 f"this request would leave {len(merged)}.")
-            resource.tags = merged
-
-    def untag(self, arn, keys):
-        resource = self._existing(arn)
-        with self._lock:
-            for key in keys:
-                resource.tags.pop(key, None)
-
     # --- the operations TagResource, UntagResource, ListTagsForResource --------
 
     def list_tags_for_resource(self, context, params):
         return {"tags": self.tags_of(params["resourceArn"])}
 
     def tag_resource(self, context, params):
-        self.tag(params["resourceArn"], params["tags"])
+        resource = self._existing(params["resourceArn"])
+        check_reserved(params["tags"])
+        with self._lock:
+            merged = {**resource.tags, **params["tags"]}
+            if len(merged) > MAX_TAGS:
+                raise validation(f"A resource can have at most {MAX_TAGS} tags; "
+                                 f"this request would leave {len(merged)}.")
+            resource.tags = merged
 
     def untag_resource(self, context, params):
-        self.untag(params["resourceArn"], params["tagKeys"])
+        resource = self._existing(params["resourceArn"])
+        with self._lock:
+            for key in params["tagKeys"]:
+                resource.tags.pop(key, None)
 
 
 def check_reserved(tags):
