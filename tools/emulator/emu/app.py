@@ -16,7 +16,6 @@ from .service import ServiceDispatcher
 from .shares import FAIL_KINDS as SHARE_FAIL_KINDS, ShareApi
 from .stats import RequestLog, Stats
 from .tags.registry import TagRegistry
-from .tags.resolvers import reference_resolver, sequence_resolver
 from .workflows import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowApi
 
 
@@ -31,11 +30,11 @@ class Emulator:
         self.faults = FaultQueue()
         self.delay_seconds = self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
-        self.references = ReferenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
-        self.sequences = SequenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
         self.tags = TagRegistry()
-        self.tags.add_resolver(reference_resolver(self.references))
-        self.tags.add_resolver(sequence_resolver(self.sequences))
+        self.references = ReferenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
+                                       part_size=part_size)
+        self.sequences = SequenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
+                                     part_size=part_size)
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
         self.workflows = WorkflowApi(clock=self.clock, s3=self.s3, tags=self.tags,
                                      failures=self.failures, model=self.model)

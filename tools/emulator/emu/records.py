@@ -174,7 +174,8 @@ class StoreArea(Area):
     until deleted while empty (reference and sequence stores), and of the
     records in them, which name their store in store_member. Its state:
     _stores, _jobs and tokens, besides what the subclass keeps."""
-    noun = arn_word = store_member = None   # "Reference store", "referenceStore", ...
+    # e.g. "Reference store", "referenceStore", "referenceStoreId", "REFERENCE_STORE"
+    noun = arn_word = store_member = tag_kind = None
 
     def _new_store(self, region, params, store_id=None, more=()):
         """A store with the create request's name, description and `more` members."""
@@ -183,8 +184,9 @@ class StoreArea(Area):
                        arn=arn(region, f"{self.arn_word}/{store_id}"),
                        creationTime=self.clock.now(),
                        sseConfig=params.get("sseConfig") or {"type": "KMS"})
-        store.region, store.tags = region, params.get("tags") or {}
+        store.region = region
         self._stores[store_id] = store
+        self.tags.register(store["arn"], params.get("tags"), self.tag_kind, store_id)
         return store
 
     def get_store(self, store_id):
@@ -219,5 +221,5 @@ class StoreArea(Area):
             if [r for r in self._of_store(records, store_id) if "completionTime" not in r]:
                 raise conflict(f"{self.noun} {store_id} {what}.")
         self._jobs = {k: j for k, j in self._jobs.items() if j[self.store_member] != store_id}
-        del self._stores[store_id]
+        self.tags.forget(self._stores.pop(store_id)["arn"])
         return {}

@@ -19,6 +19,7 @@ DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876
 
 class ReferenceApi(StoreArea):
     noun, arn_word, store_member = "Reference store", "referenceStore", "referenceStoreId"
+    tag_kind = "REFERENCE_STORE"
 
     def reset(self):
         with self._lock:
@@ -108,8 +109,9 @@ class ReferenceApi(StoreArea):
                            referenceStoreId=store["id"], md5=hashlib.md5(data).hexdigest(),
                            status="ACTIVE", creationTime=created, updateTime=created,
                            creationType="IMPORT", creationJobId=job_id)
-        reference.source, reference.index, reference.tags = data, index, source.get("tags") or {}
+        reference.source, reference.index = data, index
         self._references[reference_id] = reference
+        self.tags.register(reference["arn"], source.get("tags"), "REFERENCE", reference_id)
         return reference
 
     @swept
@@ -138,4 +140,5 @@ class ReferenceApi(StoreArea):
     def delete_reference(self, context, params, now):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
         del self._references[reference["id"]]
+        self.tags.forget(reference["arn"])
         return {}

@@ -9,6 +9,7 @@ from .readsets import ReadSets
 
 class SequenceApi(StoreArea, ReadSets, Jobs):
     noun, arn_word, store_member = "Sequence store", "sequenceStore", "sequenceStoreId"
+    tag_kind = "SEQUENCE_STORE"
 
     def reset(self):
         with self._lock:

@@ -129,10 +129,11 @@ class ReadSets:
             sequenceStoreId=store["id"], fileType=source["sourceFileType"], creationTime=created,
             creationType=creation_type, creationJobId=job_id,
             etag=etag(source["sourceFileType"], store["eTagAlgorithmFamily"], source1, source2))
-        read_set.tags, read_set.last_access = source.get("tags"), created
+        read_set.last_access = created
         read_set.files = {"source1": source1, "source2": source2}
         read_set.index_name = read_set.ready_at = read_set.pending = None
         self._read_sets[read_set_id] = read_set
+        self.tags.register(read_set["arn"], source.get("tags"), "READ_SET", read_set_id)
         return read_set
 
     @staticmethod
@@ -205,7 +206,7 @@ class ReadSets:
                 errors.append({"id": read_set_id, "code": "ConflictException",
                                "message": f"Read set {read_set_id} is being activated."})
             else:
-                del self._read_sets[read_set_id]
+                self.tags.forget(self._read_sets.pop(read_set_id)["arn"])
         return {"errors": errors or None}
 
     # --- multipart uploads ------------------------------------------------------------

@@ -2,11 +2,8 @@
 
 Packages whose backends create resources call register(arn, tags, kind, id)
 when they create one (with the create request's `tags`) and forget(arn) when
-it is gone. Backends that keep resources of their own (reference stores,
-sequence stores) are reached through resolvers instead: resolver(arn) returns
-(kind, resource id, tags at creation) while the resource exists, else None.
-The registry also serves other packages as a directory (shares check that a
-shared ARN names a store or workflow).
+it is gone. The registry also serves other packages as a directory (shares
+check that a shared ARN names a store or workflow).
 """
 
 import threading
@@ -30,16 +27,11 @@ class Resource:
 class TagRegistry:
     def __init__(self):
         self._lock = threading.RLock()
-        self._resolvers = []
         self.reset()
 
     def reset(self):
         with self._lock:
             self._owned = {}      # arn -> Resource, registered by their creators
-            self._resolved = {}   # arn -> Resource, found through a resolver
-
-    def add_resolver(self, resolver):
-        self._resolvers.append(resolver)
 
     # --- for the packages that create resources ---------------------------
 
@@ -51,31 +43,19 @@ class TagRegistry:
     def forget(self, arn):
         with self._lock:
             self._owned.pop(arn, None)
-            self._resolved.pop(arn, None)
 
     def find(self, arn):
         """The Resource named by arn, or None if no such resource exists (now).
 
-        Backends' callables (exists, resolvers) are called without holding the
-        registry's lock, so that they may take their own locks.
+        A resource's exists() is called without holding the registry's lock,
+        so that it may take its backend's lock.
         """
         with self._lock:
             resource = self._owned.get(arn)
-        if resource is not None:
-            if resource.exists is None or resource.exists():
-                return resource
+        if resource is not None and resource.exists is not None and not resource.exists():
             self.forget(arn)
             return None
-        for resolver in self._resolvers:
-            found = resolver(arn)
-            if found is not None:
-                kind, resource_id, tags = found
-                with self._lock:
-                    return self._resolved.setdefault(
-                        arn, Resource(arn, kind, resource_id, dict(tags or {})))
-        with self._lock:
-            self._resolved.pop(arn, None)
-        return None
+        return resource
 
     # --- the tag operations -------------------------------------------------
 
