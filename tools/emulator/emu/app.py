@@ -30,7 +30,7 @@ class Emulator:
         self.faults = FaultQueue()
         self.delay_seconds = self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
-        self.tags = TagRegistry()
+        self.tags = TagRegistry(self.clock)
         self.references = ReferenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
                                        part_size=part_size)
         self.sequences = SequenceApi(clock=self.clock, s3=self.s3, tags=self.tags,

@@ -37,17 +37,6 @@ class Stores:
                         self.tags.forget(gone.get("storeArn") or gone["versionArn"])
         return now
 
-    def _exists(self, store, version=None):
-        """For the tag registry: whether the store (or version) is still there."""
-        def exists():
-            now = self.clock.now()
-            if (self._stores[store.kind].get(store["name"]) is not store
-                    or store.timeline.status(now) == "DELETED"):
-                return False
-            return version is None or (store.versions.get(version["versionName"]) is version
-                                       and version.timeline.status(now) != "DELETED")
-        return exists
-
     def _new_version(self, store, name, params, now, failure):
         version = Record(id=new_uuid(), storeId=store["id"], name=store["name"], versionName=name,
                          versionArn=f"{store['storeArn']}/version/{name}", creationTime=now,
@@ -57,7 +46,7 @@ class Stores:
         version.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
         store.versions[name] = version
         self.tags.register(version["versionArn"], params.get("tags"), "ANNOTATION_STORE_VERSION",
-                           version["id"], self._exists(store, version))
+                           version["id"], version.timeline)
         return version
 
     @swept
@@ -88,7 +77,7 @@ class Stores:
                               failure)
         self._stores[kind][name] = store
         self.tags.register(store["storeArn"], params.get("tags"), f"{kind.upper()}_STORE",
-                           store["id"], self._exists(store))
+                           store["id"], store.timeline)
         return self._store_view(store, now)
 
     def _store(self, kind, name):

@@ -21,11 +21,12 @@ class Resource:
     kind: str
     id: str
     tags: dict = field(default_factory=dict)
-    exists: object = None     # optional callable: False once the resource is gone
+    timeline: object = None   # for resources that go away on the job clock (DELETED)
 
 
 class TagRegistry:
-    def __init__(self):
+    def __init__(self, clock):
+        self.clock = clock
         self._lock = threading.RLock()
         self.reset()
 
@@ -35,27 +36,23 @@ class TagRegistry:
 
     # --- for the packages that create resources ---------------------------
 
-    def register(self, arn, tags=None, kind=None, resource_id=None, exists=None):
-        """exists: optional callable, for resources that go away on the job clock."""
+    def register(self, arn, tags=None, kind=None, resource_id=None, timeline=None):
         with self._lock:
-            self._owned[arn] = Resource(arn, kind, resource_id, dict(tags or {}), exists)
+            self._owned[arn] = Resource(arn, kind, resource_id, dict(tags or {}), timeline)
 
     def forget(self, arn):
         with self._lock:
             self._owned.pop(arn, None)
 
     def find(self, arn):
-        """The Resource named by arn, or None if no such resource exists (now).
-
-        A resource's exists() is called without holding the registry's lock,
-        so that it may take its backend's lock.
-        """
+        """The Resource named by arn, or None if no such resource exists (now)."""
         with self._lock:
             resource = self._owned.get(arn)
-        if resource is not None and resource.exists is not None and not resource.exists():
-            self.forget(arn)
-            return None
-        return resource
+            if resource is not None and resource.timeline is not None \
+                    and resource.timeline.status(self.clock.now()) == "DELETED":
+                self.forget(arn)
+                return None
+            return resource
 
     # --- the tag operations -------------------------------------------------
 

@@ -303,14 +303,8 @@ class Runs:
             self._configurations[name] = configuration
             self.tokens.remember("configuration", params["requestId"], name)
             self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
-                               configuration["uuid"], lambda: self._configuration_exists(
-                                   name, configuration))
+                               configuration["uuid"], configuration.timeline)
         return self._configuration_view(configuration, now)
-
-    def _configuration_exists(self, name, configuration):
-        with self._lock:
-            return (self._configurations.get(name) is configuration
-                    and configuration.timeline.status(self.clock.now()) != "DELETED")
 
     def _configuration(self, name):
         return find(self._configurations, name, "Configuration")
