@@ -54,7 +54,7 @@ class Emulator:
         self.delay_seconds = self.skew_seconds = 0.0
         self.faults.clear()
         for part in (self.stats, self.request_log, self.credentials, self.clock,
-                     self.identity_config, self.identity, self.references, self.sequences,
+                     self.identity_config, self.references, self.sequences,
                      self.tags, self.failures, self.workflows, self.analytics, self.shares):
             part.reset()
         if self.seed_demo:

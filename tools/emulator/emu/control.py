@@ -1,9 +1,7 @@
 """The unsigned control API under /_emulator/ used by tests (JSON in and out).
 A handler's ValueError is answered 400 with its message."""
 
-import json
-
-from .messages import json_response
+from .messages import json_object, json_response
 
 PREFIX = "/_emulator/"
 OK = {"ok": True}
@@ -16,18 +14,6 @@ def number(document, name, lowest=0, highest=None, integer=False, default=None):
         bounds = f">= {lowest}" if highest is None else f"from {lowest} to {highest}"
         raise ValueError(f"'{name}' must be {'an integer' if integer else 'a number'} {bounds}")
     return value
-
-
-def parse(body):
-    if not body.strip():
-        return {}
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise ValueError("body must be a JSON object")
-    return document
 
 
 class ControlApi:
@@ -52,7 +38,7 @@ class ControlApi:
             ("DELETE", "fail_next"): lambda document, query: e.failures.reset() or OK,
             ("POST", "run_tasks"): self.run_tasks,
             ("POST", "identity"): self.update_identity,
-            ("GET", "identity"): lambda document, query: e.identity_config.snapshot(),
+            ("GET", "identity"): lambda document, query: e.identity_config.get(),
         }
 
     @staticmethod
@@ -65,7 +51,8 @@ class ControlApi:
             return json_response(404, {
                 "error": f"no control endpoint {request.method} {request.raw_path}"})
         try:
-            return json_response(200, handler(parse(request.body), request.query_args))
+            document = json_object(request.body, lambda problem: ValueError(f"body {problem}"))
+            return json_response(200, handler(document, request.query_args))
         except ValueError as error:
             return json_response(400, {"error": str(error)})
 
@@ -132,4 +119,4 @@ class ControlApi:
 
     def update_identity(self, document, query):
         self.emulator.identity_config.update(document)
-        return self.emulator.identity_config.snapshot()
+        return self.emulator.identity_config.get()

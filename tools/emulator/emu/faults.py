@@ -81,10 +81,6 @@ class Fault:
         self.spec = spec
         self.remaining = int(spec.get("count", 1))
 
-    def applies_to(self, operation):
-        wanted = self.spec.get("operation")
-        return wanted is None or wanted == operation
-
     @property
     def delay_seconds(self):
         return self.spec.get("delay_ms", 0) / 1000.0
@@ -221,9 +217,8 @@ class FaultQueue:
         """
         with self._lock:
             for fault in self._faults:
-                if named_only and fault.spec.get("operation") is None:
-                    continue
-                if fault.applies_to(operation):
+                wanted = fault.spec.get("operation")
+                if wanted == operation or (wanted is None and not named_only):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

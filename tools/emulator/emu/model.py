@@ -20,8 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import STATUS_BY_CODE, ServiceError
-from .messages import Blob, Response, json_response
+from .errors import STATUS_BY_CODE, ServiceError, validation
+from .messages import Blob, Response, json_object, json_response
 from .values import iso_timestamp
 
 MODEL_FILE = Path(__file__).resolve().parents[2] / "model" / "2022-11-28" / "service-2.json"
@@ -65,9 +65,7 @@ class Problems:
     raised together as one error."""
     output, item = False, ".member"
 
-    @staticmethod
-    def error(message):
-        return ServiceError("ValidationException", message)
+    error = staticmethod(validation)    # the error raised for the problems
 
     def __init__(self):
         self.messages = []
@@ -307,7 +305,8 @@ class Output:
         self.fail(path, f"{value!r} is not {expected}")
 
     def add(self, value, path, constraint):
-        self.fail(path, f"{value!r}: {constraint}" if isinstance(value, (str, int)) else constraint)
+        shown = f"{value!r}: " if isinstance(value, (str, int)) else ""
+        self.fail(path, shown + constraint)
 
     def union(self, path, shape):
         self.fail(path, "a union must have exactly one member set")
@@ -356,12 +355,5 @@ class Route:
 
 
 def parse_json_object(body):
-    if not body.strip():
-        return {}
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ServiceError("SerializationException", f"Request body is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise ServiceError("SerializationException", "Request body must be a JSON object")
-    return document
+    return json_object(body, lambda problem: ServiceError("SerializationException",
+                                                          f"Request body {problem}"))

@@ -31,14 +31,6 @@ class Record(dict):
         super().__setattr__(name, value)
 
 
-def find_in(table, key, noun, member, owner, owner_noun):
-    """table[key] if its member is owner (the store it is in), else not found."""
-    record = table.get(key)
-    if record is None or record[member] != owner:
-        raise not_found(f"{noun} {key} not found in {owner_noun} {owner}.")
-    return record
-
-
 def swept(method):
     """A method (mostly a handler) run under its area's lock after the area's
     _sweep (the work that has fallen due), given the request's time as its
@@ -78,14 +70,11 @@ def matching(records, **criteria):
                   key=lambda r: r.seq)
 
 
-def page(records, params, size_key="maxResults", token_key="nextToken", default=10):
-    """(this page, next token or None) of records in creation order."""
-    return paginate(records, params.get(size_key) or default, params.get(token_key))
-
-
-def listing(member, records, params, view=None, **paging):
-    """{member: this page of records (each through view), "nextToken": the next token}."""
-    items, token = page(records, params, **paging)
+def listing(member, records, params, view=None, size_key="maxResults", token_key="nextToken",
+            default=10):
+    """{member: this page of records (in creation order, each through view),
+    "nextToken": the next token}."""
+    items, token = paginate(records, params.get(size_key) or default, params.get(token_key))
     return {member: [view(r) for r in items] if view else items, "nextToken": token}
 
 
@@ -196,7 +185,10 @@ class StoreArea(Area):
     def _in_store(self, table, key, noun, store_id):
         """table[key] if it is in the store (which must exist), else not found."""
         self.get_store(store_id)
-        return find_in(table, key, noun, self.store_member, store_id, self.noun.lower())
+        record = table.get(key)
+        if record is None or record[self.store_member] != store_id:
+            raise not_found(f"{noun} {key} not found in {self.noun.lower()} {store_id}.")
+        return record
 
     def _of_store(self, records, store_id, **criteria):
         """The records in the store (which must exist) that match, oldest first."""

@@ -2,24 +2,16 @@
 output; routes, input and output all follow the model (emu/model.py).
 
 Handlers are found by operation name: CreateReferenceStore is the method
-create_reference_store of one of the areas' API objects."""
+create_reference_store of one of the areas' API objects. A handler is given
+the caller's sigv4.Identity (its region, its credential) as its context."""
 
 import re
 import time
 import traceback
-from dataclasses import dataclass
 
 from . import sigv4
 from .errors import ServiceError, error_response
 from .log import log
-from .messages import Request
-
-
-@dataclass
-class Context:
-    """What a handler may know about the caller besides its input."""
-    region: str
-    request: Request
 
 
 def method_name(operation):
@@ -82,5 +74,5 @@ class ServiceDispatcher:
             raise ServiceError("UnknownOperationException",
                                f"No operation matches {request.method} {request.raw_path}")
         params = self.model.decode(route, request, labels)
-        result = self.handlers[route.operation](Context(identity.region, request), params)
+        result = self.handlers[route.operation](identity, params)
         return self.model.answer(route, result)

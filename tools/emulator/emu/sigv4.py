@@ -32,7 +32,6 @@ EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
 
 @dataclass
 class Identity:
-    access_key: str
     region: str
     credential: object = None     # the credentials.Credential that signed
 
@@ -215,4 +214,4 @@ def verify(request, lookup, now=None, service=SERVICE, credential_now=None):
                         string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, fields["Signature"].strip().lower()):
         raise SignatureMismatch(canonical_request, string_to_sign)
-    return Identity(access_key, region, known)
+    return Identity(region, known)

@@ -25,16 +25,12 @@ class Stores:
         now = self.clock.now()
         for job in self._jobs.values():
             self._advance_job(job, now)
-        for stores in self._stores.values():
-            for name, store in list(stores.items()):
-                for version_name, version in list(store.versions.items()):
-                    if version.timeline.status(now) == "DELETED":
-                        del store.versions[version_name]
-                        self.tags.forget(version["versionArn"])
-                if store.timeline.status(now) == "DELETED":
-                    del stores[name]
-                    for gone in [store, *store.versions.values()]:
-                        self.tags.forget(gone.get("storeArn") or gone["versionArn"])
+        for kind, stores in self._stores.items():      # (the tag registry sees them gone)
+            for store in stores.values():
+                store.versions = {name: version for name, version in store.versions.items()
+                                  if version.timeline.status(now) != "DELETED"}
+            self._stores[kind] = {name: store for name, store in stores.items()
+                                  if store.timeline.status(now) != "DELETED"}
         return now
 
     def _new_version(self, store, name, params, now, failure):

@@ -5,7 +5,6 @@ import hashlib
 import json
 import math
 import time
-import uuid
 
 from ..credentials import KEY_ALPHABET, Credential
 
@@ -42,10 +41,6 @@ def stable_id(prefix, text, length=17):
     """An AWS-looking unique id (AROA..., AIDA...) that is the same for the same text."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return prefix + "".join(KEY_ALPHABET[byte % 32] for byte in digest[:length])
-
-
-def request_id():
-    return str(uuid.uuid4())
 
 
 def issue(emulator, lifetime, principal_arn, source, user_id):

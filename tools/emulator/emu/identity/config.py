@@ -148,6 +148,7 @@ class IdentityConfig:
     def reset(self):
         with self._lock:
             self._settings = copy.deepcopy(DEFAULTS)
+            self.imds_tokens = {}     # IMDS session token -> expires_at (job clock)
 
     def get(self, *path):
         with self._lock:
@@ -155,9 +156,6 @@ class IdentityConfig:
             for key in path:
                 value = value[key]
             return copy.deepcopy(value)
-
-    def snapshot(self):
-        return self.get()
 
     def update(self, document):
         """Merge a control document in; raises ConfigError (changing nothing)
@@ -170,16 +168,12 @@ class IdentityConfig:
         expires_in = self.get("expires_in")
         return default if expires_in is None else expires_in
 
-    def web_identity_token(self, value):
-        """('ok'|'unknown'|'expired', expires_at) for a registered-token check;
-        None when no list is registered (the default rule applies)."""
-        tokens = self.get("web_identity_tokens")
-        return None if tokens is None else self._token_state(tokens, value)
-
-    def sso_token(self, value):
-        return self._token_state(self.get("sso_tokens"), value)
-
-    def _token_state(self, tokens, value):
+    def token_state(self, setting, value):
+        """('ok'|'unknown'|'expired', expires_at) of a token by the list of a
+        setting (web_identity_tokens, sso_tokens); None without a list."""
+        tokens = self.get(setting)
+        if tokens is None:
+            return None
         found = [t["expires_at"] for t in tokens if t["token"] == value]
         if not found:
             return "unknown", None

@@ -15,18 +15,11 @@ from .sts import StsEndpoint
 class IdentityDispatcher:
     def __init__(self, emulator):
         self.emulator = emulator
-        self.imds = ImdsEndpoint(emulator)
         self.endpoints = [StsEndpoint(emulator), SsoEndpoint(emulator),
-                          ContainerEndpoint(emulator), self.imds]
-
-    def reset(self):
-        self.imds.reset()
+                          ContainerEndpoint(emulator), ImdsEndpoint(emulator)]
 
     def endpoint_for(self, request):
-        for endpoint in self.endpoints:
-            if endpoint.owns(request):
-                return endpoint
-        return None
+        return next((endpoint for endpoint in self.endpoints if endpoint.owns(request)), None)
 
     def owns(self, request):
         return self.endpoint_for(request) is not None

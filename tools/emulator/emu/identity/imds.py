@@ -4,7 +4,6 @@ profile's role credentials, and the region."""
 import json
 import re
 import secrets
-import threading
 from dataclasses import replace
 from http import HTTPStatus
 
@@ -54,15 +53,6 @@ class ImdsEndpoint(Endpoint):
         replace(SAMPLE, expiration=SAMPLE.expiration + MAX_TTL), SAMPLE.expiration).encode()),
         b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA', empty=(TEXT, b""))
 
-    def __init__(self, emulator):
-        super().__init__(emulator)
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self):
-        with self._lock:
-            self._tokens = {}        # token -> expires_at (job clock)
-
     @staticmethod
     def operation(request):
         path = request.raw_path
@@ -98,10 +88,7 @@ class ImdsEndpoint(Endpoint):
             return html_error(400)
         ttl = int(ttl)
         token = "AQAEA" + secrets.token_urlsafe(39)
-        now = self.emulator.clock.now()
-        with self._lock:
-            self._tokens = {t: at for t, at in self._tokens.items() if at > now}
-            self._tokens[token] = now + ttl
+        self.emulator.identity_config.imds_tokens[token] = self.emulator.clock.now() + ttl
         return text(token, [(TTL_HEADER, str(ttl))])
 
     def _check_token(self, request):
@@ -109,8 +96,7 @@ class ImdsEndpoint(Endpoint):
         if token is None:
             v1 = self.emulator.identity_config.get("imds", "v1_allowed")
             return None if v1 else html_error(401)
-        with self._lock:
-            expires_at = self._tokens.get(token)
+        expires_at = self.emulator.identity_config.imds_tokens.get(token)
         if expires_at is None or expires_at <= self.emulator.clock.now():
             return html_error(401)
         return None

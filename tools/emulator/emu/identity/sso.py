@@ -47,7 +47,7 @@ class SsoEndpoint(Endpoint):
             raise Refusal("InvalidRequestException",
                           f"Missing required parameter(s): {', '.join(missing)}")
         config = self.emulator.identity_config
-        if not token or config.sso_token(token)[0] != "ok":
+        if not token or config.token_state("sso_tokens", token)[0] != "ok":
             raise Refusal("UnauthorizedException", "Session token not found or invalid")
         role, account = query["role_name"], query["account_id"]
         if not config.sso_role_known(account, role):

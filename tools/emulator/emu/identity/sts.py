@@ -3,6 +3,7 @@ AssumeRoleWithWebIdentity and GetCallerIdentity."""
 
 import json
 import re
+import uuid
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -11,7 +12,7 @@ from ..errors import ServiceError
 from ..faults import Protocol
 from ..messages import Response
 from ..model import Problems
-from .common import SAMPLE, Endpoint, Refusal, assume, iso8601, jwt_claims, request_id, stable_id
+from .common import SAMPLE, Endpoint, Refusal, assume, iso8601, jwt_claims, stable_id
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 VERSION = "2011-06-15"
@@ -36,11 +37,9 @@ LIMITS = {"RoleArn": ("roleArn", 20, 2048, None),
           "ProviderId": ("providerId", 4, 2048, None)}
 REQUIRED = ("RoleArn", "RoleSessionName", "WebIdentityToken")
 # The parameters each action checks, in the order their problems are reported.
-CHECKED = {"AssumeRole": ("RoleArn", "RoleSessionName", "Policy", "SourceIdentity",
-                          "DurationSeconds", "ExternalId", "SerialNumber", "TokenCode"),
-           "AssumeRoleWithWebIdentity": ("RoleArn", "RoleSessionName", "Policy",
-                                         "SourceIdentity", "DurationSeconds",
-                                         "WebIdentityToken", "ProviderId")}
+COMMON = ("RoleArn", "RoleSessionName", "Policy", "SourceIdentity", "DurationSeconds")
+CHECKED = {"AssumeRole": COMMON + ("ExternalId", "SerialNumber", "TokenCode"),
+           "AssumeRoleWithWebIdentity": COMMON + ("WebIdentityToken", "ProviderId")}
 STATUS_BY_CODE = {
     **dict.fromkeys(("AccessDenied", "ExpiredToken", "IDPRejectedClaim", "InvalidClientTokenId",
                      "MissingAuthenticationToken", "RegionDisabledException",
@@ -83,14 +82,14 @@ def xml_response(status, root, pairs, rid):
 
 
 def xml_error(status, code, message):
-    rid = request_id()
+    rid = str(uuid.uuid4())
     error = [("Type", "Receiver" if status >= 500 else "Sender"), ("Code", code),
              ("Message", message)]
     return xml_response(status, "ErrorResponse", [("Error", error), ("RequestId", rid)], rid)
 
 
 def xml_answer(action, result_pairs):
-    rid = request_id()
+    rid = str(uuid.uuid4())
     return xml_response(200, f"{action}Response", [
         (f"{action}Result", result_pairs), ("ResponseMetadata", [("RequestId", rid)])], rid)
 
@@ -235,7 +234,8 @@ class StsEndpoint(Endpoint):
         if role_arn in sts["deny_roles"] or wanted not in (None, params.get("ExternalId")):
             raise Refusal("AccessDenied", f"User: {caller.principal_arn} is not authorized to "
                           f"perform: sts:AssumeRole on resource: {role_arn}")
-        if caller.is_role_session and duration is not None and duration > CHAIN_LIMIT:
+        # every credential an identity endpoint issues is a role session: role chaining
+        if caller.source != "static" and duration is not None and duration > CHAIN_LIMIT:
             raise Refusal("ValidationError", "The requested DurationSeconds exceeds the "
                           "1 hour session limit for roles assumed by role chaining.")
         credential, assumed_arn, assumed_id = self._session("AssumeRole", params, duration)
@@ -259,8 +259,9 @@ class StsEndpoint(Endpoint):
         audience = claims.get("aud") or "sts.amazonaws.com"
         if isinstance(audience, list):
             audience = audience[0] if audience else "sts.amazonaws.com"
-        provider = params.get("ProviderId") or (f"arn:{role.group(1)}:iam::{role.group(2)}:"
-                                                "oidc-provider/" + re.sub(r"^https?://", "", issuer))
+        provider = params.get("ProviderId") or (
+            f"arn:{role.group(1)}:iam::{role.group(2)}:oidc-provider/"
+            + re.sub(r"^https?://", "", issuer))
         return xml_answer("AssumeRoleWithWebIdentity", [
             ("SubjectFromWebIdentityToken", claims.get("sub") or stable_id("", token, 24).lower()),
             ("Audience", audience),
@@ -273,8 +274,8 @@ class StsEndpoint(Endpoint):
 
     def _check_web_token(self, token):
         """The token's claims, if it is accepted."""
-        now = self.emulator.clock.now()
-        state = self.emulator.identity_config.web_identity_token(token)
+        now, config = self.emulator.clock.now(), self.emulator.identity_config
+        state = config.token_state("web_identity_tokens", token)
         if state is None:                    # no list registered: the default rule
             if "invalid" in token.lower():
                 raise Refusal("InvalidIdentityToken", INVALID_TOKEN_MESSAGE)

@@ -49,7 +49,8 @@ class ReadSets:
         store.update(eTagAlgorithmFamily=params.get("eTagAlgorithmFamily") or "MD5up",
                      updateTime=store["creationTime"], status="ACTIVE", s3Access={
                          "s3Uri": f"s3://{alias}-s3alias/{ACCOUNT_ID}/sequenceStore/{store_id}/",
-                         "s3AccessPointArn": f"arn:aws:s3:{region}:{ACCOUNT_ID}:accesspoint/{alias}"})
+                         "s3AccessPointArn": f"arn:aws:s3:{region}:{ACCOUNT_ID}:accesspoint/"
+                                             + alias})
         store.policy = store.policy_updated = None
         self._set_access_log(store, params)
         return store

@@ -54,8 +54,7 @@ class ShareApi(Area):
 
     @locked
     def get_share(self, context, params, now):
-        return {"share": self._view(find(self._shares, params["shareId"], "Share"),
-                                    now)}
+        return {"share": self._view(find(self._shares, params["shareId"], "Share"), now)}
 
     def list_shares(self, context, params):
         criteria, size = params.get("filter", {}), params.get("maxResults")

@@ -148,8 +148,7 @@ class Definitions:
             versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
         workflow.versions[name] = version
         self.tokens.remember("version", params["requestId"], (workflow["id"], name))
-        self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION",
-                           version["uuid"])
+        self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION", version["uuid"])
         return self._definition_view(version, now)
 
     def _version(self, workflow_id, name, workflow_type=None, owner_id=None):
@@ -162,8 +161,7 @@ class Definitions:
     def get_workflow_version(self, context, params, now):
         version = self._version(params["workflowId"], params["versionName"], params.get("type"),
                                 params.get("workflowOwnerId"))
-        return self._definition_view(version, now, params.get("export"),
-                                     params["workflowId"])
+        return self._definition_view(version, now, params.get("export"), params["workflowId"])
 
     @locked
     def list_workflow_versions(self, context, params, now):
