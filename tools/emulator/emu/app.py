@@ -4,10 +4,10 @@ from .clock import JobClock
 from .control import ControlApi
 from .credentials import CredentialRegistry
 from .faults import FaultQueue
-from .identity.dispatch import IdentityConfig, IdentityDispatcher
-from .identity.dispatch import control_handlers as identity_control_handlers
+from .identity.config import IdentityConfig
+from .identity.dispatch import IdentityDispatcher
 from .analytics import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsApi
-from .lifecycle import FailSwitch, control_handlers
+from .lifecycle import FailSwitch
 from .model import Model
 from .references import ReferenceApi
 from .s3 import S3Root
@@ -16,7 +16,6 @@ from .service import ServiceDispatcher
 from .shares import FAIL_KINDS as SHARE_FAIL_KINDS, ShareApi
 from .stats import RequestLog, Stats
 from .tags.registry import TagRegistry
-from .tags.resolvers import reference_resolver, sequence_resolver
 from .workflows import FAIL_KINDS as WORKFLOW_FAIL_KINDS, WorkflowApi
 
 
@@ -29,14 +28,13 @@ class Emulator:
         self.stats = Stats()
         self.request_log = RequestLog()
         self.faults = FaultQueue()
-        self.delay_seconds = 0.0
-        self.skew_seconds = 0.0
+        self.delay_seconds = self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
-        self.references = ReferenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
-        self.sequences = SequenceApi(clock=self.clock, s3=self.s3, part_size=part_size)
-        self.tags = TagRegistry()
-        self.tags.add_resolver(reference_resolver(self.references))
-        self.tags.add_resolver(sequence_resolver(self.sequences))
+        self.tags = TagRegistry(self.clock)
+        self.references = ReferenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
+                                       part_size=part_size)
+        self.sequences = SequenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
+                                     part_size=part_size)
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
         self.workflows = WorkflowApi(clock=self.clock, s3=self.s3, tags=self.tags,
                                      failures=self.failures, model=self.model)
@@ -48,25 +46,16 @@ class Emulator:
         self.identity_config = IdentityConfig(self.clock)
         self.identity = IdentityDispatcher(self)
         self.control = ControlApi(self)
-        self.control.handlers.update({**control_handlers(self.failures),
-                                      **self.workflows.control_handlers(),
-                                      **identity_control_handlers(self.identity_config)})
         if seed_demo:
             self.references.seed_demo()
 
     def reset(self):
         """Back to the state at start (files under the S3 root are kept)."""
-        self.stats.reset()
-        self.request_log.reset()
+        self.delay_seconds = self.skew_seconds = 0.0
         self.faults.clear()
-        self.delay_seconds = 0.0
-        self.skew_seconds = 0.0
-        self.credentials.reset()
-        self.clock.reset()
-        self.identity_config.reset()
-        self.identity.reset()
-        for part in (self.references, self.sequences, self.tags, self.failures, self.workflows,
-                     self.analytics, self.shares):
+        for part in (self.stats, self.request_log, self.credentials, self.clock,
+                     self.identity_config, self.references, self.sequences,
+                     self.tags, self.failures, self.workflows, self.analytics, self.shares):
             part.reset()
         if self.seed_demo:
             self.references.seed_demo()

@@ -17,7 +17,7 @@ class JobClock:
         with self._lock:
             self._base_real = time.monotonic()
             self._base_now = time.time()
-            self._speed = 1.0
+            self.speed = 1.0
 
     def now(self):
         """Seconds since the epoch, on the emulator clock."""
@@ -25,7 +25,7 @@ class JobClock:
             return self._now_locked()
 
     def _now_locked(self):
-        return self._base_now + (time.monotonic() - self._base_real) * self._speed
+        return self._base_now + (time.monotonic() - self._base_real) * self.speed
 
     def advance(self, seconds):
         with self._lock:
@@ -35,8 +35,4 @@ class JobClock:
         with self._lock:
             self._base_now = self._now_locked()
             self._base_real = time.monotonic()
-            self._speed = factor
-
-    @property
-    def speed(self):
-        return self._speed
+            self.speed = factor

@@ -31,12 +31,6 @@ class Credential:
     source: str = "static"            # static, AssumeRole, AssumeRoleWithWebIdentity, ...
     user_id: str = "AIDAEMULATOREXAMPLE01"
 
-    @property
-    def is_role_session(self):
-        """Issued by an identity endpoint: every one of them is a role session
-        (AssumeRole with it is role chaining)."""
-        return self.source != "static"
-
 
 class CredentialRegistry:
     def __init__(self, extra=()):

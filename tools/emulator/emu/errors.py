@@ -1,5 +1,7 @@
 """AWS-style service errors: code, HTTP status and the X-Amzn-ErrorType namespace."""
 
+from functools import partial
+
 from .messages import json_response
 
 OMICS_NAMESPACE = "http://internal.amazon.com/coral/com.amazonaws.omics/"
@@ -39,16 +41,10 @@ class ServiceError(Exception):
         return self.code in AUTH_CODES
 
 
-def not_found(message):
-    return ServiceError("ResourceNotFoundException", message)
-
-
-def conflict(message):
-    return ServiceError("ConflictException", message)
-
-
-def validation(message):
-    return ServiceError("ValidationException", message)
+# ServiceError(message) of the common codes
+not_found = partial(ServiceError, "ResourceNotFoundException")
+conflict = partial(ServiceError, "ConflictException")
+validation = partial(ServiceError, "ValidationException")
 
 
 def error_response(error):

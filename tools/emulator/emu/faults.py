@@ -20,13 +20,6 @@ DEFAULT_STALL_MS = 30000
 DEFAULT_OVERSIZE_BYTES = 8 * 1024 * 1024
 HTML_PAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 JSON_HEADERS = [("Content-Type", "application/json")]
-# A complete, valid answer that the cut-short modes send only part of.
-SAMPLE_BODY = json.dumps({
-    "id": "1234567890",
-    "arn": "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890",
-    "name": "fault-injection-sample",
-    "creationTime": "2024-03-01T01:00:00.000Z",
-}).encode()
 
 
 def check_spec(spec):
@@ -51,15 +44,42 @@ def check_spec(spec):
         raise ValueError("headers must be an object")
 
 
+class Protocol:
+    """How injected faults look on an endpoint: error(status, code, message)
+    -> Response (coded_error answers one with a code), status_for(code),
+    default_code, sample (content type, a complete valid answer, which the
+    cut-short modes send only part of) and malformed (a cut-short body)."""
+
+    def __init__(self, coded_error, sample, malformed, statuses=None,
+                 default_code="InternalServerError", empty=("application/json", b"{}")):
+        self.coded_error, self.sample, self.malformed = coded_error, sample, malformed
+        self.statuses, self.default_code, self.empty = statuses or {}, default_code, empty
+
+    def status_for(self, code):
+        return self.statuses.get(code, 500)
+
+    def error(self, status, code, message):
+        if code is None:
+            return Response(status, [("Content-Type", self.empty[0])], self.empty[1])
+        return self.coded_error(status, code, message)
+
+
+OMICS = Protocol(
+    lambda status, code, message: json_response(
+        status, {"message": message}, [("X-Amzn-ErrorType", f"{code}:{OMICS_NAMESPACE}")]),
+    ("application/json", json.dumps({
+        "id": "1234567890",
+        "arn": "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890",
+        "name": "fault-injection-sample",
+        "creationTime": "2024-03-01T01:00:00.000Z"}).encode()),
+    b'{"id": "12', STATUS_BY_CODE, "InternalServerException")
+
+
 class Fault:
     def __init__(self, spec):
         check_spec(spec)
         self.spec = spec
         self.remaining = int(spec.get("count", 1))
-
-    def applies_to(self, operation):
-        wanted = self.spec.get("operation")
-        return wanted is None or wanted == operation
 
     @property
     def delay_seconds(self):
@@ -68,14 +88,9 @@ class Fault:
     def describe(self):
         return {**self.spec, "remaining": self.remaining}
 
-    def response(self, protocol=None):
-        """The injected answer, or None to answer normally (after any delay).
-
-        protocol (optional) shapes the answer for an endpoint that does not
-        speak HealthOmics' rest-json: an object with error(status, code,
-        message) -> Response, status_for(code), default_code, sample
-        (content type, complete body) and malformed (a cut-short body).
-        """
+    def response(self, protocol=OMICS):
+        """The injected answer in the protocol's shape (HealthOmics' rest-json
+        unless told), or None to answer normally (after any delay)."""
         mode = self.spec.get("mode")
         if mode is None:
             wanted = "status" in self.spec or "code" in self.spec
@@ -85,45 +100,36 @@ class Fault:
     def _status(self, default):
         return self.spec.get("status", default)
 
-    @staticmethod
-    def _sample(protocol):
-        if protocol is None:
-            return JSON_HEADERS, SAMPLE_BODY
+    def _sample(self, protocol, **cut):
+        """The protocol's sample answer, sent as cut says."""
         content_type, body = protocol.sample
-        return [("Content-Type", content_type)], body
+        return Response(self._status(200), [("Content-Type", content_type)], body,
+                        **{k: v(body) if callable(v) else v for k, v in cut.items()})
 
     def _error(self, protocol):
-        default_code = protocol.default_code if protocol else "InternalServerException"
-        code = self.spec.get("code", default_code)
-        if protocol is not None:
-            status = self.spec.get("status") or (protocol.status_for(code) if code else 500)
-            return protocol.error(status, code, self.spec.get("message", "Injected fault"))
-        status = self.spec.get("status") or STATUS_BY_CODE.get(code, 500)
-        if code is None:
-            return json_response(status, {})
-        message = self.spec.get("message", "Injected fault")
-        return json_response(status, {"message": message},
-                             [("X-Amzn-ErrorType", f"{code}:{OMICS_NAMESPACE}")])
+        code = self.spec.get("code", protocol.default_code)
+        status = self.spec.get("status") or (protocol.status_for(code) if code else 500)
+        return protocol.error(status, code, self.spec.get("message", "Injected fault"))
 
     def _html(self, protocol):
         return Response(self._status(502), [("Content-Type", "text/html")], HTML_PAGE)
 
     def _malformed(self, protocol):
-        if protocol is not None:
-            headers, _ = self._sample(protocol)
-            return Response(self._status(200), headers, protocol.malformed)
-        return Response(self._status(200), JSON_HEADERS, b'{"id": "12')
+        return Response(self._status(200), [("Content-Type", protocol.sample[0])],
+                        protocol.malformed)
 
     def _drop(self, protocol):
         return Response(0, drop=True)
 
     def _reset_after_headers(self, protocol):
-        headers, body = self._sample(protocol)
-        return Response(self._status(200), headers, body, send_bytes=0, close=True)
+        return self._sample(protocol, send_bytes=0, close=True)
 
     def _truncate(self, protocol):
-        headers, body = self._sample(protocol)
-        return Response(self._status(200), headers, body, send_bytes=len(body) // 2, close=True)
+        return self._sample(protocol, send_bytes=lambda body: len(body) // 2, close=True)
+
+    def _stall(self, protocol):
+        return self._sample(protocol, send_bytes=lambda body: len(body) // 2,
+                            pause_seconds=self.spec.get("stall_ms", DEFAULT_STALL_MS) / 1000.0)
 
     def _cut_answer(self, protocol):
         return None  # answered normally, then cut short by cut()
@@ -135,11 +141,6 @@ class Fault:
             response.close = True
         return response
 
-    def _stall(self, protocol):
-        headers, body = self._sample(protocol)
-        return Response(self._status(200), headers, body, send_bytes=len(body) // 2,
-                        pause_seconds=self.spec.get("stall_ms", DEFAULT_STALL_MS) / 1000.0)
-
     def _oversize(self, protocol):
         frame = b'{"id":"1234567890","name":""}'
         size = int(self.spec.get("size", DEFAULT_OVERSIZE_BYTES))
@@ -150,14 +151,18 @@ class Fault:
         headers = [(str(k), str(v)) for k, v in self.spec.get("headers", {}).items()]
         return Response(self._status(200), headers, self.spec["body"].encode("utf-8"))
 
+    def _bad_utf8(self, protocol):
+        return Response(self._status(200), JSON_HEADERS,
+                        b'{"id":"1234567890","name":"bad \xff\xfe name"}')
+
     def _flood(self, protocol):
         """An answer of `size` bytes (default: as many as a client takes, up to
         FLOOD_MAX_BYTES), sent as fast as the client reads: with a
         Content-Length, or chunked (`chunked`: true) and so of no stated end."""
         size = int(self.spec.get("size", FLOOD_MAX_BYTES))
         chunked = bool(self.spec.get("chunked"))
-        headers = [("Content-Type", "application/json")]
-        headers.append(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(size)))
+        headers = [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")
+                   if chunked else ("Content-Length", str(size))]
 
         def stream(wfile, lines):
             wfile.write(b"".join(lines) + b"\r\n")
@@ -175,32 +180,22 @@ class Fault:
         """The sample answer, slowly: the status line, then `lines` extra header
         lines one every `interval_ms`, then the headers, then the first
         `body_bytes` bytes of the body (default all) one every `interval_ms`."""
-        headers, body = self._sample(protocol)
-        interval = self.spec.get("interval_ms", 500) / 1000.0
+        sample = self._sample(protocol)
+        body, interval = sample.body, self.spec.get("interval_ms", 500) / 1000.0
         extra = int(self.spec.get("lines", 0))
         slow = min(len(body), int(self.spec.get("body_bytes", len(body))))
-        headers = headers + [("Content-Length", str(len(body)))]
 
         def stream(wfile, lines):
-            wfile.write(lines[0])
-            wfile.flush()
-            for i in range(extra):
-                time.sleep(interval)
-                wfile.write(b"X-Trickle-%d: %d\r\n" % (i, i))
+            steps = [(0, lines[0])] + [(interval, b"X-Trickle-%d: %d\r\n" % (i, i))
+                                       for i in range(extra)]
+            steps += [(0, b"".join(lines[1:]) + b"\r\n")]
+            steps += [(interval, body[i:i + 1]) for i in range(slow)] + [(0, body[slow:])]
+            for pause, piece in steps:
+                time.sleep(pause)
+                wfile.write(piece)
                 wfile.flush()
-            wfile.write(b"".join(lines[1:]) + b"\r\n")
-            wfile.flush()
-            for i in range(slow):
-                time.sleep(interval)
-                wfile.write(body[i:i + 1])
-                wfile.flush()
-            wfile.write(body[slow:])
-            wfile.flush()
-        return Response(self._status(200), headers, stream=stream)
-
-    def _bad_utf8(self, protocol):
-        return Response(self._status(200), JSON_HEADERS,
-                        b'{"id":"1234567890","name":"bad \xff\xfe name"}')
+        return Response(sample.status, sample.headers + [("Content-Length", str(len(body)))],
+                        stream=stream)
 
 
 class FaultQueue:
@@ -222,9 +217,8 @@ class FaultQueue:
         """
         with self._lock:
             for fault in self._faults:
-                if named_only and fault.spec.get("operation") is None:
-                    continue
-                if fault.applies_to(operation):
+                wanted = fault.spec.get("operation")
+                if wanted == operation or (wanted is None and not named_only):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

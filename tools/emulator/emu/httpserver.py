@@ -42,7 +42,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
-        self.server.emulator.stats.connection_opened()
+        self.server.emulator.stats.count("connections")
 
     def handle(self):
         try:
@@ -121,21 +121,15 @@ class RequestHandler(BaseHTTPRequestHandler):
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = "Unknown"
-        if response.stream is not None:
-            lines = [f"HTTP/1.1 {response.status} {reason}\r\n".encode()] + [
-                f"{name}: {value}\r\n".encode("latin-1", errors="replace")
-                for name, value in headers]
-            self.close_connection = True
-            try:
-                response.stream(self.wfile, lines)
-            except OSError:
-                pass
-            return
-        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
-            f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
+        lines = [f"HTTP/1.1 {response.status} {reason}\r\n".encode()] + [
+            f"{name}: {value}\r\n".encode("latin-1", errors="replace") for name, value in headers]
         cut = len(response.body) if response.send_bytes is None else response.send_bytes
         try:
-            self.wfile.write(head.encode("latin-1", errors="replace") + response.body[:cut])
+            if response.stream is not None:
+                self.close_connection = True
+                response.stream(self.wfile, lines)
+                return
+            self.wfile.write(b"".join(lines) + b"\r\n" + response.body[:cut])
             if response.pause_seconds:
                 time.sleep(response.pause_seconds)
             if response.close:

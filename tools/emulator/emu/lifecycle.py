@@ -23,28 +23,20 @@ class Timeline:
         """steps: [(seconds after start, status)], the first at 0."""
         self.events = [(start + offset, status) for offset, status in steps]
 
+    def _due(self, now):
+        return [event for event in self.events if event[0] <= now] or self.events[:1]
+
     def status(self, now):
-        current = self.events[0][1]
-        for when, status in self.events:
-            if when > now:
-                break
-            current = status
-        return current
+        return self._due(now)[-1][1]
 
     def entered(self, status, now):
         """When the resource last entered status, if it has by now; else None."""
-        found = None
-        for when, name in self.events:
-            if when > now:
-                break
-            if name == status:
-                found = when
-        return found
+        return max((when for when, name in self._due(now) if name == status), default=None)
 
     def last_change(self, now):
         """When the status last changed by now (a request's `now` may be a
         moment older than a resource another request has just created)."""
-        return max((when for when, _ in self.events if when <= now), default=self.events[0][0])
+        return self._due(now)[-1][0]
 
     def reschedule(self, now, steps):
         """Drop the steps not yet due; then [(seconds after now, status)]."""
@@ -78,30 +70,3 @@ class FailSwitch:
         with self._lock:
             return {kind: len(queue) for kind, queue in self._armed.items() if queue}
 
-
-def control_handlers(switch):
-    """Handlers for the control API: POST/GET/DELETE /_emulator/fail_next."""
-    from .control import ControlError
-
-    def arm(document, query):
-        kind, count = document.get("kind"), document.get("count", 1)
-        message = document.get("message")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ControlError(400, "'count' must be an integer >= 1")
-        if message is not None and (not isinstance(message, str) or not message):
-            raise ControlError(400, "'message' must be a non-empty string")
-        try:
-            switch.arm(kind, count, message)
-        except ValueError as exc:
-            raise ControlError(400, str(exc)) from None
-        return {"pending": switch.pending()}
-
-    def show(document, query):
-        return {"pending": switch.pending(), "kinds": list(switch.kinds)}
-
-    def clear(document, query):
-        switch.reset()
-        return {"ok": True}
-
-    return {("POST", "fail_next"): arm, ("GET", "fail_next"): show,
-            ("DELETE", "fail_next"): clear}

@@ -70,3 +70,17 @@ class Blob:
     """A handler result sent as a raw body instead of JSON."""
     data: bytes
     content_type: str = "application/octet-stream"
+
+
+def json_object(body, error):
+    """The JSON object a request body holds ({} for none); raises error(what
+    is wrong with the body) otherwise."""
+    if not body.strip():
+        return {}
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise error(f"is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise error("must be a JSON object")
+    return document

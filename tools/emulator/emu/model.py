@@ -20,8 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import STATUS_BY_CODE, ServiceError
-from .messages import Blob, Response, json_response
+from .errors import STATUS_BY_CODE, ServiceError, validation
+from .messages import Blob, Response, json_object, json_response
 from .values import iso_timestamp
 
 MODEL_FILE = Path(__file__).resolve().parents[2] / "model" / "2022-11-28" / "service-2.json"
@@ -60,11 +60,12 @@ def compile_pattern(java):
 # --- input ---------------------------------------------------------------------
 
 class Problems:
-    """Constraint violations, raised together as one error."""
+    """Reading input (Model.walk): a value of the wrong JSON type is a
+    SerializationException at once; constraint violations are gathered and
+    raised together as one error."""
+    output, item = False, ".member"
 
-    @staticmethod
-    def error(message):
-        return ServiceError("ValidationException", message)
+    error = staticmethod(validation)    # the error raised for the problems
 
     def __init__(self):
         self.messages = []
@@ -78,6 +79,14 @@ class Problems:
             count = len(self.messages)
             raise self.error(f"{count} validation error{'' if count == 1 else 's'} detected: "
                              + "; ".join(self.messages))
+
+    @staticmethod
+    def wrong(path, expected, value):
+        raise wrong_type(path, expected)
+
+    def union(self, path, shape):
+        self.messages.append(f"Exactly one member of '{path or 'input'}' must be set: one of "
+                             + ", ".join(shape["members"]))
 
 
 def wrong_type(path, expected):
@@ -150,28 +159,22 @@ class Model:
         for name, member in shape["members"].items():
             where, wire = member.get("location"), member.get("locationName", name)
             target = self.shapes[member["shape"]]
+            texts = {"uri": [labels[wire]] if wire in labels else None,
+                     "querystring": query.get(wire),
+                     "header": request.header_values(wire) or None}.get(where)
             if name == shape.get("payload"):
                 if target["type"] == "blob":
                     raw[name] = request.body
                 elif request.body.strip():
                     raw[name] = parse_json_object(request.body)
-            elif where == "uri":
-                texts = [labels[wire]] if wire in labels else None
-            elif where == "querystring":
-                texts = query.get(wire)
-            elif where == "header":
-                texts = request.header_values(wire) or None
-            if where in ("uri", "querystring", "header") and texts is not None:
+            elif texts is not None:
                 raw[name] = self.from_texts(target, texts, name)
         if any("location" not in m and n != shape.get("payload")
                for n, m in shape["members"].items()):
             document = parse_json_object(request.body)
             raw.update({n: document[n] for n in shape["members"]
                         if n in document and n not in raw})
-        problems = Problems()
-        params = self.convert(shape_name, raw, "", problems, top=True)
-        problems.raise_if_any()
-        return params
+        return self.validate(shape_name, raw, "")
 
     def from_texts(self, shape, texts, path):
         """A uri, querystring or header member's text(s) as a JSON-like value."""
@@ -188,69 +191,6 @@ class Model:
                 raise wrong_type(path, "a boolean")
             return text == "true"
         return text
-
-    def convert(self, shape_name, value, path, problems, top=False):
-        """value (decoded JSON) checked against the shape; blobs become bytes,
-        timestamps seconds since the epoch."""
-        shape = self.shapes[shape_name]
-        kind = shape["type"]
-        if shape.get("document"):
-            return value
-        if kind == "structure":
-            return self._convert_structure(shape, value, path, problems)
-
-        def report(constraint):
-            problems.add(value, path, constraint)
-
-        if kind == "list":
-            if not isinstance(value, list):
-                raise wrong_type(path, "a list")
-            check_constraints(shape, value, len(value), path, report)
-            return [self.convert(shape["member"]["shape"], item, f"{path}.{i}.member", problems)
-                    for i, item in enumerate(value, start=1)]
-        if kind == "map":
-            if not isinstance(value, dict):
-                raise wrong_type(path, "a map")
-            check_constraints(shape, value, len(value), path, report)
-            return {self.convert(shape["key"]["shape"], k, f"{path}.key", problems):
-                    self.convert(shape["value"]["shape"], v, f"{path}.{k}", problems)
-                    for k, v in value.items()}
-        if kind == "timestamp":
-            return parse_timestamp(value, path)
-        if kind == "boolean":
-            if not isinstance(value, bool):
-                raise wrong_type(path, "a boolean")
-            return value
-        if kind == "blob":
-            if isinstance(value, bytes):
-                return value
-            try:
-                return base64.b64decode(value.encode("ascii"), validate=True)
-            except (AttributeError, UnicodeEncodeError, binascii.Error):
-                raise wrong_type(path, "a base64-encoded string") from None
-        if kind in ("integer", "long"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise wrong_type(path, "an integer")
-        elif not isinstance(value, str):
-            raise wrong_type(path, "a string")
-        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path, report)
-        return value
-
-    def _convert_structure(self, shape, value, path, problems):
-        if not isinstance(value, dict):
-            raise wrong_type(path, "a structure")
-        result = {}
-        for name, member in shape["members"].items():
-            child = f"{path}.{name}" if path else name
-            if value.get(name) is None:
-                if name in shape.get("required", ()):
-                    problems.add(None, child, "Member must not be null")
-                continue
-            result[name] = self.convert(member["shape"], value[name], child, problems)
-        if shape.get("union") and len([v for v in value.values() if v is not None]) != 1:
-            problems.messages.append(f"Exactly one member of '{path or 'input'}' must be set: "
-                                     "one of " + ", ".join(shape["members"]))
-        return result
 
     # --- output ----------------------------------------------------------------
 
@@ -275,67 +215,101 @@ class Model:
         OutputMismatch naming the member. Members the model marks required
         may be absent, as in the service's own answers (the referenceArn of a
         FASTQ upload, the completionTime of a job still running)."""
+        return self.walk(shape_name, value, path, Output())
+
+    def validate(self, shape_name, value, path):
+        """value (decoded JSON) checked against a shape as an input: blobs
+        become bytes, timestamps seconds since the epoch. Also used for
+        documents the emulator reads itself, such as run settings under the
+        S3 root."""
+        problems = Problems()
+        converted = self.walk(shape_name, value, path, problems)
+        problems.raise_if_any()
+        return converted
+
+    def walk(self, shape_name, value, path, way):
+        """value checked against the shape, as input (way: Problems) or output."""
         shape = self.shapes[shape_name]
         kind = shape["type"]
         if shape.get("document"):
             return value
 
-        def fail(reason):
-            raise OutputMismatch(f"the emulator's answer does not fit the model at "
-                                 f"'{path or 'output'}': {reason}")
+        def need(fits, expected):
+            if not fits:
+                way.wrong(path, expected, value)
+
+        def check(size):
+            check_constraints(shape, value, size, path, lambda c: way.add(value, path, c))
 
         if kind == "structure":
-            if not isinstance(value, dict):
-                fail("not a structure")
-            result = {name: self.render(member["shape"], value[name],
-                                        f"{path}.{name}" if path else name)
-                      for name, member in shape["members"].items() if value.get(name) is not None}
-            if shape.get("union") and len(result) != 1:
-                fail("a union must have exactly one member set")
+            need(isinstance(value, dict), "a structure")
+            result = {}
+            for name, member in shape["members"].items():
+                child = f"{path}.{name}" if path else name
+                if value.get(name) is not None:
+                    result[name] = self.walk(member["shape"], value[name], child, way)
+                elif name in shape.get("required", ()) and not way.output:
+                    way.add(None, child, "Member must not be null")
+            given = result if way.output else [v for v in value.values() if v is not None]
+            if shape.get("union") and len(given) != 1:
+                way.union(path, shape)
             return result
         if kind == "list":
-            if not isinstance(value, (list, tuple)):
-                fail("not a list")
-            check_constraints(shape, value, len(value), path, fail)
-            return [self.render(shape["member"]["shape"], item, f"{path}.{i}")
+            need(isinstance(value, (list, tuple)), "a list")
+            check(len(value))
+            return [self.walk(shape["member"]["shape"], item, f"{path}.{i}{way.item}", way)
                     for i, item in enumerate(value, start=1)]
         if kind == "map":
-            if not isinstance(value, dict):
-                fail("not a map")
-            check_constraints(shape, value, len(value), path, fail)
-            return {self.render(shape["key"]["shape"], k, f"{path}.key"):
-                    self.render(shape["value"]["shape"], v, f"{path}.{k}") for k, v in value.items()}
+            need(isinstance(value, dict), "a map")
+            check(len(value))
+            return {self.walk(shape["key"]["shape"], k, f"{path}.key", way):
+                    self.walk(shape["value"]["shape"], v, f"{path}.{k}", way)
+                    for k, v in value.items()}
         if kind == "timestamp":
-            if isinstance(value, str):
-                parse_timestamp(value, path)
-                return value
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                fail("not a timestamp")
-            return iso_timestamp(value)
+            if way.output and not isinstance(value, str):
+                need(isinstance(value, (int, float)) and not isinstance(value, bool),
+                     "a timestamp")
+                return iso_timestamp(value)
+            seconds = parse_timestamp(value, path)
+            return value if way.output else seconds
         if kind == "boolean":
-            if not isinstance(value, bool):
-                fail("not a boolean")
+            need(isinstance(value, bool), "a boolean")
             return value
         if kind == "blob":
-            if not isinstance(value, bytes):
-                fail("not bytes")
-            return base64.b64encode(value).decode("ascii")
+            if way.output:
+                need(isinstance(value, bytes), "bytes")
+                return base64.b64encode(value).decode("ascii")
+            try:
+                return value if isinstance(value, bytes) else \
+                    base64.b64decode(value.encode("ascii"), validate=True)
+            except (AttributeError, UnicodeEncodeError, binascii.Error):
+                raise wrong_type(path, "a base64-encoded string") from None
         if kind in ("integer", "long"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                fail(f"{value!r} is not an integer")
-        elif not isinstance(value, str):
-            fail(f"{value!r} is not a string")
-        check_constraints(shape, value, len(value) if isinstance(value, str) else 0, path,
-                          lambda c: fail(f"{value!r}: {c}"))
+            need(isinstance(value, int) and not isinstance(value, bool), "an integer")
+        else:
+            need(isinstance(value, str), "a string")
+        check(len(value) if isinstance(value, str) else 0)
         return value
 
-    def validate(self, shape_name, value, path):
-        """value checked against a shape as an input (used for documents the
-        emulator reads itself, such as run settings under the S3 root)."""
-        problems = Problems()
-        converted = self.convert(shape_name, value, path, problems)
-        problems.raise_if_any()
-        return converted
+
+class Output:
+    """Writing an answer: anything that does not fit is the emulator's bug."""
+    output, item = True, ""
+
+    @staticmethod
+    def fail(path, reason):
+        raise OutputMismatch(f"the emulator's answer does not fit the model at "
+                             f"'{path or 'output'}': {reason}")
+
+    def wrong(self, path, expected, value):
+        self.fail(path, f"{value!r} is not {expected}")
+
+    def add(self, value, path, constraint):
+        shown = f"{value!r}: " if isinstance(value, (str, int)) else ""
+        self.fail(path, shown + constraint)
+
+    def union(self, path, shape):
+        self.fail(path, "a union must have exactly one member set")
 
 
 class OutputMismatch(ServiceError):
@@ -381,12 +355,5 @@ class Route:
 
 
 def parse_json_object(body):
-    if not body.strip():
-        return {}
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ServiceError("SerializationException", f"Request body is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise ServiceError("SerializationException", "Request body must be a JSON object")
-    return document
+    return json_object(body, lambda problem: ServiceError("SerializationException",
+                                                          f"Request body {problem}"))

@@ -7,9 +7,12 @@ import itertools
 import threading
 import uuid
 
-from .errors import not_found
+from .errors import conflict, not_found
+from .lifecycle import STEP
 from .paging import paginate
+from .values import arn, new_id
 
+JOB_MESSAGE_MAX = 127
 _sequence = itertools.count(1)
 _sequence_lock = threading.Lock()
 
@@ -28,14 +31,6 @@ class Record(dict):
         super().__setattr__(name, value)
 
 
-def find_in(table, key, noun, member, owner, owner_noun):
-    """table[key] if its member is owner (the store it is in), else not found."""
-    record = table.get(key)
-    if record is None or record[member] != owner:
-        raise not_found(f"{noun} {key} not found in {owner_noun} {owner}.")
-    return record
-
-
 def swept(method):
     """A method (mostly a handler) run under its area's lock after the area's
     _sweep (the work that has fallen due), given the request's time as its
@@ -44,6 +39,16 @@ def swept(method):
     def handler(self, *args):
         with self._lock:
             return method(self, *args, self._sweep())
+    return handler
+
+
+def locked(method):
+    """A handler run under its area's lock, given the job clock's time as its
+    last argument (as swept, without the sweep)."""
+    @functools.wraps(method)
+    def handler(self, *args):
+        with self._lock:
+            return method(self, *args, self.clock.now())
     return handler
 
 
@@ -65,14 +70,11 @@ def matching(records, **criteria):
                   key=lambda r: r.seq)
 
 
-def page(records, params, size_key="maxResults", token_key="nextToken", default=10):
-    """(this page, next token or None) of records in creation order."""
-    return paginate(records, params.get(size_key) or default, params.get(token_key))
-
-
-def listing(member, records, params, view=None, **paging):
-    """{member: this page of records (each through view), "nextToken": the next token}."""
-    items, token = page(records, params, **paging)
+def listing(member, records, params, view=None, size_key="maxResults", token_key="nextToken",
+            default=10):
+    """{member: this page of records (in creation order, each through view),
+    "nextToken": the next token}."""
+    items, token = paginate(records, params.get(size_key) or default, params.get(token_key))
     return {member: [view(r) for r in items] if view else items, "nextToken": token}
 
 
@@ -84,6 +86,33 @@ def job_outcome(items, noun, status_key="status"):
     if len(failed) == len(items):
         return "FAILED", failed[0]["statusMessage"]
     return "COMPLETED_WITH_FAILURES", f"{len(failed)} of {len(items)} {noun} failed."
+
+
+def clip(message, limit):
+    return message if len(message) <= limit else message[:limit - 3] + "..."
+
+
+def advance_job(job, now, finish, noun, begin=None):
+    """Move a job of items (job.entries) along the job clock: SUBMITTED for
+    one STEP after its creation, IN_PROGRESS for one more (begin(job, item,
+    when) for each item then), then done: finish(job, item, when) for each
+    item, whose ValueError makes the item FAILED, with the error as its message."""
+    started, done = job["creationTime"] + STEP, job["creationTime"] + 2 * STEP
+    if job["status"] == "SUBMITTED" and now >= started:
+        job["status"] = "IN_PROGRESS"
+        for item in job.entries:
+            item["status"] = "IN_PROGRESS"
+            if begin is not None:
+                begin(job, item, started)
+    if job["status"] == "IN_PROGRESS" and now >= done:
+        for item in job.entries:
+            try:
+                finish(job, item, done)
+                item["status"] = "FINISHED"
+            except ValueError as exc:
+                item.update(status="FAILED", statusMessage=clip(str(exc), JOB_MESSAGE_MAX))
+        job["status"], message = job_outcome(job.entries, noun)
+        job.update(statusMessage=message, completionTime=done)     # a None message is not shown
 
 
 def created_in(record, criteria, member="creationTime", word="created"):
@@ -118,3 +147,71 @@ class Tokens:
     def remember(self, kind, token, key):
         if token:
             self.keys[(kind, token)] = key
+
+    def once(self, kind, token, table, make, key="id"):
+        """What an earlier create with this token made, if it still exists;
+        else make()'s record (make keeps it in table), remembered for the token."""
+        record = self.earlier(kind, token, table)
+        if record is None:
+            record = make()
+            self.remember(kind, token, record[key])
+        return record
+
+
+class StoreArea(Area):
+    """An Area of stores named by 10-digit ids, ACTIVE once created and kept
+    until deleted while empty (reference and sequence stores), and of the
+    records in them, which name their store in store_member. Its state:
+    _stores, _jobs and tokens, besides what the subclass keeps."""
+    # e.g. "Reference store", "referenceStore", "referenceStoreId", "REFERENCE_STORE"
+    noun = arn_word = store_member = tag_kind = None
+
+    def _new_store(self, region, params, store_id=None, more=()):
+        """A store with the create request's name, description and `more` members."""
+        store_id = store_id or new_id(self._stores)
+        store = Record({k: params.get(k) for k in ("name", "description", *more)}, id=store_id,
+                       arn=arn(region, f"{self.arn_word}/{store_id}"),
+                       creationTime=self.clock.now(),
+                       sseConfig=params.get("sseConfig") or {"type": "KMS"})
+        store.region = region
+        self._stores[store_id] = store
+        self.tags.register(store["arn"], params.get("tags"), self.tag_kind, store_id)
+        return store
+
+    def get_store(self, store_id):
+        with self._lock:
+            return find(self._stores, store_id, self.noun)
+
+    def _in_store(self, table, key, noun, store_id):
+        """table[key] if it is in the store (which must exist), else not found."""
+        self.get_store(store_id)
+        record = table.get(key)
+        if record is None or record[self.store_member] != store_id:
+            raise not_found(f"{noun} {key} not found in {self.noun.lower()} {store_id}.")
+        return record
+
+    def _of_store(self, records, store_id, **criteria):
+        """The records in the store (which must exist) that match, oldest first."""
+        self.get_store(store_id)
+        return matching(records, **{self.store_member: store_id}, **criteria)
+
+    def _list_stores(self, member, params, default):
+        criteria = params.get("filter", {})
+        with self._lock:
+            found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
+                                         status=criteria.get("status"))
+                     if created_in(s, criteria)
+                     and created_in(s, criteria, "updateTime", "updated")]
+            return listing(member, found, params, default=default)
+
+    @swept
+    def _delete_store(self, params, holdings, now):
+        """Delete a store that holds nothing: holdings [(records, what holding
+        one makes it)]; jobs count while unfinished, and go with the store."""
+        store_id = self.get_store(params["id"])["id"]
+        for records, what in holdings:
+            if [r for r in self._of_store(records, store_id) if "completionTime" not in r]:
+                raise conflict(f"{self.noun} {store_id} {what}.")
+        self._jobs = {k: j for k, j in self._jobs.items() if j[self.store_member] != store_id}
+        self.tags.forget(self._stores.pop(store_id)["arn"])
+        return {}

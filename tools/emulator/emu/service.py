@@ -2,24 +2,16 @@
 output; routes, input and output all follow the model (emu/model.py).
 
 Handlers are found by operation name: CreateReferenceStore is the method
-create_reference_store of one of the areas' API objects."""
+create_reference_store of one of the areas' API objects. A handler is given
+the caller's sigv4.Identity (its region, its credential) as its context."""
 
 import re
 import time
 import traceback
-from dataclasses import dataclass
 
 from . import sigv4
 from .errors import ServiceError, error_response
 from .log import log
-from .messages import Request
-
-
-@dataclass
-class Context:
-    """What a handler may know about the caller besides its input."""
-    region: str
-    request: Request
 
 
 def method_name(operation):
@@ -51,7 +43,7 @@ class ServiceDispatcher:
         route, labels = found if found else (None, {})
         operation = route.operation if route else None
         entry = emulator.request_log.record(request, operation, labels)
-        emulator.stats.request_served(operation)
+        emulator.stats.count("requests", operation)
 
         fault = emulator.faults.take(operation)
         delay = (fault.delay_seconds if fault else 0.0) + emulator.delay_seconds
@@ -66,10 +58,8 @@ class ServiceDispatcher:
             return fault.cut(answer) if fault else answer
         except ServiceError as error:
             if error.is_auth_failure:
-                emulator.stats.auth_failed()
-            if isinstance(error, sigv4.SignatureMismatch):
-                entry["expected_canonical_request"] = error.canonical_request
-                entry["expected_string_to_sign"] = error.string_to_sign
+                emulator.stats.count("auth_failures")
+            entry.update(getattr(error, "notes", {}))
             return error_response(error)
         except Exception as exc:  # a bug in a handler: answer 500, keep serving
             log(traceback.format_exc())
@@ -84,5 +74,5 @@ class ServiceDispatcher:
             raise ServiceError("UnknownOperationException",
                                f"No operation matches {request.method} {request.raw_path}")
         params = self.model.decode(route, request, labels)
-        result = self.handlers[route.operation](Context(identity.region, request), params)
+        result = self.handlers[route.operation](identity, params)
         return self.model.answer(route, result)

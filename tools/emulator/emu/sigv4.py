@@ -32,18 +32,17 @@ EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
 
 @dataclass
 class Identity:
-    access_key: str
     region: str
     credential: object = None     # the credentials.Credential that signed
 
 
 class SignatureMismatch(ServiceError):
-    """Wrong signature; keeps what the server computed, for debugging."""
+    """Wrong signature; notes what the server computed, for the request log."""
 
     def __init__(self, canonical_request, string_to_sign):
         super().__init__("InvalidSignatureException", MISMATCH_MESSAGE)
-        self.canonical_request = canonical_request
-        self.string_to_sign = string_to_sign
+        self.notes = {"expected_canonical_request": canonical_request,
+                      "expected_string_to_sign": string_to_sign}
 
 
 def percent_encode(data, keep_slash=False):
@@ -215,4 +214,4 @@ def verify(request, lookup, now=None, service=SERVICE, credential_now=None):
                         string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, fields["Signature"].strip().lower()):
         raise SignatureMismatch(canonical_request, string_to_sign)
-    return Identity(access_key, region, known)
+    return Identity(region, known)

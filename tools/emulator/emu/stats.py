@@ -9,44 +9,29 @@ LOGGED_BODY_LIMIT = 256 * 1024
 
 
 class Stats:
+    """Counts of requests (service and identity ones apart), connections and
+    failed authentications, and calls by operation."""
+    COUNTERS = ("requests", "connections", "auth_failures", "identity_requests")
+
     def __init__(self):
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self):
         with self._lock:
-            self.requests = 0
-            self.connections = 0
-            self.auth_failures = 0
-            self.identity_requests = 0
+            self.counts = Counter(dict.fromkeys(self.COUNTERS, 0))
             self.by_operation = Counter()
 
-    def connection_opened(self):
+    def count(self, counter, operation=None):
+        """One more of counter (and of operation, if given)."""
         with self._lock:
-            self.connections += 1
-
-    def request_served(self, operation):
-        with self._lock:
-            self.requests += 1
+            self.counts[counter] += 1
             if operation:
                 self.by_operation[operation] += 1
-
-    def identity_request(self, operation):
-        """A call to STS, SSO, container credentials or IMDS (not in `requests`)."""
-        with self._lock:
-            self.identity_requests += 1
-            if operation:
-                self.by_operation[operation] += 1
-
-    def auth_failed(self):
-        with self._lock:
-            self.auth_failures += 1
 
     def snapshot(self):
         with self._lock:
-            return {"requests": self.requests, "connections": self.connections,
-                    "by_operation": dict(self.by_operation), "auth_failures": self.auth_failures,
-                    "identity_requests": self.identity_requests}
+            return {**self.counts, "by_operation": dict(self.by_operation)}
 
 
 class RequestLog:

@@ -85,14 +85,14 @@ class Imports:
     def _get_import(self, kind, context, params, now):
         return self._job_view(self._job(kind, params["jobId"]), now)
 
-    def _list_imports(self, kind, member, context, params):
+    @swept
+    def _list_imports(self, kind, member, context, params, now):
         criteria = params.get("filter", {})
-        with self._lock:
-            now = self._sweep()
-            found = [j for j in matching(self._jobs.values(), destinationName=criteria.get("storeName"))
-                     if j.kind == kind and (params.get("ids") is None or j["id"] in params["ids"])
-                     and criteria.get("status") in (None, j.timeline.status(now))]
-            return listing(member, found, params, lambda j: self._job_view(j, now))
+        found = [j for j in matching(self._jobs.values(),
+                                     destinationName=criteria.get("storeName"))
+                 if j.kind == kind and (params.get("ids") is None or j["id"] in params["ids"])
+                 and criteria.get("status") in (None, j.timeline.status(now))]
+        return listing(member, found, params, lambda j: self._job_view(j, now))
 
     def _cancel(self, job, now):
         job.timeline.reschedule(now, [(0, "CANCELLED")])

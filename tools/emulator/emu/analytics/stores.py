@@ -25,28 +25,13 @@ class Stores:
         now = self.clock.now()
         for job in self._jobs.values():
             self._advance_job(job, now)
-        for stores in self._stores.values():
-            for name, store in list(stores.items()):
-                for version_name, version in list(store.versions.items()):
-                    if version.timeline.status(now) == "DELETED":
-                        del store.versions[version_name]
-                        self.tags.forget(version["versionArn"])
-                if store.timeline.status(now) == "DELETED":
-                    del stores[name]
-                    for gone in [store, *store.versions.values()]:
-                        self.tags.forget(gone.get("storeArn") or gone["versionArn"])
+        for kind, stores in self._stores.items():      # (the tag registry sees them gone)
+            for store in stores.values():
+                store.versions = {name: version for name, version in store.versions.items()
+                                  if version.timeline.status(now) != "DELETED"}
+            self._stores[kind] = {name: store for name, store in stores.items()
+                                  if store.timeline.status(now) != "DELETED"}
         return now
-
-    def _exists(self, store, version=None):
-        """For the tag registry: whether the store (or version) is still there."""
-        def exists():
-            now = self.clock.now()
-            if (self._stores[store.kind].get(store["name"]) is not store
-                    or store.timeline.status(now) == "DELETED"):
-                return False
-            return version is None or (store.versions.get(version["versionName"]) is version
-                                       and version.timeline.status(now) != "DELETED")
-        return exists
 
     def _new_version(self, store, name, params, now, failure):
         version = Record(id=new_uuid(), storeId=store["id"], name=store["name"], versionName=name,
@@ -57,7 +42,7 @@ class Stores:
         version.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
         store.versions[name] = version
         self.tags.register(version["versionArn"], params.get("tags"), "ANNOTATION_STORE_VERSION",
-                           version["id"], self._exists(store, version))
+                           version["id"], version.timeline)
         return version
 
     @swept
@@ -88,7 +73,7 @@ class Stores:
                               failure)
         self._stores[kind][name] = store
         self.tags.register(store["storeArn"], params.get("tags"), f"{kind.upper()}_STORE",
-                           store["id"], self._exists(store))
+                           store["id"], store.timeline)
         return self._store_view(store, now)
 
     def _store(self, kind, name):

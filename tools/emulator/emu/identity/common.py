@@ -1,30 +1,46 @@
 """Helpers shared by the identity endpoints."""
 
 import base64
-import math
-import json
 import hashlib
+import json
+import math
 import time
-import uuid
 
-from ..credentials import KEY_ALPHABET
-from ..messages import Response
+from ..credentials import KEY_ALPHABET, Credential
 
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The credentials of the sample answers that faults send (never accepted).
+SAMPLE = Credential("ASIAEMULATORSAMPLE00", "sampleSecretAccessKeyThatIsNotAccepted0",
+                    "sampleSessionToken", 1893456000)      # 2030-01-01T00:00:00Z
+
+
+class Refusal(Exception):
+    """An error answer in the endpoint's protocol; status None: the
+    protocol's status for the code."""
+
+    def __init__(self, code, message, status=None):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class Endpoint:
+    """An identity endpoint: the requests whose path starts with prefix."""
+    prefix = None
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+
+    def owns(self, request):
+        return request.raw_path.startswith(self.prefix)
 
 
 def iso8601(seconds):
-    return time.strftime(ISO_FORMAT, time.gmtime(seconds))
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def stable_id(prefix, text, length=17):
     """An AWS-looking unique id (AROA..., AIDA...) that is the same for the same text."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return prefix + "".join(KEY_ALPHABET[byte % 32] for byte in digest[:length])
-
-
-def request_id():
-    return str(uuid.uuid4())
 
 
 def issue(emulator, lifetime, principal_arn, source, user_id):
@@ -38,6 +54,22 @@ def issue(emulator, lifetime, principal_arn, source, user_id):
     return emulator.credentials.issue(expiration, principal_arn, source, user_id)
 
 
+def assume(emulator, role_arn, session, source, lifetime):
+    """Credentials of a session of the role: (credential, assumed-role ARN,
+    assumed role id); the partition and account come from the role's ARN."""
+    fields = role_arn.split(":") + [""] * 5
+    name = role_arn.rsplit("/", 1)[-1]
+    assumed_arn = f"arn:{fields[1] or 'aws'}:sts::{fields[4]}:assumed-role/{name}/{session}"
+    assumed_id = f"{stable_id('AROA', role_arn)}:{session}"
+    return issue(emulator, lifetime, assumed_arn, source, assumed_id), assumed_arn, assumed_id
+
+
+def credential_json(credential):
+    """The members of credentials as container credentials and IMDS show them."""
+    return {"AccessKeyId": credential.access_key_id, "SecretAccessKey": credential.secret,
+            "Token": credential.session_token, "Expiration": iso8601(credential.expiration)}
+
+
 def jwt_claims(token):
     """The claims of a JWT (the signature is not checked), or {} for other tokens."""
     parts = token.split(".")
@@ -49,31 +81,3 @@ def jwt_claims(token):
     except (ValueError, UnicodeDecodeError):
         return {}
     return claims if isinstance(claims, dict) else {}
-
-
-class Protocol:
-    """How injected faults look on an identity endpoint: error(status, code,
-    message) -> Response, status_for(code), default_code, sample (content
-    type, complete body) and malformed (a cut-short body)."""
-    default_code = "InternalServerError"
-    statuses = {}                     # code -> HTTP status; others are 500
-    empty = ("application/json", b"{}")  # the answer to an error without a code
-
-    def status_for(self, code):
-        return self.statuses.get(code, 500)
-
-    def error(self, status, code, message):
-        if code is None:
-            return Response(status, [("Content-Type", self.empty[0])], self.empty[1])
-        return self.coded_error(status, code, message)
-
-
-class Endpoint:
-    """An identity endpoint: the requests whose path starts with prefix."""
-    prefix = None
-
-    def __init__(self, emulator):
-        self.emulator = emulator
-
-    def owns(self, request):
-        return request.raw_path.startswith(self.prefix)

@@ -3,31 +3,21 @@ them: GET /container/<anything>, with an optional Authorization token."""
 
 import json
 
+from ..faults import Protocol
 from ..messages import json_response
-from .common import Endpoint, Protocol, issue, iso8601, stable_id
-
-PREFIX = "/container/"
+from .common import SAMPLE, Endpoint, Refusal, assume, credential_json
 
 
 def container_error(status, code, message):
     return json_response(status, {"code": code, "message": message})
 
 
-class ContainerProtocol(Protocol):
-    statuses = {"InvalidRequest": 400, "Unauthorized": 401, "AccessDenied": 403,
-                "NotFound": 404, "Throttled": 429}
-    coded_error = staticmethod(container_error)
-    sample = ("application/json", json.dumps({
-        "AccessKeyId": "ASIAEMULATORSAMPLE00",
-        "SecretAccessKey": "sampleSecretAccessKeyThatIsNotAccepted0",
-        "Token": "sampleSessionToken", "Expiration": "2030-01-01T00:00:00Z",
-        "RoleArn": "arn:aws:iam::123456789012:role/sample"}).encode())
-    malformed = b'{"AccessKeyId": "ASIA'
-
-
 class ContainerEndpoint(Endpoint):
-    protocol = ContainerProtocol()
-    prefix = PREFIX
+    prefix = "/container/"
+    protocol = Protocol(container_error, ("application/json", json.dumps({
+        **credential_json(SAMPLE), "RoleArn": "arn:aws:iam::123456789012:role/sample"}).encode()),
+        b'{"AccessKeyId": "ASIA', {"InvalidRequest": 400, "Unauthorized": 401,
+                                   "AccessDenied": 403, "NotFound": 404, "Throttled": 429})
 
     @staticmethod
     def operation(request):
@@ -35,25 +25,13 @@ class ContainerEndpoint(Endpoint):
 
     def answer(self, request, operation, entry):
         if operation is None:
-            return container_error(405, "MethodNotAllowed",
-                                   f"{request.method} is not allowed; use GET")
+            raise Refusal("MethodNotAllowed", f"{request.method} is not allowed; use GET", 405)
         config = self.emulator.identity_config
         wanted = config.get("container_token")
         if wanted is not None and request.header("Authorization") != wanted:
-            return container_error(401, "Unauthorized",
-                                   "The Authorization header is missing or does not match "
-                                   "the container's authorization token")
+            raise Refusal("Unauthorized", "The Authorization header is missing or does not "
+                          "match the container's authorization token")
         role_arn = config.get("container_role_arn")
-        name = role_arn.rsplit("/", 1)[-1]
-        account = (role_arn.split(":") + [""] * 5)[4]
-        session = "emulator-container"
-        principal = f"arn:aws:sts::{account}:assumed-role/{name}/{session}"
-        credential = issue(self.emulator, config.lifetime(), principal, "ContainerCredentials",
-                           f"{stable_id('AROA', role_arn)}:{session}")
-        return json_response(200, {
-            "AccessKeyId": credential.access_key_id,
-            "SecretAccessKey": credential.secret,
-            "Token": credential.session_token,
-            "Expiration": iso8601(credential.expiration),
-            "RoleArn": role_arn,
-        })
+        credential, _, _ = assume(self.emulator, role_arn, "emulator-container",
+                                  "ContainerCredentials", config.lifetime())
+        return json_response(200, {**credential_json(credential), "RoleArn": role_arn})

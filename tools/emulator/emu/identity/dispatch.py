@@ -5,32 +5,21 @@ import time
 import traceback
 
 from ..log import log
-from .config import ConfigError, IdentityConfig
+from .common import Refusal
 from .container import ContainerEndpoint
 from .imds import ImdsEndpoint
 from .sso import SsoEndpoint
 from .sts import StsEndpoint
 
-OPERATIONS = ("AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity",
-              "GetRoleCredentials", "ContainerCredentials", "ImdsToken", "ImdsCredentials",
-              "ImdsRegion")
-
 
 class IdentityDispatcher:
     def __init__(self, emulator):
         self.emulator = emulator
-        self.imds = ImdsEndpoint(emulator)
         self.endpoints = [StsEndpoint(emulator), SsoEndpoint(emulator),
-                          ContainerEndpoint(emulator), self.imds]
-
-    def reset(self):
-        self.imds.reset()
+                          ContainerEndpoint(emulator), ImdsEndpoint(emulator)]
 
     def endpoint_for(self, request):
-        for endpoint in self.endpoints:
-            if endpoint.owns(request):
-                return endpoint
-        return None
+        return next((endpoint for endpoint in self.endpoints if endpoint.owns(request)), None)
 
     def owns(self, request):
         return self.endpoint_for(request) is not None
@@ -40,7 +29,7 @@ class IdentityDispatcher:
         endpoint = self.endpoint_for(request)
         operation = endpoint.operation(request)
         entry = emulator.request_log.record(request, operation, {})
-        emulator.stats.identity_request(operation)
+        emulator.stats.count("identity_requests", operation)
         fault = emulator.faults.take(operation, named_only=True) if operation else None
         if fault is not None:
             if fault.delay_seconds > 0:
@@ -48,29 +37,14 @@ class IdentityDispatcher:
             injected = fault.response(endpoint.protocol)
             if injected is not None:
                 return injected
+        protocol = endpoint.protocol
         try:
             return endpoint.answer(request, operation, entry)
+        except Refusal as error:
+            return protocol.error(error.status or protocol.status_for(error.code), error.code,
+                                  error.message)
         except Exception as exc:  # a bug: answer 500 in the endpoint's shape, keep serving
             log(traceback.format_exc())
-            return endpoint.protocol.error(500, endpoint.protocol.default_code,
-                                           f"Emulator error: {type(exc).__name__}: {exc}")
+            return protocol.error(500, protocol.default_code,
+                                  f"Emulator error: {type(exc).__name__}: {exc}")
 
-
-def control_handlers(config):
-    """POST/GET /_emulator/identity."""
-    from ..control import ControlError
-
-    def update(document, query):
-        try:
-            config.update(document)
-        except ConfigError as exc:
-            raise ControlError(400, str(exc)) from None
-        return config.snapshot()
-
-    def show(document, query):
-        return config.snapshot()
-
-    return {("POST", "identity"): update, ("GET", "identity"): show}
-
-
-__all__ = ["IdentityConfig", "IdentityDispatcher", "OPERATIONS", "control_handlers"]

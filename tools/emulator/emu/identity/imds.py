@@ -4,11 +4,12 @@ profile's role credentials, and the region."""
 import json
 import re
 import secrets
-import threading
+from dataclasses import replace
 from http import HTTPStatus
 
+from ..faults import Protocol
 from ..messages import Response
-from .common import Endpoint, Protocol, issue, iso8601, stable_id
+from .common import SAMPLE, Endpoint, assume, credential_json, iso8601
 
 PREFIX = "/latest/"
 TOKEN_PATH = "/latest/api/token"
@@ -40,34 +41,17 @@ def text(body, headers=()):
     return Response(200, [("Content-Type", TEXT), *headers], body.encode("utf-8"))
 
 
-class ImdsProtocol(Protocol):
-    """IMDS has no error codes: an injected error is its HTML page for the status."""
-    empty = (TEXT, b"")
-    sample = (TEXT, json.dumps({
-        "Code": "Success", "LastUpdated": "2030-01-01T00:00:00Z", "Type": "AWS-HMAC",
-        "AccessKeyId": "ASIAEMULATORSAMPLE00",
-        "SecretAccessKey": "sampleSecretAccessKeyThatIsNotAccepted0",
-        "Token": "sampleSessionToken", "Expiration": "2030-01-01T06:00:00Z"},
-        indent=2, separators=(",", " : ")).encode())
-    malformed = b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA'
-
-    @staticmethod
-    def coded_error(status, code, message):
-        return html_error(status)
+def credentials_text(credential, updated):
+    return json.dumps({"Code": "Success", "LastUpdated": iso8601(updated), "Type": "AWS-HMAC",
+                       **credential_json(credential)}, indent=2, separators=(",", " : "))
 
 
 class ImdsEndpoint(Endpoint):
-    protocol = ImdsProtocol()
     prefix = PREFIX
-
-    def __init__(self, emulator):
-        super().__init__(emulator)
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self):
-        with self._lock:
-            self._tokens = {}        # token -> expires_at (job clock)
+    # IMDS has no error codes: an injected error is its HTML page for the status.
+    protocol = Protocol(lambda status, code, message: html_error(status), (TEXT, credentials_text(
+        replace(SAMPLE, expiration=SAMPLE.expiration + MAX_TTL), SAMPLE.expiration).encode()),
+        b'{\n  "Code" : "Success",\n  "AccessKeyId" : "ASIA', empty=(TEXT, b""))
 
     @staticmethod
     def operation(request):
@@ -99,16 +83,12 @@ class ImdsEndpoint(Endpoint):
         return html_error(404)
 
     def new_token(self, request):
-        ttl = request.header(TTL_HEADER)
-        if ttl is None or not DIGITS.fullmatch(ttl.strip()) or \
-                not 1 <= int(ttl.strip()) <= MAX_TTL:
+        ttl = (request.header(TTL_HEADER) or "").strip()
+        if not DIGITS.fullmatch(ttl) or not 1 <= int(ttl) <= MAX_TTL:
             return html_error(400)
-        ttl = int(ttl.strip())
+        ttl = int(ttl)
         token = "AQAEA" + secrets.token_urlsafe(39)
-        now = self.emulator.clock.now()
-        with self._lock:
-            self._tokens = {t: at for t, at in self._tokens.items() if at > now}
-            self._tokens[token] = now + ttl
+        self.emulator.identity_config.imds_tokens[token] = self.emulator.clock.now() + ttl
         return text(token, [(TTL_HEADER, str(ttl))])
 
     def _check_token(self, request):
@@ -116,8 +96,7 @@ class ImdsEndpoint(Endpoint):
         if token is None:
             v1 = self.emulator.identity_config.get("imds", "v1_allowed")
             return None if v1 else html_error(401)
-        with self._lock:
-            expires_at = self._tokens.get(token)
+        expires_at = self.emulator.identity_config.imds_tokens.get(token)
         if expires_at is None or expires_at <= self.emulator.clock.now():
             return html_error(401)
         return None
@@ -132,19 +111,7 @@ class ImdsEndpoint(Endpoint):
             return text(role)
         if name != role:
             return html_error(404)
-        role_arn = f"arn:aws:iam::123456789012:role/{role}"
-        session = "i-0123456789abcdef0"
-        principal = f"arn:aws:sts::123456789012:assumed-role/{role}/{session}"
         now = self.emulator.clock.now()
-        credential = issue(self.emulator, config.lifetime(), principal, "ImdsCredentials",
-                           f"{stable_id('AROA', role_arn)}:{session}")
-        body = json.dumps({
-            "Code": "Success",
-            "LastUpdated": iso8601(now),
-            "Type": "AWS-HMAC",
-            "AccessKeyId": credential.access_key_id,
-            "SecretAccessKey": credential.secret,
-            "Token": credential.session_token,
-            "Expiration": iso8601(credential.expiration),
-        }, indent=2, separators=(",", " : "))
-        return text(body)
+        credential, _, _ = assume(self.emulator, f"arn:aws:iam::123456789012:role/{role}",
+                                  "i-0123456789abcdef0", "ImdsCredentials", config.lifetime())
+        return text(credentials_text(credential, now))

@@ -7,20 +7,20 @@ the time it was due."""
 
 import hashlib
 
-from ..errors import conflict
 from ..fasta import demo_genome, fai_index
-from ..lifecycle import STEP
 from ..messages import Blob
 from ..parts import file_information, read_part
-from ..records import (Area, Record, Tokens, created_in, find, find_in, job_outcome, listing,
-                       matching, swept)
+from ..records import (JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, created_in,
+                       listing, locked, swept)
 from ..values import arn, new_id
 
-STATUS_MESSAGE_MAX = 127
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
 
 
-class ReferenceApi(Area):
+class ReferenceApi(StoreArea):
+    noun, arn_word, store_member = "Reference store", "referenceStore", "referenceStoreId"
+    tag_kind = "REFERENCE_STORE"
+
     def reset(self):
         with self._lock:
             self._stores, self._references, self._jobs = {}, {}, {}
@@ -28,84 +28,55 @@ class ReferenceApi(Area):
 
     def seed_demo(self):
         with self._lock:
-            self._new_store(DEMO_REGION, {"name": "demo-store",
-                                          "description": "Demo reference store"}, DEMO_STORE_ID)
-            data = demo_genome()
-            self._new_reference(self._stores[DEMO_STORE_ID], {
-                "name": "demo-genome", "description": "Generated demo genome"}, data,
-                self.clock.now(), reference_id=DEMO_REFERENCE_ID)
+            store = self._new_store(DEMO_REGION, {"name": "demo-store",
+                                                  "description": "Demo reference store"},
+                                    DEMO_STORE_ID)
+            self._new_reference(store, {"name": "demo-genome",
+                                        "description": "Generated demo genome"},
+                                demo_genome(), self.clock.now(), reference_id=DEMO_REFERENCE_ID)
 
     # --- stores -------------------------------------------------------------------
 
-    def _new_store(self, region, params, store_id):
-        store = Record({k: params.get(k) for k in ("name", "description")}, id=store_id,
-                       arn=arn(region, f"referenceStore/{store_id}"), creationTime=self.clock.now(),
-                       sseConfig=params.get("sseConfig") or {"type": "KMS"})
-        store.region, store.tags = region, params.get("tags") or {}
-        self._stores[store_id] = store
-        return store
-
-    def create_reference_store(self, context, params):
-        with self._lock:
-            store = self.tokens.earlier("store", params.get("clientToken"), self._stores)
-            if store is None:
-                store = self._new_store(context.region, params, new_id(self._stores))
-                self.tokens.remember("store", params.get("clientToken"), store["id"])
-            return store
-
-    def get_store(self, store_id):
-        with self._lock:
-            return find(self._stores, store_id, "Reference store")
+    @locked
+    def create_reference_store(self, context, params, now):
+        return self.tokens.once("store", params.get("clientToken"), self._stores,
+                                lambda: self._new_store(context.region, params))
 
     def get_reference_store(self, context, params):
         return self.get_store(params["id"])
 
     def list_reference_stores(self, context, params):
-        criteria = params.get("filter", {})
-        with self._lock:
-            found = [s for s in matching(self._stores.values(), name=criteria.get("name"))
-                     if created_in(s, criteria)]
-            return listing("referenceStores", found, params, default=100)
+        return self._list_stores("referenceStores", params, default=100)
 
-    @swept
-    def delete_reference_store(self, context, params, now):
-        store_id = self.get_store(params["id"])["id"]
-        if matching(self._references.values(), referenceStoreId=store_id):
-            raise conflict(f"Reference store {store_id} still contains references.")
-        if [j for j in matching(self._jobs.values(), referenceStoreId=store_id)
-                if "completionTime" not in j]:
-            raise conflict(f"Reference store {store_id} has import jobs in progress.")
-        self._jobs = {k: j for k, j in self._jobs.items() if j["referenceStoreId"] != store_id}
-        del self._stores[store_id]
-        return {}
+    def delete_reference_store(self, context, params):
+        return self._delete_store(params, [
+            (self._references.values(), "still contains references"),
+            (self._jobs.values(), "has import jobs in progress")])
 
     # --- import jobs ----------------------------------------------------------------
 
-    def start_reference_import_job(self, context, params):
-        with self._lock:
-            store_id = self.get_store(params["referenceStoreId"])["id"]
-            job = self.tokens.earlier("import", params.get("clientToken"), self._jobs)
-            if job is None:
-                job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
-                             roleArn=params["roleArn"], creationTime=self.clock.now())
-                job.sources = [Record(s, status="NOT_STARTED") for s in params["sources"]]
-                self._jobs[job["id"]] = job
-                self.tokens.remember("import", params.get("clientToken"), job["id"])
+    @locked
+    def start_reference_import_job(self, context, params, now):
+        store_id = self.get_store(params["referenceStoreId"])["id"]
+
+        def make():
+            job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
+                         roleArn=params["roleArn"], creationTime=now)
+            job.entries = [Record(s, status="NOT_STARTED") for s in params["sources"]]
+            self._jobs[job["id"]] = job
             return job
+        return self.tokens.once("import", params.get("clientToken"), self._jobs, make)
 
     @swept
     def get_reference_import_job(self, context, params, now):
-        store_id = self.get_store(params["referenceStoreId"])["id"]
-        job = find_in(self._jobs, params["id"], "Import job", "referenceStoreId", store_id,
-                      "reference store")
-        return {**job, "sources": job.sources}
+        job = self._in_store(self._jobs, params["id"], "Import job", params["referenceStoreId"])
+        return {**job, "sources": job.entries}
 
     @swept
     def list_reference_import_jobs(self, context, params, now):
         criteria = params.get("filter", {})
-        self.get_store(params["referenceStoreId"])
-        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                     referenceStoreId=params["referenceStoreId"])
+        found = [j for j in self._of_store(self._jobs.values(), params["referenceStoreId"],
+                                           status=criteria.get("status"))
                  if created_in(j, criteria)]
         return listing("importJobs", found, params, default=100)
 
@@ -113,29 +84,19 @@ class ReferenceApi(Area):
         """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in self._jobs.values():
-            if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
-                job["status"] = "IN_PROGRESS"
-                for source in job.sources:
-                    source["status"] = "IN_PROGRESS"
-            if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
-                self._finish(job, job["creationTime"] + 2 * STEP)
+            advance_job(job, now, self._import, "sources")
         return now
 
-    def _finish(self, job, when):
-        for source in job.sources:
-            uri = source["sourceFile"]
-            try:
-                data = self.s3.read(uri)
-                reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
-                                                data, when, job["id"])
-                source.update(status="FINISHED", referenceId=reference["id"])
-            except FileNotFoundError:
-                source.update(status="FAILED", statusMessage=f"Source file not found: {uri}")
-            except (OSError, ValueError) as exc:
-                message = f"Cannot import {uri}: {exc}"
-                source.update(status="FAILED", statusMessage=message[:STATUS_MESSAGE_MAX])
-        job["status"], message = job_outcome(job.sources, "sources")
-        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
+    def _import(self, job, source, when):
+        uri = source["sourceFile"]
+        try:
+            reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
+                                            self.s3.read(uri), when, job["id"])
+        except FileNotFoundError:
+            raise ValueError(f"Source file not found: {uri}") from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"Cannot import {uri}: {exc}"[:JOB_MESSAGE_MAX]) from None
+        source["referenceId"] = reference["id"]
 
     # --- references -------------------------------------------------------------------
 
@@ -148,25 +109,22 @@ class ReferenceApi(Area):
                            referenceStoreId=store["id"], md5=hashlib.md5(data).hexdigest(),
                            status="ACTIVE", creationTime=created, updateTime=created,
                            creationType="IMPORT", creationJobId=job_id)
-        reference.source, reference.index, reference.tags = data, index, source.get("tags") or {}
+        reference.source, reference.index = data, index
         self._references[reference_id] = reference
+        self.tags.register(reference["arn"], source.get("tags"), "REFERENCE", reference_id)
         return reference
 
     @swept
     def list_references(self, context, params, now):
         criteria = params.get("filter", {})
-        self.get_store(params["referenceStoreId"])
-        found = [r for r in matching(self._references.values(), name=criteria.get("name"),
-                                     md5=criteria.get("md5"),
-                                     referenceStoreId=params["referenceStoreId"])
+        found = [r for r in self._of_store(self._references.values(), params["referenceStoreId"],
+                                           name=criteria.get("name"), md5=criteria.get("md5"))
                  if created_in(r, criteria)]
         return listing("references", found, params, default=100)
 
     @swept
     def get_reference_record(self, store_id, reference_id, now):
-        self.get_store(store_id)
-        return find_in(self._references, reference_id, "Reference", "referenceStoreId", store_id,
-                       "reference store")
+        return self._in_store(self._references, reference_id, "Reference", store_id)
 
     def get_reference_metadata(self, context, params):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
@@ -178,8 +136,9 @@ class ReferenceApi(Area):
         data = reference.index if params.get("file") == "INDEX" else reference.source
         return Blob(read_part(data, self.part_size, params["partNumber"], params.get("range")))
 
-    def delete_reference(self, context, params):
-        with self._lock:
-            reference = self.get_reference_record(params["referenceStoreId"], params["id"])
-            del self._references[reference["id"]]
-            return {}
+    @locked
+    def delete_reference(self, context, params, now):
+        reference = self.get_reference_record(params["referenceStoreId"], params["id"])
+        del self._references[reference["id"]]
+        self.tags.forget(reference["arn"])
+        return {}

@@ -7,13 +7,11 @@ operations are next used, stamped with the time it was due."""
 import re
 from functools import partialmethod
 
-from ..lifecycle import STEP
-from ..records import Record, created_in, find_in, job_outcome, listing, matching, swept
+from ..records import Record, advance_job, created_in, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, check_sources, file_extension
-from .readsets import clip, needs_reference
+from .readsets import needs_reference
 
-JOB_MESSAGE_MAX = 127
 NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}
 ITEMS = {"import": "sources", "activation": "sources", "export": "readSets"}
 DESTINATION = re.compile(r"s3://([^/]+)/?(.*)")
@@ -25,14 +23,15 @@ class Jobs:
     def _start(self, kind, params, items, **members):
         with self._lock:
             store_id = self.get_store(params["sequenceStoreId"])["id"]
-            job = self.tokens.earlier(kind, params.get("clientToken"), self._jobs)
-            if job is None or job["sequenceStoreId"] != store_id:
+
+            def make():
                 job = Record(members, id=new_id(self._jobs), sequenceStoreId=store_id,
                              status="SUBMITTED", creationTime=self.clock.now())
                 job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
                 self._jobs[job["id"]] = job
-                self.tokens.remember(kind, params.get("clientToken"), job["id"])
-            return job
+                return job
+            # a token names one job per store
+            return self.tokens.once((kind, store_id), params.get("clientToken"), self._jobs, make)
 
     def start_read_set_import_job(self, context, params):
         return self._start("import", params, params["sources"], roleArn=params["roleArn"])
@@ -46,18 +45,15 @@ class Jobs:
 
     @swept
     def _job(self, kind, context, params, now):
-        store_id = self.get_store(params["sequenceStoreId"])["id"]
         jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
-        job = find_in(jobs, params["id"], NOUNS[kind], "sequenceStoreId", store_id,
-                      "sequence store")
+        job = self._in_store(jobs, params["id"], NOUNS[kind], params["sequenceStoreId"])
         return {**job, ITEMS[kind]: job.entries}
 
     @swept
     def _jobs_of(self, kind, member, context, params, now):
         criteria = params.get("filter", {})
-        self.get_store(params["sequenceStoreId"])
-        found = [j for j in matching(self._jobs.values(), status=criteria.get("status"),
-                                     sequenceStoreId=params["sequenceStoreId"])
+        found = [j for j in self._of_store(self._jobs.values(), params["sequenceStoreId"],
+                                           status=criteria.get("status"))
                  if j.kind == kind and created_in(j, criteria)]
         return listing(member, found, params)
 
@@ -74,10 +70,10 @@ class Jobs:
         """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in matching(self._jobs.values()):
-            if job["status"] == "SUBMITTED" and now >= job["creationTime"] + STEP:
-                self._begin(job, job["creationTime"] + STEP)
-            if job["status"] == "IN_PROGRESS" and now >= job["creationTime"] + 2 * STEP:
-                self._finish(job, job["creationTime"] + 2 * STEP)
+            finish = {"import": self._finish_import, "activation": self._finish_activation,
+                      "export": self._finish_export}[job.kind]
+            advance_job(job, now, finish, "items",
+                        self._begin_activation if job.kind == "activation" else None)
         for read_set in self._read_sets.values():
             self._refresh(read_set, now)
         return now
@@ -89,29 +85,13 @@ class Jobs:
         self._refresh(read_set, when)
         return read_set
 
-    def _begin(self, job, when):
-        job["status"] = "IN_PROGRESS"
-        for item in job.entries:
-            item["status"] = "IN_PROGRESS"
-            if job.kind == "activation":
-                try:
-                    read_set = self._job_read_set(job, item, when)
-                except FormatError:
-                    continue
-                if read_set["status"] == "ARCHIVED":
-                    read_set["status"] = "ACTIVATING"
-
-    def _finish(self, job, when):
-        finish = {"import": self._finish_import, "activation": self._finish_activation,
-                  "export": self._finish_export}[job.kind]
-        for item in job.entries:
-            try:
-                finish(job, item, when)
-                item["status"] = "FINISHED"
-            except FormatError as exc:
-                item.update(status="FAILED", statusMessage=clip(str(exc), JOB_MESSAGE_MAX))
-        job["status"], message = job_outcome(job.entries, "items")
-        job.update(statusMessage=message, completionTime=when)      # a None message is not shown
+    def _begin_activation(self, job, item, when):
+        try:
+            read_set = self._job_read_set(job, item, when)
+        except FormatError:
+            return
+        if read_set["status"] == "ARCHIVED":
+            read_set["status"] = "ACTIVATING"
 
     def _read_source(self, uri):
         try:

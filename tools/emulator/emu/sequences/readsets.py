@@ -9,12 +9,12 @@ reads or exports for ARCHIVE_AFTER_SECONDS becomes ARCHIVED.
 import hashlib
 import json
 
-from ..errors import conflict, not_found, validation
+from ..errors import ServiceError, conflict, not_found, validation
 from ..lifecycle import STEP
 from ..messages import Blob
 from ..model import Problems
 from ..parts import file_information, read_part
-from ..records import Record, created_in, find, find_in, listing, matching, swept
+from ..records import Record, clip, created_in, listing, locked, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
 from .formats import Checked, FormatError, check_sources, etag
 
@@ -24,10 +24,6 @@ READ_SET_MESSAGE_MAX = 255
 NEEDS_REFERENCE = ("BAM", "CRAM")
 # What a caller says about a read set (an import source or an upload).
 ATTRIBUTES = ("subjectId", "sampleId", "name", "description", "generatedFrom", "referenceArn")
-
-
-def clip(message, limit):
-    return message if len(message) <= limit else message[:limit - 3] + "..."
 
 
 def needs_reference(source):
@@ -41,71 +37,49 @@ class ReadSets:
 
     # --- stores -------------------------------------------------------------
 
-    def create_sequence_store(self, context, params):
-        with self._lock:
-            store = self.tokens.earlier("store", params.get("clientToken"), self._stores)
-            if store is None:
-                store_id, now = new_id(self._stores), self.clock.now()
-                store = Record({k: params.get(k) for k in ("name", "description", "fallbackLocation",
-                                                           "propagatedSetLevelTags")},
-                               id=store_id, arn=arn(context.region, f"sequenceStore/{store_id}"),
-                               sseConfig=params.get("sseConfig") or {"type": "KMS"},
-                               eTagAlgorithmFamily=params.get("eTagAlgorithmFamily") or "MD5up",
-                               creationTime=now, updateTime=now, status="ACTIVE", s3Access={
-                                   "s3Uri": f"s3://{ACCOUNT_ID}-{store_id}-s3alias/{ACCOUNT_ID}"
-                                            f"/sequenceStore/{store_id}/",
-                                   "s3AccessPointArn": f"arn:aws:s3:{context.region}:{ACCOUNT_ID}:"
-                                                       f"accesspoint/{ACCOUNT_ID}-{store_id}"})
-                store.region, store.tags = context.region, params.get("tags") or {}
-                store.policy = store.policy_updated = None
-                self._set_access_log(store, params)
-                self._stores[store_id] = store
-                self.tokens.remember("store", params.get("clientToken"), store_id)
-            return store
+    @locked
+    def create_sequence_store(self, context, params, now):
+        return self.tokens.once("store", params.get("clientToken"), self._stores,
+                                lambda: self._new_sequence_store(context.region, params))
+
+    def _new_sequence_store(self, region, params):
+        store = self._new_store(region, params, more=("fallbackLocation",
+                                                      "propagatedSetLevelTags"))
+        store_id, alias = store["id"], f"{ACCOUNT_ID}-{store['id']}"
+        store.update(eTagAlgorithmFamily=params.get("eTagAlgorithmFamily") or "MD5up",
+                     updateTime=store["creationTime"], status="ACTIVE", s3Access={
+                         "s3Uri": f"s3://{alias}-s3alias/{ACCOUNT_ID}/sequenceStore/{store_id}/",
+                         "s3AccessPointArn": f"arn:aws:s3:{region}:{ACCOUNT_ID}:accesspoint/"
+                                             + alias})
+        store.policy = store.policy_updated = None
+        self._set_access_log(store, params)
+        return store
 
     @staticmethod
     def _set_access_log(store, params):
         if "s3AccessConfig" in params:
             store["s3Access"]["accessLogLocation"] = params["s3AccessConfig"].get("accessLogLocation")
 
-    def get_store(self, store_id):
-        with self._lock:
-            return find(self._stores, store_id, "Sequence store")
-
     def get_sequence_store(self, context, params):
         return self.get_store(params["id"])
 
     def list_sequence_stores(self, context, params):
-        criteria = params.get("filter", {})
-        with self._lock:
-            found = [s for s in matching(self._stores.values(), name=criteria.get("name"),
-                                         status=criteria.get("status"))
-                     if created_in(s, criteria)
-                     and created_in(s, criteria, "updateTime", "updated")]
-            return listing("sequenceStores", found, params)
+        return self._list_stores("sequenceStores", params, default=10)
 
-    def update_sequence_store(self, context, params):
-        with self._lock:
-            store = self.get_store(params["id"])
-            store.update({k: params[k] for k in ("name", "description", "fallbackLocation",
-                                                 "propagatedSetLevelTags") if k in params})
-            self._set_access_log(store, params)
-            store["updateTime"] = self.clock.now()
-            return store
+    @locked
+    def update_sequence_store(self, context, params, now):
+        store = self.get_store(params["id"])
+        store.update({k: params[k] for k in ("name", "description", "fallbackLocation",
+                                             "propagatedSetLevelTags") if k in params})
+        self._set_access_log(store, params)
+        store["updateTime"] = now
+        return store
 
-    @swept
-    def delete_sequence_store(self, context, params, now):
-        store_id = self.get_store(params["id"])["id"]
-        if matching(self._read_sets.values(), sequenceStoreId=store_id):
-            raise conflict(f"Sequence store {store_id} still contains read sets.")
-        if matching(self._uploads.values(), sequenceStoreId=store_id):
-            raise conflict(f"Sequence store {store_id} has multipart uploads in progress.")
-        if [j for j in matching(self._jobs.values(), sequenceStoreId=store_id)
-                if "completionTime" not in j]:
-            raise conflict(f"Sequence store {store_id} has jobs in progress.")
-        self._jobs = {k: j for k, j in self._jobs.items() if j["sequenceStoreId"] != store_id}
-        del self._stores[store_id]
-        return {}
+    def delete_sequence_store(self, context, params):
+        return self._delete_store(params, [
+            (self._read_sets.values(), "still contains read sets"),
+            (self._uploads.values(), "has multipart uploads in progress"),
+            (self._jobs.values(), "has jobs in progress")])
 
     # --- S3 access policies ----------------------------------------------------
 
@@ -135,15 +109,15 @@ class ReadSets:
             store.policy, store.policy_updated = params["s3AccessPolicy"], self.clock.now()
             return self._policy_view(store)
 
-    def get_s3_access_policy(self, context, params):
-        with self._lock:
-            return self._policy_view(self._by_access_point(params["s3AccessPointArn"]))
+    @locked
+    def get_s3_access_policy(self, context, params, now):
+        return self._policy_view(self._by_access_point(params["s3AccessPointArn"]))
 
-    def delete_s3_access_policy(self, context, params):
-        with self._lock:
-            store = self._by_access_point(params["s3AccessPointArn"])
-            store.policy = store.policy_updated = None
-            return {}
+    @locked
+    def delete_s3_access_policy(self, context, params, now):
+        store = self._by_access_point(params["s3AccessPointArn"])
+        store.policy = store.policy_updated = None
+        return {}
 
     # --- read sets ----------------------------------------------------------------
 
@@ -156,10 +130,11 @@ class ReadSets:
             sequenceStoreId=store["id"], fileType=source["sourceFileType"], creationTime=created,
             creationType=creation_type, creationJobId=job_id,
             etag=etag(source["sourceFileType"], store["eTagAlgorithmFamily"], source1, source2))
-        read_set.tags, read_set.last_access = source.get("tags"), created
+        read_set.last_access = created
         read_set.files = {"source1": source1, "source2": source2}
         read_set.index_name = read_set.ready_at = read_set.pending = None
         self._read_sets[read_set_id] = read_set
+        self.tags.register(read_set["arn"], source.get("tags"), "READ_SET", read_set_id)
         return read_set
 
     @staticmethod
@@ -183,17 +158,13 @@ class ReadSets:
 
     @swept
     def get_read_set_record(self, store_id, read_set_id, now):
-        self.get_store(store_id)
-        return find_in(self._read_sets, read_set_id, "Read set", "sequenceStoreId", store_id,
-                       "sequence store")
+        return self._in_store(self._read_sets, read_set_id, "Read set", store_id)
 
     @swept
     def list_read_sets(self, context, params, now):
         criteria = params.get("filter", {})
-        self.get_store(params["sequenceStoreId"])
-        found = [r for r in matching(self._read_sets.values(),
-                                     sequenceStoreId=params["sequenceStoreId"],
-                                     **{k: criteria.get(k) for k in (
+        found = [r for r in self._of_store(self._read_sets.values(), params["sequenceStoreId"],
+                                           **{k: criteria.get(k) for k in (
                                          "name", "status", "sampleId", "subjectId",
                                          "generatedFrom", "creationType")})
                  if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
@@ -227,46 +198,44 @@ class ReadSets:
         self.get_store(store_id)
         errors = []
         for read_set_id in dict.fromkeys(params["ids"]):
-            read_set = self._read_sets.get(read_set_id)
-            if read_set is None or read_set["sequenceStoreId"] != store_id:
-                errors.append({"id": read_set_id, "code": "ResourceNotFoundException",
-                               "message": f"Read set {read_set_id} not found in sequence "
-                                          f"store {store_id}."})
-            elif read_set["status"] == "ACTIVATING":
+            try:
+                read_set = self._in_store(self._read_sets, read_set_id, "Read set", store_id)
+            except ServiceError as error:
+                errors.append({"id": read_set_id, "code": error.code, "message": error.message})
+                continue
+            if read_set["status"] == "ACTIVATING":
                 errors.append({"id": read_set_id, "code": "ConflictException",
                                "message": f"Read set {read_set_id} is being activated."})
             else:
-                del self._read_sets[read_set_id]
+                self.tags.forget(self._read_sets.pop(read_set_id)["arn"])
         return {"errors": errors or None}
 
     # --- multipart uploads ------------------------------------------------------------
 
-    def create_multipart_read_set_upload(self, context, params):
-        with self._lock:
-            store_id = self.get_store(params["sequenceStoreId"])["id"]
-            upload = self.tokens.earlier("upload", params.get("clientToken"), self._uploads)
-            if upload is None:
-                if needs_reference(params):
-                    raise validation(needs_reference(params))
-                upload_id = new_id(self._uploads)
-                upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
-                                sequenceStoreId=store_id, uploadId=upload_id,
-                                creationTime=self.clock.now())
-                upload.parts = {}     # (source, number) -> part
-                self._uploads[upload_id] = upload
-                self.tokens.remember("upload", params.get("clientToken"), upload_id)
+    @locked
+    def create_multipart_read_set_upload(self, context, params, now):
+        store_id = self.get_store(params["sequenceStoreId"])["id"]
+
+        def make():
+            if needs_reference(params):
+                raise validation(needs_reference(params))
+            upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
+                            sequenceStoreId=store_id, uploadId=new_id(self._uploads),
+                            creationTime=now)
+            upload.parts = {}     # (source, number) -> part
+            self._uploads[upload["uploadId"]] = upload
             return upload
+        return self.tokens.once("upload", params.get("clientToken"), self._uploads, make,
+                                key="uploadId")
 
     def _upload(self, params):
-        store_id = self.get_store(params["sequenceStoreId"])["id"]
-        return find_in(self._uploads, params["uploadId"], "Multipart upload", "sequenceStoreId",
-                       store_id, "sequence store")
+        return self._in_store(self._uploads, params["uploadId"], "Multipart upload",
+                              params["sequenceStoreId"])
 
-    def list_multipart_read_set_uploads(self, context, params):
-        with self._lock:
-            self.get_store(params["sequenceStoreId"])
-            found = matching(self._uploads.values(), sequenceStoreId=params["sequenceStoreId"])
-            return listing("uploads", found, params)
+    @locked
+    def list_multipart_read_set_uploads(self, context, params, now):
+        found = self._of_store(self._uploads.values(), params["sequenceStoreId"])
+        return listing("uploads", found, params)
 
     def upload_read_set_part(self, context, params):
         data = params.get("payload") or b""
@@ -292,45 +261,44 @@ class ReadSets:
             upload.parts[(source, number)] = part
             return part
 
-    def list_read_set_upload_parts(self, context, params):
-        with self._lock:
-            found = [p for p in matching(self._upload(params).parts.values(),
-                                         partSource=params["partSource"])
-                     if created_in(p, params.get("filter", {}))]
-            return listing("parts", found, params)
+    @locked
+    def list_read_set_upload_parts(self, context, params, now):
+        found = [p for p in matching(self._upload(params).parts.values(),
+                                     partSource=params["partSource"])
+                 if created_in(p, params.get("filter", {}))]
+        return listing("parts", found, params)
 
-    def abort_multipart_read_set_upload(self, context, params):
-        with self._lock:
-            del self._uploads[self._upload(params)["uploadId"]]
-            return {}
+    @locked
+    def abort_multipart_read_set_upload(self, context, params, now):
+        del self._uploads[self._upload(params)["uploadId"]]
+        return {}
 
-    def complete_multipart_read_set_upload(self, context, params):
-        with self._lock:
-            upload = self._upload(params)
-            chosen = {"SOURCE1": {}, "SOURCE2": {}}
-            for entry in params["parts"]:
-                source, number = entry["partSource"], entry["partNumber"]
-                part = upload.parts.get((source, number))
-                if part is None:
-                    raise validation(f"Part {number} of {source} was not uploaded.")
-                if part["checksum"] != entry["checksum"]:
-                    raise validation(f"The checksum of part {number} of {source} does not match "
-                                     f"the uploaded part.")
-                if number in chosen[source]:
-                    raise validation(f"Part {number} of {source} is listed more than once.")
-                chosen[source][number] = part.data
-            if not chosen["SOURCE1"]:
-                raise validation("The parts must include at least one SOURCE1 part.")
-            source1, source2 = (b"".join(data for _, data in sorted(chosen[s].items())) or None
-                                for s in ("SOURCE1", "SOURCE2"))
-            try:
-                pending = check_sources(upload["sourceFileType"], source1, source2)
-            except FormatError as exc:
-                pending = clip(str(exc), READ_SET_MESSAGE_MAX)
-            now = self.clock.now()
-            read_set = self._new_read_set(self._stores[upload["sequenceStoreId"]], upload, now,
-                                          "UPLOAD", upload["uploadId"], source1, source2,
-                                          "PROCESSING_UPLOAD")
-            read_set.ready_at, read_set.pending = now + STEP, pending
-            del self._uploads[upload["uploadId"]]
-            return {"readSetId": read_set["id"]}
+    @locked
+    def complete_multipart_read_set_upload(self, context, params, now):
+        upload = self._upload(params)
+        chosen = {"SOURCE1": {}, "SOURCE2": {}}
+        for entry in params["parts"]:
+            source, number = entry["partSource"], entry["partNumber"]
+            part = upload.parts.get((source, number))
+            if part is None:
+                raise validation(f"Part {number} of {source} was not uploaded.")
+            if part["checksum"] != entry["checksum"]:
+                raise validation(f"The checksum of part {number} of {source} does not match "
+                                 f"the uploaded part.")
+            if number in chosen[source]:
+                raise validation(f"Part {number} of {source} is listed more than once.")
+            chosen[source][number] = part.data
+        if not chosen["SOURCE1"]:
+            raise validation("The parts must include at least one SOURCE1 part.")
+        source1, source2 = (b"".join(data for _, data in sorted(chosen[s].items())) or None
+                            for s in ("SOURCE1", "SOURCE2"))
+        try:
+            pending = check_sources(upload["sourceFileType"], source1, source2)
+        except FormatError as exc:
+            pending = clip(str(exc), READ_SET_MESSAGE_MAX)
+        read_set = self._new_read_set(self._stores[upload["sequenceStoreId"]], upload, now,
+                                      "UPLOAD", upload["uploadId"], source1, source2,
+                                      "PROCESSING_UPLOAD")
+        read_set.ready_at, read_set.pending = now + STEP, pending
+        del self._uploads[upload["uploadId"]]
+        return {"readSetId": read_set["id"]}

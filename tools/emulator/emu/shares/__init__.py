@@ -12,7 +12,7 @@ the shares it created, OTHER those whose principalSubscriber is its account.
 from ..errors import conflict, not_found, validation
 from ..lifecycle import DELETING, STEP, Timeline
 from ..paging import paginate
-from ..records import Area, Record, find, matching, new_uuid
+from ..records import Area, Record, find, locked, matching, new_uuid
 from ..values import ACCOUNT_ID
 
 FAIL_KINDS = ("share",)
@@ -30,33 +30,31 @@ class ShareApi(Area):
         return {**share, "status": status, "updateTime": share.timeline.last_change(now),
                 "statusMessage": share.failure if status == "FAILED" else None}
 
-    def create_share(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            resource = self.tags.find(params["resourceArn"])
-            if resource is None:
-                raise not_found(f"Resource {params['resourceArn']} not found.")
-            if resource.kind not in SHAREABLE:
-                raise validation(f"Resource {params['resourceArn']} cannot be shared; only "
-                                 "annotation stores, variant stores and workflows can.")
-            subscriber = params["principalSubscriber"]
-            for share in matching(self._shares.values(), resourceArn=resource.arn,
-                                  principalSubscriber=subscriber):
-                if share.timeline.status(now) not in ("DELETING", "DELETED", "FAILED"):
-                    raise conflict(f"Resource {resource.arn} is already "
-                                   f"shared with {subscriber} (share {share['shareId']}).")
-            share = Record(shareId=new_uuid(), resourceArn=resource.arn, resourceId=resource.id,
-                           principalSubscriber=subscriber, ownerId=ACCOUNT_ID, creationTime=now,
-                           shareName=params.get("shareName"))
-            share.type, share.failure = resource.kind, self.failures.take("share")
-            share.timeline = Timeline(now, [(0, "PENDING")])
-            self._shares[share["shareId"]] = share
-            return self._view(share, now)
+    @locked
+    def create_share(self, context, params, now):
+        resource = self.tags.find(params["resourceArn"])
+        if resource is None:
+            raise not_found(f"Resource {params['resourceArn']} not found.")
+        if resource.kind not in SHAREABLE:
+            raise validation(f"Resource {params['resourceArn']} cannot be shared; only "
+                             "annotation stores, variant stores and workflows can.")
+        subscriber = params["principalSubscriber"]
+        for share in matching(self._shares.values(), resourceArn=resource.arn,
+                              principalSubscriber=subscriber):
+            if share.timeline.status(now) not in ("DELETING", "DELETED", "FAILED"):
+                raise conflict(f"Resource {resource.arn} is already "
+                               f"shared with {subscriber} (share {share['shareId']}).")
+        share = Record(shareId=new_uuid(), resourceArn=resource.arn, resourceId=resource.id,
+                       principalSubscriber=subscriber, ownerId=ACCOUNT_ID, creationTime=now,
+                       shareName=params.get("shareName"))
+        share.type, share.failure = resource.kind, self.failures.take("share")
+        share.timeline = Timeline(now, [(0, "PENDING")])
+        self._shares[share["shareId"]] = share
+        return self._view(share, now)
 
-    def get_share(self, context, params):
-        with self._lock:
-            return {"share": self._view(find(self._shares, params["shareId"], "Share"),
-                                        self.clock.now())}
+    @locked
+    def get_share(self, context, params, now):
+        return {"share": self._view(find(self._shares, params["shareId"], "Share"), now)}
 
     def list_shares(self, context, params):
         criteria, size = params.get("filter", {}), params.get("maxResults")
@@ -73,22 +71,20 @@ class ShareApi(Area):
             items, token = paginate(found, min(size or PAGE_SIZE, 100), params.get("nextToken"))
             return {"shares": [self._view(s, now) for s in items], "nextToken": token}
 
-    def accept_share(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            share = find(self._shares, params["shareId"], "Share")
-            status = share.timeline.status(now)
-            if status != "PENDING":
-                raise conflict(f"Share {share['shareId']} is {status}; "
-                               "only a PENDING share can be accepted.")
-            share.timeline.reschedule(now, [(0, "ACTIVATING"),
-                                            (STEP, "FAILED" if share.failure else "ACTIVE")])
-            return self._view(share, now)
+    @locked
+    def accept_share(self, context, params, now):
+        share = find(self._shares, params["shareId"], "Share")
+        status = share.timeline.status(now)
+        if status != "PENDING":
+            raise conflict(f"Share {share['shareId']} is {status}; "
+                           "only a PENDING share can be accepted.")
+        share.timeline.reschedule(now, [(0, "ACTIVATING"),
+                                        (STEP, "FAILED" if share.failure else "ACTIVE")])
+        return self._view(share, now)
 
-    def delete_share(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            share = find(self._shares, params["shareId"], "Share")
-            if share.timeline.status(now) not in ("DELETING", "DELETED"):
-                share.timeline.reschedule(now, DELETING)
-            return self._view(share, now)
+    @locked
+    def delete_share(self, context, params, now):
+        share = find(self._shares, params["shareId"], "Share")
+        if share.timeline.status(now) not in ("DELETING", "DELETED"):
+            share.timeline.reschedule(now, DELETING)
+        return self._view(share, now)

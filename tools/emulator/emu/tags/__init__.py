@@ -1,3 +1,2 @@
 """Tags by resource ARN for every resource the emulator creates, and the
-operations TagResource, UntagResource and ListTagsForResource (registry.py);
-resolvers.py reaches the resources that reference and sequence stores keep."""
+operations TagResource, UntagResource and ListTagsForResource (registry.py)."""

@@ -2,11 +2,8 @@
 
 Packages whose backends create resources call register(arn, tags, kind, id)
 when they create one (with the create request's `tags`) and forget(arn) when
-it is gone. Backends that keep resources of their own (reference stores,
-sequence stores) are reached through resolvers instead: resolver(arn) returns
-(kind, resource id, tags at creation) while the resource exists, else None.
-The registry also serves other packages as a directory (shares check that a
-shared ARN names a store or workflow).
+it is gone. The registry also serves other packages as a directory (shares
+check that a shared ARN names a store or workflow).
 """
 
 import threading
@@ -24,58 +21,38 @@ class Resource:
     kind: str
     id: str
     tags: dict = field(default_factory=dict)
-    exists: object = None     # optional callable: False once the resource is gone
+    timeline: object = None   # for resources that go away on the job clock (DELETED)
 
 
 class TagRegistry:
-    def __init__(self):
+    def __init__(self, clock):
+        self.clock = clock
         self._lock = threading.RLock()
-        self._resolvers = []
         self.reset()
 
     def reset(self):
         with self._lock:
             self._owned = {}      # arn -> Resource, registered by their creators
-            self._resolved = {}   # arn -> Resource, found through a resolver
-
-    def add_resolver(self, resolver):
-        self._resolvers.append(resolver)
 
     # --- for the packages that create resources ---------------------------
 
-    def register(self, arn, tags=None, kind=None, resource_id=None, exists=None):
-        """exists: optional callable, for resources that go away on the job clock."""
+    def register(self, arn, tags=None, kind=None, resource_id=None, timeline=None):
         with self._lock:
-            self._owned[arn] = Resource(arn, kind, resource_id, dict(tags or {}), exists)
+            self._owned[arn] = Resource(arn, kind, resource_id, dict(tags or {}), timeline)
 
     def forget(self, arn):
         with self._lock:
             self._owned.pop(arn, None)
-            self._resolved.pop(arn, None)
 
     def find(self, arn):
-        """The Resource named by arn, or None if no such resource exists (now).
-
-        Backends' callables (exists, resolvers) are called without holding the
-        registry's lock, so that they may take their own locks.
-        """
+        """The Resource named by arn, or None if no such resource exists (now)."""
         with self._lock:
             resource = self._owned.get(arn)
-        if resource is not None:
-            if resource.exists is None or resource.exists():
-                return resource
-            self.forget(arn)
-            return None
-        for resolver in self._resolvers:
-            found = resolver(arn)
-            if found is not None:
-                kind, resource_id, tags = found
-                with self._lock:
-                    return self._resolved.setdefault(
-                        arn, Resource(arn, kind, resource_id, dict(tags or {})))
-        with self._lock:
-            self._resolved.pop(arn, None)
-        return None
+            if resource is not None and resource.timeline is not None \
+                    and resource.timeline.status(self.clock.now()) == "DELETED":
+                self.forget(arn)
+                return None
+            return resource
 
     # --- the tag operations -------------------------------------------------
 
@@ -90,32 +67,26 @@ class TagRegistry:
         with self._lock:
             return dict(resource.tags)
 
-    def tag(self, arn, tags):
-        resource = self._existing(arn)
-        check_reserved(tags)
-        with self._lock:
-            merged = {**resource.tags, **tags}
-            if len(merged) > MAX_TAGS:
-                raise validation(f"A resource can have at most {MAX_TAGS} tags; "
-                                 f"this request would leave {len(merged)}.")
-            resource.tags = merged
-
-    def untag(self, arn, keys):
-        resource = self._existing(arn)
-        with self._lock:
-            for key in keys:
-                resource.tags.pop(key, None)
-
     # --- the operations TagResource, UntagResource, ListTagsForResource --------
 
     def list_tags_for_resource(self, context, params):
         return {"tags": self.tags_of(params["resourceArn"])}
 
     def tag_resource(self, context, params):
-        self.tag(params["resourceArn"], params["tags"])
+        resource = self._existing(params["resourceArn"])
+        check_reserved(params["tags"])
+        with self._lock:
+            merged = {**resource.tags, **params["tags"]}
+            if len(merged) > MAX_TAGS:
+                raise validation(f"A resource can have at most {MAX_TAGS} tags; "
+                                 f"this request would leave {len(merged)}.")
+            resource.tags = merged
 
     def untag_resource(self, context, params):
-        self.untag(params["resourceArn"], params["tagKeys"])
+        resource = self._existing(params["resourceArn"])
+        with self._lock:
+            for key in params["tagKeys"]:
+                resource.tags.pop(key, None)
 
 
 def check_reserved(tags):

@@ -21,16 +21,3 @@ class WorkflowApi(Area, Definitions, Runs, Batches):
             self._sweeping = False
             self.tasks_per_run = DEFAULT_TASKS_PER_RUN
 
-    def control_handlers(self):
-        """POST /_emulator/run_tasks {"count": n}: tasks of the runs started afterwards."""
-        from ..control import ControlError
-
-        def run_tasks(document, query):
-            count = document.get("count")
-            if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 1000:
-                raise ControlError(400, "'count' must be an integer from 0 to 1000")
-            with self._lock:
-                self.tasks_per_run = count
-            return {"count": count}
-
-        return {("POST", "run_tasks"): run_tasks}

@@ -48,10 +48,8 @@ class Batches:
             return now
         self._sweeping = True
         try:
-            for name, configuration in list(self._configurations.items()):
-                if configuration.timeline.status(now) == "DELETED":
-                    del self._configurations[name]
-                    self.tags.forget(configuration["arn"])
+            self._configurations = {name: c for name, c in self._configurations.items()
+                                    if c.timeline.status(now) != "DELETED"}
             for batch in self._batches.values():
                 submitted_at = batch.timeline.entered("SUBMITTING", now)
                 if not batch.submitted and not batch.cancelled and submitted_at is not None:

@@ -8,7 +8,7 @@ import json
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, STEP, Timeline
-from ..records import Record, listing, matching, new_uuid
+from ..records import Record, listing, locked, matching, new_uuid
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 
@@ -83,20 +83,19 @@ class Definitions:
 
     # --- workflows -----------------------------------------------------------------
 
-    def create_workflow(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            workflow = self.tokens.earlier("workflow", params["requestId"], self._workflows)
-            if workflow is None:
-                workflow_id = new_id(self._workflows)
-                workflow = self._new_definition(
-                    "workflow", params, workflow_id, now, id=workflow_id, name=params.get("name"),
-                    arn=arn(context.region, f"workflow/{workflow_id}"))
-                workflow.versions = {}
-                self._workflows[workflow_id] = workflow
-                self.tokens.remember("workflow", params["requestId"], workflow_id)
-                self.tags.register(workflow["arn"], params.get("tags"), "WORKFLOW", workflow_id)
-            return self._definition_view(workflow, now)
+    @locked
+    def create_workflow(self, context, params, now):
+        workflow = self.tokens.earlier("workflow", params["requestId"], self._workflows)
+        if workflow is None:
+            workflow_id = new_id(self._workflows)
+            workflow = self._new_definition(
+                "workflow", params, workflow_id, now, id=workflow_id, name=params.get("name"),
+                arn=arn(context.region, f"workflow/{workflow_id}"))
+            workflow.versions = {}
+            self._workflows[workflow_id] = workflow
+            self.tokens.remember("workflow", params["requestId"], workflow_id)
+            self.tags.register(workflow["arn"], params.get("tags"), "WORKFLOW", workflow_id)
+        return self._definition_view(workflow, now)
 
     def _workflow(self, workflow_id, workflow_type=None, owner_id=None):
         workflow = self._workflows.get(workflow_id)
@@ -105,55 +104,52 @@ class Definitions:
             raise not_found(f"Workflow {workflow_id} not found.")
         return workflow
 
-    def get_workflow(self, context, params):
-        with self._lock:
-            workflow = self._workflow(params["id"], params.get("type"), params.get("workflowOwnerId"))
-            return self._definition_view(workflow, self.clock.now(), params.get("export"))
+    @locked
+    def get_workflow(self, context, params, now):
+        workflow = self._workflow(params["id"], params.get("type"), params.get("workflowOwnerId"))
+        return self._definition_view(workflow, now, params.get("export"))
 
-    def list_workflows(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            found = matching(self._workflows.values(), type=params.get("type"),
-                             name=params.get("name"))
-            return listing("items", found, params,
-                           lambda w: {**w, "status": w.timeline.status(now)},
-                           token_key="startingToken")
+    @locked
+    def list_workflows(self, context, params, now):
+        found = matching(self._workflows.values(), type=params.get("type"),
+                         name=params.get("name"))
+        return listing("items", found, params,
+                       lambda w: {**w, "status": w.timeline.status(now)},
+                       token_key="startingToken")
 
-    def update_workflow(self, context, params):
-        with self._lock:
-            self._update_definition(self._workflow(params["id"]), params, self.clock.now())
+    @locked
+    def update_workflow(self, context, params, now):
+        self._update_definition(self._workflow(params["id"]), params, now)
 
-    def delete_workflow(self, context, params):
-        with self._lock:
-            workflow = self._workflow(params["id"])
-            for version in workflow.versions.values():
-                self.tags.forget(version["arn"])
-            del self._workflows[params["id"]]
-            self.tags.forget(workflow["arn"])
+    @locked
+    def delete_workflow(self, context, params, now):
+        workflow = self._workflow(params["id"])
+        for version in workflow.versions.values():
+            self.tags.forget(version["arn"])
+        del self._workflows[params["id"]]
+        self.tags.forget(workflow["arn"])
 
     # --- workflow versions -----------------------------------------------------------
 
-    def create_workflow_version(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            workflow = self._workflow(params["workflowId"])
-            earlier = self.tokens.keys.get(("version", params["requestId"]))
-            if earlier and earlier[0] == workflow["id"] and earlier[1] in workflow.versions:
-                return self._definition_view(workflow.versions[earlier[1]], now)
-            name = params["versionName"]
-            if name in workflow.versions:
-                raise conflict(f"Workflow {workflow['id']} already has a version named {name}.")
-            status = workflow.timeline.status(now)
-            if status != "ACTIVE":
-                raise conflict(f"Workflow {workflow['id']} is {status}, not ACTIVE.")
-            version = self._new_definition(
-                "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
-                versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
-            workflow.versions[name] = version
-            self.tokens.remember("version", params["requestId"], (workflow["id"], name))
-            self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION",
-                               version["uuid"])
-            return self._definition_view(version, now)
+    @locked
+    def create_workflow_version(self, context, params, now):
+        workflow = self._workflow(params["workflowId"])
+        earlier = self.tokens.keys.get(("version", params["requestId"]))
+        if earlier and earlier[0] == workflow["id"] and earlier[1] in workflow.versions:
+            return self._definition_view(workflow.versions[earlier[1]], now)
+        name = params["versionName"]
+        if name in workflow.versions:
+            raise conflict(f"Workflow {workflow['id']} already has a version named {name}.")
+        status = workflow.timeline.status(now)
+        if status != "ACTIVE":
+            raise conflict(f"Workflow {workflow['id']} is {status}, not ACTIVE.")
+        version = self._new_definition(
+            "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
+            versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
+        workflow.versions[name] = version
+        self.tokens.remember("version", params["requestId"], (workflow["id"], name))
+        self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION", version["uuid"])
+        return self._definition_view(version, now)
 
     def _version(self, workflow_id, name, workflow_type=None, owner_id=None):
         version = self._workflow(workflow_id, workflow_type, owner_id).versions.get(name)
@@ -161,29 +157,27 @@ class Definitions:
             raise not_found(f"Version {name} of workflow {workflow_id} not found.")
         return version
 
-    def get_workflow_version(self, context, params):
-        with self._lock:
-            version = self._version(params["workflowId"], params["versionName"], params.get("type"),
-                                    params.get("workflowOwnerId"))
-            return self._definition_view(version, self.clock.now(), params.get("export"),
-                                         params["workflowId"])
+    @locked
+    def get_workflow_version(self, context, params, now):
+        version = self._version(params["workflowId"], params["versionName"], params.get("type"),
+                                params.get("workflowOwnerId"))
+        return self._definition_view(version, now, params.get("export"), params["workflowId"])
 
-    def list_workflow_versions(self, context, params):
-        with self._lock:
-            now = self.clock.now()
-            workflow = self._workflow(params["workflowId"], params.get("type"),
-                                      params.get("workflowOwnerId"))
-            return listing("items", matching(workflow.versions.values()), params,
-                           lambda v: {**v, "status": v.timeline.status(now)},
-                           token_key="startingToken")
+    @locked
+    def list_workflow_versions(self, context, params, now):
+        workflow = self._workflow(params["workflowId"], params.get("type"),
+                                  params.get("workflowOwnerId"))
+        return listing("items", matching(workflow.versions.values()), params,
+                       lambda v: {**v, "status": v.timeline.status(now)},
+                       token_key="startingToken")
 
-    def update_workflow_version(self, context, params):
-        with self._lock:
-            version = self._version(params["workflowId"], params["versionName"])
-            self._update_definition(version, params, self.clock.now())
+    @locked
+    def update_workflow_version(self, context, params, now):
+        version = self._version(params["workflowId"], params["versionName"])
+        self._update_definition(version, params, now)
 
-    def delete_workflow_version(self, context, params):
-        with self._lock:
-            version = self._version(params["workflowId"], params["versionName"])
-            del self._workflows[params["workflowId"]].versions[params["versionName"]]
-            self.tags.forget(version["arn"])
+    @locked
+    def delete_workflow_version(self, context, params, now):
+        version = self._version(params["workflowId"], params["versionName"])
+        del self._workflows[params["workflowId"]].versions[params["versionName"]]
+        self.tags.forget(version["arn"])

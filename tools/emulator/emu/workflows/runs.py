@@ -8,6 +8,7 @@ deleting one makes it DELETING, then gone.
 """
 
 import hashlib
+from functools import partialmethod
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
@@ -28,6 +29,10 @@ TASK_STEPS = [(0, "PENDING"), (STEP, "STARTING"), (2 * STEP, "RUNNING"), (3 * ST
 TASK_FAILS = TASK_STEPS[:3] + [(3 * STEP, "FAILED")]
 STOPPING = [(0, "STOPPING"), (STEP, "CANCELLED")]
 RUN_GROUP_LIMITS = ("maxCpus", "maxRuns", "maxDuration", "maxGpus")
+# Run groups and run caches, by their ARN word: (table, noun, tag kind, members an update sets)
+PLAIN = {"runGroup": ("_run_groups", "Run group", "RUN_GROUP", ("name",) + RUN_GROUP_LIMITS),
+         "runCache": ("_run_caches", "Run cache", "RUN_CACHE", ("cacheBehavior", "description",
+                                                                 "name"))}
 # What a rerun (StartRun with runId) copies from the earlier run.
 RUN_SETTINGS = ("workflowId", "workflowType", "workflowVersionName", "workflowOwnerId", "roleArn",
                 "name", "cacheId", "cacheBehavior", "runGroupId", "priority", "parameters",
@@ -204,87 +209,72 @@ class Runs:
         return listing("items", self._tasks(params["id"], now, params.get("status")), params,
                        lambda t: {**t, **progress(t, now)}, token_key="startingToken")
 
-    # --- run groups ----------------------------------------------------------------
+    # --- run groups and run caches ------------------------------------------------------
 
-    def create_run_group(self, context, params):
+    def _plain_members(self, kind, params):
+        """What a new run group or run cache holds."""
+        if kind == "runGroup":
+            return {k: params.get(k) for k in ("name",) + RUN_GROUP_LIMITS}
+        return {"cacheS3Uri": params["cacheS3Location"], "name": params.get("name"),
+                "cacheBehavior": params.get("cacheBehavior", "CACHE_ON_FAILURE"),
+                "cacheBucketOwnerId": params.get("cacheBucketOwnerId", ACCOUNT_ID),
+                "description": params.get("description"),
+                "status": "FAILED" if self.failures.take("run_cache") else "ACTIVE"}
+
+    def _create_plain(self, kind, context, params):
+        table, _, tag_kind, _ = PLAIN[kind]
+        table = getattr(self, table)
         with self._lock:
-            group = self.tokens.earlier("runGroup", params["requestId"], self._run_groups)
-            if group is None:
+            def make():
                 check_create_tags(params.get("tags"))
-                group_id = new_id(self._run_groups)
-                group = Record({k: params.get(k) for k in ("name",) + RUN_GROUP_LIMITS},
-                               arn=arn(context.region, f"runGroup/{group_id}"), id=group_id,
-                               creationTime=self.clock.now())
-                self._run_groups[group_id] = group
-                self.tokens.remember("runGroup", params["requestId"], group_id)
-                self.tags.register(group["arn"], params.get("tags"), "RUN_GROUP", group_id)
-            return {**group, "tags": self.tags.tags_of(group["arn"])}
+                key = new_id(table)
+                record = table[key] = Record(self._plain_members(kind, params), id=key,
+                                             arn=arn(context.region, f"{kind}/{key}"),
+                                             creationTime=self.clock.now())
+                self.tags.register(record["arn"], params.get("tags"), tag_kind, key)
+                return record
+            record = self.tokens.once(kind, params["requestId"], table, make)
+            return {**record, "tags": self.tags.tags_of(record["arn"])}
 
-    def get_run_group(self, context, params):
-        with self._lock:
-            group = find(self._run_groups, params["id"], "Run group")
-            return {**group, "tags": self.tags.tags_of(group["arn"])}
+    def _plain(self, kind, key):
+        table, noun, _, _ = PLAIN[kind]
+        return find(getattr(self, table), key, noun)
 
-    def list_run_groups(self, context, params):
+    def _get_plain(self, kind, context, params):
         with self._lock:
-            found = matching(self._run_groups.values(), name=params.get("name"))
+            record = self._plain(kind, params["id"])
+            return {**record, "tags": self.tags.tags_of(record["arn"])}
+
+    def _list_plain(self, kind, context, params):
+        with self._lock:
+            found = matching(getattr(self, PLAIN[kind][0]).values(), name=params.get("name"))
             return listing("items", found, params, token_key="startingToken")
 
-    def update_run_group(self, context, params):
+    def _update_plain(self, kind, context, params):
         with self._lock:
-            group = find(self._run_groups, params["id"], "Run group")
-            group.update({k: params[k] for k in ("name",) + RUN_GROUP_LIMITS if k in params})
+            record = self._plain(kind, params["id"])
+            record.update({k: params[k] for k in PLAIN[kind][3] if k in params})
 
     @swept
-    def delete_run_group(self, context, params, now):
-        group = find(self._run_groups, params["id"], "Run group")
-        busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == group["id"]
+    def _delete_plain(self, kind, context, params, now):
+        record = self._plain(kind, params["id"])
+        busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == record["id"]
                 and r.timeline.status(now) not in TERMINAL]
-        if busy:
-            raise conflict(f"Run group {group['id']} has runs in progress: {', '.join(busy)}.")
-        del self._run_groups[group["id"]]
-        self.tags.forget(group["arn"])
+        if busy and kind == "runGroup":
+            raise conflict(f"Run group {record['id']} has runs in progress: {', '.join(busy)}.")
+        del getattr(self, PLAIN[kind][0])[record["id"]]
+        self.tags.forget(record["arn"])
 
-    # --- run caches ------------------------------------------------------------------
-
-    def create_run_cache(self, context, params):
-        with self._lock:
-            cache = self.tokens.earlier("runCache", params["requestId"], self._run_caches)
-            if cache is None:
-                check_create_tags(params.get("tags"))
-                cache_id = new_id(self._run_caches)
-                cache = Record(arn=arn(context.region, f"runCache/{cache_id}"), id=cache_id,
-                               creationTime=self.clock.now(), cacheS3Uri=params["cacheS3Location"],
-                               cacheBehavior=params.get("cacheBehavior", "CACHE_ON_FAILURE"),
-                               cacheBucketOwnerId=params.get("cacheBucketOwnerId", ACCOUNT_ID),
-                               name=params.get("name"), description=params.get("description"),
-                               status="FAILED" if self.failures.take("run_cache") else "ACTIVE")
-                self._run_caches[cache_id] = cache
-                self.tokens.remember("runCache", params["requestId"], cache_id)
-                self.tags.register(cache["arn"], params.get("tags"), "RUN_CACHE", cache_id)
-            return {**cache, "tags": self.tags.tags_of(cache["arn"])}
-
-    def get_run_cache(self, context, params):
-        with self._lock:
-            cache = find(self._run_caches, params["id"], "Run cache")
-            return {**cache, "tags": self.tags.tags_of(cache["arn"])}
-
-    def list_run_caches(self, context, params):
-        with self._lock:
-            return listing("items", matching(self._run_caches.values()), params,
-                           token_key="startingToken")
-
-    def update_run_cache(self, context, params):
-        with self._lock:
-            cache = find(self._run_caches, params["id"], "Run cache")
-            cache.update({k: params[k] for k in ("cacheBehavior", "description", "name")
-                          if k in params})
-
-    def delete_run_cache(self, context, params):
-        with self._lock:
-            cache = find(self._run_caches, params["id"], "Run cache")
-            del self._run_caches[cache["id"]]
-            self.tags.forget(cache["arn"])
+    create_run_group = partialmethod(_create_plain, "runGroup")
+    get_run_group = partialmethod(_get_plain, "runGroup")
+    list_run_groups = partialmethod(_list_plain, "runGroup")
+    update_run_group = partialmethod(_update_plain, "runGroup")
+    delete_run_group = partialmethod(_delete_plain, "runGroup")
+    create_run_cache = partialmethod(_create_plain, "runCache")
+    get_run_cache = partialmethod(_get_plain, "runCache")
+    list_run_caches = partialmethod(_list_plain, "runCache")
+    update_run_cache = partialmethod(_update_plain, "runCache")
+    delete_run_cache = partialmethod(_delete_plain, "runCache")
 
     # --- configurations ----------------------------------------------------------------
 
@@ -313,14 +303,8 @@ class Runs:
             self._configurations[name] = configuration
             self.tokens.remember("configuration", params["requestId"], name)
             self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
-                               configuration["uuid"], lambda: self._configuration_exists(
-                                   name, configuration))
+                               configuration["uuid"], configuration.timeline)
         return self._configuration_view(configuration, now)
-
-    def _configuration_exists(self, name, configuration):
-        with self._lock:
-            return (self._configurations.get(name) is configuration
-                    and configuration.timeline.status(self.clock.now()) != "DELETED")
 
     def _configuration(self, name):
         return find(self._configurations, name, "Configuration")
