@@ -796,7 +796,7 @@ describe("hostile input", function()
       refused("CreateReferenceStore", { name = f }, { "params.name: a userdata cannot be sent" })
       refused("UploadReadSetPart", { sequenceStoreId = STORE, uploadId = STORE, partSource = "SOURCE1",
                                      partNumber = 1, payload = f }, { "params.payload: a userdata cannot be sent" })
-      local pipe = io.popen("echo reads")
+      local pipe = io.popen("exec 2>/dev/null; echo reads") -- (its echo may meet a closed pipe)
       refused("UploadReadSetPart", { sequenceStoreId = STORE, uploadId = STORE, partSource = "SOURCE1",
                                      partNumber = 1, payload = pipe },
               { "params.payload: a file that cannot seek (a pipe?) has no length to send" })
