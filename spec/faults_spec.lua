@@ -130,6 +130,10 @@ describe("faults", function()
       assert.are.same(curl, lua, helper.json.encode(faults))
       assert.are.same(curl, multi, "curl multi: " .. helper.json.encode(faults))
       if curl.log:find("trying again", 1, true) then retried = retried + 1 end
+      local f = faults[1]
+      print(("faults_spec: %-46s -> %-26s %d attempt(s), %d sent (curl = multi = function)")
+        :format(("%s %s x%d"):format(f.mode or "status", f.status or "", f.count or 1),
+                curl.ok and "result" or curl.code, curl.attempts or 0, curl.sent))
     end
     assert.are.equal(5, retried, "the log lines were compared")
   end)

@@ -623,6 +623,8 @@ describe("inside nginx #nginx", function()
       assert.are.equal(helper.normal_log(lines), helper.normal_log(got.log), what)
       if #lines > 0 then retried = retried + 1 end
     end
+    print(("nginx_spec: the fault matrix: %d faults, the same outcome through cosockets as libcurl")
+      :format(#helper.FAULT_MATRIX))
     assert.is_true(retried >= 4, "the log lines were compared")
     emu:control("DELETE", "faults")
   end)
