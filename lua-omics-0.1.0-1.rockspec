@@ -63,6 +63,7 @@ build = {
       ["omics.ngx"] = "omics/ngx.lua",
       ["omics.core"] = {
          sources = {
+            "lua_download.c",
             "lua_exchange.c",
             "lua_many.c",
             "lua_omics.c",
@@ -83,6 +84,8 @@ build = {
             "src/creds_sso.c",
             "src/creds_sts.c",
             "src/describe.c",
+            "src/download.c",
+            "src/download_run.c",
             "src/endpoint.c",
             "src/errclass.c",
             "src/error.c",

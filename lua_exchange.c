@@ -242,7 +242,10 @@ int lx_new(lua_State *L)
     lua_settop(L, 7);
     omics_error err;
     omics_error_init(&err);
-    const omics_sink *sink = lua_isnil(L, 4) ? NULL : omics_path_sink_sink(ls_check(L, 4)->ps);
+    /* the sink the engine starts over for a retry: a path sink, or a part of a download */
+    const omics_sink *sink = lua_isnil(L, 4) ? NULL : ld_part_sink(L, 4);
+    if (!lua_isnil(L, 4) && !sink)
+        sink = omics_path_sink_sink(ls_check(L, 4)->ps);
     lexchange *lx = lc_newuserdata(L, sizeof *lx); /* at 8 */
     memset(lx, 0, sizeof *lx);
     luaL_setmetatable(L, LOMICS_EXCHANGE);

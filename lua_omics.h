@@ -125,6 +125,14 @@ int lm_check_call(lua_State *L);
 int lm_many_options(lua_State *L);
 void lm_open(lua_State *L);
 
+/* ---------------------------------------------------------- lua_download.c */
+
+int ld_new(lua_State *L);
+int ld_is_part_sink(lua_State *L);
+/* The sink of a download's part object at idx, or NULL when it is none. */
+const omics_sink *ld_part_sink(lua_State *L, int idx);
+void ld_open(lua_State *L);
+
 /* ------------------------------------------------------------- lua_omics.c */
 
 lclient *lo_check_client(lua_State *L, int idx);

@@ -319,8 +319,8 @@ static int to_value(conv *c, int idx, omics_value *out)
         (t == LUA_TLIGHTUSERDATA && !lua_touserdata(L, idx)))
         return 0; /* a scalar, or omics.null */
     if (c->objects) {
-        if (t == LUA_TFUNCTION)
-            out->type = OMICS_V_FUNCTION;
+        if (t == LUA_TFUNCTION || ld_part_sink(L, idx))
+            out->type = OMICS_V_FUNCTION; /* (a download's part: a sink that writes) */
         else if (lc_tofile(L, idx))
             out->type = OMICS_V_FILE;
         else if ((lp = luaL_testudata(L, idx, LOMICS_PROVIDER)) != NULL) {

@@ -98,6 +98,10 @@ local function open_sink(sink)
       return true
     end
   end
+  if type(sink) == "userdata" and core.is_part_sink(sink) then
+    -- a part of a download: written at its offset, started over by the engine
+    return function(chunk) return sink:write(chunk) end, nil, sink
+  end
   if io.type(sink) == "file" then
     return function(chunk)
       local ok, err = sink:write(chunk)
@@ -297,6 +301,76 @@ function methods.call_many(client, calls, opts)
     if not ok then error(err, 0) end
   end
   return results
+end
+
+-------------------------------------------------------------- whole files
+
+-- The parts of a download through a Lua driver (nginx cosockets, a
+-- transport function): each part a call with the part's own sink; the
+-- core checks and records each part (d:part_done).
+local function lua_parts(client, d)
+  local n, concurrency = d:parts()
+  local next_i, failed = 1, nil
+  local function worker()
+    while next_i <= n and not failed do
+      local i = next_i
+      next_i = i + 1
+      local op, p = d:part(i)
+      local _, err = methods.call(client, op, p, { sink = d:sink(i) })
+      local ok, perr = d:part_done(i, err)
+      if not ok and not failed then failed = perr end
+    end
+  end
+  if in_nginx() and require("omics.ngx").mode() == "cosocket" then
+    local threads = {}
+    for k = 1, math.min(concurrency, n) do threads[k] = ngx.thread.spawn(worker) end
+    for k = 1, #threads do
+      local ok, err = ngx.thread.wait(threads[k])
+      if not ok then error(err, 0) end
+    end
+  else
+    worker()
+  end
+  if failed then return nil, failed end
+  return true
+end
+
+-- A download: the metadata call, then the parts (curl multi, or a Lua
+-- driver), then the files checked and put in place by the core.
+local function download(client, kind, params, opts)
+  if type(params) ~= "table" then
+    return nil, lua_error("ParamValidationError", "validation",
+                          "params: expected a table, got " .. type(params))
+  end
+  local op, store = "GetReferenceMetadata", "referenceStoreId"
+  if kind == "read_set" then op, store = "GetReadSetMetadata", "sequenceStoreId" end
+  local meta, err = methods.call(client, op, { [store] = params[store], id = params.id })
+  if not meta then return nil, err end
+  local d, derr = core.download(client, kind, params, meta, opts)
+  if not d then return nil, derr end
+  local t, terr = driver(client)
+  local ok, rerr
+  if not t then
+    ok, rerr = nil, terr
+  elseif t == "curl" then
+    ok, rerr = d:run()
+  else
+    ok, rerr = lua_parts(client, d)
+  end
+  local res, ferr
+  if ok then res, ferr = d:finish() else ferr = rerr end
+  d:close()
+  return res, ferr
+end
+
+-- client:download_read_set{ sequenceStoreId, id, files = { "SOURCE1", ... } }
+function methods.download_read_set(client, params, opts)
+  return download(client, "read_set", params, opts)
+end
+
+-- client:download_reference{ referenceStoreId, id, files = { "SOURCE", "INDEX" } }
+function methods.download_reference(client, params, opts)
+  return download(client, "reference", params, opts)
 end
 
 -------------------------------------------------------------- paginators

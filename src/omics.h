@@ -625,6 +625,72 @@ void omics_multi_free(omics_multi *m);
 /* TCP connections the run's transfers opened so far. */
 long omics_multi_connects(const omics_multi *m);
 
+/* ------------------------------------------------ whole files: downloads
+ * The files of a read set or a reference, part by part: each part's bytes
+ * are written at their offset into a temporary file beside the destination
+ * ("<path>.omics-partial"), each part's length is checked, then the file's,
+ * and the file is synced and renamed into place: complete or absent.  With
+ * resume, "<path>.omics-state" lists the finished parts, so a run killed
+ * half way starts again from the parts that are missing.  No I/O on the
+ * network here: the caller makes the metadata call, then the part calls
+ * (omics_download_run does them with curl multi; another driver asks for
+ * each part with omics_download_part and reports it).
+ *
+ *   d = omics_download_new(c, OMICS_DOWNLOAD_READ_SET, params, metadata, &o, &err);
+ *   omics_download_run(d, 8, &err);       (or: the parts by a driver of yours)
+ *   omics_download_finish(d, &err);
+ *   omics_download_free(d); */
+typedef struct omics_download omics_download;
+typedef enum omics_download_kind {
+    OMICS_DOWNLOAD_READ_SET = 1, /* params: sequenceStoreId, id; GetReadSetMetadata's result */
+    OMICS_DOWNLOAD_REFERENCE     /* params: referenceStoreId, id; GetReferenceMetadata's */
+} omics_download_kind;
+/* Called with the bytes written so far (resumed parts included), the bytes
+ * of all files, and the file being written; at most ten times a second, and
+ * once at the end.  A non-zero return stops the download (the message goes
+ * into why). */
+typedef int (*omics_download_progress_fn)(void *ud, long long done, long long total,
+                                           const char *file, char *why, size_t whylen);
+typedef struct omics_download_opts {
+    const char *to;            /* a directory (NULL: "."), or a file's path when one file is asked for */
+    const char *const *files;  /* "SOURCE1", "SOURCE2", "INDEX" / "SOURCE", "INDEX"; NULL: all */
+    size_t nfiles;
+    int resume;                /* keep finished parts for the next run */
+    int overwrite;             /* replace a file already at the destination */
+    omics_download_progress_fn progress;
+    void *progress_ud;
+} omics_download_opts;
+
+/* Checks the parameters, the options and the metadata (a lying part count
+ * is refused), names the files and opens them; -1-style NULL with err. */
+omics_download *omics_download_new(omics_client *c, omics_download_kind kind,
+                                   const omics_value *params, const omics_value *metadata,
+                                   const omics_download_opts *o, omics_error *err);
+/* The part calls still to make (parts a resumed run found done are not). */
+size_t omics_download_parts(const omics_download *d);
+/* Part i's call: its operation, parameters and sink (writing at the part's
+ * offset, starting over for a retry); all owned by d. */
+void omics_download_part(omics_download *d, size_t i, const omics_op **op,
+                         const omics_value **params, const omics_sink **sink);
+/* Part i's call ended (call_err NULL when it succeeded): its length is
+ * checked and it is recorded as finished; 0, or -1 with err. */
+int omics_download_part_done(omics_download *d, size_t i, const omics_error *call_err,
+                             omics_error *err);
+/* Every part fetched: checks, syncs and renames each file, removes the
+ * state files; 0, or -1 with err (the files stay for a resume). */
+int omics_download_finish(omics_download *d, omics_error *err);
+/* The parts with curl multi, concurrency at a time; 0, or -1 with the
+ * first part's failure (the others still ran to their end). */
+int omics_download_run(omics_download *d, int concurrency, omics_error *err);
+/* After finish: file k's name ("SOURCE1") and path; NULL past the end. */
+const char *omics_download_file(const omics_download *d, size_t k, const char **path);
+/* Bytes and parts fetched by this run; parts an earlier run had fetched. */
+long long omics_download_fetched(const omics_download *d);
+int omics_download_resumed(const omics_download *d);
+/* Closes what is open; an unfinished download's files are removed, unless
+ * resume keeps them for the next run.  NULL is fine. */
+void omics_download_free(omics_download *d);
+
 /* ------------------------------------------------------ the client's settings */
 
 /* The limits every attempt of a call on c runs under, defaults applied:

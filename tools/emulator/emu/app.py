@@ -65,4 +65,8 @@ class Emulator:
             return self.control.handle(request)
         if self.identity.owns(request):
             return self.identity.handle(request)
-        return self.service.handle(request)
+        self.stats.flight(1)
+        try:
+            return self.service.handle(request)
+        finally:
+            self.stats.flight(-1)

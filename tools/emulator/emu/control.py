@@ -57,13 +57,10 @@ class ControlApi:
             return json_response(400, {"error": str(error)})
 
     def requests(self, document, query):
-        try:
-            limit = int(query["limit"]) if "limit" in query else None
-            if limit is not None and limit < 1:
-                raise ValueError(limit)
-        except ValueError:
-            raise ValueError("limit must be a positive integer") from None
-        return {"requests": self.emulator.request_log.last(limit)}
+        limit = query.get("limit", "")
+        if limit and (not limit.isdigit() or int(limit) < 1):
+            raise ValueError("limit must be a positive integer")
+        return {"requests": self.emulator.request_log.last(int(limit) if limit else None)}
 
     def add_faults(self, document, query):
         faults = document.get("faults")

@@ -10,8 +10,9 @@ LOGGED_BODY_LIMIT = 256 * 1024
 
 class Stats:
     """Counts of requests (service and identity ones apart), connections and
-    failed authentications, and calls by operation."""
-    COUNTERS = ("requests", "connections", "auth_failures", "identity_requests")
+    failed authentications, calls by operation, and the most service requests
+    answered at once."""
+    COUNTERS = ("requests", "connections", "auth_failures", "identity_requests", "max_in_flight")
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -21,6 +22,13 @@ class Stats:
         with self._lock:
             self.counts = Counter(dict.fromkeys(self.COUNTERS, 0))
             self.by_operation = Counter()
+            self.in_flight = 0
+
+    def flight(self, step):
+        """A service request starts (1) or ends (-1) being answered."""
+        with self._lock:
+            self.in_flight += step
+            self.counts["max_in_flight"] = max(self.counts["max_in_flight"], self.in_flight)
 
     def count(self, counter, operation=None):
         """One more of counter (and of operation, if given)."""
