@@ -198,6 +198,16 @@ http {
       }
     }
 
+    location /download {
+      content_by_lua_block {
+        local res, err = package.loaded.omics_clients.auto:download_reference(
+          { referenceStoreId = "1234567890", id = "9876543210" }, { to = ngx.var.arg_dir, concurrency = 2 })
+        local json = require "cjson"
+        ngx.say(json.encode { files = res and res.files or json.null, parts = res and res.parts or json.null,
+                              err = err and err.message or json.null })
+      }
+    }
+
     location /metasink {
       content_by_lua_block {
         local res, err = package.loaded.omics_clients.auto:get_reference_metadata(
@@ -495,6 +505,22 @@ describe("inside nginx #nginx", function()
     assert.are.equal("true", got.ok, got.error)
     assert.are.equal("12219", got.bytes)
     assert.are.equal("nil", got.payload)
+  end)
+
+  it("downloads a reference and its index through cosockets, parts side by side", function()
+    local dir = helper.tmpdir()
+    local body = http_get(url("/download?dir=" .. dir))
+    local got = assert(helper.json.decode(body), body)
+    assert.is_nil(got.err)
+    assert.are.equal(2, got.parts)
+    local plain = helper.client(emu)
+    for file, path in pairs { SOURCE = dir .. "/demo-genome.fasta", INDEX = dir .. "/demo-genome.fasta.fai" } do
+      assert.are.equal(path, got.files[file])
+      local chunks = {}
+      assert(plain:get_reference({ referenceStoreId = "1234567890", id = "9876543210", partNumber = 1, file = file },
+        { sink = function(c) chunks[#chunks + 1] = c end }))
+      assert.are.equal(table.concat(chunks), helper.read(path))
+    end
   end)
 
   it("a download cut off: a path sink starts over, a function sink is not fed twice", function()

@@ -219,9 +219,10 @@ static int file_sizes(dl_file *f, const omics_value *info, omics_error *err)
         return fail(err, "DownloadMetadataError",
                     "the metadata of %s lacks contentLength, partSize or totalParts%s", f->file,
                     NULL);
-    long long want = f->length ? (f->length + f->part_size - 1) / f->part_size : 0;
-    if (f->length < 0 || f->part_size <= 0 || f->part_size > DL_MAX_PART_SIZE ||
-        parts > DL_MAX_PARTS || (parts != want && !(f->length == 0 && parts <= 1)))
+    int sane = f->length >= 0 && f->part_size > 0 && f->part_size <= DL_MAX_PART_SIZE &&
+               parts >= 0 && parts <= DL_MAX_PARTS;
+    long long want = sane && f->length ? (f->length + f->part_size - 1) / f->part_size : 0;
+    if (!sane || (parts != want && !(f->length == 0 && parts <= 1)))
         return fail(err, "DownloadMetadataError",
                     "the metadata of %s does not add up%s: its parts, part size and length "
                     "disagree", f->file, NULL);
