@@ -753,6 +753,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
     lv_new_type(L, LOMICS_SIGNER, l_signer_gc, NULL);
     lm_open(L);
     ld_open(L);
+    lu_open(L);
 
     /* one signer (and signing-key cache) per Lua state, for omics.sigv4.sign */
     omics_signer **box = lc_newuserdata(L, sizeof *box);
@@ -781,6 +782,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"exchange", lx_new},
                                    {"download", ld_new},
                                    {"is_part_sink", ld_is_part_sink},
+                                   {"upload", lu_new},
                                    {"check_call_options", l_check_call_options},
                                    {"check_options", l_check_options},
                                    {"option_defaults", l_option_defaults},

@@ -133,6 +133,13 @@ int ld_is_part_sink(lua_State *L);
 const omics_sink *ld_part_sink(lua_State *L, int idx);
 void ld_open(lua_State *L);
 
+/* ------------------------------------------------------------ lua_upload.c */
+
+int lu_new(lua_State *L);
+/* The payload reader of an upload's part object at idx, or NULL. */
+const omics_reader *lu_part_reader(lua_State *L, int idx);
+void lu_open(lua_State *L);
+
 /* ------------------------------------------------------------- lua_omics.c */
 
 lclient *lo_check_client(lua_State *L, int idx);

@@ -329,6 +329,10 @@ static int to_value(conv *c, int idx, omics_value *out)
         }
         return 0;
     }
+    if ((out->u.r = lu_part_reader(L, idx)) != NULL) {
+        out->type = OMICS_V_READER; /* a part of an upload, read from its file */
+        return 0;
+    }
     if ((f = lc_tofile(L, idx)) != NULL) {
         out->type = OMICS_V_READER;
         if ((out->u.r = omics_file_reader(c->a, f, c->err)) != NULL)

@@ -187,12 +187,29 @@ local function lua_call(client, op, params, opts, transport, s)
     if ok then delivered = delivered + #chunk end
     return ok, werr
   end
+  local function fail_read(message)
+    if finish then finish(false) end
+    return nil, lua_error("StreamReadError", "transport", message)
+  end
   local step, v, a, b, c, d, e = x:next()
   while true do
     if step == "send" and wire then
       step, v = ngx_attempt(x, v, a, b, c, d, e, s, write)
     elseif step == "send" then
       delivered = 0
+      if v.body == nil and v.body_length then
+        -- a payload read from a file: a transport function gets it as a string
+        local pieces = {}
+        while true do
+          local piece, rerr = x:body(1048576)
+          if not piece then
+            if rerr then return fail_read(rerr) end
+            break
+          end
+          pieces[#pieces + 1] = piece
+        end
+        v.body = table.concat(pieces)
+      end
       local status, headers, body, streamed = send_once(v, transport, s, sink)
       if status then
         step, v = x:answered({ status = status, headers = headers, body = body,
@@ -305,20 +322,17 @@ end
 
 -------------------------------------------------------------- whole files
 
--- The parts of a download through a Lua driver (nginx cosockets, a
--- transport function): each part a call with the part's own sink; the
--- core checks and records each part (d:part_done).
-local function lua_parts(client, d)
-  local n, concurrency = d:parts()
+-- The part calls of a download or an upload through a Lua driver (nginx
+-- cosockets, a transport function), at most `concurrency` at once inside
+-- nginx; call(i) makes part i's call and reports it to the core.
+local function lua_each_part(n, concurrency, call)
   local next_i, failed = 1, nil
   local function worker()
     while next_i <= n and not failed do
       local i = next_i
       next_i = i + 1
-      local op, p = d:part(i)
-      local _, err = methods.call(client, op, p, { sink = d:sink(i) })
-      local ok, perr = d:part_done(i, err)
-      if not ok and not failed then failed = perr end
+      local ok, err = call(i)
+      if not ok and not failed then failed = err end
     end
   end
   if in_nginx() and require("omics.ngx").mode() == "cosocket" then
@@ -333,6 +347,19 @@ local function lua_parts(client, d)
   end
   if failed then return nil, failed end
   return true
+end
+
+
+-- The parts of a download through a Lua driver (nginx cosockets, a
+-- transport function): each part a call with the part's own sink; the
+-- core checks and records each part (d:part_done).
+local function lua_parts(client, d)
+  local n, concurrency = d:parts()
+  return lua_each_part(n, concurrency, function(i)
+    local op, p = d:part(i)
+    local _, err = methods.call(client, op, p, { sink = d:sink(i) })
+    return d:part_done(i, err)
+  end)
 end
 
 -- A download: the metadata call, then the parts (curl multi, or a Lua
@@ -361,6 +388,104 @@ local function download(client, kind, params, opts)
   if ok then res, ferr = d:finish() else ferr = rerr end
   d:close()
   return res, ferr
+end
+
+-- client:upload_read_set(params, opts): CreateMultipartReadSetUpload (or
+-- the upload of opts.upload_id, resumed from the parts it has), the parts
+-- (the core reads them from the files), CompleteMultipartReadSetUpload,
+-- then (opts.wait, default true) the read set until ACTIVE.  A failure
+-- aborts the upload unless opts.keep_upload; err.upload_id names it.
+function methods.upload_read_set(client, params, opts)
+  local u, err = core.upload(client, params, opts)
+  if not u then return nil, err end
+  opts = opts or {}
+  local started = core.now()
+  local store, upload_id = params.sequenceStoreId, opts.upload_id
+  local function failed(e)
+    if upload_id then
+      e.upload_id = upload_id
+      if opts.keep_upload then
+        e.message = e.message .. (" (upload %s kept: opts.upload_id resumes it)"):format(upload_id)
+      else
+        local _, aerr = methods.call(client, "AbortMultipartReadSetUpload",
+                                     { sequenceStoreId = store, uploadId = upload_id })
+        e.message = e.message .. (aerr and (" (upload %s could not be aborted: %s)"):format(upload_id, aerr.message)
+                                  or (" (upload %s aborted)"):format(upload_id))
+      end
+    end
+    u:close()
+    return nil, e
+  end
+  if upload_id then -- resumed: the parts the upload has are not sent again
+    for _, source in ipairs { "SOURCE1", "SOURCE2" } do
+      if params.files and params.files[source] then
+        local listed, lerr = pcall(function()
+          for page in methods.paginate(client, "ListReadSetUploadParts",
+              { sequenceStoreId = store, uploadId = upload_id, partSource = source }) do
+            for _, p in ipairs(page.parts or {}) do u:have(source, p.partNumber, p.partSize, p.checksum) end
+          end
+        end)
+        if not listed then
+          if type(lerr) ~= "table" then error(lerr, 0) end -- (a bug, not a failure)
+          opts = setmetatable({ keep_upload = true }, { __index = opts }) -- (never abort what it could not read)
+          return failed(lerr)
+        end
+      end
+    end
+  else
+    local create = {}
+    for k, v in pairs(params) do if k ~= "files" then create[k] = v end end
+    local created, cerr = methods.call(client, "CreateMultipartReadSetUpload", create)
+    if not created then return failed(cerr) end
+    upload_id = created.uploadId
+  end
+  local ok, perr = u:started(upload_id)
+  if not ok then return failed(perr) end
+  local t, terr = driver(client)
+  if not t then return failed(terr) end
+  if t == "curl" then
+    ok, perr = u:run()
+  else
+    local n, concurrency = u:parts()
+    ok, perr = lua_each_part(n, concurrency, function(i)
+      local op, p = u:part(i)
+      local res, cerr = methods.call(client, op, p)
+      return u:part_done(i, cerr, res and res.checksum)
+    end)
+  end
+  if not ok then return failed(perr) end
+  local complete, xerr = u:complete_params()
+  if not complete then return failed(xerr) end
+  local done, derr = methods.call(client, "CompleteMultipartReadSetUpload", complete)
+  if not done then return failed(derr) end
+  local bytes, parts = u:sent()
+  u:close()
+  local result = { readSetId = done.readSetId, uploadId = upload_id, parts = parts, bytes = bytes }
+  if opts.wait ~= false then
+    local s = settings[client]
+    local waited, delay, limit = 0, 1, opts.wait_seconds or 3600
+    while true do
+      local meta, merr = methods.call(client, "GetReadSetMetadata", { sequenceStoreId = store, id = done.readSetId })
+      if not meta then return nil, merr end
+      result.status = meta.status
+      if meta.status == "ACTIVE" then break end
+      if meta.status ~= "PROCESSING_UPLOAD" and meta.status ~= "ACTIVATING" then
+        local e = lua_error("UploadFailed", "service", ("read set %s is %s: %s"):format(
+          done.readSetId, tostring(meta.status), tostring(meta.statusMessage)))
+        e.readSetId, e.upload_id = done.readSetId, upload_id
+        return nil, e
+      end
+      if waited >= limit then
+        return nil, lua_error("WaiterTimeout", "waiter", ("read set %s is still %s after %g s (opts.wait_seconds)")
+          :format(done.readSetId, meta.status, limit))
+      end
+      if s and s.sleep then s.sleep(delay) else lua_sleep(delay) end
+      waited = waited + delay
+      delay = math.min(delay * 2, 15)
+    end
+  end
+  result.seconds = core.now() - started
+  return result
 end
 
 -- client:download_read_set{ sequenceStoreId, id, files = { "SOURCE1", ... } }

@@ -691,6 +691,51 @@ int omics_download_resumed(const omics_download *d);
  * resume keeps them for the next run.  NULL is fine. */
 void omics_download_free(omics_download *d);
 
+/* ------------------------------------------------ whole files: uploads
+ * A read set's files sent part by part: checked before anything is sent
+ * (SOURCE1 and, for FASTQ only, SOURCE2; referenceArn for BAM and CRAM;
+ * readable files with bytes in them; parts of at most 100 MiB), each part
+ * read straight from its file at its offset (again from its start for a
+ * retry), the parts' checksums collected for the completing call.  No I/O
+ * on the network here: the caller makes CreateMultipartReadSetUpload with
+ * omics_upload_create_params (or names an upload to resume and reports the
+ * parts it has with omics_upload_have), then the part calls
+ * (omics_upload_run, or a driver of its own), then
+ * CompleteMultipartReadSetUpload with omics_upload_complete_params. */
+typedef struct omics_upload omics_upload;
+typedef struct omics_upload_opts {
+    long long part_size; /* 0: 100 MiB, the service's largest */
+} omics_upload_opts;
+/* params: CreateMultipartReadSetUpload's members and files = { SOURCE1 =
+ * path, SOURCE2 = path }. */
+omics_upload *omics_upload_new(omics_client *c, const omics_value *params,
+                               const omics_upload_opts *o, omics_error *err);
+/* params without files (owned by u). */
+const omics_value *omics_upload_create_params(const omics_upload *u);
+/* A part the upload has already (ListReadSetUploadParts): not sent again
+ * when its size is the size it has in the file. */
+void omics_upload_have(omics_upload *u, const char *source, int number, long long size,
+                       const char *checksum);
+/* The upload the parts go to; then the part calls are known. */
+int omics_upload_started(omics_upload *u, const char *upload_id, omics_error *err);
+size_t omics_upload_parts(const omics_upload *u);
+/* Part i's call: UploadReadSetPart, its parameters, its payload's reader. */
+void omics_upload_part(omics_upload *u, size_t i, const omics_op **op, const omics_value **params,
+                       const omics_reader **payload);
+/* Part i's call ended, with the checksum the service gave (call_err NULL
+ * when it succeeded); 0, or -1 with err. */
+int omics_upload_part_done(omics_upload *u, size_t i, const omics_error *call_err,
+                           const char *checksum, omics_error *err);
+/* The parts with curl multi, concurrency at a time; 0, or -1 with the
+ * first part's failure. */
+int omics_upload_run(omics_upload *u, int concurrency, omics_error *err);
+/* CompleteMultipartReadSetUpload's parameters (every part sent), owned by u. */
+const omics_value *omics_upload_complete_params(omics_upload *u, omics_error *err);
+/* Bytes and parts sent by this run; the upload's id. */
+long long omics_upload_sent(const omics_upload *u, int *parts);
+const char *omics_upload_id(const omics_upload *u);
+void omics_upload_free(omics_upload *u);
+
 /* ------------------------------------------------------ the client's settings */
 
 /* The limits every attempt of a call on c runs under, defaults applied:

@@ -1,0 +1,333 @@
+/* lua_upload: a read set's files sent part by part (client:upload_read_set
+ * in omics.lua) on the core's upload (omics_upload):
+ *
+ *   u = core.upload(client, params, opts)   -- or nil, err (checked, files open)
+ *   u:have(source, number, size, checksum)  a part a resumed upload has
+ *   u:started(upload_id)                    the upload the parts go to
+ *   u:run()                                 the part calls with curl multi
+ *   u:parts()                               how many part calls, and how many at once
+ *   u:part(i)                               part i's operation and parameters
+ *   u:part_done(i, err, checksum)           part i's call ended: true, or nil, err
+ *   u:complete_params()                     CompleteMultipartReadSetUpload's
+ *   u:sent()                                bytes and parts this run sent
+ *   u:close()
+ *
+ * opts (checked here): part_size, concurrency, wait, wait_seconds,
+ * upload_id, keep_upload. */
+#include <string.h>
+
+#include "lua_omics.h"
+
+#define LOMICS_UPLOAD "omics.upload"
+#define LOMICS_ULPART "omics.upload.part"
+
+typedef struct lupload {
+    omics_upload *u;
+    omics_arena *a; /* the parameters' tree */
+    lprovider *prov;
+    int concurrency;
+} lupload;
+
+typedef struct lulpart {
+    lupload *lu;
+    size_t i;
+} lulpart;
+
+static int l_upload_close(lua_State *L)
+{
+    lupload *lu = luaL_checkudata(L, 1, LOMICS_UPLOAD);
+    omics_upload_free(lu->u);
+    lu->u = NULL;
+    omics_arena_free(lu->a);
+    lu->a = NULL;
+    return 0;
+}
+
+static lupload *check_upload(lua_State *L)
+{
+    lupload *lu = luaL_checkudata(L, 1, LOMICS_UPLOAD);
+    if (!lu->u)
+        luaL_error(L, "this upload is closed");
+    return lu;
+}
+
+/* A value tree of strings, integers and tables as Lua values. */
+static void push_tree(lua_State *L, const omics_value *v)
+{
+    if (v->type == OMICS_V_STR) {
+        lua_pushlstring(L, v->u.s.p, v->u.s.len);
+    } else if (v->type == OMICS_V_INT) {
+        lc_pushinteger(L, (lua_Integer)v->u.i);
+    } else if (v->type == OMICS_V_TABLE) {
+        lua_createtable(L, 0, (int)v->u.t.n);
+        for (size_t k = 0; k < v->u.t.n; k++) {
+            push_tree(L, &v->u.t.items[k].key);
+            push_tree(L, &v->u.t.items[k].val);
+            lua_rawset(L, -3);
+        }
+    } else {
+        lua_pushnil(L);
+    }
+}
+
+static int l_upload_have(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    omics_upload_have(lu->u, luaL_checkstring(L, 2), (int)luaL_checkinteger(L, 3),
+                      (long long)luaL_checknumber(L, 4), luaL_optstring(L, 5, NULL));
+    return 0;
+}
+
+static int l_upload_started(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    omics_error err;
+    omics_error_init(&err);
+    if (omics_upload_started(lu->u, luaL_checkstring(L, 2), &err))
+        return lv_fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_upload_run(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    omics_error err;
+    omics_error_init(&err);
+    lua_State *was = lp_enter(lu->prov, L);
+    int rc = omics_upload_run(lu->u, lu->concurrency, &err);
+    lp_leave(lu->prov, was);
+    if (rc)
+        return lv_fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_upload_parts(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    lc_pushinteger(L, (lua_Integer)omics_upload_parts(lu->u));
+    lc_pushinteger(L, lu->concurrency);
+    return 2;
+}
+
+static size_t check_part(lua_State *L, lupload *lu, int idx)
+{
+    lua_Integer i = luaL_checkinteger(L, idx);
+    if (i < 1 || (size_t)i > omics_upload_parts(lu->u))
+        luaL_argerror(L, idx, "no such part");
+    return (size_t)(i - 1);
+}
+
+/* u:part(i): "UploadReadSetPart" and its parameters, the payload a part
+ * object the calls read from the file */
+static int l_upload_part(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    size_t i = check_part(L, lu, 2);
+    const omics_op *op;
+    const omics_value *params;
+    const omics_reader *payload;
+    omics_upload_part(lu->u, i, &op, &params, &payload);
+    lua_pushstring(L, omics_op_name(op));
+    lua_createtable(L, 0, 5);
+    for (size_t k = 0; k < params->u.t.n; k++) {
+        const omics_entry *e = &params->u.t.items[k];
+        if (e->val.type == OMICS_V_READER)
+            continue;
+        push_tree(L, &e->key);
+        push_tree(L, &e->val);
+        lua_rawset(L, -3);
+    }
+    lulpart *p = lc_newuserdata(L, sizeof *p);
+    p->lu = lu;
+    p->i = i;
+    luaL_setmetatable(L, LOMICS_ULPART);
+    lua_createtable(L, 0, 1); /* the upload lives as long */
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "upload");
+    lc_setuservalue(L, -2);
+    lua_setfield(L, -2, "payload");
+    return 2;
+}
+
+const omics_reader *lu_part_reader(lua_State *L, int idx)
+{
+    lulpart *p = luaL_testudata(L, idx, LOMICS_ULPART);
+    if (!p || !p->lu->u)
+        return NULL;
+    const omics_op *op;
+    const omics_value *params;
+    const omics_reader *payload;
+    omics_upload_part(p->lu->u, p->i, &op, &params, &payload);
+    return payload;
+}
+
+static int l_upload_part_done(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    size_t i = check_part(L, lu, 2);
+    omics_error call_err, err;
+    omics_error_init(&call_err);
+    omics_error_init(&err);
+    int failed = !lua_isnoneornil(L, 3);
+    if (failed) {
+        lua_getfield(L, 3, "code");
+        lua_getfield(L, 3, "message");
+        omics_error_set(&call_err, OMICS_ETRANSPORT,
+                        lua_isstring(L, -2) ? lua_tostring(L, -2) : "Error", "%s",
+                        lua_isstring(L, -1) ? lua_tostring(L, -1) : "failed");
+        lua_pop(L, 2);
+    }
+    int rc = omics_upload_part_done(lu->u, i, failed ? &call_err : NULL, luaL_optstring(L, 4, NULL),
+                                    &err);
+    omics_error_clear(&call_err);
+    if (rc)
+        return lv_fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_upload_complete_params(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    omics_error err;
+    omics_error_init(&err);
+    const omics_value *v = omics_upload_complete_params(lu->u, &err);
+    if (!v)
+        return lv_fail(L, &err);
+    push_tree(L, v);
+    return 1;
+}
+
+static int l_upload_sent(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    int parts;
+    long long bytes = omics_upload_sent(lu->u, &parts);
+    lc_pushinteger(L, (lua_Integer)bytes);
+    lc_pushinteger(L, parts);
+    return 2;
+}
+
+static int l_part_gc(lua_State *L)
+{
+    (void)L; /* (the upload owns the reader) */
+    return 0;
+}
+
+static const char *const OPTIONS[] = {"part_size", "concurrency", "wait",       "wait_seconds",
+                                      "upload_id", "keep_upload", "progress",   NULL};
+
+/* opts: known names, and the types of those this file reads */
+static int read_options(lua_State *L, int idx, omics_upload_opts *o, int *concurrency,
+                        omics_error *err)
+{
+    *concurrency = 8;
+    if (lua_isnoneornil(L, idx))
+        return 0;
+    if (!lua_istable(L, idx))
+        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                               "opts: expected a table, got %s", luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        int known = 0;
+        for (int i = 0; k && OPTIONS[i]; i++)
+            known |= strcmp(k, OPTIONS[i]) == 0;
+        if (!known) {
+            omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                            "opts.%s: not an option of upload_read_set (part_size, concurrency, "
+                            "wait, wait_seconds, upload_id, keep_upload)", k ? k : "?");
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    static const char *const counts[] = {"part_size", "concurrency", "wait_seconds"};
+    for (int i = 0; i < 3; i++) {
+        lua_getfield(L, idx, counts[i]);
+        if (!lua_isnil(L, -1)) {
+            lua_Number v = lua_tonumber(L, -1);
+            if (lua_type(L, -1) != LUA_TNUMBER || v != (lua_Number)(long long)v || v < 1)
+                return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                                       "opts.%s: expected a positive integer, got %s", counts[i],
+                                       lua_type(L, -1) == LUA_TNUMBER ? "another number"
+                                                                      : luaL_typename(L, -1));
+            if (i == 0)
+                o->part_size = (long long)v;
+            if (i == 1 && omics_multi_check_concurrency((long long)v, err))
+                return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                                       "opts.concurrency: expected an integer from 1 to %d",
+                                       OMICS_MULTI_MAX_CONCURRENCY);
+            if (i == 1)
+                *concurrency = (int)v;
+        }
+        lua_pop(L, 1);
+    }
+    static const char *const flags[] = {"wait", "keep_upload"};
+    for (int i = 0; i < 2; i++) {
+        lua_getfield(L, idx, flags[i]);
+        if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+            return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                                   "opts.%s: expected a boolean, got %s", flags[i],
+                                   luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, idx, "upload_id");
+    if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
+                               "opts.upload_id: expected the id of an upload, got %s",
+                               luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* core.upload(client, params, opts) */
+int lu_new(lua_State *L)
+{
+    lclient *lc = lo_check_client(L, 1);
+    lua_settop(L, 3);
+    omics_error err;
+    omics_error_init(&err);
+    if (!lua_istable(L, 2))
+        return omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                               "params: expected a table, got %s", luaL_typename(L, 2)),
+               lv_fail(L, &err);
+    omics_upload_opts o;
+    memset(&o, 0, sizeof o);
+    int concurrency;
+    if (read_options(L, 3, &o, &concurrency, &err))
+        return lv_fail(L, &err);
+    lupload *lu = lc_newuserdata(L, sizeof *lu); /* at 4 */
+    memset(lu, 0, sizeof *lu);
+    luaL_setmetatable(L, LOMICS_UPLOAD);
+    lu->prov = lc->prov;
+    lu->concurrency = concurrency;
+    omics_value *params;
+    if (!(lu->a = omics_arena_new(4096)))
+        return luaL_error(L, "out of memory");
+    if (lv_convert_keep(L, 2, lu->a, 0, "params", &params, &err))
+        return lv_fail(L, &err);
+    lu->u = omics_upload_new(lc->c, params, &o, &err);
+    if (!lu->u)
+        return lv_fail(L, &err);
+    lua_settop(L, 4);
+    return 1;
+}
+
+void lu_open(lua_State *L)
+{
+    static const luaL_Reg methods[] = {{"have", l_upload_have},
+                                       {"started", l_upload_started},
+                                       {"run", l_upload_run},
+                                       {"parts", l_upload_parts},
+                                       {"part", l_upload_part},
+                                       {"part_done", l_upload_part_done},
+                                       {"complete_params", l_upload_complete_params},
+                                       {"sent", l_upload_sent},
+                                       {"close", l_upload_close},
+                                       {NULL, NULL}};
+    lv_new_type(L, LOMICS_UPLOAD, l_upload_close, methods);
+    lv_new_type(L, LOMICS_ULPART, l_part_gc, NULL);
+}

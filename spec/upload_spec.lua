@@ -1,0 +1,134 @@
+-- client:upload_read_set against the emulator: a read set's files sent part
+-- by part straight from disk, completed, waited for until ACTIVE (in the
+-- emulator's virtual time), and fetched back byte for byte; bad input named
+-- before anything is sent; a failing part aborting the upload, or keeping it
+-- for a resume that sends only the parts that are missing.
+local helper = require "helper"
+
+local function fastq(n, seed)
+  local out, size, i = {}, 0, 0
+  local bases = { "A", "C", "G", "T" }
+  local x = seed or 7
+  while size < n do
+    i = i + 1
+    local seq = {}
+    for k = 1, 100 do
+      x = (x * 1103515245 + 12345) % 2147483648
+      seq[k] = bases[x % 4 + 1]
+    end
+    local rec = ("@read%d\n%s\n+\n%s\n"):format(i, table.concat(seq), ("I"):rep(100))
+    out[#out + 1] = rec
+    size = size + #rec
+  end
+  return table.concat(out)
+end
+
+describe("uploads", function()
+  local emu, client, store, dir, one, two
+
+  local function parts_sent()
+    return emu:stats().by_operation.UploadReadSetPart or 0
+  end
+
+  setup(function()
+    emu = helper.emulator("--part-size 4096")
+    -- waiting sleeps in the emulator's clock: no real time passes
+    client = helper.client(emu, { max_backoff = 0.01,
+      sleep = function(s) emu:control("POST", "clock", { advance = s }) end })
+    store = assert(client:create_sequence_store { name = "uploads" }).id
+    dir = helper.tmpdir()
+    one, two = fastq(50000, 11), fastq(42000, 13)
+    helper.write(dir .. "/r_1.fastq", one)
+    helper.write(dir .. "/r_2.fastq", two)
+  end)
+
+  teardown(function()
+    if emu then emu:stop() end
+  end)
+
+  it("sends a paired FASTQ in parts read from the files, waits until ACTIVE, and reads back the same", function()
+    local before = parts_sent()
+    local res = assert(client:upload_read_set({
+      sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s1", sampleId = "x1", name = "pair",
+      files = { SOURCE1 = dir .. "/r_1.fastq", SOURCE2 = dir .. "/r_2.fastq" },
+    }, { part_size = 16384, concurrency = 3 }))
+    assert.are.equal("ACTIVE", res.status)
+    assert.are.equal(4 + 3, res.parts) -- 50,000 and 42,000 bytes in parts of 16 KiB
+    assert.are.equal(4 + 3, parts_sent() - before)
+    assert.are.equal(#one + #two, res.bytes)
+    assert.is_string(res.uploadId)
+    local back = helper.tmpdir()
+    local got = assert(client:download_read_set({ sequenceStoreId = store, id = res.readSetId }, { to = back }))
+    assert.are.equal(one, helper.read(got.files.SOURCE1))
+    assert.are.equal(two, helper.read(got.files.SOURCE2))
+  end)
+
+  it("names bad input before anything is sent", function()
+    local function refused(params, opts, pattern)
+      local before = emu:stats().requests
+      local none, err = client:upload_read_set(params, opts)
+      assert.is_nil(none)
+      assert.matches(pattern, err.message)
+      assert.are.equal(before, emu:stats().requests)
+    end
+    local function p(extra)
+      local t = { sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s", sampleId = "x", name = "n",
+                  files = { SOURCE1 = dir .. "/r_1.fastq" } }
+      for k, v in pairs(extra) do t[k] = v end
+      return t
+    end
+    refused(p { sourceFileType = "BAM", files = { SOURCE1 = dir .. "/r_1.fastq", SOURCE2 = dir .. "/r_2.fastq" } },
+            nil, "params%.files%.SOURCE2: a second file is only for FASTQ, not BAM")
+    refused(p { sourceFileType = "CRAM" }, nil, "params%.referenceArn: required for a CRAM read set")
+    refused(p { files = { SOURCE1 = dir .. "/missing.fastq" } }, nil, "params%.files%.SOURCE1: cannot read .*missing%.fastq")
+    refused(p { files = { SOURCE1 = dir } }, nil, "params%.files%.SOURCE1: .* is not a file with bytes in it")
+    refused(p { files = { SOURCE3 = dir .. "/r_1.fastq" } }, nil, "params%.files: expected { SOURCE1 = path")
+    refused(p {}, { part_size = 200 * 1024 * 1024 }, "opts%.part_size: expected 1 to 104857600 bytes")
+    refused(p {}, { concurrency = 2000 }, "opts%.concurrency: expected an integer from 1 to 1024")
+    refused(p {}, { wait = "yes" }, "opts%.wait: expected a boolean")
+    refused(p {}, { colour = 1 }, "opts%.colour: not an option of upload_read_set")
+    refused("x", nil, "params: expected a table")
+  end)
+
+  it("a part that keeps failing aborts the upload, and says so", function()
+    emu:faults { { status = 500, code = "InternalServerException", operation = "UploadReadSetPart", count = 20 } }
+    local none, err = client:upload_read_set({
+      sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s1", sampleId = "x1", name = "failing",
+      files = { SOURCE1 = dir .. "/r_1.fastq" },
+    }, { part_size = 16384, concurrency = 1 })
+    emu:control("DELETE", "faults")
+    assert.is_nil(none)
+    assert.are.equal("InternalServerException", err.code)
+    assert.matches("^part 1 of SOURCE1: .* %(upload %d+ aborted%)$", err.message)
+    assert.is_string(err.upload_id)
+    local uploads = assert(client:list_multipart_read_set_uploads { sequenceStoreId = store }).uploads or {}
+    for _, up in ipairs(uploads) do assert.are_not.equal(err.upload_id, up.uploadId) end
+  end)
+
+  it("keeps a failed upload on request, and a resume sends only the parts that are missing", function()
+    -- a transport function that fails every part after the second (the Lua driver)
+    local sent = 0
+    local flaky = helper.client(emu, { max_attempts = 1, transport = function(req)
+      if req.url:find("/part?", 1, true) then -- UploadReadSetPart
+        sent = sent + 1
+        if sent > 2 then return nil, "the link went down" end
+      end
+      return helper.luasocket(req)
+    end })
+    local params = { sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s1", sampleId = "x1",
+                     name = "resumed", files = { SOURCE1 = dir .. "/r_1.fastq" } }
+    local none, err = flaky:upload_read_set(params, { part_size = 16384, keep_upload = true })
+    assert.is_nil(none)
+    assert.are.equal("ConnectionError", err.code)
+    assert.matches("kept: opts%.upload_id resumes it", err.message)
+    assert.are.equal(3, sent) -- two parts went, the third did not
+    local before = parts_sent()
+    local res = assert(client:upload_read_set(params, { part_size = 16384, upload_id = err.upload_id }))
+    assert.are.equal(2, parts_sent() - before) -- parts 3 and 4 of 4
+    assert.are.equal(2, res.parts)
+    assert.are.equal("ACTIVE", res.status)
+    local back = helper.tmpdir()
+    local got = assert(client:download_read_set({ sequenceStoreId = store, id = res.readSetId }, { to = back }))
+    assert.are.equal(one, helper.read(got.files.SOURCE1))
+  end)
+end)
