@@ -26,6 +26,8 @@ typedef struct lupload {
     omics_arena *a; /* the parameters' tree */
     lprovider *prov;
     int concurrency;
+    lua_State *L; /* while the progress function may be called */
+    int at;       /* (and the upload's place on that stack) */
 } lupload;
 
 typedef struct lulpart {
@@ -70,6 +72,29 @@ static void push_tree(lua_State *L, const omics_value *v)
     }
 }
 
+/* The progress function ({ progress = fn }, the upload's uservalue). */
+static int progress(void *ud, long long done, long long total, const char *file, char *why,
+                    size_t whylen)
+{
+    lupload *lu = ud;
+    lua_State *L = lu->L;
+    if (!L)
+        return 0; /* (a Lua driver reads the parts: it reports at each part's end) */
+    lc_getuservalue(L, lu->at);
+    lua_getfield(L, -1, "progress");
+    lua_remove(L, -2);
+    lua_pushnumber(L, (lua_Number)done);
+    lua_pushnumber(L, (lua_Number)total);
+    lua_pushstring(L, file);
+    if (lua_pcall(L, 3, 0, 0) != 0) {
+        const char *m = lua_tostring(L, -1);
+        snprintf(why, whylen, "the progress function raised: %s", m ? m : "an error");
+        lua_pop(L, 1);
+        return 1;
+    }
+    return 0;
+}
+
 static int l_upload_have(lua_State *L)
 {
     lupload *lu = check_upload(L);
@@ -94,9 +119,13 @@ static int l_upload_run(lua_State *L)
     lupload *lu = check_upload(L);
     omics_error err;
     omics_error_init(&err);
+    lua_settop(L, 1);
+    lu->L = L;
+    lu->at = 1;
     lua_State *was = lp_enter(lu->prov, L);
     int rc = omics_upload_run(lu->u, lu->concurrency, &err);
     lp_leave(lu->prov, was);
+    lu->L = NULL;
     if (rc)
         return lv_fail(L, &err);
     lua_pushboolean(L, 1);
@@ -179,8 +208,11 @@ static int l_upload_part_done(lua_State *L)
                         lua_isstring(L, -1) ? lua_tostring(L, -1) : "failed");
         lua_pop(L, 2);
     }
+    lu->L = L;
+    lu->at = 1;
     int rc = omics_upload_part_done(lu->u, i, failed ? &call_err : NULL, luaL_optstring(L, 4, NULL),
                                     &err);
+    lu->L = NULL;
     omics_error_clear(&call_err);
     if (rc)
         return lv_fail(L, &err);
@@ -196,6 +228,11 @@ static int l_upload_complete_params(lua_State *L)
     const omics_value *v = omics_upload_complete_params(lu->u, &err);
     if (!v)
         return lv_fail(L, &err);
+    lua_settop(L, 1);
+    lu->L = L;
+    lu->at = 1;
+    omics_upload_progress_end(lu->u); /* every part sent */
+    lu->L = NULL;
     push_tree(L, v);
     return 1;
 }
@@ -239,7 +276,7 @@ static int read_options(lua_State *L, int idx, omics_upload_opts *o, int *concur
         if (!known) {
             omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
                             "opts.%s: not an option of upload_read_set (part_size, concurrency, "
-                            "wait, wait_seconds, upload_id, keep_upload)", k ? k : "?");
+                            "wait, wait_seconds, upload_id, keep_upload, progress)", k ? k : "?");
             lua_pop(L, 1);
             return -1;
         }
@@ -302,6 +339,20 @@ int lu_new(lua_State *L)
     lupload *lu = lc_newuserdata(L, sizeof *lu); /* at 4 */
     memset(lu, 0, sizeof *lu);
     luaL_setmetatable(L, LOMICS_UPLOAD);
+    lua_createtable(L, 0, 1); /* { progress = fn } */
+    if (lua_istable(L, 3)) {
+        lua_getfield(L, 3, "progress");
+        if (lua_isfunction(L, -1)) {
+            o.progress = progress;
+            o.progress_ud = lu;
+        } else if (!lua_isnil(L, -1)) {
+            omics_error_set(&err, OMICS_EVALIDATION, "ParamValidationError",
+                            "opts.progress: expected a function, got %s", luaL_typename(L, -1));
+            return lv_fail(L, &err);
+        }
+        lua_setfield(L, -2, "progress");
+    }
+    lc_setuservalue(L, 4);
     lu->prov = lc->prov;
     lu->concurrency = concurrency;
     omics_value *params;

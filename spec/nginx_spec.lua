@@ -198,6 +198,17 @@ http {
       }
     }
 
+    location /upload {
+      content_by_lua_block {
+        local res, err = package.loaded.omics_clients.auto:upload_read_set({
+          sequenceStoreId = ngx.var.arg_store, sourceFileType = "FASTQ", subjectId = "s", sampleId = "x",
+          name = "from-nginx", files = { SOURCE1 = ngx.var.arg_path } }, { part_size = 1000, wait = false })
+        local json = require "cjson"
+        ngx.say(json.encode { readSetId = res and res.readSetId or json.null, parts = res and res.parts or json.null,
+                              err = err and err.message or json.null })
+      }
+    }
+
     location /download {
       content_by_lua_block {
         local res, err = package.loaded.omics_clients.auto:download_reference(
@@ -521,6 +532,25 @@ describe("inside nginx #nginx", function()
         { sink = function(c) chunks[#chunks + 1] = c end }))
       assert.are.equal(table.concat(chunks), helper.read(path))
     end
+  end)
+
+  it("uploads a read set through cosockets, its parts read from the file", function()
+    local plain = helper.client(emu)
+    local store = assert(plain:create_sequence_store { name = "from-nginx" }).id
+    local records = {}
+    for i = 1, 30 do records[i] = ("@r%d\n%s\n+\n%s\n"):format(i, ("ACGT"):rep(25), ("I"):rep(100)) end
+    local data = table.concat(records)
+    local path = helper.tmpdir() .. "/reads.fastq"
+    helper.write(path, data)
+    local body = http_get(url(("/upload?store=%s&path=%s"):format(store, path)))
+    local got = assert(helper.json.decode(body), body)
+    assert.is_nil(got.err)
+    assert.are.equal(math.ceil(#data / 1000), got.parts)
+    emu:control("POST", "clock", { advance = 5 })
+    local chunks = {}
+    assert(plain:get_read_set({ sequenceStoreId = store, id = got.readSetId, partNumber = 1 },
+      { sink = function(c) chunks[#chunks + 1] = c end }))
+    assert.are.equal(data, table.concat(chunks))
   end)
 
   it("a download cut off: a path sink starts over, a function sink is not fed twice", function()

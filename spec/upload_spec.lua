@@ -48,10 +48,13 @@ describe("uploads", function()
 
   it("sends a paired FASTQ in parts read from the files, waits until ACTIVE, and reads back the same", function()
     local before = parts_sent()
+    local calls = {}
     local res = assert(client:upload_read_set({
       sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s1", sampleId = "x1", name = "pair",
       files = { SOURCE1 = dir .. "/r_1.fastq", SOURCE2 = dir .. "/r_2.fastq" },
-    }, { part_size = 16384, concurrency = 3 }))
+    }, { part_size = 16384, concurrency = 3, progress = function(...) calls[#calls + 1] = { ... } end }))
+    -- progress: the last call says all of it went
+    assert.are.same({ #one + #two, #one + #two, "SOURCE2" }, calls[#calls])
     assert.are.equal("ACTIVE", res.status)
     assert.are.equal(4 + 3, res.parts) -- 50,000 and 42,000 bytes in parts of 16 KiB
     assert.are.equal(4 + 3, parts_sent() - before)

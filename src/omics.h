@@ -705,6 +705,10 @@ void omics_download_free(omics_download *d);
 typedef struct omics_upload omics_upload;
 typedef struct omics_upload_opts {
     long long part_size; /* 0: 100 MiB, the service's largest */
+    /* bytes read for the parts so far (resumed parts counted), bytes in
+     * all, the file: at most ten times a second and once at the end */
+    omics_download_progress_fn progress;
+    void *progress_ud;
 } omics_upload_opts;
 /* params: CreateMultipartReadSetUpload's members and files = { SOURCE1 =
  * path, SOURCE2 = path }. */
@@ -733,6 +737,8 @@ int omics_upload_run(omics_upload *u, int concurrency, omics_error *err);
 const omics_value *omics_upload_complete_params(omics_upload *u, omics_error *err);
 /* Bytes and parts sent by this run; the upload's id. */
 long long omics_upload_sent(const omics_upload *u, int *parts);
+/* The last call of the progress function: everything was sent. */
+void omics_upload_progress_end(omics_upload *u);
 const char *omics_upload_id(const omics_upload *u);
 void omics_upload_free(omics_upload *u);
 

@@ -46,6 +46,10 @@ struct omics_upload {
     size_t npending;
     long long sent;        /* bytes of the parts sent by this run */
     int sent_parts;
+    long long total, done; /* bytes of the files; read for parts (resumed ones too) */
+    double last_progress;
+    omics_download_progress_fn progress;
+    void *progress_ud;
     omics_arena *a;        /* the create and complete parameters */
     omics_value create;
     omics_value complete;
@@ -85,13 +89,33 @@ static long long part_read(void *ud, char *p, size_t n, char *errbuf, size_t err
         return -1;
     }
     pt->pos += got;
+    omics_upload *u = pt->u;
+    u->done += got;
+    if (u->progress) {
+        double now = omics_monotonic();
+        if (now - u->last_progress >= 0.1) {
+            u->last_progress = now;
+            if (u->progress(u->progress_ud, u->done, u->total, SOURCES[pt->source], errbuf,
+                            errlen))
+                return -1;
+        }
+    }
     return got;
 }
 
 static int part_rewind(void *ud)
 {
-    ((ul_part *)ud)->pos = 0;
+    ul_part *pt = ud;
+    pt->u->done -= pt->pos;
+    pt->pos = 0;
     return 0;
+}
+
+void omics_upload_progress_end(omics_upload *u)
+{
+    char why[8];
+    if (u->progress)
+        u->progress(u->progress_ud, u->done, u->total, SOURCES[u->nsources - 1], why, sizeof why);
 }
 
 /* --------------------------------------------------------------- the plan */
@@ -131,8 +155,10 @@ static int create_params(omics_upload *u, const omics_value *params, omics_error
 static int plan(omics_upload *u, omics_error *err)
 {
     long long total = 0;
-    for (int k = 0; k < u->nsources; k++)
+    for (int k = 0; k < u->nsources; k++) {
         total += (u->size[k] + u->part_size - 1) / u->part_size;
+        u->total += u->size[k];
+    }
     if (total > UL_MAX_PARTS) {
         char n[32];
         snprintf(n, sizeof n, "%lld", total);
@@ -169,6 +195,8 @@ omics_upload *omics_upload_new(omics_client *c, const omics_value *params,
     u->c = c;
     u->op = omics_model_op(omics_client_model(c), "UploadReadSetPart");
     u->part_size = o->part_size ? o->part_size : UL_MAX_PART;
+    u->progress = o->progress;
+    u->progress_ud = o->progress_ud;
     const char *store = str_of(params, "sequenceStoreId");
     const char *type = str_of(params, "sourceFileType");
     const omics_value *files = omics_value_get(params, "files");
@@ -221,6 +249,8 @@ void omics_upload_have(omics_upload *u, const char *source, int number, long lon
         if (pt->number == number && strcmp(SOURCES[pt->source], source) == 0 &&
             pt->length == size && checksum && strlen(checksum) < UL_CHECKSUM) {
             snprintf(pt->checksum, sizeof pt->checksum, "%s", checksum);
+            if (!pt->done)
+                u->done += pt->length;
             pt->done = 1;
         }
     }
@@ -287,6 +317,13 @@ int omics_upload_part_done(omics_upload *u, size_t i, const omics_error *call_er
     pt->done = 1;
     u->sent += pt->length;
     u->sent_parts++;
+    double now = omics_monotonic();
+    char why[256];
+    if (u->progress && now - u->last_progress >= 0.1) {
+        u->last_progress = now;
+        if (u->progress(u->progress_ud, u->done, u->total, SOURCES[pt->source], why, sizeof why))
+            return omics_error_set(err, OMICS_EUSAGE, "ProgressError", "%s", why);
+    }
     return 0;
 }
 

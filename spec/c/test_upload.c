@@ -1,0 +1,241 @@
+/* upload: the checks, the plan, the parts' readers and the completing
+ * parameters of an upload, without a network: each part's reader is read
+ * here as a driver would send it.  Offsets and lengths, a retry reading a
+ * part again from its start, a file that shrinks while it is sent, resume,
+ * progress. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctest.h"
+#include "omics.h"
+
+static omics_client *client;
+static char dir[64], path1[128], path2[128];
+
+typedef struct tree {
+    omics_entry e[8];
+    omics_value v;
+} tree;
+
+static void t_init(tree *t)
+{
+    memset(t, 0, sizeof *t);
+    t->v.type = OMICS_V_TABLE;
+    t->v.u.t.items = t->e;
+}
+
+static void t_str(tree *t, const char *k, const char *v)
+{
+    omics_entry *e = &t->e[t->v.u.t.n++];
+    e->key = (omics_value){OMICS_V_STR, {.s = {k, strlen(k)}}};
+    e->val = (omics_value){OMICS_V_STR, {.s = {v, strlen(v)}}};
+}
+
+static tree params, files;
+
+static void upload_params(const char *type, const char *f1, const char *f2)
+{
+    t_init(&files);
+    if (f1)
+        t_str(&files, "SOURCE1", f1);
+    if (f2)
+        t_str(&files, "SOURCE2", f2);
+    t_init(&params);
+    t_str(&params, "sequenceStoreId", "1234567890");
+    t_str(&params, "sourceFileType", type);
+    t_str(&params, "name", "n");
+    omics_entry *e = &params.e[params.v.u.t.n++];
+    e->key = (omics_value){OMICS_V_STR, {.s = {"files", 5}}};
+    e->val = files.v;
+}
+
+static void write_file(const char *path, size_t n, int seed)
+{
+    char *b = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (char)('A' + (i * 7 + (size_t)seed) % 26);
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    CHECK(fd >= 0 && write(fd, b, n) == (ssize_t)n);
+    close(fd);
+    free(b);
+}
+
+static long long progress_done;
+static int progress(void *ud, long long done, long long total, const char *file, char *why,
+                    size_t whylen)
+{
+    (void)ud;
+    (void)total;
+    (void)file;
+    (void)why;
+    (void)whylen;
+    progress_done = done;
+    return 0;
+}
+
+static omics_upload *start(long long part_size, omics_error *err)
+{
+    omics_upload_opts o;
+    memset(&o, 0, sizeof o);
+    o.part_size = part_size;
+    o.progress = progress;
+    omics_error_init(err);
+    return omics_upload_new(client, &params.v, &o, err);
+}
+
+static void refused(const char *want)
+{
+    omics_error err;
+    omics_upload *u = start(0, &err);
+    CHECK(u == NULL);
+    CHECK(err.message && strstr(err.message, want) != NULL);
+    if (!err.message || !strstr(err.message, want))
+        fprintf(stderr, "  got: %s\n", err.message ? err.message : "(none)");
+    omics_error_clear(&err);
+    omics_upload_free(u);
+}
+
+static void test_checks(void)
+{
+    upload_params("BAM", path1, path2);
+    refused("params.files.SOURCE2: a second file is only for FASTQ, not BAM");
+    upload_params("CRAM", path1, NULL);
+    refused("params.referenceArn: required for a CRAM read set");
+    upload_params("FASTQ", NULL, path2);
+    refused("params.files: expected { SOURCE1 = path");
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/missing", dir);
+    upload_params("FASTQ", missing, NULL);
+    refused("params.files.SOURCE1: cannot read");
+    upload_params("FASTQ", dir, NULL);
+    refused("is not a file with bytes in it");
+    upload_params("FASTQ", path1, NULL);
+    omics_error err;
+    CHECK(start(200LL << 20, &err) == NULL && strstr(err.message, "opts.part_size"));
+    omics_error_clear(&err);
+    upload_params("FASTQ", path1, path2); /* 15,000 bytes in parts of one byte */
+    CHECK(start(1, &err) == NULL && strstr(err.message, "more than 10000"));
+    omics_error_clear(&err);
+}
+
+/* Read part i's reader whole into out; the bytes read, or -1. */
+static long long read_part(omics_upload *u, size_t i, char *out, size_t cap)
+{
+    const omics_op *op;
+    const omics_value *p;
+    const omics_reader *r;
+    omics_upload_part(u, i, &op, &p, &r);
+    char why[200];
+    long long n = 0, got;
+    while ((got = r->read(r->ud, out + n, cap - (size_t)n < 1000 ? cap - (size_t)n : 1000, why,
+                          sizeof why)) > 0)
+        n += got;
+    return got < 0 ? -1 : n;
+}
+
+static void test_parts_and_complete(void)
+{
+    upload_params("FASTQ", path1, path2);
+    omics_error err;
+    omics_upload *u = start(4096, &err);
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    const omics_value *create = omics_upload_create_params(u);
+    CHECK(omics_value_get(create, "files") == NULL && omics_value_get(create, "name") != NULL);
+    CHECK(omics_upload_started(u, "7777", &err) == 0);
+    CHECK(omics_upload_parts(u) == 5); /* 10000 -> 3 parts, 5000 -> 2 */
+    static char buf[8192], want[10000];
+    int fd = open(path1, O_RDONLY);
+    CHECK(fd >= 0 && read(fd, want, sizeof want) == 10000);
+    close(fd);
+    CHECK(read_part(u, 1, buf, sizeof buf) == 4096 && memcmp(buf, want + 4096, 4096) == 0);
+    CHECK(read_part(u, 2, buf, sizeof buf) == 10000 - 8192);
+    /* a retry reads the part again from its start */
+    const omics_op *op;
+    const omics_value *p;
+    const omics_reader *r;
+    omics_upload_part(u, 1, &op, &p, &r);
+    CHECK(r->rewind(r->ud) == 0 && read_part(u, 1, buf, sizeof buf) == 4096);
+    CHECK(omics_value_get(p, "partNumber")->u.i == 2);
+    CHECK(strcmp(omics_value_get(p, "partSource")->u.s.p, "SOURCE1") == 0);
+    CHECK(strcmp(omics_value_get(p, "uploadId")->u.s.p, "7777") == 0);
+    CHECK(omics_value_get(p, "payload")->type == OMICS_V_READER);
+    /* not every part sent: no completing call */
+    CHECK(omics_upload_complete_params(u, &err) == NULL);
+    CHECK_STR(err.code, "UploadIncomplete");
+    omics_error_clear(&err);
+    char sum[16];
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(sum, sizeof sum, "sum%zu", i);
+        CHECK(omics_upload_part_done(u, i, NULL, sum, &err) == 0);
+    }
+    CHECK(omics_upload_part_done(u, 0, NULL, "", &err) == -1); /* no checksum: refused */
+    omics_error_clear(&err);
+    const omics_value *c = omics_upload_complete_params(u, &err);
+    CHECK(c != NULL);
+    const omics_value *list = c ? omics_value_get(c, "parts") : NULL;
+    CHECK(list && list->u.t.n == 5);
+    const omics_value *last = list ? omics_value_at(list, 5) : NULL;
+    CHECK(last && strcmp(omics_value_get(last, "checksum")->u.s.p, "sum4") == 0);
+    CHECK(last && strcmp(omics_value_get(last, "partSource")->u.s.p, "SOURCE2") == 0);
+    int parts;
+    CHECK(omics_upload_sent(u, &parts) == 15000 && parts == 5);
+    CHECK(progress_done > 0);
+    omics_upload_free(u);
+}
+
+/* Resume: parts the upload has are not sent again, unless their size differs. */
+static void test_resume_and_shrinking(void)
+{
+    upload_params("FASTQ", path1, NULL);
+    omics_error err;
+    omics_upload *u = start(4096, &err);
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    omics_upload_have(u, "SOURCE1", 1, 4096, "a");
+    omics_upload_have(u, "SOURCE1", 3, 999, "c"); /* not the size it has here */
+    omics_upload_have(u, "SOURCE2", 2, 4096, "x"); /* no such part */
+    CHECK(omics_upload_started(u, "8888", &err) == 0);
+    CHECK(omics_upload_parts(u) == 2);
+    /* the file shrinks while it is sent: the reader says so */
+    CHECK(truncate(path1, 5000) == 0);
+    static char buf[8192];
+    CHECK(read_part(u, 1, buf, sizeof buf) == -1); /* part 3 starts past the new end */
+    omics_upload_free(u);
+    write_file(path1, 10000, 1);
+}
+
+int main(void)
+{
+    omics_error err;
+    omics_error_init(&err);
+    const omics_model *m = omics_model_builtin(&err);
+    omics_credentials creds = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL, 0,
+                               "option"};
+    omics_client_opts o;
+    memset(&o, 0, sizeof o);
+    o.region = "us-east-1";
+    o.endpoint = "http://127.0.0.1:1";
+    o.credentials = &creds;
+    client = m ? omics_client_new(m, &o, &err) : NULL;
+    snprintf(dir, sizeof dir, "/tmp/omics-test-upload-XXXXXX");
+    CHECK(client != NULL && mkdtemp(dir) != NULL);
+    if (!client)
+        CTEST_DONE();
+    snprintf(path1, sizeof path1, "%s/one", dir);
+    snprintf(path2, sizeof path2, "%s/two", dir);
+    write_file(path1, 10000, 1);
+    write_file(path2, 5000, 2);
+    RUN(test_checks);
+    RUN(test_parts_and_complete);
+    RUN(test_resume_and_shrinking);
+    unlink(path1);
+    unlink(path2);
+    rmdir(dir);
+    omics_client_free(client);
+    CTEST_DONE();
+}
