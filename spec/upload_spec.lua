@@ -134,4 +134,53 @@ describe("uploads", function()
     local got = assert(client:download_read_set({ sequenceStoreId = store, id = res.readSetId }, { to = back }))
     assert.are.equal(one, helper.read(got.files.SOURCE1))
   end)
+  it("an upload killed half way (SIGKILL) resumes from the parts that are missing", function()
+    local big = fastq(80000, 17)
+    local path = dir .. "/killed.fastq"
+    helper.write(path, big)
+    emu:faults { { delay_ms = 300, operation = "UploadReadSetPart", count = 100 } }
+    local script = helper.tmpdir() .. "/child.lua"
+    helper.write(script, ([[
+      package.path = %q
+      package.cpath = %q
+      local omics = require "omics"
+      local client = assert(omics.new { region = "us-east-1", endpoint = %q,
+        credentials = { access_key_id = "AKIDEXAMPLE", secret_access_key = %q } })
+      assert(client:upload_read_set({ sequenceStoreId = %q, sourceFileType = "FASTQ", subjectId = "s",
+        sampleId = "x", name = "killed", files = { SOURCE1 = %q } }, { part_size = 16384, concurrency = 1 }))
+    ]]):format(package.path, package.cpath, emu.url, helper.SECRET, store, path))
+    local env = "LD_PRELOAD=" .. helper.shq(os.getenv("OMICS_PRELOAD") or "")
+    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
+      if os.getenv(k) then env = env .. " " .. k .. "=" .. helper.shq(os.getenv(k)) end
+    end
+    local p = io.popen(("%s %s %s >/dev/null 2>&1 & echo $!"):format(env, helper.lua, helper.shq(script)))
+    local pid = p:read("l")
+    p:close()
+    -- the upload as the service sees it, once two parts are there
+    local upload_id, have = nil, 0
+    for _ = 1, 100 do
+      local ups = assert(client:list_multipart_read_set_uploads { sequenceStoreId = store }).uploads or {}
+      for _, up in ipairs(ups) do
+        if up.name == "killed" then upload_id = up.uploadId end
+      end
+      if upload_id then
+        have = #(assert(client:list_read_set_upload_parts {
+          sequenceStoreId = store, uploadId = upload_id, partSource = "SOURCE1" }).parts or {})
+        if have >= 2 then break end
+      end
+      os.execute(helper.sh("sleep 0.1"))
+    end
+    os.execute(helper.sh("kill -9 " .. pid:match("%d+")))
+    emu:control("DELETE", "faults")
+    assert.is_string(upload_id)
+    assert.is_true(have >= 2 and have < 5, "killed half way: " .. have)
+    local before = parts_sent()
+    local res = assert(client:upload_read_set({ sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s",
+      sampleId = "x", name = "killed", files = { SOURCE1 = path } }, { part_size = 16384, upload_id = upload_id }))
+    assert.is_true(parts_sent() - before <= 5 - have, "sent again: " .. (parts_sent() - before))
+    assert.are.equal("ACTIVE", res.status)
+    local back = helper.tmpdir()
+    local got = assert(client:download_read_set({ sequenceStoreId = store, id = res.readSetId }, { to = back }))
+    assert.are.equal(big, helper.read(got.files.SOURCE1))
+  end)
 end)
