@@ -57,7 +57,7 @@ ifneq ($(LUA),luajit)
 CTEST_BIN += $(patsubst spec/c/lua/test_%.c,$(BUILD)/test_lua_%,$(wildcard spec/c/lua/test_*.c))
 endif
 
-.PHONY: all deps test check ctest spec sanitize valgrind soak bench demo emulator model clean rock-check \
+.PHONY: all deps test check ctest spec sanitize valgrind soak bench bench-transfer demo emulator model clean rock-check \
 	bench-emulator install clib bench-check
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
@@ -184,6 +184,12 @@ emulator:
 	$(PYTHON) tools/emulator/omics_emulator.py --port $(PORT) --seed-demo
 
 # Calls per second against the emulator, one kept-alive connection.
+# Whole read sets through the emulator: lua-omics, boto3 and curl --parallel
+# side by side (bench/transfer.lua; SIZE_MB per file, default 512).
+bench-transfer: deps
+	$(MAKE) LUA=lua5.4 all
+	@lua5.4 bench/transfer.lua
+
 bench-emulator: all
 	@sh tools/bench_emulator.sh
 
