@@ -147,6 +147,30 @@ describe("downloads", function()
     assert.are.equal("", listing(dir))
   end)
 
+  it("each fault a part can meet: throttled, a 5xx, a stall, a reset; the file is still whole", function()
+    local quick = helper.client(emu, { max_backoff = 0.01, max_attempts = 4, stall_timeout = 0.3 })
+    for _, fault in ipairs {
+      { status = 429, code = "ThrottlingException", message = "slow down", count = 2 },
+      { status = 503, code = "ServiceUnavailableException", count = 1 },
+      { mode = "stall", stall_ms = 2000, count = 1 },
+      { mode = "reset_after_headers", count = 1 },
+      { mode = "truncate", count = 1 },
+    } do
+      fault.operation = "GetReadSet"
+      local dir = helper.tmpdir()
+      emu:faults { fault }
+      local before = emu:stats().requests
+      local res, err = quick:download_read_set({ sequenceStoreId = store, id = readset, files = { "SOURCE1" } },
+        { to = dir, concurrency = 2 })
+      local what = helper.json.encode(fault)
+      assert.is_table(res, what .. ": " .. tostring(err))
+      assert.are.equal(pair[1], helper.read(res.files.SOURCE1), what)
+      -- the metadata, four parts, and each failed attempt once more
+      assert.are.equal(1 + 4 + (fault.count or 1), emu:stats().requests - before, what)
+    end
+    emu:control("DELETE", "faults")
+  end)
+
   it("a server that lies about a part's length is caught", function()
     local dir = helper.tmpdir()
     -- the part answers with a body shorter than the metadata's part size
