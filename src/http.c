@@ -457,6 +457,8 @@ static int method_options(http_conn *h, const omics_request *req)
     return ok;
 }
 
+#define HTTP_PAYLOAD_BUFFER (512L * 1024)
+
 int http_start(http_conn *h, const omics_request *req, const omics_sink *sink, omics_error *err)
 {
     CURL *c = h->curl;
@@ -485,12 +487,19 @@ int http_start(http_conn *h, const omics_request *req, const omics_sink *sink, o
 
     /* A plain GET after a plain GET keeps the handle as it is; anything else
      * starts from a reset handle (which keeps live connections and caches). */
-    int plain = !req->body_reader && !req->body && strcmp(req->method, "GET") == 0;
+    int streams = req->streaming_output && sink;
+    int plain = !req->body_reader && !req->body && !streams && strcmp(req->method, "GET") == 0;
     int ok = 1;
     if (!plain || !h->plain_ready) {
         h->plain_ready = 0;
         curl_easy_reset(c);
         ok = handle_options(h) && (plain || method_options(h, req));
+        /* a payload moves in large reads and writes (a part is up to 100 MiB):
+         * 32 times fewer system calls than libcurl's 16 KiB */
+        if (ok && streams)
+            ok = curl_easy_setopt(c, CURLOPT_BUFFERSIZE, HTTP_PAYLOAD_BUFFER) == CURLE_OK;
+        if (ok && req->body_reader)
+            ok = curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, HTTP_PAYLOAD_BUFFER) == CURLE_OK;
     }
     ok = ok && curl_easy_setopt(c, CURLOPT_URL, req->url) == CURLE_OK &&
          curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK;
