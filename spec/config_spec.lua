@@ -121,6 +121,32 @@ describe("configuration", function()
                        probe({ region = "cn-north-1" }, KEYS).HOST)
     end)
 
+    it("FIPS and dual-stack from the option, then the environment, then the profile, by the model's rules", function()
+      files("[default]\nuse_dualstack_endpoint = true\n[profile plain]\nuse_fips_endpoint = false\n")
+      local base = { region = "us-east-1", inject_host_prefix = false }
+      -- the profile: dual-stack
+      assert.are.equal("omics.us-east-1.api.aws", probe(base, KEYS).HOST)
+      -- the environment wins over the profile, the option over both
+      assert.are.equal("omics-fips.us-east-1.api.aws",
+                       probe(base, with_keys { AWS_USE_FIPS_ENDPOINT = "true" }).HOST)
+      assert.are.equal("omics.us-east-1.amazonaws.com",
+                       probe(base, with_keys { AWS_USE_DUALSTACK_ENDPOINT = "false" }).HOST)
+      assert.are.equal("omics-fips.us-gov-west-1.amazonaws.com",
+                       probe({ region = "us-gov-west-1", inject_host_prefix = false, use_fips_endpoint = true,
+                               use_dualstack_endpoint = false }, KEYS).HOST)
+      assert.are.equal("omics-fips.cn-north-1.api.amazonwebservices.com.cn",
+                       probe({ region = "cn-north-1", inject_host_prefix = false, use_fips_endpoint = true }, KEYS).HOST)
+      -- the rule set's own errors, in its words
+      local r = probe({ region = "us-iso-east-1" }, KEYS)
+      assert.are.equal("EndpointResolutionError endpoint rules: DualStack is enabled but this partition does not support DualStack", r.ERR)
+      r = probe({ region = "us-east-1", endpoint = "https://example.com", use_fips_endpoint = true }, KEYS)
+      assert.are.equal("EndpointResolutionError endpoint rules: Invalid Configuration: FIPS and custom endpoint are not supported", r.ERR)
+      r = probe({ region = "us-east-1" }, with_keys { AWS_USE_FIPS_ENDPOINT = "yes" })
+      assert.are.equal("InvalidOption AWS_USE_FIPS_ENDPOINT must be true or false, not yes", r.ERR)
+      r = probe({ region = "us-east-1", use_fips_endpoint = "yes" }, KEYS)
+      assert.matches("use_fips_endpoint", r.ERR)
+    end)
+
     it("option, then AWS_ENDPOINT_URL_OMICS, then AWS_ENDPOINT_URL, then the profile", function()
       files("[default]\nendpoint_url = https://profile.example\n")
       local env = with_keys { AWS_ENDPOINT_URL_OMICS = "https://svc.example:8443",

@@ -138,6 +138,10 @@ static void load_builtin(void)
     if (!builtin_model)
         snprintf(builtin_problem, sizeof builtin_problem, "%s",
                  e.message ? e.message : "cannot load the built-in model");
+    else {
+        builtin_model->endpoint_rules = model_data_endpoint_rules;
+        builtin_model->endpoint_rules_len = model_data_endpoint_rules_len;
+    }
     omics_error_clear(&e);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "partitions.h"
 
 void endpoint_clear(endpoint *e)
 {
@@ -142,17 +143,6 @@ int endpoint_parse(const char *url, endpoint *out, omics_error *err)
     return 0;
 }
 
-static const char *dns_suffix(const char *region)
-{
-    if (strncmp(region, "cn-", 3) == 0)
-        return "amazonaws.com.cn";
-    if (strncmp(region, "us-isob-", 8) == 0)
-        return "sc2s.sgov.gov";
-    if (strncmp(region, "us-iso-", 7) == 0)
-        return "c2s.ic.gov";
-    return "amazonaws.com";
-}
-
 int endpoint_for_region(const char *prefix, const char *region, endpoint *out,
                         omics_error *err)
 {
@@ -161,6 +151,7 @@ int endpoint_for_region(const char *prefix, const char *region, endpoint *out,
                                "region \"%s\" is not valid (letters, digits and '-')",
                                region);
     char url[512];
-    snprintf(url, sizeof url, "https://%s.%s.%s", prefix, region, dns_suffix(region));
+    snprintf(url, sizeof url, "https://%s.%s.%s", prefix, region,
+             partition_of(region)->dns_suffix);
     return endpoint_parse(url, out, err);
 }

@@ -126,6 +126,9 @@ struct omics_model {
     size_t paginators_len;
     const char *waiters;
     size_t waiters_len;
+    /* the endpoint rule set (JSON text), or NULL: https://{prefix}.{region}.{suffix} */
+    const char *endpoint_rules;
+    size_t endpoint_rules_len;
 };
 
 /* The member of a structure named name[0..n), or NULL. */

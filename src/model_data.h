@@ -14,6 +14,8 @@ extern const char model_data_paginators[];
 extern const size_t model_data_paginators_len;
 extern const char model_data_waiters[];
 extern const size_t model_data_waiters_len;
+extern const char model_data_endpoint_rules[];
+extern const size_t model_data_endpoint_rules_len;
 
 #pragma GCC visibility pop
 

@@ -361,6 +361,11 @@ typedef struct omics_client_opts {
     omics_clock_fn clock; /* for credential expiry; NULL: the system's */
     void *clock_ud;
     int inject_host_prefix; /* 1, 0, or -1 for the default (environment, then on) */
+    /* the endpoint rules' UseFIPS and UseDualStack: 1 on, -1 off, 0 the
+     * environment (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT), then
+     * the profile (use_fips_endpoint, use_dualstack_endpoint), else off */
+    int use_fips_endpoint;
+    int use_dualstack_endpoint;
     double timeout;         /* seconds for one attempt; 0: none */
     double connect_timeout; /* seconds; 0: default */
     double stall_timeout;   /* seconds without a byte before giving up; 0: 30 */

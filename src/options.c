@@ -23,6 +23,8 @@ static const omics_option table[] = {
      "a function returning one, or an omics.provider"},
     STRING("endpoint", C),
     {"inject_host_prefix", OMICS_OPT_BOOLEAN, C, 0, 0, 0, NULL, NULL, 0, "expected a boolean"},
+    {"use_fips_endpoint", OMICS_OPT_BOOLEAN, C, 0, 0, 0, NULL, NULL, 0, "expected a boolean"},
+    {"use_dualstack_endpoint", OMICS_OPT_BOOLEAN, C, 0, 0, 0, NULL, NULL, 0, "expected a boolean"},
     SECONDS("timeout", C, 60),
     SECONDS("connect_timeout", C, 10),
     SECONDS("stall_timeout", C, 30),

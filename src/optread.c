@@ -88,6 +88,10 @@ static int store(omics_options *o, const char *name, const omics_value *v, omics
         o->client.retry_mode = s;
     else if (strcmp(name, "inject_host_prefix") == 0)
         o->client.inject_host_prefix = v->u.b;
+    else if (strcmp(name, "use_fips_endpoint") == 0)
+        o->client.use_fips_endpoint = v->u.b ? 1 : -1;
+    else if (strcmp(name, "use_dualstack_endpoint") == 0)
+        o->client.use_dualstack_endpoint = v->u.b ? 1 : -1;
     else if (strcmp(name, "timeout") == 0)
         o->client.timeout = n;
     else if (strcmp(name, "connect_timeout") == 0)

@@ -11,6 +11,7 @@
 #include "creds.h"
 #include "model.h"
 #include "options.h"
+#include "rules.h"
 
 char *settings_region(const omics_client_opts *o, const config_profile *p, omics_error *err)
 {
@@ -48,6 +49,30 @@ int settings_env_true(const char *name)
     return v && strcasecmp(v, "true") == 0;
 }
 
+/* A true/false setting: the option (1 on, -1 off), then the environment,
+ * then the profile, else off; a value that is neither is an error naming
+ * where it came from. */
+static int settings_flag(int option, const char *env, const config_profile *p, const char *key,
+                         int *out, omics_error *err)
+{
+    *out = option > 0;
+    if (option)
+        return 0;
+    const char *v = config_env(env), *from = env;
+    if (!v) {
+        v = config_profile_get(p, key);
+        from = key;
+    }
+    if (!v)
+        return 0;
+    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0) {
+        *out = strcasecmp(v, "true") == 0;
+        return 0;
+    }
+    return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                           "%s must be true or false, not %.40s", from, v);
+}
+
 int settings_endpoint(const omics_model *m, const char *region, const omics_client_opts *o,
                       const config_profile *p, endpoint *ep, omics_error *err)
 {
@@ -67,9 +92,23 @@ int settings_endpoint(const omics_model *m, const char *region, const omics_clie
         if (!url)
             url = config_profile_get(p, "endpoint_url");
     }
-    if (url)
-        return endpoint_parse(url, ep, err);
-    return endpoint_for_region(m->endpoint_prefix, region, ep, err);
+    if (!m->endpoint_rules) { /* a model of the caller's without rules */
+        if (url)
+            return endpoint_parse(url, ep, err);
+        return endpoint_for_region(m->endpoint_prefix, region, ep, err);
+    }
+    rules_params rp = {region, 0, 0, url};
+    if (settings_flag(o->use_fips_endpoint, "AWS_USE_FIPS_ENDPOINT", p, "use_fips_endpoint",
+                      &rp.use_fips, err) ||
+        settings_flag(o->use_dualstack_endpoint, "AWS_USE_DUALSTACK_ENDPOINT", p,
+                      "use_dualstack_endpoint", &rp.use_dual_stack, err))
+        return -1;
+    char *resolved;
+    if (rules_resolve(m->endpoint_rules, m->endpoint_rules_len, &rp, &resolved, err))
+        return -1;
+    int rc = endpoint_parse(resolved, ep, err);
+    free(resolved);
+    return rc;
 }
 
 /* Where a retry setting came from, for its error message. */
