@@ -103,6 +103,7 @@ build = {
             "src/model_omics.c",
             "src/multi.c",
             "src/options.c",
+            "src/netconf.c",
             "src/optread.c",
             "src/parse.c",
             "src/partitions.c",

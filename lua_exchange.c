@@ -34,7 +34,8 @@ static int push_step(lua_State *L, lexchange *lx, omics_step step, const omics_r
                      double wait, int base);
 
 /* SEND to a driver of raw bytes: "send", bytes, host, port, https, wait,
- * has_body; a URL it cannot read fails the attempt. */
+ * has_body, proxy_host or nil, proxy_port; a URL it cannot read fails the
+ * attempt. */
 static int push_wire(lua_State *L, lexchange *lx, int base)
 {
     omics_wire w;
@@ -56,6 +57,11 @@ static int push_wire(lua_State *L, lexchange *lx, int base)
     lua_pushboolean(L, w.https);
     lua_pushnumber(L, w.wait);
     lua_pushboolean(L, w.has_body);
+    if (w.proxy_host[0]) {
+        lua_pushstring(L, w.proxy_host);
+        lua_pushinteger(L, w.proxy_port);
+        return 9;
+    }
     return 7;
 }
 

@@ -191,10 +191,10 @@ local function lua_call(client, op, params, opts, transport, s)
     if finish then finish(false) end
     return nil, lua_error("StreamReadError", "transport", message)
   end
-  local step, v, a, b, c, d, e = x:next()
+  local step, v, a, b, c, d, e, ph, pp = x:next()
   while true do
     if step == "send" and wire then
-      step, v = ngx_attempt(x, v, a, b, c, d, e, s, write)
+      step, v = ngx_attempt(x, v, a, b, c, d, e, ph, pp, s, write)
     elseif step == "send" then
       delivered = 0
       if v.body == nil and v.body_length then
@@ -225,7 +225,7 @@ local function lua_call(client, op, params, opts, transport, s)
       else
         lua_sleep(v)
       end
-      step, v, a, b, c, d, e = x:next(waited)
+      step, v, a, b, c, d, e, ph, pp = x:next(waited)
     elseif step == "done" then
       if finish then
         local done, ferr = finish(true)

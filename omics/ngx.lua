@@ -27,22 +27,45 @@ function M.mode()
   return nil, phase
 end
 
--- The keepalive pool of an endpoint, and connect's options for it.
-local pools = { [true] = {}, [false] = {} }
-local function pool_options(host, port, https, size)
-  local by_host = pools[https]
-  local by_port = by_host[host]
+-- The keepalive pool of an endpoint (through a proxy: of the endpoint by
+-- that proxy), and connect's options for it.
+local pools = {}
+local function pool_options(host, port, https, size, via)
+  local key = via and (host .. ":" .. port .. "@" .. via) or host
+  local by_port = pools[key]
   if not by_port then
-    by_port = {}
-    by_host[host] = by_port
+    by_port = { [true] = {}, [false] = {} }
+    pools[key] = by_port
   end
-  local o = by_port[port]
+  local o = by_port[https][port]
   if not o or o.pool_size ~= size then
-    o = { pool = ("omics:%s:%s:%d"):format(https and "https" or "http", host, port),
+    o = { pool = ("omics:%s:%s:%d%s"):format(https and "https" or "http", host, port,
+                                             via and ("@" .. via) or ""),
           pool_size = size }
-    by_port[port] = o
+    by_port[https][port] = o
   end
   return o
+end
+
+-- A tunnel through the proxy to host:port (for https): CONNECT, and its
+-- answer read up to the blank line; true, or nil and why.
+local function tunnel(sock, host, port)
+  local ok, err = sock:send(("CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n\r\n"):format(host, port, host, port))
+  if not ok then return nil, err end
+  local line
+  line, err = sock:receive("*l")
+  if not line then return nil, err end
+  local status = tonumber(line:match("^HTTP/1%.%d (%d%d%d)"))
+  local size = #line
+  repeat
+    local more
+    more, err = sock:receive("*l")
+    if not more then return nil, err end
+    size = size + #more
+    if size > 16384 then return nil, "an endless answer to CONNECT" end
+  until more == ""
+  if status ~= 200 then return nil, "it answered " .. line:sub(1, 60):gsub("[%c]", "?") end
+  return true
 end
 
 local function sock_error(err)
@@ -55,15 +78,24 @@ end
 -- them, under the client's limits and deadlines) and hands a streamed
 -- payload to sink.  s: the client's settings (connect_timeout,
 -- keepalive_pool_size, keepalive_timeout).  Returns the engine's next step.
-function M.attempt(x, bytes, host, port, https, wait, has_body, s, sink)
+function M.attempt(x, bytes, host, port, https, wait, has_body, proxy_host, proxy_port, s, sink)
   local sock = ngx.socket.tcp()
   local ms = math.ceil(wait * 1000)
   local cms = math.floor(s.connect_timeout * 1000)
   sock:settimeouts(cms < ms and cms or ms, ms, ms)
-  local o = pool_options(host, port, https, s.keepalive_pool_size)
-  local ok, err = sock:connect(host, port, o)
+  local via = proxy_host and (proxy_host .. ":" .. proxy_port)
+  local o = pool_options(host, port, https, s.keepalive_pool_size, via)
+  local ok, err = sock:connect(proxy_host or host, proxy_port or port, o)
   if not ok then
-    return x:failed(sock_error(err), ("connecting to %s:%d: %s"):format(host, port, tostring(err)))
+    return x:failed(sock_error(err), ("connecting to %s: %s"):format(via or (host .. ":" .. port), tostring(err)))
+  end
+  if via and https and sock:getreusedtimes() == 0 then
+    ok, err = tunnel(sock, host, port)
+    if not ok then
+      sock:close()
+      return x:failed(sock_error(err), ("the proxy %s opened no tunnel to %s:%d: %s")
+        :format(via, host, port, tostring(err)))
+    end
   end
   if https and sock:getreusedtimes() == 0 then
     ok, err = sock:sslhandshake(nil, host, true)

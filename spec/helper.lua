@@ -167,6 +167,53 @@ function Emulator:requests(limit)
   return r.requests
 end
 
+-- A real HTTP proxy on loopback (Debian's tinyproxy): tunnels (CONNECT) are
+-- allowed to connect_ports; proxy:requests() is the request lines it logged.
+local Proxy = {}
+Proxy.__index = Proxy
+
+local function free_port()
+  local s = assert(require("socket").bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return port
+end
+
+function helper.proxy(connect_ports)
+  local dir = helper.tmpdir()
+  local port = free_port()
+  local lines = { "Port " .. port, "Listen 127.0.0.1", "Timeout 30", "MaxClients 50",
+                  ('LogFile "%s/log"'):format(dir), "LogLevel Info", "Allow 127.0.0.1",
+                  "DisableViaHeader Yes" }
+  for _, p in ipairs(connect_ports or {}) do lines[#lines + 1] = "ConnectPort " .. p end
+  helper.write(dir .. "/conf", table.concat(lines, "\n") .. "\n")
+  local p = io.popen(sh(("tinyproxy -d -c %s >%s/out 2>&1 & echo $!"):format(helper.shq(dir .. "/conf"),
+                                                                        helper.shq(dir))))
+  local pid = p:read("l")
+  p:close()
+  for _ = 1, 100 do
+    local c = require("socket").connect("127.0.0.1", port)
+    if c then
+      c:close()
+      return setmetatable({ pid = pid, port = port, dir = dir, url = "http://127.0.0.1:" .. port }, Proxy)
+    end
+    os.execute(sh("sleep 0.05"))
+  end
+  error("tinyproxy did not start: " .. (helper.exists(dir .. "/out") and helper.read(dir .. "/out") or ""))
+end
+
+function Proxy:requests()
+  local out = {}
+  local text = helper.exists(self.dir .. "/log") and helper.read(self.dir .. "/log") or ""
+  for line in text:gmatch("Request %(file descriptor %d+%): ([^\n]*)") do out[#out + 1] = line end
+  return out
+end
+
+function Proxy:stop()
+  os.execute(sh("kill " .. self.pid .. " 2>/dev/null"))
+  helper.rmdir(self.dir)
+end
+
 -- A client for the emulator with the example credentials.
 function helper.client(emu, opts)
   local omics = require "omics"

@@ -82,6 +82,10 @@ http {
       curl = new { transport = "curl" },
       tls = new { endpoint = "https://127.0.0.1:${TLS}", transport = "ngx" },
       tls_wrong_name = new { endpoint = "https://127.0.0.1:${TLS2}", transport = "ngx" },
+      -- through a real proxy: plain http in absolute form, https in a tunnel (CONNECT)
+      proxied = new { transport = "ngx", proxy = "http://127.0.0.1:${PROXY}" },
+      tls_proxied = new { endpoint = "https://127.0.0.1:${TLS}", transport = "ngx",
+                          proxy = "http://127.0.0.1:${PROXY}" },
       tls_wrong_ca = new { endpoint = "https://127.0.0.1:${TLS3}", transport = "ngx" },
       chunked = new { endpoint = "http://127.0.0.1:${PORT}/chunked", transport = "ngx" },
       cut = new { endpoint = "http://127.0.0.1:${PORT}/cut", transport = "ngx", max_backoff = 0.01 },
@@ -348,23 +352,25 @@ describe("inside nginx #nginx", function()
     return
   end
 
-  local emu, dir, port, tls, tls2, tls3
+  local emu, dir, port, tls, tls2, tls3, proxy
 
   setup(function()
     emu = helper.emulator("--seed-demo")
     dir = helper.tmpdir()
     port, tls, tls2, tls3 = free_port(), free_port(), free_port(), free_port()
+    proxy = helper.proxy { tls }
     assert(make_certs(dir), "openssl could not make the test certificates")
     local conf = CONF:gsub("%${(%w+)}", { MODULES = MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
                                           PORT = tostring(port), TLS = tostring(tls),
                                           TLS2 = tostring(tls2), TLS3 = tostring(tls3),
-                                          USER = user_line() })
+                                          PROXY = tostring(proxy.port), USER = user_line() })
     helper.write(dir .. "/nginx.conf", conf)
     start_nginx(dir, ("http://127.0.0.1:%d/init"):format(port))
   end)
 
   teardown(function()
     stop_nginx(dir)
+    if proxy then proxy:stop() end
     if emu then emu:stop() end
     helper.rmdir(dir)
   end)
@@ -685,6 +691,19 @@ describe("inside nginx #nginx", function()
     emu:control("DELETE", "faults")
   end)
 
+  it("goes through a proxy: http in absolute form, https through a CONNECT tunnel", function()
+    local before = #proxy:requests()
+    local got = fields((http_get(url("/meta?client=proxied"))))
+    assert.are.equal("demo-genome", got.name, got.message)
+    got = fields((http_get(url("/meta?client=tls_proxied"))))
+    assert.are.equal("demo-genome", got.name, got.message)
+    local seen = { table.unpack(proxy:requests(), before + 1) }
+    assert.are.equal(2, #seen, table.concat(seen, "\n"))
+    assert.are.equal(("GET %s/referencestore/1234567890/reference/9876543210/metadata HTTP/1.1"):format(emu.url),
+                     seen[1])
+    assert.are.equal(("CONNECT 127.0.0.1:%d HTTP/1.1"):format(tls), seen[2])
+  end)
+
   it("verifies TLS: the trusted CA and the host name", function()
     local got = fields((http_get(url("/meta?client=tls"))))
     assert.are.equal("demo-genome", got.name, got.message)
@@ -730,6 +749,7 @@ describe("the README's nginx example #nginx", function()
 
   teardown(function()
     stop_nginx(dir)
+    if proxy then proxy:stop() end
     if emu then emu:stop() end
     helper.rmdir(dir)
   end)

@@ -14,6 +14,7 @@
 #include "exchange.h"
 #include "creds.h"
 #include "endpoint.h"
+#include "netconf.h"
 #include "http.h"
 #include "model.h"
 #include "model_data.h"
@@ -43,6 +44,8 @@ struct omics_client {
     void (*sleep)(void *ud, double seconds);
     void *sleep_ud;
     double slept; /* seconds waited in the sleep option: its virtual time */
+    char *proxy;     /* http://host:port, or NULL (netconf.c) */
+    char *ca_bundle; /* ca_file, AWS_CA_BUNDLE or the profile's, or NULL */
     int busy; /* omics_call in progress: its callbacks must not reuse the client */
     omics_limits limits;
 };
@@ -192,7 +195,11 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     }
     int ok = (c->region = settings_region(o, &prof, err)) != NULL &&
              settings_endpoint(c->model, c->region, o, &prof, &c->ep, err) == 0 &&
-             settings_retry(o, &prof, &c->retry, err) == 0;
+             settings_retry(o, &prof, &c->retry, err) == 0 &&
+             netconf_proxy(o, c->ep.scheme, c->ep.host, &c->proxy, err) == 0;
+    const char *ca = ok ? netconf_ca_bundle(o, &prof) : NULL;
+    if (ca && !(c->ca_bundle = strdup(ca)))
+        ok = omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory") == 0;
     c->log = o->log;
     c->log_ud = o->log_ud;
     c->sleep = o->sleep;
@@ -227,10 +234,10 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     http_opts ho = {o->timeout,
                     o->connect_timeout > 0 ? o->connect_timeout : options_default("connect_timeout"),
                     o->stall_timeout > 0 ? o->stall_timeout : options_default("stall_timeout"),
-                    o->ca_file,
+                    c->ca_bundle,
                     o->max_response_bytes ? o->max_response_bytes
                                           : (size_t)options_default("max_response_bytes"),
-                    CLIENT_MAX_HEADERS};
+                    CLIENT_MAX_HEADERS, c->proxy};
     c->limits = (omics_limits){ho.timeout, ho.connect_timeout, ho.stall_timeout,
                                ho.max_response_bytes, ho.max_header_bytes};
     c->signer = omics_signer_new();
@@ -262,7 +269,14 @@ void omics_client_free(omics_client *c)
     ser_scratch_free(&c->scratch);
     omics_parser_free(c->parser);
     free(c->user_agent);
+    free(c->proxy);
+    free(c->ca_bundle);
     free(c);
+}
+
+const char *client_proxy(const omics_client *c)
+{
+    return c->proxy;
 }
 
 const char *omics_client_region(const omics_client *c)

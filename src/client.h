@@ -44,6 +44,8 @@ int client_sleep(omics_client *c, double seconds);
  * waits): monotonic, plus what the sleep option stood for, so that a test's
  * virtual waits move it as real ones would. */
 double client_clock(const omics_client *c);
+/* The proxy calls go through ("http://host:port"), or NULL. */
+const char *client_proxy(const omics_client *c);
 /* A driver waited this long in the sleep option (not through client_sleep). */
 void client_waited(omics_client *c, double seconds);
 

@@ -66,8 +66,16 @@ int omics_exchange_wire(omics_exchange *x, int sink, omics_wire *out, omics_erro
     if (wire_endpoint(x->req.url, &out->https, out->host, sizeof out->host, &out->port))
         return omics_error_set(err, OMICS_EUSAGE, "InvalidEndpoint", "cannot read the URL %s",
                                x->req.url);
+    const char *proxy = client_proxy(x->c);
+    if (proxy) {
+        int ptls;
+        if (wire_endpoint(proxy, &ptls, out->proxy_host, sizeof out->proxy_host, &out->proxy_port))
+            return omics_error_set(err, OMICS_ECONFIG, "InvalidOption", "cannot read the proxy %s",
+                                   proxy);
+    }
     buf_reset(&w->out);
-    if (wire_request(&w->out, &x->req, err))
+    /* to a proxy, a plain http request names the whole URL */
+    if (wire_request(&w->out, &x->req, proxy && !out->https, err))
         return -1;
     wire_start(&w->p, x->req.method, sink && x->req.streaming_output);
     w->sent_at = client_clock(x->c);

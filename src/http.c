@@ -12,6 +12,7 @@ struct http_conn {
     CURL *curl;
     http_opts opts;
     char *ca_file;
+    char *proxy;
     buf raw_headers;   /* "name\0value\0" pairs of the last response */
     buf body;
     omics_header *headers;
@@ -86,6 +87,12 @@ http_conn *http_new(const http_opts *o, omics_error *err)
         return NULL;
     }
     h->opts.ca_file = h->ca_file;
+    if (o->proxy && !(h->proxy = strdup(o->proxy))) {
+        http_free(h);
+        omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return NULL;
+    }
+    h->opts.proxy = h->proxy;
     h->curl = curl_easy_init();
     if (!h->curl) {
         http_free(h);
@@ -103,6 +110,7 @@ void http_free(http_conn *h)
     if (h->curl)
         curl_easy_cleanup(h->curl);
     free(h->ca_file);
+    free(h->proxy);
     buf_free(&h->raw_headers);
     buf_free(&h->body);
     buf_free(&h->hdr_text);
@@ -410,6 +418,8 @@ static int handle_options(http_conn *h)
              curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK;
     if (ok && h->opts.ca_file)
         ok = curl_easy_setopt(c, CURLOPT_CAINFO, h->opts.ca_file) == CURLE_OK;
+    if (ok)
+        ok = curl_easy_setopt(c, CURLOPT_PROXY, h->opts.proxy ? h->opts.proxy : "") == CURLE_OK;
     if (ok && h->opts.timeout > 0)
         ok = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->opts.timeout * 1000)) == CURLE_OK;
     if (ok && h->opts.connect_timeout > 0)

@@ -17,6 +17,8 @@ typedef struct http_opts {
     const char *ca_file;    /* NULL: the system's trust store */
     size_t max_response_bytes; /* for answers read into memory; 0: no limit */
     size_t max_header_bytes;   /* an answer's header section */
+    const char *proxy;         /* http://host:port, or NULL: none (not libcurl's own
+                                * reading of the environment: the core decides) */
 } http_opts;
 
 typedef struct http_conn http_conn;

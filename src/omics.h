@@ -353,7 +353,9 @@ typedef struct omics_client_opts {
     const char *region;
     const char *profile;
     const char *endpoint; /* URL */
-    const char *ca_file;
+    const char *ca_file;  /* NULL: AWS_CA_BUNDLE, the profile's ca_bundle, the system's */
+    /* http://host:port; NULL: HTTPS_PROXY / HTTP_PROXY unless NO_PROXY names the host */
+    const char *proxy;
     const omics_credentials *credentials; /* explicit; NULL to use the chain */
     omics_provider *provider;             /* shared; wins over credentials */
     omics_credentials_fn credentials_fn;  /* a source of the caller's own */
@@ -570,6 +572,10 @@ typedef struct omics_wire {
     int https;
     int has_body;      /* a payload follows, from omics_exchange_body */
     double wait;       /* seconds the connection and the sending may take */
+    /* through a proxy (the client's): connect to it instead; for https,
+     * open a tunnel first (CONNECT host:port), then TLS with host */
+    char proxy_host[256]; /* "" when none */
+    int proxy_port;
 } omics_wire;
 typedef struct omics_received {
     double wait;         /* RECV: seconds the next read may wait; WAIT: the wait */

@@ -35,6 +35,7 @@ static const omics_option table[] = {
     {"max_attempts", OMICS_OPT_INTEGER, C, 1, 100, 3, NULL, NULL, 0, "an integer from 1 to 100"},
     SECONDS("max_backoff", C, 20),
     STRING("ca_file", C),
+    STRING("proxy", C),
     FUNCTION("clock", C | P, "expected a function returning epoch seconds"),
     FUNCTION("log", C, "a function (level, message)"),
     FUNCTION("sleep", C | OMICS_OPT_WAIT, "a function (seconds)"),

@@ -84,6 +84,8 @@ static int store(omics_options *o, const char *name, const omics_value *v, omics
         o->client.endpoint = s;
     else if (strcmp(name, "ca_file") == 0)
         o->client.ca_file = s;
+    else if (strcmp(name, "proxy") == 0)
+        o->client.proxy = s;
     else if (strcmp(name, "retry_mode") == 0)
         o->client.retry_mode = s;
     else if (strcmp(name, "inject_host_prefix") == 0)

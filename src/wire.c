@@ -439,10 +439,12 @@ int wire_endpoint(const char *url, int *https, char *host, size_t hostlen, int *
     return 0;
 }
 
-int wire_request(buf *out, const omics_request *req, omics_error *err)
+int wire_request(buf *out, const omics_request *req, int absolute, omics_error *err)
 {
     const char *target = strstr(req->url, "://");
     target = target ? target + 3 + strcspn(target + 3, "/") : NULL;
+    if (target && *target && absolute)
+        target = req->url;
     if (!target || !*target)
         return omics_error_set(err, OMICS_EUSAGE, "InvalidEndpoint", "cannot read the URL %s",
                                req->url);

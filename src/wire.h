@@ -61,9 +61,10 @@ int wire_eof(wire_parser *p, omics_error *err);
 int wire_response(wire_parser *p, omics_arena *a, omics_response *out, omics_error *err);
 
 /* The request's head ("METHOD target HTTP/1.1", its headers, the blank
- * line) and its body when it is in memory; -1 with err when the URL cannot
+ * line) and its body when it is in memory; absolute: the target is the
+ * whole URL (a request to a proxy); -1 with err when the URL cannot
  * be read or memory ran out. */
-int wire_request(buf *out, const omics_request *req, omics_error *err);
+int wire_request(buf *out, const omics_request *req, int absolute, omics_error *err);
 /* The URL's parts: scheme "https" or not, host (without brackets) and
  * port; -1 when it is not http(s)://authority/... */
 int wire_endpoint(const char *url, int *https, char *host, size_t hostlen, int *port);

@@ -31,6 +31,7 @@ python3-boto3
 valgrind
 libclang-rt-14-dev
 wrk
+tinyproxy
 "
 set -eu
 

@@ -252,9 +252,12 @@ static void test_request_and_endpoint(void)
     buf_init(&b);
     omics_error err;
     omics_error_init(&err);
-    CHECK(wire_request(&b, &req, &err) == 0);
+    CHECK(wire_request(&b, &req, 0, &err) == 0);
     CHECK_STR(buf_str(&b),
               "PUT /a%20b?x=1 HTTP/1.1\r\nHost: h.example\r\nContent-Length: 3\r\n\r\nabc");
+    buf_reset(&b); /* to a proxy: the whole URL */
+    CHECK(wire_request(&b, &req, 1, &err) == 0);
+    CHECK(strncmp(buf_str(&b), "PUT https://h.example:8443/a%20b?x=1 HTTP/1.1\r\n", 47) == 0);
     buf_free(&b);
     char host[64];
     int https = 0, port = 0;
