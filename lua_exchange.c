@@ -237,21 +237,57 @@ static int l_exchange_receive(lua_State *L)
     return 3;
 }
 
+/* An exchange whose call is over, at 8, made ready for this call with the
+ * memory it has (its parameters' arena, the engine's, the wire buffers). */
+static int restart(lua_State *L, lclient *lc, const omics_op *op, const omics_sink *sink,
+                   lexchange *lx)
+{
+    omics_error err;
+    omics_error_init(&err);
+    lc_getuservalue(L, 8); /* the client, the parameters and the sink live as long */
+    for (int i = 1; i <= 3; i++) {
+        lua_pushvalue(L, i == 1 ? 1 : i + 1);
+        lua_rawseti(L, -2, i);
+    }
+    lua_pop(L, 1);
+    lx->wire = lua_toboolean(L, 6);
+    lx->sink = lua_toboolean(L, 7);
+    omics_arena_reset(lx->values);
+    omics_value *params;
+    if (lv_params_value(L, 3, lx->values, &params, &err))
+        return lv_fail(L, &err);
+    lx->b.ud = L;
+    lua_State *was = lp_enter(lx->prov, L);
+    int rc = omics_exchange_restart(lx->x, lc->c, op, params, sink, &lx->b, lua_tostring(L, 5),
+                                    &err);
+    lp_leave(lx->prov, was);
+    if (rc)
+        return lv_fail(L, &err);
+    lua_settop(L, 8);
+    return 1;
+}
+
 /* core.exchange(client, op, params, path_sink or nil, agent or nil,
- * wire, has_sink): wire, the driver moves raw bytes (x:receive) */
+ * wire, has_sink, done_exchange or nil): wire, the driver moves raw bytes
+ * (x:receive); done_exchange, an exchange of this client whose call is
+ * over, to use again */
 int lx_new(lua_State *L)
 {
     lclient *lc;
     const omics_op *op = lo_check_op(L, &lc);
     if (!op)
         return 2;
-    lua_settop(L, 7);
+    lua_settop(L, 8);
     omics_error err;
     omics_error_init(&err);
     /* the sink the engine starts over for a retry: a path sink, or a part of a download */
     const omics_sink *sink = lua_isnil(L, 4) ? NULL : ld_part_sink(L, 4);
     if (!lua_isnil(L, 4) && !sink)
         sink = omics_path_sink_sink(ls_check(L, 4)->ps);
+    lexchange *old = luaL_testudata(L, 8, LOMICS_EXCHANGE);
+    if (old && old->x && old->prov == lc->prov)
+        return restart(L, lc, op, sink, old);
+    lua_settop(L, 7);
     lexchange *lx = lc_newuserdata(L, sizeof *lx); /* at 8 */
     memset(lx, 0, sizeof *lx);
     luaL_setmetatable(L, LOMICS_EXCHANGE);

@@ -176,10 +176,23 @@ local function lua_call(client, op, params, opts, transport, s)
     agent = ngx_agent
   end
   local wire = transport == "ngx" -- (the engine reads the answer's bytes)
-  local x, err = core.exchange(client, op, params, path_sink, agent, wire, write ~= nil)
+  -- an exchange whose call is over is used again (its memory kept)
+  local pool = s.exchanges
+  if not pool then
+    pool = {}
+    s.exchanges = pool
+  end
+  local n = #pool
+  local again = pool[n]
+  pool[n] = nil
+  local x, err = core.exchange(client, op, params, path_sink, agent, wire, write ~= nil, again)
   if not x then
     if finish then finish(false) end
     return nil, err
+  end
+  local function done_with(...)
+    if #pool < 8 then pool[#pool + 1] = x end
+    return ...
   end
   local delivered = 0
   local sink = write and function(chunk)
@@ -229,12 +242,12 @@ local function lua_call(client, op, params, opts, transport, s)
     elseif step == "done" then
       if finish then
         local done, ferr = finish(true)
-        if not done then return nil, ferr end
+        if not done then return done_with(nil, ferr) end
       end
-      return v
+      return done_with(v)
     else
       if finish then finish(false) end
-      return nil, v
+      return done_with(nil, v)
     end
   end
 end

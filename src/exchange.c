@@ -90,12 +90,16 @@ int exchange_start(omics_exchange *x, omics_client *c, const omics_op *op,
                    const omics_value *params, const omics_sink *sink, const omics_builder *b,
                    omics_arena *a, ser_scratch *s, omics_error *err)
 {
+    /* what x owns is kept for this call: memory, buffers, the driver's name */
     omics_arena *own_arena = x->own_arena;
+    ser_scratch own_scratch = x->own_scratch;
+    struct exchange_wire *wire = x->wire;
     int owns = x->owns;
     const char *agent = x->agent;
-    exchange_wire_free(x);
     memset(x, 0, sizeof *x);
     x->own_arena = own_arena;
+    x->own_scratch = own_scratch;
+    x->wire = wire;
     x->owns = owns;
     x->agent = agent;
     x->c = c;
@@ -147,6 +151,19 @@ omics_exchange *omics_exchange_new(omics_client *c, const omics_op *op,
         return NULL;
     }
     return x;
+}
+
+int omics_exchange_restart(omics_exchange *x, omics_client *c, const omics_op *op,
+                           const omics_value *params, const omics_sink *sink,
+                           const omics_builder *b, const char *agent, omics_error *err)
+{
+    if (!x->owns)
+        return omics_error_set(err, OMICS_EUSAGE, "ExchangeMisuse",
+                               "only an exchange of omics_exchange_new starts again");
+    omics_error_clear(&x->err);
+    omics_arena_reset(x->own_arena);
+    x->agent = agent;
+    return exchange_start(x, c, op, params, sink, b, x->own_arena, &x->own_scratch, err);
 }
 
 void omics_exchange_free(omics_exchange *x)

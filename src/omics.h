@@ -524,6 +524,13 @@ omics_exchange *omics_exchange_new(omics_client *c, const omics_op *op,
                                    const omics_value *params, const omics_sink *sink,
                                    const omics_builder *b, const char *agent, omics_error *err);
 void omics_exchange_free(omics_exchange *x);
+/* x (made by omics_exchange_new, its call over) starts again for another
+ * call, keeping its memory: what a driver making many calls does instead of
+ * a new exchange each time.  -1 with err when the parameters are refused
+ * (x may start again after that too). */
+int omics_exchange_restart(omics_exchange *x, omics_client *c, const omics_op *op,
+                           const omics_value *params, const omics_sink *sink,
+                           const omics_builder *b, const char *agent, omics_error *err);
 omics_step omics_exchange_next(omics_exchange *x, const omics_request **req, double *wait);
 /* After SEND: the answer (sink_bytes: payload bytes that reached the sink). */
 omics_step omics_exchange_answered(omics_exchange *x, omics_response *resp, size_t sink_bytes,
