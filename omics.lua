@@ -165,8 +165,10 @@ end
 -- A call through a Lua transport: the engine (core.exchange) says what to
 -- do, this loop only moves bytes and waits.
 local function lua_call(client, op, params, opts, transport, s)
-  local ok, cerr = core.check_call_options(client, op, opts)
-  if not ok then return nil, cerr end
+  if opts ~= nil then -- (none: nothing to check; core.exchange checks op)
+    local ok, cerr = core.check_call_options(client, op, opts)
+    if not ok then return nil, cerr end
+  end
   local sink_opt = opts and opts.sink
   local write, finish, path_sink = open_sink(sink_opt)
   if not write and sink_opt ~= nil then return nil, path_sink end
@@ -263,7 +265,10 @@ local function driver(client)
   local t = s and s.transport or "curl"
   if t == "auto" or t == "ngx" then
     local mode, phase = "curl", nil
-    if in_nginx() then mode, phase = require("omics.ngx").mode() end
+    if in_nginx() then
+      ngx_driver = ngx_driver or require("omics.ngx")
+      mode, phase = ngx_driver.mode()
+    end
     if mode == nil or (t == "ngx" and mode ~= "cosocket") then
       return nil, lua_error("TransportUnavailable", "transport",
         ("nginx cannot use cosockets in the %s phase, and blocking there would stall the worker: " ..
