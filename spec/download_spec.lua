@@ -138,8 +138,19 @@ describe("downloads", function()
     assert.are.equal(1 + 4 + 1, emu:stats().requests - before) -- metadata, 4 parts, one again
     dir = helper.tmpdir()
     emu:faults { { status = 500, code = "InternalServerException", operation = "GetReadSet", count = 10 } }
+    local stat = assert(io.open("/proc/self/stat")) -- (this process's, not a shell's)
+    local pid = stat:read("n")
+    stat:close()
+    local function fds()
+      local p = io.popen(helper.sh(("ls /proc/%d/fd | wc -l"):format(pid)))
+      local n = tonumber(p:read("a"))
+      p:close()
+      return n
+    end
+    local fds_before = fds()
     local none, err = client:download_read_set({ sequenceStoreId = store, id = readset, files = { "SOURCE1" } },
       { to = dir, concurrency = 1, resume = false })
+    assert.are.equal(fds_before, fds(), "no file descriptor is left open")
     emu:control("DELETE", "faults")
     assert.is_nil(none)
     assert.are.equal("InternalServerException", err.code)
