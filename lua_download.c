@@ -57,27 +57,12 @@ static ldownload *check_download(lua_State *L)
     return ld;
 }
 
-/* The progress function (the download's uservalue) with done, total, file. */
+/* The progress function, while a run or a write may call it. */
 static int progress(void *ud, long long done, long long total, const char *file, char *why,
                     size_t whylen)
 {
     ldownload *ld = ud;
-    lua_State *L = ld->L;
-    if (!L)
-        return 0;
-    lc_getuservalue(L, ld->at); /* { progress = fn } (LuaJIT keeps only tables) */
-    lua_getfield(L, -1, "progress");
-    lua_remove(L, -2);
-    lua_pushnumber(L, (lua_Number)done);
-    lua_pushnumber(L, (lua_Number)total);
-    lua_pushstring(L, file);
-    if (lua_pcall(L, 3, 0, 0) != 0) {
-        const char *m = lua_tostring(L, -1);
-        snprintf(why, whylen, "the progress function raised: %s", m ? m : "an error");
-        lua_pop(L, 1);
-        return 1;
-    }
-    return 0;
+    return ld->L ? lt_progress(ld->L, ld->at, done, total, file, why, whylen) : 0;
 }
 
 static int protected_run(lua_State *L)
@@ -225,17 +210,8 @@ static int l_download_part_done(lua_State *L)
     ldownload *ld = check_download(L);
     size_t i = check_part(L, ld, 2);
     omics_error call_err, err;
-    omics_error_init(&call_err);
     omics_error_init(&err);
-    int failed = !lua_isnoneornil(L, 3);
-    if (failed) {
-        lua_getfield(L, 3, "code");
-        lua_getfield(L, 3, "message");
-        omics_error_set(&call_err, OMICS_ETRANSPORT,
-                        lua_isstring(L, -2) ? lua_tostring(L, -2) : "Error", "%s",
-                        lua_isstring(L, -1) ? lua_tostring(L, -1) : "failed");
-        lua_pop(L, 2);
-    }
+    int failed = lt_call_error(L, 3, &call_err);
     int rc = omics_download_part_done(ld->d, i, failed ? &call_err : NULL, &err);
     omics_error_clear(&call_err);
     if (rc)
@@ -289,27 +265,11 @@ static const char *const OPTION_NAMES[] = {"to", "concurrency", "progress", "res
 static int read_options(lua_State *L, int idx, omics_download_opts *o, int *concurrency,
                         omics_error *err)
 {
-    *concurrency = 8;
+    if (lt_option_names(L, idx, OPTION_NAMES, "a download", err) ||
+        lt_concurrency(L, idx, concurrency, err))
+        return -1;
     if (lua_isnoneornil(L, idx))
         return 0;
-    if (!lua_istable(L, idx))
-        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                               "opts: expected a table, got %s", luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-        int known = 0;
-        for (int i = 0; k && OPTION_NAMES[i]; i++)
-            known |= strcmp(k, OPTION_NAMES[i]) == 0;
-        if (!known) {
-            omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                            "opts.%s: not an option of a download (to, concurrency, progress, "
-                            "resume, overwrite)", k ? k : "?");
-            lua_pop(L, 1);
-            return -1;
-        }
-    }
     lua_getfield(L, idx, "to");
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
         return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
@@ -328,18 +288,6 @@ static int read_options(lua_State *L, int idx, omics_download_opts *o, int *conc
             *(i == 0 ? &o->resume : &o->overwrite) = lua_toboolean(L, -1);
         lua_pop(L, 1);
     }
-    lua_getfield(L, idx, "concurrency");
-    if (!lua_isnil(L, -1)) {
-        int isnum = 0;
-        lua_Number v = lua_tonumberx(L, -1, &isnum);
-        if (!isnum || lua_type(L, -1) != LUA_TNUMBER || v != (lua_Number)(long long)v ||
-            omics_multi_check_concurrency((long long)v, err))
-            return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                                   "opts.concurrency: expected an integer from 1 to %d",
-                                   OMICS_MULTI_MAX_CONCURRENCY);
-        *concurrency = (int)v;
-    }
-    lua_pop(L, 1);
     lua_getfield(L, idx, "progress");
     if (!lua_isnil(L, -1) && !lua_isfunction(L, -1))
         return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",

@@ -125,6 +125,20 @@ int lm_check_call(lua_State *L);
 int lm_many_options(lua_State *L);
 void lm_open(lua_State *L);
 
+/* ---------------------------------------------------------- lua_transfer.c */
+
+/* opts at idx (nil, or a table of the names given): 0, or -1 with err. */
+int lt_option_names(lua_State *L, int idx, const char *const *names, const char *what,
+                    omics_error *err);
+/* opts.concurrency (default 8): 0, or -1 with err. */
+int lt_concurrency(lua_State *L, int idx, int *out, omics_error *err);
+/* The progress function of the userdata at `at` ({ progress = fn } its
+ * uservalue) with done, total, file; 1 with why when it raised. */
+int lt_progress(lua_State *L, int at, long long done, long long total, const char *file,
+                char *why, size_t whylen);
+/* A part call's error table at idx as out (code and message); 0 when none. */
+int lt_call_error(lua_State *L, int idx, omics_error *out);
+
 /* ---------------------------------------------------------- lua_download.c */
 
 int ld_new(lua_State *L);

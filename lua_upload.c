@@ -72,27 +72,13 @@ static void push_tree(lua_State *L, const omics_value *v)
     }
 }
 
-/* The progress function ({ progress = fn }, the upload's uservalue). */
+/* The progress function, while a run or a part's end may call it (a Lua
+ * driver reads the parts: it reports at each part's end). */
 static int progress(void *ud, long long done, long long total, const char *file, char *why,
                     size_t whylen)
 {
     lupload *lu = ud;
-    lua_State *L = lu->L;
-    if (!L)
-        return 0; /* (a Lua driver reads the parts: it reports at each part's end) */
-    lc_getuservalue(L, lu->at);
-    lua_getfield(L, -1, "progress");
-    lua_remove(L, -2);
-    lua_pushnumber(L, (lua_Number)done);
-    lua_pushnumber(L, (lua_Number)total);
-    lua_pushstring(L, file);
-    if (lua_pcall(L, 3, 0, 0) != 0) {
-        const char *m = lua_tostring(L, -1);
-        snprintf(why, whylen, "the progress function raised: %s", m ? m : "an error");
-        lua_pop(L, 1);
-        return 1;
-    }
-    return 0;
+    return lu->L ? lt_progress(lu->L, lu->at, done, total, file, why, whylen) : 0;
 }
 
 static int l_upload_have(lua_State *L)
@@ -197,17 +183,8 @@ static int l_upload_part_done(lua_State *L)
     lupload *lu = check_upload(L);
     size_t i = check_part(L, lu, 2);
     omics_error call_err, err;
-    omics_error_init(&call_err);
     omics_error_init(&err);
-    int failed = !lua_isnoneornil(L, 3);
-    if (failed) {
-        lua_getfield(L, 3, "code");
-        lua_getfield(L, 3, "message");
-        omics_error_set(&call_err, OMICS_ETRANSPORT,
-                        lua_isstring(L, -2) ? lua_tostring(L, -2) : "Error", "%s",
-                        lua_isstring(L, -1) ? lua_tostring(L, -1) : "failed");
-        lua_pop(L, 2);
-    }
+    int failed = lt_call_error(L, 3, &call_err);
     lu->L = L;
     lu->at = 1;
     int rc = omics_upload_part_done(lu->u, i, failed ? &call_err : NULL, luaL_optstring(L, 4, NULL),
@@ -260,29 +237,13 @@ static const char *const OPTIONS[] = {"part_size", "concurrency", "wait",       
 static int read_options(lua_State *L, int idx, omics_upload_opts *o, int *concurrency,
                         omics_error *err)
 {
-    *concurrency = 8;
+    if (lt_option_names(L, idx, OPTIONS, "upload_read_set", err) ||
+        lt_concurrency(L, idx, concurrency, err))
+        return -1;
     if (lua_isnoneornil(L, idx))
         return 0;
-    if (!lua_istable(L, idx))
-        return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                               "opts: expected a table, got %s", luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-        int known = 0;
-        for (int i = 0; k && OPTIONS[i]; i++)
-            known |= strcmp(k, OPTIONS[i]) == 0;
-        if (!known) {
-            omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                            "opts.%s: not an option of upload_read_set (part_size, concurrency, "
-                            "wait, wait_seconds, upload_id, keep_upload, progress)", k ? k : "?");
-            lua_pop(L, 1);
-            return -1;
-        }
-    }
-    static const char *const counts[] = {"part_size", "concurrency", "wait_seconds"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const counts[] = {"part_size", "wait_seconds"};
+    for (int i = 0; i < 2; i++) {
         lua_getfield(L, idx, counts[i]);
         if (!lua_isnil(L, -1)) {
             lua_Number v = lua_tonumber(L, -1);
@@ -293,12 +254,6 @@ static int read_options(lua_State *L, int idx, omics_upload_opts *o, int *concur
                                                                       : luaL_typename(L, -1));
             if (i == 0)
                 o->part_size = (long long)v;
-            if (i == 1 && omics_multi_check_concurrency((long long)v, err))
-                return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
-                                       "opts.concurrency: expected an integer from 1 to %d",
-                                       OMICS_MULTI_MAX_CONCURRENCY);
-            if (i == 1)
-                *concurrency = (int)v;
         }
         lua_pop(L, 1);
     }

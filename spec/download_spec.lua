@@ -7,24 +7,7 @@ local helper = require "helper"
 
 local PART = 4096
 
--- FASTQ records (the emulator checks what it is given), n bytes or a bit more.
-local function fastq(n, seed)
-  local out, size, i = {}, 0, 0
-  local bases = { "A", "C", "G", "T" }
-  local x = seed or 7
-  while size < n do
-    i = i + 1
-    local seq = {}
-    for k = 1, 100 do
-      x = (x * 1103515245 + 12345) % 2147483648
-      seq[k] = bases[x % 4 + 1]
-    end
-    local rec = ("@read%d\n%s\n+\n%s\n"):format(i, table.concat(seq), ("I"):rep(100))
-    out[#out + 1] = rec
-    size = size + #rec
-  end
-  return table.concat(out)
-end
+local fastq = helper.fastq
 
 local function listing(dir)
   local p = io.popen("ls -A " .. helper.shq(dir))

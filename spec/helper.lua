@@ -167,6 +167,26 @@ function Emulator:requests(limit)
   return r.requests
 end
 
+-- FASTQ records of 100 bases (the emulator checks what it is given), n
+-- bytes or a bit more; seed varies the bases.
+function helper.fastq(n, seed)
+  local out, size, i = {}, 0, 0
+  local bases = { "A", "C", "G", "T" }
+  local x = seed or 7
+  while size < n do
+    i = i + 1
+    local seq = {}
+    for k = 1, 100 do
+      x = (x * 1103515245 + 12345) % 2147483648
+      seq[k] = bases[x % 4 + 1]
+    end
+    local rec = ("@read%d\n%s\n+\n%s\n"):format(i, table.concat(seq), ("I"):rep(100))
+    out[#out + 1] = rec
+    size = size + #rec
+  end
+  return table.concat(out)
+end
+
 -- A real HTTP proxy on loopback (Debian's tinyproxy): tunnels (CONNECT) are
 -- allowed to connect_ports; proxy:requests() is the request lines it logged.
 local Proxy = {}

@@ -1,55 +1,9 @@
 /* download_run: a download's part calls with curl multi, concurrency at a
  * time (omics_download_run in omics.h).  Each part's result is an empty
  * structure (its payload went to the part's sink), so the builder builds
- * nothing. */
+ * nothing (nobuild.c). */
 #include "download.h"
-
-static int b_none(void *ud)
-{
-    (void)ud;
-    return 0;
-}
-static int b_bool(void *ud, int b)
-{
-    (void)b;
-    return b_none(ud);
-}
-static int b_int(void *ud, int64_t i)
-{
-    (void)i;
-    return b_none(ud);
-}
-static int b_num(void *ud, double n)
-{
-    (void)n;
-    return b_none(ud);
-}
-static int b_str(void *ud, const char *s, size_t n)
-{
-    (void)s;
-    (void)n;
-    return b_none(ud);
-}
-static int b_table(void *ud, size_t a, size_t r)
-{
-    (void)a;
-    (void)r;
-    return b_none(ud);
-}
-static int b_field(void *ud, const char *k, size_t n)
-{
-    (void)k;
-    (void)n;
-    return b_none(ud);
-}
-static int b_index(void *ud, size_t i)
-{
-    (void)i;
-    return b_none(ud);
-}
-
-static const omics_builder nothing = {NULL,    b_none,  b_bool,  b_int, b_num, b_str,
-                                      b_table, b_field, b_index, b_none, NULL};
+#include "nobuild.h"
 
 typedef struct run {
     omics_download *d;
@@ -85,7 +39,7 @@ int omics_download_run(omics_download *d, int concurrency, omics_error *err)
         const omics_value *params;
         const omics_sink *sink;
         omics_download_part(d, i, &op, &params, &sink);
-        if (omics_multi_add(m, op, params, sink, &nothing, NULL, err)) {
+        if (omics_multi_add(m, op, params, sink, &nobuild, NULL, err)) {
             omics_multi_free(m);
             return -1;
         }

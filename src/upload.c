@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nobuild.h"
 #include "omics.h"
 
 #define UL_MAX_PART (100LL << 20) /* the service's largest part */
@@ -393,37 +394,11 @@ void omics_upload_free(omics_upload *u)
 
 /* ------------------------------------------------ the parts, curl multi */
 
-static int b_none(void *ud)
-{
-    (void)ud;
-    return 0;
-}
-static int b_bool(void *ud, int b)
-{
-    (void)b;
-    return b_none(ud);
-}
-static int b_int(void *ud, int64_t i)
-{
-    (void)i;
-    return b_none(ud);
-}
-static int b_num(void *ud, double n)
-{
-    (void)n;
-    return b_none(ud);
-}
 static int b_str(void *ud, const char *s, size_t n)
 {
     ul_part *pt = ud; /* the last string, for the checksum field that follows */
     snprintf(pt->last, sizeof pt->last, "%.*s", (int)(n < UL_CHECKSUM ? n : 0), s);
     return 0;
-}
-static int b_table(void *ud, size_t a, size_t r)
-{
-    (void)a;
-    (void)r;
-    return b_none(ud);
 }
 static int b_field(void *ud, const char *k, size_t n)
 {
@@ -432,12 +407,6 @@ static int b_field(void *ud, const char *k, size_t n)
         memcpy(pt->checksum, pt->last, sizeof pt->checksum);
     return 0;
 }
-static int b_index(void *ud, size_t i)
-{
-    (void)i;
-    return b_none(ud);
-}
-
 typedef struct ul_run {
     omics_upload *u;
     omics_error first;
@@ -478,8 +447,10 @@ int omics_upload_run(omics_upload *u, int concurrency, omics_error *err)
     for (size_t i = 0; i < u->npending; i++) {
         ul_part *pt = &u->parts[u->pending[i]];
         pt->checksum[0] = '\0';
-        bs[i] = (omics_builder){pt, b_none, b_bool, b_int, b_num, b_str,
-                                b_table, b_field, b_index, b_none, NULL};
+        bs[i] = nobuild; /* only the checksum is kept */
+        bs[i].ud = pt;
+        bs[i].string = b_str;
+        bs[i].set_field = b_field;
         if (omics_multi_add(m, u->op, &pt->params, NULL, &bs[i], NULL, err)) {
             omics_multi_free(m);
             free(bs);
