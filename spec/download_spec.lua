@@ -120,7 +120,7 @@ describe("downloads", function()
     assert.are.equal(pair[1], helper.read(res.files.SOURCE1))
     assert.are.equal(1 + 4 + 1, emu:stats().requests - before) -- metadata, 4 parts, one again
     dir = helper.tmpdir()
-    emu:faults { { status = 500, code = "InternalServerException", operation = "GetReadSet", count = 10 } }
+    emu:faults { { status = 500, code = "InternalServerException", operation = "GetReadSet", count = 40 } }
     local stat = assert(io.open("/proc/self/stat")) -- (this process's, not a shell's)
     local pid = stat:read("n")
     stat:close()
@@ -130,10 +130,17 @@ describe("downloads", function()
       p:close()
       return n
     end
+    local function failing()
+      return client:download_read_set({ sequenceStoreId = store, id = readset, files = { "SOURCE1" } },
+        { to = dir, concurrency = 1, resume = false })
+    end
+    collectgarbage() -- (sockets and files nobody holds are closed first)
     local fds_before = fds()
-    local none, err = client:download_read_set({ sequenceStoreId = store, id = readset, files = { "SOURCE1" } },
-      { to = dir, concurrency = 1, resume = false })
-    assert.are.equal(fds_before, fds(), "no file descriptor is left open")
+    local none, err = failing()
+    for _ = 1, 3 do failing() end -- a descriptor left by each would show as four
+    collectgarbage()
+    -- (the client's one kept-alive connection may be open or not either time)
+    assert.is_true(fds() - fds_before <= 1, ("descriptors: %d, then %d"):format(fds_before, fds()))
     emu:control("DELETE", "faults")
     assert.is_nil(none)
     assert.are.equal("InternalServerException", err.code)
