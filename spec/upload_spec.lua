@@ -50,6 +50,36 @@ describe("uploads", function()
     assert.are.equal(two, helper.read(got.files.SOURCE2))
   end)
 
+  it("a BAM with its reference: up, ACTIVE, and down with its index, named .bam and .bam.bai", function()
+    -- a small BAM (BGZF, one reference, three records), written by Python's gzip
+    local bam = dir .. "/aligned.bam"
+    assert(os.execute(helper.sh(("python3 -c %s %s"):format(helper.shq([[
+import gzip, struct, sys
+name = b"chr1\0"
+header = b"BAM\x01" + struct.pack("<i", 0) + struct.pack("<i", 1) + struct.pack("<i", len(name)) + name + struct.pack("<i", 1000)
+recs = b""
+for i in range(3):
+    rn = b"r%d\0" % i
+    seq_len = 8
+    body = struct.pack("<iiBBHHHiiii", 0, 10 * i, len(rn), 30, 4680, 0, 0, seq_len, -1, -1, 0) + rn
+    body += b"\x11" * ((seq_len + 1) // 2) + b"\x1e" * seq_len
+    recs += struct.pack("<i", len(body)) + body
+sys.stdout.buffer.write(gzip.compress(header + recs, mtime=0))
+]]), helper.shq(bam)) .. " > " .. helper.shq(bam))))
+    local res = assert(client:upload_read_set({
+      sequenceStoreId = store, sourceFileType = "BAM", subjectId = "s1", sampleId = "x1", name = "aligned",
+      referenceArn = "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890/reference/9876543210",
+      files = { SOURCE1 = bam },
+    }, { part_size = 1000 }))
+    assert.are.equal("ACTIVE", res.status)
+    local back = helper.tmpdir()
+    local got = assert(client:download_read_set({ sequenceStoreId = store, id = res.readSetId }, { to = back }))
+    assert.are.equal(back .. "/aligned.bam", got.files.SOURCE1)
+    assert.are.equal(back .. "/aligned.bam.bai", got.files.INDEX)
+    assert.are.equal(helper.read(bam), helper.read(got.files.SOURCE1))
+    assert.are.equal("BAI\1", helper.read(got.files.INDEX):sub(1, 4))
+  end)
+
   it("names bad input before anything is sent", function()
     local function refused(params, opts, pattern)
       local before = emu:stats().requests
