@@ -229,6 +229,19 @@ function Proxy:requests()
   return out
 end
 
+-- The requests logged after the first `since`, once there are `want` of them
+-- (the proxy writes its log a moment after it forwards; two seconds at most).
+function Proxy:requests_since(since, want)
+  if want == 0 then os.execute(sh("sleep 0.3")) end -- (none expected: give a late one time to show)
+  local all
+  for _ = 1, 40 do
+    all = self:requests()
+    if #all - since >= want then break end
+    os.execute(sh("sleep 0.05"))
+  end
+  return { table.unpack(all, since + 1) }
+end
+
 function Proxy:stop()
   os.execute(sh("kill " .. self.pid .. " 2>/dev/null"))
   helper.rmdir(self.dir)
