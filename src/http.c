@@ -418,8 +418,10 @@ static int handle_options(http_conn *h)
              curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK;
     if (ok && h->opts.ca_file)
         ok = curl_easy_setopt(c, CURLOPT_CAINFO, h->opts.ca_file) == CURLE_OK;
+    /* the core decided (netconf.c): libcurl reads neither HTTP(S)_PROXY nor NO_PROXY */
     if (ok)
-        ok = curl_easy_setopt(c, CURLOPT_PROXY, h->opts.proxy ? h->opts.proxy : "") == CURLE_OK;
+        ok = curl_easy_setopt(c, CURLOPT_PROXY, h->opts.proxy ? h->opts.proxy : "") == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_NOPROXY, "") == CURLE_OK;
     if (ok && h->opts.timeout > 0)
         ok = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->opts.timeout * 1000)) == CURLE_OK;
     if (ok && h->opts.connect_timeout > 0)
