@@ -111,4 +111,41 @@ describe("omics.jmespath", function()
     end
     assert.is_true(count > 100)
   end)
+
+  it("tells JSON null from missing and {} from []", function()
+    local null = jmespath.null
+    local obj = setmetatable({}, { __jsontype = "object" })
+    assert.are.equal("object", search("type(@)", obj))
+    assert.are.equal("array", search("type(@)", {}))
+    assert.is_false(jmespath.equal(obj, {}))
+    assert.are.equal("null", search("type(a)", { a = null }))
+    assert.is_true(search("a == b", { a = null }))
+    assert.are.same({ null, 1 }, search("[a, b]", { b = 1 }))
+    assert.are.same({ "b" }, search("[?a == `null`].b", { { a = null, b = "b" }, { a = 1 } }))
+    -- omics.null, the light userdata NULL of results, is null too
+    local omics_null = require("omics").null
+    assert.are.equal("null", search("type(a)", { a = omics_null }))
+    assert.is_true(search("a == `null`", { a = omics_null }))
+  end)
+
+  it("names the kind of each error", function()
+    local function kind(expr, data)
+      local ok, msg = pcall(search, expr, data)
+      assert.is_false(ok, expr)
+      return msg:match("^([%w-]+):")
+    end
+    assert.are.equal("syntax", kind("a.", {}))
+    assert.are.equal("unknown-function", kind("nope(@)", {}))
+    assert.are.equal("invalid-arity", kind("abs(`1`, `2`)", {}))
+    assert.are.equal("invalid-type", kind("abs(a)", { a = "x" }))
+    assert.are.equal("invalid-value", kind("a[::0]", {}))
+  end)
+
+  it("compiles once and searches many times", function()
+    local c = jmespath.compile("items[?size > `15`].id")
+    assert.are.equal(c, jmespath.compile("items[?size > `15`].id"))
+    assert.are.same({ "2", "3" }, c:search(data))
+    assert.are.same({ "2", "3" }, search(c, data))
+  end)
 end)
+
