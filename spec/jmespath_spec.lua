@@ -111,4 +111,113 @@ describe("omics.jmespath", function()
     end
     assert.is_true(count > 100)
   end)
+
+  it("tells JSON null from missing and {} from []", function()
+    local null = jmespath.null
+    local obj = setmetatable({}, { __jsontype = "object" })
+    assert.are.equal("object", search("type(@)", obj))
+    assert.are.equal("array", search("type(@)", {}))
+    assert.is_false(jmespath.equal(obj, {}))
+    assert.are.equal("null", search("type(a)", { a = null }))
+    assert.is_true(search("a == b", { a = null }))
+    assert.are.same({ null, 1 }, search("[a, b]", { b = 1 }))
+    assert.are.same({ "b" }, search("[?a == `null`].b", { { a = null, b = "b" }, { a = 1 } }))
+    -- omics.null, the light userdata NULL of results, is null too
+    local omics_null = require("omics").null
+    assert.are.equal("null", search("type(a)", { a = omics_null }))
+    assert.is_true(search("a == `null`", { a = omics_null }))
+  end)
+
+  it("names the kind of each error", function()
+    local function kind(expr, data)
+      local ok, msg = pcall(search, expr, data)
+      assert.is_false(ok, expr)
+      return msg:match("^([%w-]+):")
+    end
+    assert.are.equal("syntax", kind("a.", {}))
+    assert.are.equal("unknown-function", kind("nope(@)", {}))
+    assert.are.equal("invalid-arity", kind("abs(`1`, `2`)", {}))
+    assert.are.equal("invalid-type", kind("abs(a)", { a = "x" }))
+    assert.are.equal("invalid-value", kind("a[::0]", {}))
+  end)
+
+  it("compiles once and searches many times", function()
+    local c = jmespath.compile("items[?size > `15`].id")
+    assert.are.equal(c, jmespath.compile("items[?size > `15`].id"))
+    assert.are.same({ "2", "3" }, c:search(data))
+    assert.are.same({ "2", "3" }, search(c, data))
+  end)
+end)
+
+-- The JMESPath compliance suite (spec/fixtures/README.md): one case per
+-- given document and expression, with its result or the kind of its error.
+describe("JMESPath compliance", function()
+  local files = { "basic", "boolean", "current", "escape", "filters", "functions", "identifiers",
+                  "indices", "literal", "multiselect", "pipe", "slice", "syntax", "unicode",
+                  "wildcard", "benchmarks" }
+  local json, null = helper.json, jmespath.null
+
+  -- Lists compared as multisets, where the order is the one of an object's
+  -- members (keys(), values(), object projections), which JSON leaves open.
+  local function unordered_equal(a, b)
+    local ka = jmespath.type(a)
+    if ka ~= jmespath.type(b) then return false end
+    if ka == "object" then
+      for k, x in pairs(a) do
+        if b[k] == nil or not unordered_equal(x, b[k]) then return false end
+      end
+      for k in pairs(b) do if a[k] == nil then return false end end
+      return true
+    end
+    if ka ~= "array" then return jmespath.equal(a, b) end
+    if #a ~= #b then return false end
+    local used = {}
+    for i = 1, #a do
+      local found = false
+      for j = 1, #b do
+        if not used[j] and unordered_equal(a[i], b[j]) then
+          used[j], found = true, true
+          break
+        end
+      end
+      if not found then return false end
+    end
+    return true
+  end
+
+  local function member_order(expr)
+    return expr:find("keys(", 1, true) or expr:find("values(", 1, true)
+      or expr:gsub("%[%*%]", ""):find("*", 1, true)
+  end
+
+  for _, name in ipairs(files) do
+    local ok, path = pcall(helper.fixture, "jmespath-compliance/" .. name .. ".json")
+    if not ok then
+      it(name .. ".json is there", function() error(path, 0) end)
+    else
+      local suites = assert(json.decode(helper.read(path), 1, null))
+      for s, suite in ipairs(suites) do
+        for c, case in ipairs(suite.cases) do
+          local expr = case.expression
+          it(("%s %d.%d: %s"):format(name, s, c, expr), function()
+            if case.bench then
+              jmespath.search(jmespath.compile(expr), suite.given)
+            elseif case.error then
+              local ok2, msg = pcall(jmespath.search, expr, suite.given)
+              assert.is_false(ok2, "no error")
+              assert.are.equal(case.error, msg:match("^([%w-]+):"), msg)
+            else
+              local got = jmespath.search(expr, suite.given)
+              local same = jmespath.equal(got, case.result)
+                or member_order(expr) and unordered_equal(got, case.result)
+              if not same then
+                error(("expected %s, got %s"):format(json.encode(case.result),
+                  json.encode(got)), 0)
+              end
+            end
+          end)
+        end
+      end
+    end
+  end
 end)
