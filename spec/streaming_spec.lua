@@ -337,8 +337,10 @@ describe("streaming payloads", function()
     local bytes, streamed, buffered, payload = out:match("BYTES (%d+) STREAMED (%d+) BUFFERED (%d+) PAYLOAD (%d+)")
     assert.are.equal(PART, tonumber(bytes))
     assert.are.equal(PART, tonumber(payload))
-    -- kilobytes: the sink costs well under a megabyte; a string costs the part
-    assert.is_true(tonumber(streamed) < 2048, "streaming grew the peak by " .. streamed .. " kB")
+    -- kilobytes: the sink costs a few pieces of 512 KiB (LuaJIT collects them
+    -- a little later than Lua 5.4), never the part; a string costs the part twice
+    print(("streaming_spec: streaming grew the peak by %d kB, buffering by %d kB"):format(streamed, buffered))
+    assert.is_true(tonumber(streamed) < 4096, "streaming grew the peak by " .. streamed .. " kB")
     assert.is_true(tonumber(buffered) > 8000, "buffering grew the peak by only " .. buffered .. " kB")
   end)
 end)

@@ -507,7 +507,8 @@ int http_start(http_conn *h, const omics_request *req, const omics_sink *sink, o
         curl_easy_reset(c);
         ok = handle_options(h) && (plain || method_options(h, req));
         /* a payload moves in large reads and writes (a part is up to 100 MiB):
-         * 32 times fewer system calls than libcurl's 16 KiB */
+         * 32 times fewer system calls than libcurl's 16 KiB (a function sink
+         * on LuaJIT may hold a few pieces until they are collected) */
         if (ok && streams)
             ok = curl_easy_setopt(c, CURLOPT_BUFFERSIZE, HTTP_PAYLOAD_BUFFER) == CURLE_OK;
         if (ok && req->body_reader)
