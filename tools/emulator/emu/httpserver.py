@@ -8,11 +8,13 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .files import StoredFile, remove
 from .log import log
 from .messages import Request
 
 IDLE_TIMEOUT_SECONDS = 120
 MAX_CHUNK_LINE = 1024
+SPOOL_OVER = 1 << 20    # longer bodies are read into a file of the emulator's FileStore
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -39,6 +41,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     server_version = "omics-emulator"
     sys_version = ""
     timeout = IDLE_TIMEOUT_SECONDS
+    disable_nagle_algorithm = True   # a body sent after its headers must not wait
 
     def setup(self):
         super().setup()
@@ -61,7 +64,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         raw_path, _, query = self._request_target().partition("?")
         request = Request(self.command, raw_path, query, list(self.headers.items()), body)
-        response = self.server.emulator.handle(request)
+        try:
+            response = self.server.emulator.handle(request)
+        finally:
+            if isinstance(body, StoredFile) and not body.kept:
+                remove(body)
         log(f'{self.client_address[0]} "{self.command} {self.path}" '
             f'{"dropped" if response.drop else response.status}')
         self._send(response)
@@ -81,6 +88,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length < 0:
             raise ValueError("negative Content-Length")
+        if length > SPOOL_OVER:
+            return self.server.emulator.files.receive(self.rfile.readinto, length)
         return self._read_exactly(length)
 
     def _read_exactly(self, length):
@@ -129,12 +138,22 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 response.stream(self.wfile, lines)
                 return
-            self.wfile.write(b"".join(lines) + b"\r\n" + response.body[:cut])
+            self._write(response.body, 0, cut, b"".join(lines) + b"\r\n")
             if response.pause_seconds:
                 time.sleep(response.pause_seconds)
             if response.close:
                 self.close_connection = True
                 return
-            self.wfile.write(response.body[cut:])
+            self._write(response.body, cut, len(response.body))
         except OSError:
             self.close_connection = True
+
+    def _write(self, body, start, stop, head=b""):
+        """head, then body[start:stop]; a StoredFile's bytes are sent by the kernel."""
+        if not isinstance(body, StoredFile):
+            self.wfile.write(head + body[start:stop])
+            return
+        self.wfile.write(head)
+        if stop > start:
+            with open(body.path, "rb") as handle:
+                self.connection.sendfile(handle, body.offset + start, stop - start)

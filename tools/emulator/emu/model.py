@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .errors import STATUS_BY_CODE, ServiceError, validation
+from .files import StoredFile
 from .messages import Blob, Response, json_object, json_response
 from .values import iso_timestamp
 
@@ -280,7 +281,7 @@ class Model:
                 need(isinstance(value, bytes), "bytes")
                 return base64.b64encode(value).decode("ascii")
             try:
-                return value if isinstance(value, bytes) else \
+                return value if isinstance(value, (bytes, StoredFile)) else \
                     base64.b64decode(value.encode("ascii"), validate=True)
             except (AttributeError, UnicodeEncodeError, binascii.Error):
                 raise wrong_type(path, "a base64-encoded string") from None

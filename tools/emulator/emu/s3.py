@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 S3_URI = re.compile(r"s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/(.{1,1024})")
@@ -25,8 +26,12 @@ class S3Root:
         return self.path_for(uri).read_bytes()
 
     def write(self, uri, data):
+        """Write bytes, or a copy of a file (data.path), as the object."""
         path = self.path_for(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".partial")
-        temporary.write_bytes(data)
+        if isinstance(data, bytes):
+            temporary.write_bytes(data)
+        else:
+            shutil.copyfile(data.path, temporary)
         os.replace(temporary, path)

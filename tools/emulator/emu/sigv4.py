@@ -131,7 +131,7 @@ def check_clock_skew(amz_date, signed_at, now):
 
 
 def payload_hash(request):
-    actual = hashlib.sha256(request.body).hexdigest()
+    actual = getattr(request.body, "sha256", None) or hashlib.sha256(request.body).hexdigest()
     declared = request.header("X-Amz-Content-Sha256")
     if declared is None:
         return actual

@@ -9,7 +9,7 @@ import hashlib
 
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
-from ..parts import file_information, read_part
+from ..files import file_information, read_part, remove
 from ..records import (JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, created_in,
                        listing, locked, swept)
 from ..values import arn, new_id
@@ -109,7 +109,7 @@ class ReferenceApi(StoreArea):
                            referenceStoreId=store["id"], md5=hashlib.md5(data).hexdigest(),
                            status="ACTIVE", creationTime=created, updateTime=created,
                            creationType="IMPORT", creationJobId=job_id)
-        reference.source, reference.index = data, index
+        reference.source, reference.index = self.files.keep(data), self.files.keep(index)
         self._references[reference_id] = reference
         self.tags.register(reference["arn"], source.get("tags"), "REFERENCE", reference_id)
         return reference
@@ -133,12 +133,13 @@ class ReferenceApi(StoreArea):
 
     def get_reference(self, context, params):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
-        data = reference.index if params.get("file") == "INDEX" else reference.source
-        return Blob(read_part(data, self.part_size, params["partNumber"], params.get("range")))
+        file = reference.index if params.get("file") == "INDEX" else reference.source
+        return Blob(read_part(file, self.part_size, params["partNumber"], params.get("range")))
 
     @locked
     def delete_reference(self, context, params, now):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
         del self._references[reference["id"]]
         self.tags.forget(reference["arn"])
+        remove(reference.source, reference.index)
         return {}

@@ -9,7 +9,7 @@ from functools import partialmethod
 
 from ..records import Record, advance_job, created_in, listing, matching, swept
 from ..values import new_id
-from .formats import FormatError, check_sources, file_extension
+from .formats import FormatError, file_extension
 from .readsets import needs_reference
 
 NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}
@@ -70,9 +70,7 @@ class Jobs:
         """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in matching(self._jobs.values()):
-            finish = {"import": self._finish_import, "activation": self._finish_activation,
-                      "export": self._finish_export}[job.kind]
-            advance_job(job, now, finish, "items",
+            advance_job(job, now, getattr(self, "_finish_" + job.kind), "items",
                         self._begin_activation if job.kind == "activation" else None)
         for read_set in self._read_sets.values():
             self._refresh(read_set, now)
@@ -95,7 +93,7 @@ class Jobs:
 
     def _read_source(self, uri):
         try:
-            return self.s3.read(uri)
+            return self.files.copy(self.s3.path_for(uri))
         except FileNotFoundError:
             raise FormatError(f"Source file not found: {uri}") from None
         except (OSError, ValueError) as exc:
@@ -107,10 +105,13 @@ class Jobs:
         files = item["sourceFiles"]
         source1 = self._read_source(files["source1"])
         source2 = self._read_source(files["source2"]) if files.get("source2") else None
-        checked = check_sources(item["sourceFileType"], source1, source2)
         read_set = self._new_read_set(self._stores[job["sequenceStoreId"]], item, when, "IMPORT",
-                                      job["id"], source1, source2, "ACTIVE")
-        self._checked(read_set, checked)
+                                      job["id"], {"source1": source1, "source2": source2}, "ACTIVE")
+        try:
+            self._process(read_set)
+        except FormatError:
+            self._drop(read_set)
+            raise
         item["readSetId"] = read_set["id"]
 
     def _finish_activation(self, job, item, when):
@@ -134,7 +135,7 @@ class Jobs:
 
 
 def export_files(destination, read_set):
-    """[(s3 uri, bytes)] an export job writes for one read set."""
+    """[(s3 uri, StoredFile)] an export job writes for one read set."""
     bucket, prefix = DESTINATION.fullmatch(destination).groups()
     if prefix and not prefix.endswith("/"):
         prefix += "/"
