@@ -56,11 +56,20 @@ def new_uuid():
     return str(uuid.uuid4())
 
 
-def find(table, key, noun):
+def find(table, key, noun, where=""):
     record = table.get(key)
     if record is None:
-        raise not_found(f"{noun} {key} not found.")
+        raise not_found(f"{noun} {key}{where} not found.")
     return record
+
+
+def require(record, now, what, allowed=("ACTIVE",), why=", not ACTIVE.", error=conflict):
+    """record's status at now (by its timeline), which must be one of allowed;
+    else error(f"{what} is {status}{why}")."""
+    status = record.timeline.status(now)
+    if status not in allowed:
+        raise error(f"{what} is {status}{why}")
+    return status
 
 
 def matching(records, **criteria):
@@ -139,22 +148,14 @@ class Tokens:
     def __init__(self):
         self.keys = {}
 
-    def earlier(self, kind, token, table):
-        """What an earlier create with this token made, if it still exists."""
-        key = self.keys.get((kind, token)) if token else None
-        return table.get(key) if key is not None else None
-
-    def remember(self, kind, token, key):
-        if token:
-            self.keys[(kind, token)] = key
-
     def once(self, kind, token, table, make, key="id"):
         """What an earlier create with this token made, if it still exists;
         else make()'s record (make keeps it in table), remembered for the token."""
-        record = self.earlier(kind, token, table)
+        record = table.get(self.keys.get((kind, token))) if token else None
         if record is None:
             record = make()
-            self.remember(kind, token, record[key])
+            if token:
+                self.keys[(kind, token)] = record[key]
         return record
 
 

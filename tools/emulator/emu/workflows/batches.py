@@ -62,8 +62,7 @@ class Batches:
 
     @swept
     def start_run_batch(self, context, params, now):
-        batch = self.tokens.earlier("batch", params["requestId"], self._batches)
-        if batch is None:
+        def make():
             check_create_tags(params.get("tags"))
             default = params["defaultRunSetting"]
             check_create_tags(default.get("runTags"))
@@ -83,9 +82,10 @@ class Batches:
             batch.s3_settings = params["batchRunSettings"].get("s3UriSettings")
             batch.entries, batch.submitted, batch.cancelled = [], False, False
             self._batches[batch_id] = batch
-            self.tokens.remember("batch", params["requestId"], batch_id)
             self.tags.register(batch["arn"], params.get("tags"), "RUN_BATCH", batch_id)
-        return self._batch_view(batch, now)
+            return batch
+        return self._batch_view(self.tokens.once("batch", params["requestId"], self._batches,
+                                                 make), now)
 
     def _read_s3_settings(self, uri):
         try:

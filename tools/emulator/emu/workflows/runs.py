@@ -130,8 +130,7 @@ class Runs:
 
     @swept
     def start_run(self, context, params, now):
-        run = self.tokens.earlier("run", params["requestId"], self._runs)
-        if run is None:
+        def make():
             check_create_tags(params.get("tags"))
             settings = {}
             if params.get("runId"):
@@ -139,9 +138,8 @@ class Runs:
             elif not params.get("workflowId"):
                 raise validation("Either workflowId or runId must be given.")
             settings.update({k: params[k] for k in RUN_SETTINGS if k in params})
-            run = self._new_run(context.region, settings, params.get("tags"), now)
-            self.tokens.remember("run", params["requestId"], run["id"])
-        return self._run_view(run, now)
+            return self._new_run(context.region, settings, params.get("tags"), now)
+        return self._run_view(self.tokens.once("run", params["requestId"], self._runs, make), now)
 
     def _run(self, run_id):
         return find(self._runs, run_id, "Run")
@@ -281,9 +279,8 @@ class Runs:
     @swept
     def create_configuration(self, context, params, now):
         name = params["name"]
-        configuration = self.tokens.earlier("configuration", params["requestId"],
-                                            self._configurations)
-        if configuration is None:
+
+        def make():
             if name in self._configurations:
                 raise conflict(f"Configuration {name} already exists.")
             check_create_tags(params.get("tags"))
@@ -301,10 +298,11 @@ class Runs:
                                    description=params.get("description"))
             configuration.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
             self._configurations[name] = configuration
-            self.tokens.remember("configuration", params["requestId"], name)
             self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
                                configuration["uuid"], configuration.timeline)
-        return self._configuration_view(configuration, now)
+            return configuration
+        return self._configuration_view(self.tokens.once(
+            "configuration", params["requestId"], self._configurations, make, key="name"), now)
 
     def _configuration(self, name):
         return find(self._configurations, name, "Configuration")
