@@ -6,9 +6,9 @@ the store (and version). Cancelling an unfinished job makes it CANCELLED."""
 
 from functools import partialmethod
 
-from ..errors import not_found, validation
+from ..errors import validation
 from ..lifecycle import STEP, Timeline
-from ..records import Record, job_outcome, listing, matching, new_uuid, swept
+from ..records import Record, find, job_outcome, listing, matching, new_uuid, require, swept
 from .stores import KINDS, UNFINISHED
 
 
@@ -51,16 +51,12 @@ class Imports:
     @swept
     def _start_import(self, kind, context, params, now):
         store = self._store(kind, params["destinationName"])
-        status = store.timeline.status(now)
-        if status != "ACTIVE":
-            raise validation(f"{KINDS[kind][1]} {store['name']} is {status}, not ACTIVE.")
+        require(store, now, f"{KINDS[kind][1]} {store['name']}", error=validation)
         version_name = None
         if kind == "annotation":
             version_name = params.get("versionName", store["versionName"])
-            status = self._version(store["name"], version_name).timeline.status(now)
-            if status != "ACTIVE":
-                raise validation(f"Version {version_name} of annotation store {store['name']} "
-                                 f"is {status}, not ACTIVE.")
+            require(self._version(store["name"], version_name), now,
+                    f"Version {version_name} of annotation store {store['name']}", error=validation)
         job = Record({k: params.get(k) for k in ("roleArn", "formatOptions", "annotationFields")},
                      id=new_uuid(), destinationName=store["name"], versionName=version_name,
                      runLeftNormalization=params.get("runLeftNormalization", False),
@@ -76,10 +72,8 @@ class Imports:
                 "updateTime": job.timeline.last_change(now)}
 
     def _job(self, kind, job_id):
-        job = self._jobs.get(job_id)
-        if job is None or job.kind != kind:
-            raise not_found(f"{kind.capitalize()} import job {job_id} not found.")
-        return job
+        jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
+        return find(jobs, job_id, f"{kind.capitalize()} import job")
 
     @swept
     def _get_import(self, kind, context, params, now):

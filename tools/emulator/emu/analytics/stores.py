@@ -5,9 +5,9 @@ one step later. Store names are unique across both kinds."""
 import secrets
 from functools import partialmethod
 
-from ..errors import conflict, not_found, validation
+from ..errors import conflict, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, Timeline
-from ..records import Record, listing, matching, new_uuid, swept
+from ..records import Record, find, listing, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import arn
 
@@ -77,10 +77,7 @@ class Stores:
         return self._store_view(store, now)
 
     def _store(self, kind, name):
-        store = self._stores[kind].get(name)
-        if store is None:
-            raise not_found(f"{KINDS[kind][1]} {name} not found.")
-        return store
+        return find(self._stores[kind], name, KINDS[kind][1])
 
     @staticmethod
     def _dated(record, now):
@@ -145,9 +142,7 @@ class Stores:
     @swept
     def create_annotation_store_version(self, context, params, now):
         store = self._store("annotation", params["name"])
-        status = store.timeline.status(now)
-        if status != "ACTIVE":
-            raise conflict(f"Annotation store {store['name']} is {status}, not ACTIVE.")
+        require(store, now, f"Annotation store {store['name']}")
         if params["versionName"] in store.versions:
             raise conflict(f"Annotation store {store['name']} "
                            f"already has a version {params['versionName']}.")
@@ -159,10 +154,8 @@ class Stores:
         return self._dated(version, now)
 
     def _version(self, store_name, name):
-        version = self._store("annotation", store_name).versions.get(name)
-        if version is None:
-            raise not_found(f"Version {name} of annotation store {store_name} not found.")
-        return version
+        return find(self._store("annotation", store_name).versions, name, "Version",
+                    f" of annotation store {store_name}")
 
     @swept
     def get_annotation_store_version(self, context, params, now):

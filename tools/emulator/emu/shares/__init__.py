@@ -12,7 +12,7 @@ the shares it created, OTHER those whose principalSubscriber is its account.
 from ..errors import conflict, not_found, validation
 from ..lifecycle import DELETING, STEP, Timeline
 from ..paging import paginate
-from ..records import Area, Record, find, locked, matching, new_uuid
+from ..records import Area, Record, find, locked, matching, new_uuid, require
 from ..values import ACCOUNT_ID
 
 FAIL_KINDS = ("share",)
@@ -74,10 +74,8 @@ class ShareApi(Area):
     @locked
     def accept_share(self, context, params, now):
         share = find(self._shares, params["shareId"], "Share")
-        status = share.timeline.status(now)
-        if status != "PENDING":
-            raise conflict(f"Share {share['shareId']} is {status}; "
-                           "only a PENDING share can be accepted.")
+        require(share, now, f"Share {share['shareId']}", ("PENDING",),
+                "; only a PENDING share can be accepted.")
         share.timeline.reschedule(now, [(0, "ACTIVATING"),
                                         (STEP, "FAILED" if share.failure else "ACTIVE")])
         return self._view(share, now)

@@ -11,7 +11,7 @@ import json
 
 from ..errors import ServiceError, conflict
 from ..lifecycle import STEP, Timeline
-from ..records import Record, find, listing, matching, new_uuid, swept
+from ..records import Record, find, listing, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import arn, new_id
 from .runs import ACTIVE_RUN, STOPPING, TERMINAL
@@ -187,9 +187,7 @@ class Batches:
     @swept
     def cancel_run_batch(self, context, params, now):
         batch = self._batch(params["batchId"])
-        status = batch.timeline.status(now)
-        if status not in CANCELLABLE:
-            raise conflict(f"Batch {batch['id']} is {status}; it can no longer be cancelled.")
+        require(batch, now, f"Batch {batch['id']}", CANCELLABLE, "; it can no longer be cancelled.")
         batch.cancelled = True
         for item in batch.entries:
             run = self._runs.get(item.get("runId"))
@@ -218,9 +216,7 @@ class Batches:
     @swept
     def delete_batch(self, context, params, now):
         batch = self._batch(params["batchId"])
-        status = batch.timeline.status(now)
-        if status not in FINISHED | {"RUNS_DELETED"}:
-            raise conflict(f"Batch {batch['id']} is {status}; "
-                           "only a finished batch can be deleted.")
+        require(batch, now, f"Batch {batch['id']}", FINISHED | {"RUNS_DELETED"},
+                "; only a finished batch can be deleted.")
         del self._batches[batch["id"]]
         self.tags.forget(batch["arn"])

@@ -12,7 +12,7 @@ from functools import partialmethod
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
-from ..records import Record, find, listing, matching, new_uuid, swept
+from ..records import Record, find, listing, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 from .definitions import DEFAULT_STORAGE_CAPACITY
@@ -63,10 +63,8 @@ class Runs:
         version = None
         if settings.get("workflowVersionName"):
             version = self._version(workflow["id"], settings["workflowVersionName"])
-        status = (version or workflow).timeline.status(now)
-        if status != "ACTIVE":
-            what = f"Version {version['versionName']} of workflow" if version else "Workflow"
-            raise conflict(f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
+        what = f"Version {version['versionName']} of workflow" if version else "Workflow"
+        require(version or workflow, now, f"{what} {workflow['id']}", why="; runs need it ACTIVE.")
         if settings.get("runGroupId"):
             find(self._run_groups, settings["runGroupId"], "Run group")
         if settings.get("cacheId"):
@@ -78,9 +76,7 @@ class Runs:
         configuration = None
         if settings.get("configurationName"):
             configuration = self._configuration(settings["configurationName"])
-            status = configuration.timeline.status(now)
-            if status != "ACTIVE":
-                raise conflict(f"Configuration {configuration['name']} is {status}, not ACTIVE.")
+            require(configuration, now, f"Configuration {configuration['name']}")
         return workflow, version, configuration
 
     def _new_run(self, region, settings, tags, now, batch_id=None):
@@ -167,10 +163,8 @@ class Runs:
     @swept
     def cancel_run(self, context, params, now):
         run = self._run(params["id"])
-        status = run.timeline.status(now)
-        if status not in ACTIVE_RUN:
-            raise conflict(f"Run {run['id']} is {status}; "
-                           "only PENDING, STARTING or RUNNING runs can be cancelled.")
+        require(run, now, f"Run {run['id']}", ACTIVE_RUN,
+                "; only PENDING, STARTING or RUNNING runs can be cancelled.")
         self._cancel(run, now)
 
     def _drop_run(self, run):
@@ -182,9 +176,7 @@ class Runs:
     @swept
     def delete_run(self, context, params, now):
         run = self._run(params["id"])
-        status = run.timeline.status(now)
-        if status not in TERMINAL:
-            raise conflict(f"Run {run['id']} is {status}; cancel it or let it finish first.")
+        require(run, now, f"Run {run['id']}", TERMINAL, "; cancel it or let it finish first.")
         self._drop_run(run)
         batch = self._batches.get(run.get("batchId"))
         for item in batch.entries if batch else ():
