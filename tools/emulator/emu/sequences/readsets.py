@@ -96,17 +96,17 @@ class ReadSets:
                 "storeType": "SEQUENCE_STORE", "updateTime": store.policy_updated,
                 "s3AccessPolicy": store.policy}
 
-    def put_s3_access_policy(self, context, params):
+    @locked
+    def put_s3_access_policy(self, context, params, now):
         try:
             document = json.loads(params["s3AccessPolicy"])
         except ValueError:
             raise validation("The S3 access policy is not valid JSON.") from None
         if not isinstance(document, dict):
             raise validation("The S3 access policy must be a JSON object.")
-        with self._lock:
-            store = self._by_access_point(params["s3AccessPointArn"], with_policy=False)
-            store.policy, store.policy_updated = params["s3AccessPolicy"], self.clock.now()
-            return self._policy_view(store)
+        store = self._by_access_point(params["s3AccessPointArn"], with_policy=False)
+        store.policy, store.policy_updated = params["s3AccessPolicy"], now
+        return self._policy_view(store)
 
     @locked
     def get_s3_access_policy(self, context, params, now):
@@ -245,7 +245,8 @@ class ReadSets:
         found = self._of_store(self._uploads.values(), params["sequenceStoreId"])
         return listing("uploads", found, params)
 
-    def upload_read_set_part(self, context, params):
+    @locked
+    def upload_read_set_part(self, context, params, now):
         data = params.get("payload") or b""
         if not data:
             problems = Problems()
@@ -255,22 +256,20 @@ class ReadSets:
             raise validation(f"A part can hold at most {MAX_PART_BYTES} bytes; "
                              f"this one has {len(data)}.")
         source, number = params["partSource"], params["partNumber"]
-        with self._lock:
-            upload = self._upload(params)
-            if source == "SOURCE2" and upload["sourceFileType"] != "FASTQ":
-                raise validation(f"SOURCE2 parts are only accepted for FASTQ uploads, not "
-                                 f"{upload['sourceFileType']}.")
-            now = self.clock.now()
-            earlier = upload.parts.get((source, number))
-            file = self.files.keep(data)
-            part = Record(partNumber=number, partSource=source, partSize=len(data),
-                          checksum=file.sha256, lastUpdatedTime=now,
-                          creationTime=earlier["creationTime"] if earlier else now)
-            part.seq, part.file = number, file       # pages of parts go by part number
-            upload.parts[(source, number)] = part
-            if earlier:
-                remove(earlier.file)
-            return part
+        upload = self._upload(params)
+        if source == "SOURCE2" and upload["sourceFileType"] != "FASTQ":
+            raise validation(f"SOURCE2 parts are only accepted for FASTQ uploads, not "
+                             f"{upload['sourceFileType']}.")
+        earlier = upload.parts.get((source, number))
+        file = self.files.keep(data)
+        part = Record(partNumber=number, partSource=source, partSize=len(data),
+                      checksum=file.sha256, lastUpdatedTime=now,
+                      creationTime=earlier["creationTime"] if earlier else now)
+        part.seq, part.file = number, file       # pages of parts go by part number
+        upload.parts[(source, number)] = part
+        if earlier:
+            remove(earlier.file)
+        return part
 
     @locked
     def list_read_set_upload_parts(self, context, params, now):

@@ -176,13 +176,12 @@ class Batches:
                        lambda b: self._batch_view(b, now, full=False), size_key="maxItems",
                        token_key="startingToken")
 
-    def list_runs_in_batch(self, context, params):
-        with self._lock:
-            self._sweep()
-            found = matching(self._batch(params["batchId"]).entries,
-                             submissionStatus=params.get("submissionStatus"),
-                             runSettingId=params.get("runSettingId"), runId=params.get("runId"))
-            return listing("runs", found, params, size_key="maxItems", token_key="startingToken")
+    @swept
+    def list_runs_in_batch(self, context, params, now):
+        found = matching(self._batch(params["batchId"]).entries,
+                         submissionStatus=params.get("submissionStatus"),
+                         runSettingId=params.get("runSettingId"), runId=params.get("runId"))
+        return listing("runs", found, params, size_key="maxItems", token_key="startingToken")
 
     @swept
     def cancel_run_batch(self, context, params, now):

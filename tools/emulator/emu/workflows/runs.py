@@ -12,7 +12,7 @@ from functools import partialmethod
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
-from ..records import Record, find, listing, matching, new_uuid, require, swept
+from ..records import Record, find, listing, locked, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 from .definitions import DEFAULT_STORAGE_CAPACITY
@@ -211,39 +211,39 @@ class Runs:
                 "description": params.get("description"),
                 "status": "FAILED" if self.failures.take("run_cache") else "ACTIVE"}
 
-    def _create_plain(self, kind, context, params):
+    @locked
+    def _create_plain(self, kind, context, params, now):
         table, _, tag_kind, _ = PLAIN[kind]
         table = getattr(self, table)
-        with self._lock:
-            def make():
-                check_create_tags(params.get("tags"))
-                key = new_id(table)
-                record = table[key] = Record(self._plain_members(kind, params), id=key,
-                                             arn=arn(context.region, f"{kind}/{key}"),
-                                             creationTime=self.clock.now())
-                self.tags.register(record["arn"], params.get("tags"), tag_kind, key)
-                return record
-            record = self.tokens.once(kind, params["requestId"], table, make)
-            return {**record, "tags": self.tags.tags_of(record["arn"])}
+
+        def make():
+            check_create_tags(params.get("tags"))
+            key = new_id(table)
+            record = table[key] = Record(self._plain_members(kind, params), id=key,
+                                         arn=arn(context.region, f"{kind}/{key}"), creationTime=now)
+            self.tags.register(record["arn"], params.get("tags"), tag_kind, key)
+            return record
+        record = self.tokens.once(kind, params["requestId"], table, make)
+        return {**record, "tags": self.tags.tags_of(record["arn"])}
 
     def _plain(self, kind, key):
         table, noun, _, _ = PLAIN[kind]
         return find(getattr(self, table), key, noun)
 
-    def _get_plain(self, kind, context, params):
-        with self._lock:
-            record = self._plain(kind, params["id"])
-            return {**record, "tags": self.tags.tags_of(record["arn"])}
+    @locked
+    def _get_plain(self, kind, context, params, now):
+        record = self._plain(kind, params["id"])
+        return {**record, "tags": self.tags.tags_of(record["arn"])}
 
-    def _list_plain(self, kind, context, params):
-        with self._lock:
-            found = matching(getattr(self, PLAIN[kind][0]).values(), name=params.get("name"))
-            return listing("items", found, params, token_key="startingToken")
+    @locked
+    def _list_plain(self, kind, context, params, now):
+        found = matching(getattr(self, PLAIN[kind][0]).values(), name=params.get("name"))
+        return listing("items", found, params, token_key="startingToken")
 
-    def _update_plain(self, kind, context, params):
-        with self._lock:
-            record = self._plain(kind, params["id"])
-            record.update({k: params[k] for k in PLAIN[kind][3] if k in params})
+    @locked
+    def _update_plain(self, kind, context, params, now):
+        record = self._plain(kind, params["id"])
+        record.update({k: params[k] for k in PLAIN[kind][3] if k in params})
 
     @swept
     def _delete_plain(self, kind, context, params, now):
