@@ -21,9 +21,15 @@ class S3Root:
             raise ValueError(f"key escapes the bucket: {uri}")
         return path
 
-    def read(self, uri):
-        """The object's bytes; raises ValueError or OSError."""
-        return self.path_for(uri).read_bytes()
+    def read(self, uri, read=Path.read_bytes, what="Source file", doing="read"):
+        """read(path) of the object (default: its bytes); else ValueError
+        "<what> not found: <uri>" or "Cannot <doing> <uri>: <the error>"."""
+        try:
+            return read(self.path_for(uri))
+        except FileNotFoundError:
+            raise ValueError(f"{what} not found: {uri}") from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"Cannot {doing} {uri}: {exc}") from None
 
     def write(self, uri, data):
         """Write bytes, or a copy of a file (data.path), as the object."""

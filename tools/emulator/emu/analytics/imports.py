@@ -32,11 +32,8 @@ class Imports:
                     raise ValueError(job.failure)
                 added += len(self.s3.read(item["source"]))
                 item["jobStatus"] = "COMPLETED"
-            except FileNotFoundError:
-                item.update(jobStatus="FAILED", statusMessage=f"Source file not found: {item['source']}")
-            except (OSError, ValueError) as exc:
-                message = job.failure or f"Cannot read {item['source']}: {exc}"
-                item.update(jobStatus="FAILED", statusMessage=message)
+            except ValueError as exc:
+                item.update(jobStatus="FAILED", statusMessage=str(exc))
         outcome, message = job_outcome(job.entries, "items", "jobStatus")
         job["statusMessage"] = message or job["statusMessage"]
         store = self._stores[job.kind].get(job["destinationName"])

@@ -17,6 +17,11 @@ from ..values import arn, new_id
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
 
 
+def indexed(data):
+    """FASTA data and its .fai index; raises ValueError if it is not FASTA."""
+    return data, fai_index(data)
+
+
 class ReferenceApi(StoreArea):
     noun, arn_word, store_member = "Reference store", "referenceStore", "referenceStoreId"
     tag_kind = "REFERENCE_STORE"
@@ -33,7 +38,8 @@ class ReferenceApi(StoreArea):
                                     DEMO_STORE_ID)
             self._new_reference(store, {"name": "demo-genome",
                                         "description": "Generated demo genome"},
-                                demo_genome(), self.clock.now(), reference_id=DEMO_REFERENCE_ID)
+                                *indexed(demo_genome()), self.clock.now(),
+                                reference_id=DEMO_REFERENCE_ID)
 
     # --- stores -------------------------------------------------------------------
 
@@ -88,20 +94,19 @@ class ReferenceApi(StoreArea):
         return now
 
     def _import(self, job, source, when):
-        uri = source["sourceFile"]
-        try:
-            reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
-                                            self.s3.read(uri), when, job["id"])
-        except FileNotFoundError:
-            raise ValueError(f"Source file not found: {uri}") from None
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"Cannot import {uri}: {exc}"[:JOB_MESSAGE_MAX]) from None
+        try:        # (the data, and its index: a file that is not FASTA cannot be imported)
+            data, index = self.s3.read(source["sourceFile"], lambda path: indexed(
+                path.read_bytes()), doing="import")
+        except ValueError as exc:
+            raise ValueError(str(exc)[:JOB_MESSAGE_MAX]) from None
+        reference = self._new_reference(self._stores[job["referenceStoreId"]], source, data,
+                                        index, when, job["id"])
         source["referenceId"] = reference["id"]
 
     # --- references -------------------------------------------------------------------
 
-    def _new_reference(self, store, source, data, created, job_id=None, reference_id=None):
-        index = fai_index(data)
+    def _new_reference(self, store, source, data, index, created, job_id=None,
+                       reference_id=None):
         reference_id = reference_id or new_id(self._references)
         reference = Record({k: source.get(k) for k in ("name", "description")}, id=reference_id,
                            arn=arn(store.region, f"referenceStore/{store['id']}/reference/"

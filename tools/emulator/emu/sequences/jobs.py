@@ -91,20 +91,12 @@ class Jobs:
         if read_set["status"] == "ARCHIVED":
             read_set["status"] = "ACTIVATING"
 
-    def _read_source(self, uri):
-        try:
-            return self.files.copy(self.s3.path_for(uri))
-        except FileNotFoundError:
-            raise FormatError(f"Source file not found: {uri}") from None
-        except (OSError, ValueError) as exc:
-            raise FormatError(f"Cannot read {uri}: {exc}") from None
-
     def _finish_import(self, job, item, when):
         if needs_reference(item):
             raise FormatError(needs_reference(item))
         files = item["sourceFiles"]
-        source1 = self._read_source(files["source1"])
-        source2 = self._read_source(files["source2"]) if files.get("source2") else None
+        source1 = self.s3.read(files["source1"], self.files.copy)
+        source2 = self.s3.read(files["source2"], self.files.copy) if files.get("source2") else None
         read_set = self._new_read_set(self._stores[job["sequenceStoreId"]], item, when, "IMPORT",
                                       job["id"], {"source1": source1, "source2": source2}, "ACTIVE")
         try:

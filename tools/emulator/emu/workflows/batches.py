@@ -88,12 +88,8 @@ class Batches:
                                                  make), now)
 
     def _read_s3_settings(self, uri):
-        try:
-            document = json.loads(self.s3.read(uri).decode("utf-8"))
-        except FileNotFoundError:
-            raise ValueError(f"Run settings file not found: {uri}") from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ValueError(f"Cannot read run settings from {uri}: {exc}") from None
+        document = self.s3.read(uri, lambda path: json.loads(path.read_bytes().decode("utf-8")),
+                                "Run settings file", "read run settings from")
         if isinstance(document, dict) and "inlineSettings" in document:
             document = document["inlineSettings"]
         try:
