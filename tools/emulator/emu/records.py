@@ -52,6 +52,21 @@ def locked(method):
     return handler
 
 
+def by_kind(kinds, *names):
+    """Class decorator: each handler name, with KIND spelled as each of the
+    kinds ({word in the name: kind}, or words that are the kinds), is the
+    generic method named with 'kind' for KIND, given the kind first."""
+    kinds = kinds if isinstance(kinds, dict) else {kind: kind for kind in kinds}
+
+    def decorate(cls):
+        for name in names:
+            generic = getattr(cls, "_" + name.replace("KIND", "kind"))
+            for word, kind in kinds.items():
+                setattr(cls, name.replace("KIND", word), functools.partialmethod(generic, kind))
+        return cls
+    return decorate
+
+
 def new_uuid():
     return str(uuid.uuid4())
 

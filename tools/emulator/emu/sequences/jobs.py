@@ -5,9 +5,8 @@ Everything that takes time happens lazily (_sweep), whenever the
 operations are next used, stamped with the time it was due."""
 
 import re
-from functools import partialmethod
 
-from ..records import Record, advance_job, created_in, listing, matching, swept
+from ..records import Record, advance_job, by_kind, created_in, listing, matching, swept
 from ..values import new_id
 from .formats import FormatError, file_extension
 from .readsets import needs_reference
@@ -17,6 +16,7 @@ ITEMS = {"import": "sources", "activation": "sources", "export": "readSets"}
 DESTINATION = re.compile(r"s3://([^/]+)/?(.*)")
 
 
+@by_kind(list(NOUNS), "get_read_set_KIND_job", "list_read_set_KIND_jobs")
 class Jobs:
     """StartReadSet*Job, GetReadSet*Job, ListReadSet*Jobs (mixed into SequenceApi)."""
 
@@ -44,25 +44,18 @@ class Jobs:
                            roleArn=params["roleArn"], destination=params["destination"])
 
     @swept
-    def _job(self, kind, context, params, now):
+    def _get_read_set_kind_job(self, kind, context, params, now):
         jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
         job = self._in_store(jobs, params["id"], NOUNS[kind], params["sequenceStoreId"])
         return {**job, ITEMS[kind]: job.entries}
 
     @swept
-    def _jobs_of(self, kind, member, context, params, now):
+    def _list_read_set_kind_jobs(self, kind, context, params, now):
         criteria = params.get("filter", {})
         found = [j for j in self._of_store(self._jobs.values(), params["sequenceStoreId"],
                                            status=criteria.get("status"))
                  if j.kind == kind and created_in(j, criteria)]
-        return listing(member, found, params)
-
-    get_read_set_import_job = partialmethod(_job, "import")
-    get_read_set_activation_job = partialmethod(_job, "activation")
-    get_read_set_export_job = partialmethod(_job, "export")
-    list_read_set_import_jobs = partialmethod(_jobs_of, "import", "importJobs")
-    list_read_set_activation_jobs = partialmethod(_jobs_of, "activation", "activationJobs")
-    list_read_set_export_jobs = partialmethod(_jobs_of, "export", "exportJobs")
+        return listing(f"{kind}Jobs", found, params)
 
     # --- the clock -----------------------------------------------------------------
 

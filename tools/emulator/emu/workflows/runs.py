@@ -8,11 +8,10 @@ deleting one makes it DELETING, then gone.
 """
 
 import hashlib
-from functools import partialmethod
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
-from ..records import Record, find, listing, locked, matching, new_uuid, require, swept
+from ..records import Record, by_kind, find, listing, locked, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 from .definitions import DEFAULT_STORAGE_CAPACITY
@@ -51,6 +50,8 @@ def progress(record, now):
             "failureReason": FORCED_FAILURE_REASON if failed else None}
 
 
+@by_kind({"group": "runGroup", "cache": "runCache"}, "create_run_KIND", "get_run_KIND",
+         "list_run_KINDs", "update_run_KIND", "delete_run_KIND")
 class Runs:
     """StartRun ... DeleteConfiguration (mixed into WorkflowApi)."""
 
@@ -212,7 +213,7 @@ class Runs:
                 "status": "FAILED" if self.failures.take("run_cache") else "ACTIVE"}
 
     @locked
-    def _create_plain(self, kind, context, params, now):
+    def _create_run_kind(self, kind, context, params, now):
         table, _, tag_kind, _ = PLAIN[kind]
         table = getattr(self, table)
 
@@ -231,22 +232,22 @@ class Runs:
         return find(getattr(self, table), key, noun)
 
     @locked
-    def _get_plain(self, kind, context, params, now):
+    def _get_run_kind(self, kind, context, params, now):
         record = self._plain(kind, params["id"])
         return {**record, "tags": self.tags.tags_of(record["arn"])}
 
     @locked
-    def _list_plain(self, kind, context, params, now):
+    def _list_run_kinds(self, kind, context, params, now):
         found = matching(getattr(self, PLAIN[kind][0]).values(), name=params.get("name"))
         return listing("items", found, params, token_key="startingToken")
 
     @locked
-    def _update_plain(self, kind, context, params, now):
+    def _update_run_kind(self, kind, context, params, now):
         record = self._plain(kind, params["id"])
         record.update({k: params[k] for k in PLAIN[kind][3] if k in params})
 
     @swept
-    def _delete_plain(self, kind, context, params, now):
+    def _delete_run_kind(self, kind, context, params, now):
         record = self._plain(kind, params["id"])
         busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == record["id"]
                 and r.timeline.status(now) not in TERMINAL]
@@ -254,17 +255,6 @@ class Runs:
             raise conflict(f"Run group {record['id']} has runs in progress: {', '.join(busy)}.")
         del getattr(self, PLAIN[kind][0])[record["id"]]
         self.tags.forget(record["arn"])
-
-    create_run_group = partialmethod(_create_plain, "runGroup")
-    get_run_group = partialmethod(_get_plain, "runGroup")
-    list_run_groups = partialmethod(_list_plain, "runGroup")
-    update_run_group = partialmethod(_update_plain, "runGroup")
-    delete_run_group = partialmethod(_delete_plain, "runGroup")
-    create_run_cache = partialmethod(_create_plain, "runCache")
-    get_run_cache = partialmethod(_get_plain, "runCache")
-    list_run_caches = partialmethod(_list_plain, "runCache")
-    update_run_cache = partialmethod(_update_plain, "runCache")
-    delete_run_cache = partialmethod(_delete_plain, "runCache")
 
     # --- configurations ----------------------------------------------------------------
 
