@@ -103,12 +103,8 @@ def remove(*files):
             file.path.unlink(missing_ok=True)
 
 
-def total_parts(file, part_size):
-    return max(1, -(-len(file) // part_size))
-
-
 def file_information(file, part_size):
-    return {"totalParts": total_parts(file, part_size), "partSize": part_size,
+    return {"totalParts": max(1, -(-len(file) // part_size)), "partSize": part_size,
             "contentLength": len(file)}
 
 
@@ -118,7 +114,7 @@ def unsatisfiable(message):
 
 def read_part(file, part_size, part_number, range_header=None):
     """The StoredFile of 1-based part_number, narrowed by a `bytes=a-b` range if given."""
-    last = total_parts(file, part_size)
+    last = file_information(file, part_size)["totalParts"]
     if part_number > last:
         raise unsatisfiable(f"Part number {part_number} is beyond the last part ({last}).")
     offset = (part_number - 1) * part_size
@@ -128,22 +124,15 @@ def read_part(file, part_size, part_number, range_header=None):
 
 
 def apply_range(length, range_header):
-    """(start, stop) within a part of length bytes for a `bytes=a-b` range."""
-    spec = range_header.strip()
-    if spec.startswith("bytes="):
-        spec = spec[len("bytes="):]
+    """(start, stop) within a part of length bytes for a `bytes=a-b` range
+    (or a `bytes=-n` suffix of n > 0 bytes)."""
+    spec = range_header.strip().removeprefix("bytes=")
     first, dash, last = spec.partition("-")
     try:
-        if not dash or "," in spec:
+        if not dash or "," in spec or not (first or int(last) > 0):
             raise ValueError(spec)
-        if first:
-            start = int(first)
-            end = int(last) if last else length - 1
-        else:
-            suffix = int(last)
-            if suffix <= 0:
-                raise ValueError(spec)
-            start, end = max(0, length - suffix), length - 1
+        start = int(first) if first else max(0, length - int(last))
+        end = int(last) if first and last else length - 1
     except ValueError:
         raise unsatisfiable(f"Invalid range: {range_header}") from None
     if start < 0 or start >= length or end < start:
