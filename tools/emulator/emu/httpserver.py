@@ -5,7 +5,6 @@ import sys
 import time
 import uuid
 from email.utils import formatdate
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .files import StoredFile, remove
@@ -62,7 +61,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         except (ValueError, OSError):
             self.close_connection = True
             return
-        raw_path, _, query = self._request_target().partition("?")
+        target = self.path
+        if target.startswith(("http://", "https://")):   # absolute-form: drop the authority
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
+        raw_path, _, query = target.partition("?")
         request = Request(self.command, raw_path, query, list(self.headers.items()), body)
         try:
             response = self.server.emulator.handle(request)
@@ -74,13 +76,6 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send(response)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-    def _request_target(self):
-        target = self.path
-        if target.startswith(("http://", "https://")):   # absolute-form
-            authority_and_path = target.split("://", 1)[1]
-            target = "/" + authority_and_path.partition("/")[2]
-        return target
 
     def _read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -99,14 +94,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         return data
 
     def _read_chunked(self):
+        """The chunks' bytes; a ValueError if the client stops before the last chunk."""
         chunks = []
-        while True:
-            line = self.rfile.readline(MAX_CHUNK_LINE)
-            if not line:
-                raise ConnectionError("client closed the connection mid-body")
-            size = int(line.split(b";")[0].strip(), 16)
-            if size == 0:
-                break
+        while size := int(self.rfile.readline(MAX_CHUNK_LINE).split(b";")[0].strip(), 16):
             chunks.append(self._read_exactly(size))
             self.rfile.readline(MAX_CHUNK_LINE)
         while self.rfile.readline(MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
@@ -126,10 +116,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                                                usegmt=True)))
         if "content-length" not in present and response.status != 204 and response.stream is None:
             headers.append(("Content-Length", str(len(response.body))))
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = "Unknown"
+        reason = self.responses.get(response.status, ("Unknown",))[0]
         lines = [f"HTTP/1.1 {response.status} {reason}\r\n".encode()] + [
             f"{name}: {value}\r\n".encode("latin-1", errors="replace") for name, value in headers]
         cut = len(response.body) if response.send_bytes is None else response.send_bytes
