@@ -229,5 +229,5 @@ class StoreArea(Area):
             if [r for r in self._of_store(records, store_id) if "completionTime" not in r]:
                 raise conflict(f"{self.noun} {store_id} {what}.")
         self._jobs = {k: j for k, j in self._jobs.items() if j[self.store_member] != store_id}
-        self.tags.forget(self._stores.pop(store_id)["arn"])
+        self.tags.drop(self._stores, store_id)
         return {}

@@ -144,7 +144,6 @@ class ReferenceApi(StoreArea):
     @locked
     def delete_reference(self, context, params, now):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
-        del self._references[reference["id"]]
-        self.tags.forget(reference["arn"])
+        self.tags.drop(self._references, reference["id"])
         remove(reference.source, reference.index)
         return {}

@@ -146,7 +146,7 @@ class ReadSets:
         read_set["sequenceInformation"] = {**found, "generatedFrom": read_set.get("generatedFrom")}
 
     def _drop(self, read_set):
-        self.tags.forget(self._read_sets.pop(read_set["id"])["arn"])
+        self.tags.drop(self._read_sets, read_set["id"])
         remove(*read_set.files.values(), *sum((read_set.pending or {}).values(), []))
 
     def _refresh(self, read_set, when):

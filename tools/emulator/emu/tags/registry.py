@@ -44,6 +44,10 @@ class TagRegistry:
         with self._lock:
             self._owned.pop(arn, None)
 
+    def drop(self, table, key):
+        """Delete table[key], a record with an arn, and forget that arn."""
+        self.forget(table.pop(key)["arn"])
+
     def find(self, arn):
         """The Resource named by arn, or None if no such resource exists (now)."""
         with self._lock:

@@ -213,5 +213,4 @@ class Batches:
         batch = self._batch(params["batchId"])
         require(batch, now, f"Batch {batch['id']}", FINISHED | {"RUNS_DELETED"},
                 "; only a finished batch can be deleted.")
-        del self._batches[batch["id"]]
-        self.tags.forget(batch["arn"])
+        self.tags.drop(self._batches, batch["id"])

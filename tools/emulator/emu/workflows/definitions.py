@@ -126,8 +126,7 @@ class Definitions:
         workflow = self._workflow(params["id"])
         for version in workflow.versions.values():
             self.tags.forget(version["arn"])
-        del self._workflows[params["id"]]
-        self.tags.forget(workflow["arn"])
+        self.tags.drop(self._workflows, workflow["id"])
 
     # --- workflow versions -----------------------------------------------------------
 
@@ -175,6 +174,5 @@ class Definitions:
 
     @locked
     def delete_workflow_version(self, context, params, now):
-        version = self._version(params["workflowId"], params["versionName"])
-        del self._workflows[params["workflowId"]].versions[params["versionName"]]
-        self.tags.forget(version["arn"])
+        self._version(params["workflowId"], params["versionName"])
+        self.tags.drop(self._workflows[params["workflowId"]].versions, params["versionName"])

@@ -169,8 +169,7 @@ class Runs:
         self._cancel(run, now)
 
     def _drop_run(self, run):
-        del self._runs[run["id"]]
-        self.tags.forget(run["arn"])
+        self.tags.drop(self._runs, run["id"])
         for task in run.tasks:
             self._task_ids.discard(task["taskId"])
 
@@ -253,8 +252,7 @@ class Runs:
                 and r.timeline.status(now) not in TERMINAL]
         if busy and kind == "runGroup":
             raise conflict(f"Run group {record['id']} has runs in progress: {', '.join(busy)}.")
-        del getattr(self, PLAIN[kind][0])[record["id"]]
-        self.tags.forget(record["arn"])
+        self.tags.drop(getattr(self, PLAIN[kind][0]), record["id"])
 
     # --- configurations ----------------------------------------------------------------
 
