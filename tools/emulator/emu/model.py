@@ -108,16 +108,14 @@ def check_constraints(shape, value, size, path, report):
     """report(constraint) for each of the shape's length, range, enum and
     pattern constraints that value breaks."""
     low, high = shape.get("min"), shape.get("max")
-    if shape["type"] in ("integer", "long"):
-        if low is not None and value < low:
-            report(f"Member must have value greater than or equal to {low}")
-        if high is not None and value > high:
-            report(f"Member must have value less than or equal to {high}")
+    number = shape["type"] in ("integer", "long")
+    what, measure = ("value", value) if number else ("length", size)
+    if low is not None and measure < low:
+        report(f"Member must have {what} greater than or equal to {low}")
+    if high is not None and measure > high:
+        report(f"Member must have {what} less than or equal to {high}")
+    if number:
         return
-    if low is not None and size < low:
-        report(f"Member must have length greater than or equal to {low}")
-    if high is not None and size > high:
-        report(f"Member must have length less than or equal to {high}")
     if "enum" in shape and value not in shape["enum"]:
         report("Member must satisfy enum value set: [" + ", ".join(shape["enum"]) + "]")
     if "pattern" in shape and not compile_pattern(shape["pattern"]).fullmatch(value):

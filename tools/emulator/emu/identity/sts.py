@@ -242,9 +242,7 @@ class StsEndpoint(Endpoint):
         return xml_answer("AssumeRole", [
             ("Credentials", credential_pairs(credential)),
             ("AssumedRoleUser", [("AssumedRoleId", assumed_id), ("Arn", assumed_arn)]),
-            ("PackedPolicySize", packed),
-            ("SourceIdentity", params.get("SourceIdentity")),
-        ])
+            ("PackedPolicySize", packed), ("SourceIdentity", params.get("SourceIdentity"))])
 
     def assume_role_with_web_identity(self, params):
         duration, role, packed = self._role("AssumeRoleWithWebIdentity", params)
@@ -257,8 +255,7 @@ class StsEndpoint(Endpoint):
                                                             duration)
         issuer = str(claims.get("iss") or "https://oidc.emulator.local")
         audience = claims.get("aud") or "sts.amazonaws.com"
-        if isinstance(audience, list):
-            audience = audience[0] if audience else "sts.amazonaws.com"
+        audience = audience[0] if isinstance(audience, list) else audience   # (never empty)
         provider = params.get("ProviderId") or (
             f"arn:{role.group(1)}:iam::{role.group(2)}:oidc-provider/"
             + re.sub(r"^https?://", "", issuer))
@@ -266,11 +263,8 @@ class StsEndpoint(Endpoint):
             ("SubjectFromWebIdentityToken", claims.get("sub") or stable_id("", token, 24).lower()),
             ("Audience", audience),
             ("AssumedRoleUser", [("Arn", assumed_arn), ("AssumedRoleId", assumed_id)]),
-            ("Credentials", credential_pairs(credential)),
-            ("Provider", provider),
-            ("PackedPolicySize", packed),
-            ("SourceIdentity", params.get("SourceIdentity")),
-        ])
+            ("Credentials", credential_pairs(credential)), ("Provider", provider),
+            ("PackedPolicySize", packed), ("SourceIdentity", params.get("SourceIdentity"))])
 
     def _check_web_token(self, token):
         """The token's claims, if it is accepted."""
