@@ -13,14 +13,17 @@ from .readsets import needs_reference
 
 NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}
 ITEMS = {"import": "sources", "activation": "sources", "export": "readSets"}
+KEPT = {"import": ("roleArn",), "activation": (), "export": ("roleArn", "destination")}
 DESTINATION = re.compile(r"s3://([^/]+)/?(.*)")
 
 
-@by_kind(list(NOUNS), "get_read_set_KIND_job", "list_read_set_KIND_jobs")
+@by_kind(list(NOUNS), "start_read_set_KIND_job", "get_read_set_KIND_job", "list_read_set_KIND_jobs")
 class Jobs:
     """StartReadSet*Job, GetReadSet*Job, ListReadSet*Jobs (mixed into SequenceApi)."""
 
-    def _start(self, kind, params, items, **members):
+    def _start_read_set_kind_job(self, kind, context, params):
+        members = {key: params[key] for key in KEPT[kind]}
+        items = [{"id": s["readSetId"], **s} if kind == "export" else s for s in params["sources"]]
         with self._lock:
             store_id = self.get_store(params["sequenceStoreId"])["id"]
 
@@ -32,16 +35,6 @@ class Jobs:
                 return job
             # a token names one job per store
             return self.tokens.once((kind, store_id), params.get("clientToken"), self._jobs, make)
-
-    def start_read_set_import_job(self, context, params):
-        return self._start("import", params, params["sources"], roleArn=params["roleArn"])
-
-    def start_read_set_activation_job(self, context, params):
-        return self._start("activation", params, params["sources"])
-
-    def start_read_set_export_job(self, context, params):
-        return self._start("export", params, [{"id": s["readSetId"], **s} for s in params["sources"]],
-                           roleArn=params["roleArn"], destination=params["destination"])
 
     @swept
     def _get_read_set_kind_job(self, kind, context, params, now):
