@@ -211,6 +211,15 @@ class StoreArea(Area):
         self.get_store(store_id)
         return matching(records, **{self.store_member: store_id}, **criteria)
 
+    def _list_in_store(self, member, records, params, keys=("status",), also=None, default=10):
+        """A listing of the request's store's records that match its filter: the
+        members named in keys, created in range and (if given) also(record, filter)."""
+        criteria = params.get("filter", {})
+        found = [r for r in self._of_store(records, params[self.store_member],
+                                           **{k: criteria.get(k) for k in keys})
+                 if created_in(r, criteria) and (also is None or also(r, criteria))]
+        return listing(member, found, params, default=default)
+
     def _list_stores(self, member, params, default):
         criteria = params.get("filter", {})
         with self._lock:

@@ -10,8 +10,7 @@ import hashlib
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
 from ..files import file_information, read_part, remove
-from ..records import (JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, created_in,
-                       listing, locked, swept)
+from ..records import JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, locked, swept
 from ..values import arn, new_id
 
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
@@ -80,11 +79,7 @@ class ReferenceApi(StoreArea):
 
     @swept
     def list_reference_import_jobs(self, context, params, now):
-        criteria = params.get("filter", {})
-        found = [j for j in self._of_store(self._jobs.values(), params["referenceStoreId"],
-                                           status=criteria.get("status"))
-                 if created_in(j, criteria)]
-        return listing("importJobs", found, params, default=100)
+        return self._list_in_store("importJobs", self._jobs.values(), params, default=100)
 
     def _sweep(self):
         """Finish what has fallen due; the time of the request."""
@@ -121,11 +116,8 @@ class ReferenceApi(StoreArea):
 
     @swept
     def list_references(self, context, params, now):
-        criteria = params.get("filter", {})
-        found = [r for r in self._of_store(self._references.values(), params["referenceStoreId"],
-                                           name=criteria.get("name"), md5=criteria.get("md5"))
-                 if created_in(r, criteria)]
-        return listing("references", found, params, default=100)
+        return self._list_in_store("references", self._references.values(), params,
+                                   ("name", "md5"), default=100)
 
     @swept
     def get_reference_record(self, store_id, reference_id, now):

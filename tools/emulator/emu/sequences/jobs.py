@@ -6,7 +6,7 @@ operations are next used, stamped with the time it was due."""
 
 import re
 
-from ..records import Record, advance_job, by_kind, created_in, listing, matching, swept
+from ..records import Record, advance_job, by_kind, matching, swept
 from ..values import new_id
 from .formats import FormatError, file_extension
 from .readsets import needs_reference
@@ -44,11 +44,8 @@ class Jobs:
 
     @swept
     def _list_read_set_kind_jobs(self, kind, context, params, now):
-        criteria = params.get("filter", {})
-        found = [j for j in self._of_store(self._jobs.values(), params["sequenceStoreId"],
-                                           status=criteria.get("status"))
-                 if j.kind == kind and created_in(j, criteria)]
-        return listing(f"{kind}Jobs", found, params)
+        jobs = [j for j in self._jobs.values() if j.kind == kind]
+        return self._list_in_store(f"{kind}Jobs", jobs, params)
 
     # --- the clock -----------------------------------------------------------------
 

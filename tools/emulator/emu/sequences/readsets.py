@@ -170,14 +170,9 @@ class ReadSets:
 
     @swept
     def list_read_sets(self, context, params, now):
-        criteria = params.get("filter", {})
-        found = [r for r in self._of_store(self._read_sets.values(), params["sequenceStoreId"],
-                                           **{k: criteria.get(k) for k in (
-                                         "name", "status", "sampleId", "subjectId",
-                                         "generatedFrom", "creationType")})
-                 if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
-                 and created_in(r, criteria)]
-        return listing("readSets", found, params)
+        return self._list_in_store("readSets", self._read_sets.values(), params, (
+            "name", "status", "sampleId", "subjectId", "generatedFrom", "creationType"),
+            lambda r, criteria: criteria.get("referenceArn") in (None, r.get("referenceArn", "")))
 
     def get_read_set_metadata(self, context, params):
         read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
