@@ -211,6 +211,21 @@ class StoreArea(Area):
         self.get_store(store_id)
         return matching(records, **{self.store_member: store_id}, **criteria)
 
+    def _new_job(self, kind, params, items, token_kind, **members):
+        """A SUBMITTED job of the items in the request's store (made once per
+        token_kind and client token), with members besides."""
+        with self._lock:
+            store_id = self.get_store(params[self.store_member])["id"]
+
+            def make():
+                job = Record(members, id=new_id(self._jobs), **{self.store_member: store_id},
+                             status="SUBMITTED", creationTime=self.clock.now())
+                job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
+                self._jobs[job["id"]] = job
+                return job
+            return self.tokens.once(token_kind or (kind, store_id), params.get("clientToken"),
+                                    self._jobs, make)
+
     def _list_in_store(self, member, records, params, keys=("status",), also=None, default=10):
         """A listing of the request's store's records that match its filter: the
         members named in keys, created in range and (if given) also(record, filter)."""

@@ -60,17 +60,10 @@ class ReferenceApi(StoreArea):
 
     # --- import jobs ----------------------------------------------------------------
 
-    @locked
-    def start_reference_import_job(self, context, params, now):
-        store_id = self.get_store(params["referenceStoreId"])["id"]
-
-        def make():
-            job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
-                         roleArn=params["roleArn"], creationTime=now)
-            job.entries = [Record(s, status="NOT_STARTED") for s in params["sources"]]
-            self._jobs[job["id"]] = job
-            return job
-        return self.tokens.once("import", params.get("clientToken"), self._jobs, make)
+    def start_reference_import_job(self, context, params):
+        # a token names one job, whatever its store
+        return self._new_job("import", params, params["sources"], "import",
+                             roleArn=params["roleArn"])
 
     @swept
     def get_reference_import_job(self, context, params, now):

@@ -6,8 +6,7 @@ operations are next used, stamped with the time it was due."""
 
 import re
 
-from ..records import Record, advance_job, by_kind, matching, swept
-from ..values import new_id
+from ..records import advance_job, by_kind, matching, swept
 from .formats import FormatError, file_extension
 from .readsets import needs_reference
 
@@ -24,17 +23,8 @@ class Jobs:
     def _start_read_set_kind_job(self, kind, context, params):
         members = {key: params[key] for key in KEPT[kind]}
         items = [{"id": s["readSetId"], **s} if kind == "export" else s for s in params["sources"]]
-        with self._lock:
-            store_id = self.get_store(params["sequenceStoreId"])["id"]
-
-            def make():
-                job = Record(members, id=new_id(self._jobs), sequenceStoreId=store_id,
-                             status="SUBMITTED", creationTime=self.clock.now())
-                job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
-                self._jobs[job["id"]] = job
-                return job
-            # a token names one job per store
-            return self.tokens.once((kind, store_id), params.get("clientToken"), self._jobs, make)
+        # a token names one job of a kind per store
+        return self._new_job(kind, params, items, None, **members)
 
     @swept
     def _get_read_set_kind_job(self, kind, context, params, now):
