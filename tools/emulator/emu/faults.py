@@ -9,9 +9,10 @@ from .messages import Response, json_response
 
 MODES = ("html", "malformed", "drop", "reset_after_headers", "truncate", "stall",
          "oversize", "body", "bad_utf8", "cut_answer", "flood", "trickle")
-FIELDS = {"operation", "count", "status", "code", "message", "delay_ms", "mode",
-          "stall_ms", "size", "body", "headers", "chunked", "interval_ms", "lines",
-          "body_bytes"}
+# the numeric fields, each with its lowest value
+NUMBERS = {"count": 1, "delay_ms": 0, "stall_ms": 0, "size": 0, "interval_ms": 0, "lines": 0,
+           "body_bytes": 0}
+FIELDS = {"operation", "status", "code", "message", "mode", "body", "headers", "chunked", *NUMBERS}
 # flood: at most this many bytes, for at most this long, whatever the client does
 FLOOD_MAX_BYTES = 4 * 1024 * 1024 * 1024
 FLOOD_MAX_SECONDS = 120
@@ -37,8 +38,7 @@ def check_spec(spec):
         raise ValueError(f"unknown fault fields: {sorted(unknown)}")
     if spec.get("mode") is not None and spec["mode"] not in MODES:
         raise ValueError(f"unknown fault mode {spec['mode']!r}; known: {', '.join(MODES)}")
-    for name, lowest in (("count", 1), ("delay_ms", 0), ("stall_ms", 0), ("size", 0),
-                         ("interval_ms", 0), ("lines", 0), ("body_bytes", 0)):
+    for name, lowest in NUMBERS.items():
         value = spec.get(name)
         if value is not None and (not isinstance(value, (int, float)) or value < lowest):
             raise ValueError(f"{name} must be a number >= {lowest}")

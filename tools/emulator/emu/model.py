@@ -321,11 +321,9 @@ class Route:
 
     def __init__(self, name, operation):
         http = operation["http"]
-        self.operation = name
-        self.method = http["method"]
+        self.operation, self.method = name, http["method"]
         self.status = http.get("responseCode", 200)
-        self.input = operation.get("input", {}).get("shape")
-        self.output = operation.get("output", {}).get("shape")
+        self.input, self.output = (operation.get(k, {}).get("shape") for k in ("input", "output"))
         self.parts = [("greedy", part[1:-2]) if part.startswith("{") and part.endswith("+}")
                       else ("label", part[1:-1]) if part.startswith("{") else ("literal", part)
                       for part in http["requestUri"].partition("?")[0].strip("/").split("/")]
