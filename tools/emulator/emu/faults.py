@@ -77,8 +77,7 @@ OMICS = Protocol(
     ("application/json", json.dumps({
         "id": "1234567890",
         "arn": "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890",
-        "name": "fault-injection-sample",
-        "creationTime": "2024-03-01T01:00:00.000Z"}).encode()),
+        "name": "fault-injection-sample", "creationTime": "2024-03-01T01:00:00.000Z"}).encode()),
     b'{"id": "12', STATUS_BY_CODE, "InternalServerException")
 
 

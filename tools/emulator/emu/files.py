@@ -5,6 +5,7 @@ import hashlib
 import os
 import shutil
 import uuid
+from functools import partial
 from pathlib import Path
 
 from .errors import ServiceError
@@ -108,8 +109,7 @@ def file_information(file, part_size):
             "contentLength": len(file)}
 
 
-def unsatisfiable(message):
-    return ServiceError("RangeNotSatisfiableException", message)
+unsatisfiable = partial(ServiceError, "RangeNotSatisfiableException")
 
 
 def read_part(file, part_size, part_number, range_header=None):

@@ -74,6 +74,7 @@ class Problems:
     def add(self, value, path, constraint):
         shown = "null" if value is None else f"'{value}'"
         self.messages.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+        return self
 
     def raise_if_any(self):
         if self.messages:

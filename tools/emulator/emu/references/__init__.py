@@ -93,8 +93,7 @@ class ReferenceApi(StoreArea):
 
     # --- references -------------------------------------------------------------------
 
-    def _new_reference(self, store, source, data, index, created, job_id=None,
-                       reference_id=None):
+    def _new_reference(self, store, source, data, index, created, job_id=None, reference_id=None):
         reference_id = reference_id or new_id(self._references)
         reference = Record({k: source.get(k) for k in ("name", "description")}, id=reference_id,
                            arn=arn(store.region, f"referenceStore/{store['id']}/reference/"

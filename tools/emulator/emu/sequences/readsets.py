@@ -244,9 +244,7 @@ class ReadSets:
     def upload_read_set_part(self, context, params, now):
         data = params.get("payload") or b""
         if not data:
-            problems = Problems()
-            problems.add(None, "payload", "Member must not be null")
-            problems.raise_if_any()
+            Problems().add(None, "payload", "Member must not be null").raise_if_any()
         if len(data) > MAX_PART_BYTES:
             raise validation(f"A part can hold at most {MAX_PART_BYTES} bytes; "
                              f"this one has {len(data)}.")

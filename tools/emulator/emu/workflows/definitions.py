@@ -113,8 +113,7 @@ class Definitions:
     def list_workflows(self, context, params, now):
         found = matching(self._workflows.values(), type=params.get("type"),
                          name=params.get("name"))
-        return listing("items", found, params,
-                       lambda w: {**w, "status": w.timeline.status(now)},
+        return listing("items", found, params, lambda w: {**w, "status": w.timeline.status(now)},
                        token_key="startingToken")
 
     @locked
