@@ -65,6 +65,7 @@ def main(argv=None):
         server.serve_forever()
     finally:
         server.server_close()
+        shutil.rmtree(emulator.files.root, ignore_errors=True)
         if own_s3_root:
             shutil.rmtree(s3_root, ignore_errors=True)
     return 0

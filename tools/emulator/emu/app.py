@@ -4,6 +4,7 @@ from .clock import JobClock
 from .control import ControlApi
 from .credentials import CredentialRegistry
 from .faults import FaultQueue
+from .files import FileStore
 from .identity.config import IdentityConfig
 from .identity.dispatch import IdentityDispatcher
 from .analytics import FAIL_KINDS as ANALYTICS_FAIL_KINDS, AnalyticsApi
@@ -30,11 +31,13 @@ class Emulator:
         self.faults = FaultQueue()
         self.delay_seconds = self.skew_seconds = 0.0
         self.s3 = S3Root(s3_root)
+        # read set and reference files, parts, long request bodies: where no S3 URI reaches
+        self.files = FileStore(self.s3.root / ".omics-emulator")
         self.tags = TagRegistry(self.clock)
         self.references = ReferenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
-                                       part_size=part_size)
+                                       files=self.files, part_size=part_size)
         self.sequences = SequenceApi(clock=self.clock, s3=self.s3, tags=self.tags,
-                                     part_size=part_size)
+                                     files=self.files, part_size=part_size)
         self.failures = FailSwitch(WORKFLOW_FAIL_KINDS + ANALYTICS_FAIL_KINDS + SHARE_FAIL_KINDS)
         self.workflows = WorkflowApi(clock=self.clock, s3=self.s3, tags=self.tags,
                                      failures=self.failures, model=self.model)
@@ -50,10 +53,10 @@ class Emulator:
             self.references.seed_demo()
 
     def reset(self):
-        """Back to the state at start (files under the S3 root are kept)."""
+        """Back to the state at start (files under the S3 root are kept, stored ones go)."""
         self.delay_seconds = self.skew_seconds = 0.0
         self.faults.clear()
-        for part in (self.stats, self.request_log, self.credentials, self.clock,
+        for part in (self.files, self.stats, self.request_log, self.credentials, self.clock,
                      self.identity_config, self.references, self.sequences,
                      self.tags, self.failures, self.workflows, self.analytics, self.shares):
             part.reset()

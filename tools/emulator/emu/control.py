@@ -23,23 +23,19 @@ class ControlApi:
             ("POST", "reset"): lambda document, query: e.reset() or OK,
             ("GET", "health"): lambda document, query: OK,
             ("GET", "stats"): lambda document, query: e.stats.snapshot(),
-            ("GET", "requests"): self.requests,
-            ("POST", "faults"): self.add_faults,
+            ("GET", "requests"): self.requests, ("POST", "faults"): self.add_faults,
             ("GET", "faults"): lambda document, query: {"faults": e.faults.pending()},
             ("DELETE", "faults"): lambda document, query: e.faults.clear() or OK,
-            ("POST", "delay"): self.set_delay,
-            ("POST", "skew"): self.set_skew,
+            ("POST", "delay"): self.set_delay, ("POST", "skew"): self.set_skew,
             ("POST", "credentials"): lambda document, query: e.credentials.add(document) or OK,
-            ("POST", "clock"): self.move_clock,
-            ("POST", "s3"): self.write_s3_object,
+            ("POST", "clock"): self.move_clock, ("POST", "s3"): self.write_s3_object,
             ("POST", "fail_next"): self.fail_next,
             ("GET", "fail_next"): lambda document, query: {"pending": e.failures.pending(),
                                                            "kinds": list(e.failures.kinds)},
             ("DELETE", "fail_next"): lambda document, query: e.failures.reset() or OK,
             ("POST", "run_tasks"): self.run_tasks,
             ("POST", "identity"): self.update_identity,
-            ("GET", "identity"): lambda document, query: e.identity_config.get(),
-        }
+            ("GET", "identity"): lambda document, query: e.identity_config.get()}
 
     @staticmethod
     def owns(request):

@@ -15,8 +15,7 @@ FRONT_END_STATUS = {
     **dict.fromkeys(("SerializationException", "IncompleteSignatureException"), 400),
     **dict.fromkeys(("MissingAuthenticationTokenException", "InvalidSignatureException",
                      "UnrecognizedClientException", "ExpiredTokenException"), 403),
-    "UnknownOperationException": 404,
-}
+    "UnknownOperationException": 404}
 STATUS_BY_CODE = dict(FRONT_END_STATUS)
 
 AUTH_CODES = frozenset(FRONT_END_STATUS) - {"SerializationException", "UnknownOperationException"}

@@ -9,9 +9,10 @@ from .messages import Response, json_response
 
 MODES = ("html", "malformed", "drop", "reset_after_headers", "truncate", "stall",
          "oversize", "body", "bad_utf8", "cut_answer", "flood", "trickle")
-FIELDS = {"operation", "count", "status", "code", "message", "delay_ms", "mode",
-          "stall_ms", "size", "body", "headers", "chunked", "interval_ms", "lines",
-          "body_bytes"}
+# the numeric fields, each with its lowest value
+NUMBERS = {"count": 1, "delay_ms": 0, "stall_ms": 0, "size": 0, "interval_ms": 0, "lines": 0,
+           "body_bytes": 0}
+FIELDS = {"operation", "status", "code", "message", "mode", "body", "headers", "chunked", *NUMBERS}
 # flood: at most this many bytes, for at most this long, whatever the client does
 FLOOD_MAX_BYTES = 4 * 1024 * 1024 * 1024
 FLOOD_MAX_SECONDS = 120
@@ -19,7 +20,14 @@ FLOOD_PIECE = b"x" * 65536
 DEFAULT_STALL_MS = 30000
 DEFAULT_OVERSIZE_BYTES = 8 * 1024 * 1024
 HTML_PAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-JSON_HEADERS = [("Content-Type", "application/json")]
+OVERSIZE_FRAME = b'{"id":"1234567890","name":""}'
+BAD_UTF8 = b'{"id":"1234567890","name":"bad \xff\xfe name"}'
+
+
+def oversized(size):
+    """A JSON answer of size bytes, mostly one long name."""
+    filler = b"x" * max(0, int(size) - len(OVERSIZE_FRAME))
+    return OVERSIZE_FRAME[:-2] + filler + OVERSIZE_FRAME[-2:]
 
 
 def check_spec(spec):
@@ -30,8 +38,7 @@ def check_spec(spec):
         raise ValueError(f"unknown fault fields: {sorted(unknown)}")
     if spec.get("mode") is not None and spec["mode"] not in MODES:
         raise ValueError(f"unknown fault mode {spec['mode']!r}; known: {', '.join(MODES)}")
-    for name, lowest in (("count", 1), ("delay_ms", 0), ("stall_ms", 0), ("size", 0),
-                         ("interval_ms", 0), ("lines", 0), ("body_bytes", 0)):
+    for name, lowest in NUMBERS.items():
         value = spec.get(name)
         if value is not None and (not isinstance(value, (int, float)) or value < lowest):
             raise ValueError(f"{name} must be a number >= {lowest}")
@@ -70,8 +77,7 @@ OMICS = Protocol(
     ("application/json", json.dumps({
         "id": "1234567890",
         "arn": "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890",
-        "name": "fault-injection-sample",
-        "creationTime": "2024-03-01T01:00:00.000Z"}).encode()),
+        "name": "fault-injection-sample", "creationTime": "2024-03-01T01:00:00.000Z"}).encode()),
     b'{"id": "12', STATUS_BY_CODE, "InternalServerException")
 
 
@@ -91,48 +97,41 @@ class Fault:
     def response(self, protocol=OMICS):
         """The injected answer in the protocol's shape (HealthOmics' rest-json
         unless told), or None to answer normally (after any delay)."""
-        mode = self.spec.get("mode")
+        spec, mode = self.spec, self.spec.get("mode")
         if mode is None:
-            wanted = "status" in self.spec or "code" in self.spec
-            return self._error(protocol) if wanted else None
-        return getattr(self, "_" + mode)(protocol)
+            return self._error(protocol) if "status" in spec or "code" in spec else None
+        if mode == "drop":
+            return Response(0, drop=True)
+        if mode == "cut_answer":
+            return None  # answered normally, then cut short by cut()
+        content_type, sample = protocol.sample
+        half = len(sample) // 2
+        fixed = {   # mode: (default status, content type, body, how it is sent)
+            "html": (502, "text/html", HTML_PAGE, {}),
+            "malformed": (200, content_type, protocol.malformed, {}),
+            "bad_utf8": (200, "application/json", BAD_UTF8, {}),
+            "reset_after_headers": (200, content_type, sample, {"send_bytes": 0, "close": True}),
+            "truncate": (200, content_type, sample, {"send_bytes": half, "close": True}),
+            "stall": (200, content_type, sample, {"send_bytes": half, "pause_seconds": spec.get(
+                "stall_ms", DEFAULT_STALL_MS) / 1000.0})}
+        if mode == "oversize":
+            size = spec.get("size", DEFAULT_OVERSIZE_BYTES)
+            fixed[mode] = (200, "application/json", oversized(size), {})
+        if mode in fixed:
+            status, content_type, body, how = fixed[mode]
+            return Response(self._status(status), [("Content-Type", content_type)], body, **how)
+        if mode == "body":
+            headers = [(str(k), str(v)) for k, v in spec.get("headers", {}).items()]
+            return Response(self._status(200), headers, spec["body"].encode("utf-8"))
+        return getattr(self, "_" + mode)(protocol)     # flood, trickle
 
     def _status(self, default):
         return self.spec.get("status", default)
-
-    def _sample(self, protocol, **cut):
-        """The protocol's sample answer, sent as cut says."""
-        content_type, body = protocol.sample
-        return Response(self._status(200), [("Content-Type", content_type)], body,
-                        **{k: v(body) if callable(v) else v for k, v in cut.items()})
 
     def _error(self, protocol):
         code = self.spec.get("code", protocol.default_code)
         status = self.spec.get("status") or (protocol.status_for(code) if code else 500)
         return protocol.error(status, code, self.spec.get("message", "Injected fault"))
-
-    def _html(self, protocol):
-        return Response(self._status(502), [("Content-Type", "text/html")], HTML_PAGE)
-
-    def _malformed(self, protocol):
-        return Response(self._status(200), [("Content-Type", protocol.sample[0])],
-                        protocol.malformed)
-
-    def _drop(self, protocol):
-        return Response(0, drop=True)
-
-    def _reset_after_headers(self, protocol):
-        return self._sample(protocol, send_bytes=0, close=True)
-
-    def _truncate(self, protocol):
-        return self._sample(protocol, send_bytes=lambda body: len(body) // 2, close=True)
-
-    def _stall(self, protocol):
-        return self._sample(protocol, send_bytes=lambda body: len(body) // 2,
-                            pause_seconds=self.spec.get("stall_ms", DEFAULT_STALL_MS) / 1000.0)
-
-    def _cut_answer(self, protocol):
-        return None  # answered normally, then cut short by cut()
 
     def cut(self, response):
         """For mode cut_answer: the real answer, its body cut in half, then close."""
@@ -140,20 +139,6 @@ class Fault:
             response.send_bytes = len(response.body) // 2
             response.close = True
         return response
-
-    def _oversize(self, protocol):
-        frame = b'{"id":"1234567890","name":""}'
-        size = int(self.spec.get("size", DEFAULT_OVERSIZE_BYTES))
-        filler = b"x" * max(0, size - len(frame))
-        return Response(self._status(200), JSON_HEADERS, frame[:-2] + filler + frame[-2:])
-
-    def _body(self, protocol):
-        headers = [(str(k), str(v)) for k, v in self.spec.get("headers", {}).items()]
-        return Response(self._status(200), headers, self.spec["body"].encode("utf-8"))
-
-    def _bad_utf8(self, protocol):
-        return Response(self._status(200), JSON_HEADERS,
-                        b'{"id":"1234567890","name":"bad \xff\xfe name"}')
 
     def _flood(self, protocol):
         """An answer of `size` bytes (default: as many as a client takes, up to
@@ -180,8 +165,8 @@ class Fault:
         """The sample answer, slowly: the status line, then `lines` extra header
         lines one every `interval_ms`, then the headers, then the first
         `body_bytes` bytes of the body (default all) one every `interval_ms`."""
-        sample = self._sample(protocol)
-        body, interval = sample.body, self.spec.get("interval_ms", 500) / 1000.0
+        content_type, body = protocol.sample
+        interval = self.spec.get("interval_ms", 500) / 1000.0
         extra = int(self.spec.get("lines", 0))
         slow = min(len(body), int(self.spec.get("body_bytes", len(body))))
 
@@ -194,8 +179,8 @@ class Fault:
                 time.sleep(pause)
                 wfile.write(piece)
                 wfile.flush()
-        return Response(sample.status, sample.headers + [("Content-Length", str(len(body)))],
-                        stream=stream)
+        return Response(self._status(200), [("Content-Type", content_type),
+                                            ("Content-Length", str(len(body)))], stream=stream)
 
 
 class FaultQueue:

@@ -5,14 +5,15 @@ import sys
 import time
 import uuid
 from email.utils import formatdate
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .files import StoredFile, remove
 from .log import log
 from .messages import Request
 
 IDLE_TIMEOUT_SECONDS = 120
 MAX_CHUNK_LINE = 1024
+SPOOL_OVER = 1 << 20    # longer bodies are read into a file of the emulator's FileStore
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -39,6 +40,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     server_version = "omics-emulator"
     sys_version = ""
     timeout = IDLE_TIMEOUT_SECONDS
+    disable_nagle_algorithm = True   # a body sent after its headers must not wait
 
     def setup(self):
         super().setup()
@@ -59,21 +61,21 @@ class RequestHandler(BaseHTTPRequestHandler):
         except (ValueError, OSError):
             self.close_connection = True
             return
-        raw_path, _, query = self._request_target().partition("?")
+        target = self.path
+        if target.startswith(("http://", "https://")):   # absolute-form: drop the authority
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
+        raw_path, _, query = target.partition("?")
         request = Request(self.command, raw_path, query, list(self.headers.items()), body)
-        response = self.server.emulator.handle(request)
+        try:
+            response = self.server.emulator.handle(request)
+        finally:
+            if isinstance(body, StoredFile) and not body.kept:
+                remove(body)
         log(f'{self.client_address[0]} "{self.command} {self.path}" '
             f'{"dropped" if response.drop else response.status}')
         self._send(response)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-    def _request_target(self):
-        target = self.path
-        if target.startswith(("http://", "https://")):   # absolute-form
-            authority_and_path = target.split("://", 1)[1]
-            target = "/" + authority_and_path.partition("/")[2]
-        return target
 
     def _read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -81,6 +83,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length < 0:
             raise ValueError("negative Content-Length")
+        if length > SPOOL_OVER:
+            return self.server.emulator.files.receive(self.rfile.readinto, length)
         return self._read_exactly(length)
 
     def _read_exactly(self, length):
@@ -90,14 +94,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         return data
 
     def _read_chunked(self):
+        """The chunks' bytes; a ValueError if the client stops before the last chunk."""
         chunks = []
-        while True:
-            line = self.rfile.readline(MAX_CHUNK_LINE)
-            if not line:
-                raise ConnectionError("client closed the connection mid-body")
-            size = int(line.split(b";")[0].strip(), 16)
-            if size == 0:
-                break
+        while size := int(self.rfile.readline(MAX_CHUNK_LINE).split(b";")[0].strip(), 16):
             chunks.append(self._read_exactly(size))
             self.rfile.readline(MAX_CHUNK_LINE)
         while self.rfile.readline(MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
@@ -117,10 +116,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                                                usegmt=True)))
         if "content-length" not in present and response.status != 204 and response.stream is None:
             headers.append(("Content-Length", str(len(response.body))))
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = "Unknown"
+        reason = self.responses.get(response.status, ("Unknown",))[0]
         lines = [f"HTTP/1.1 {response.status} {reason}\r\n".encode()] + [
             f"{name}: {value}\r\n".encode("latin-1", errors="replace") for name, value in headers]
         cut = len(response.body) if response.send_bytes is None else response.send_bytes
@@ -129,12 +125,22 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 response.stream(self.wfile, lines)
                 return
-            self.wfile.write(b"".join(lines) + b"\r\n" + response.body[:cut])
+            self._write(response.body, 0, cut, b"".join(lines) + b"\r\n")
             if response.pause_seconds:
                 time.sleep(response.pause_seconds)
             if response.close:
                 self.close_connection = True
                 return
-            self.wfile.write(response.body[cut:])
+            self._write(response.body, cut, len(response.body))
         except OSError:
             self.close_connection = True
+
+    def _write(self, body, start, stop, head=b""):
+        """head, then body[start:stop]; a StoredFile's bytes are sent by the kernel."""
+        if not isinstance(body, StoredFile):
+            self.wfile.write(head + body[start:stop])
+            return
+        self.wfile.write(head)
+        if stop > start:
+            with open(body.path, "rb") as handle:
+                self.connection.sendfile(handle, body.offset + start, stop - start)

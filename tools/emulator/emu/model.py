@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .errors import STATUS_BY_CODE, ServiceError, validation
+from .files import StoredFile
 from .messages import Blob, Response, json_object, json_response
 from .values import iso_timestamp
 
@@ -73,6 +74,7 @@ class Problems:
     def add(self, value, path, constraint):
         shown = "null" if value is None else f"'{value}'"
         self.messages.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+        return self
 
     def raise_if_any(self):
         if self.messages:
@@ -107,16 +109,14 @@ def check_constraints(shape, value, size, path, report):
     """report(constraint) for each of the shape's length, range, enum and
     pattern constraints that value breaks."""
     low, high = shape.get("min"), shape.get("max")
-    if shape["type"] in ("integer", "long"):
-        if low is not None and value < low:
-            report(f"Member must have value greater than or equal to {low}")
-        if high is not None and value > high:
-            report(f"Member must have value less than or equal to {high}")
+    number = shape["type"] in ("integer", "long")
+    what, measure = ("value", value) if number else ("length", size)
+    if low is not None and measure < low:
+        report(f"Member must have {what} greater than or equal to {low}")
+    if high is not None and measure > high:
+        report(f"Member must have {what} less than or equal to {high}")
+    if number:
         return
-    if low is not None and size < low:
-        report(f"Member must have length greater than or equal to {low}")
-    if high is not None and size > high:
-        report(f"Member must have length less than or equal to {high}")
     if "enum" in shape and value not in shape["enum"]:
         report("Member must satisfy enum value set: [" + ", ".join(shape["enum"]) + "]")
     if "pattern" in shape and not compile_pattern(shape["pattern"]).fullmatch(value):
@@ -280,7 +280,7 @@ class Model:
                 need(isinstance(value, bytes), "bytes")
                 return base64.b64encode(value).decode("ascii")
             try:
-                return value if isinstance(value, bytes) else \
+                return value if isinstance(value, (bytes, StoredFile)) else \
                     base64.b64decode(value.encode("ascii"), validate=True)
             except (AttributeError, UnicodeEncodeError, binascii.Error):
                 raise wrong_type(path, "a base64-encoded string") from None
@@ -322,11 +322,9 @@ class Route:
 
     def __init__(self, name, operation):
         http = operation["http"]
-        self.operation = name
-        self.method = http["method"]
+        self.operation, self.method = name, http["method"]
         self.status = http.get("responseCode", 200)
-        self.input = operation.get("input", {}).get("shape")
-        self.output = operation.get("output", {}).get("shape")
+        self.input, self.output = (operation.get(k, {}).get("shape") for k in ("input", "output"))
         self.parts = [("greedy", part[1:-2]) if part.startswith("{") and part.endswith("+}")
                       else ("label", part[1:-1]) if part.startswith("{") else ("literal", part)
                       for part in http["requestUri"].partition("?")[0].strip("/").split("/")]

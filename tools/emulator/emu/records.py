@@ -52,15 +52,39 @@ def locked(method):
     return handler
 
 
+def by_kind(kinds, *names):
+    """Class decorator: each handler name, with KIND spelled as each of the
+    kinds ({word in the name: kind}, or words that are the kinds), is the
+    generic method named with 'kind' for KIND, given the kind first."""
+    kinds = kinds if isinstance(kinds, dict) else {kind: kind for kind in kinds}
+
+    def decorate(cls):
+        for name in names:
+            generic = getattr(cls, "_" + name.replace("KIND", "kind"))
+            for word, kind in kinds.items():
+                setattr(cls, name.replace("KIND", word), functools.partialmethod(generic, kind))
+        return cls
+    return decorate
+
+
 def new_uuid():
     return str(uuid.uuid4())
 
 
-def find(table, key, noun):
+def find(table, key, noun, where=""):
     record = table.get(key)
     if record is None:
-        raise not_found(f"{noun} {key} not found.")
+        raise not_found(f"{noun} {key}{where} not found.")
     return record
+
+
+def require(record, now, what, allowed=("ACTIVE",), why=", not ACTIVE.", error=conflict):
+    """record's status at now (by its timeline), which must be one of allowed;
+    else error(f"{what} is {status}{why}")."""
+    status = record.timeline.status(now)
+    if status not in allowed:
+        raise error(f"{what} is {status}{why}")
+    return status
 
 
 def matching(records, **criteria):
@@ -139,22 +163,14 @@ class Tokens:
     def __init__(self):
         self.keys = {}
 
-    def earlier(self, kind, token, table):
-        """What an earlier create with this token made, if it still exists."""
-        key = self.keys.get((kind, token)) if token else None
-        return table.get(key) if key is not None else None
-
-    def remember(self, kind, token, key):
-        if token:
-            self.keys[(kind, token)] = key
-
     def once(self, kind, token, table, make, key="id"):
         """What an earlier create with this token made, if it still exists;
         else make()'s record (make keeps it in table), remembered for the token."""
-        record = self.earlier(kind, token, table)
+        record = table.get(self.keys.get((kind, token))) if token else None
         if record is None:
             record = make()
-            self.remember(kind, token, record[key])
+            if token:
+                self.keys[(kind, token)] = record[key]
         return record
 
 
@@ -195,6 +211,30 @@ class StoreArea(Area):
         self.get_store(store_id)
         return matching(records, **{self.store_member: store_id}, **criteria)
 
+    def _new_job(self, kind, params, items, token_kind, **members):
+        """A SUBMITTED job of the items in the request's store (made once per
+        token_kind and client token), with members besides."""
+        with self._lock:
+            store_id = self.get_store(params[self.store_member])["id"]
+
+            def make():
+                job = Record(members, id=new_id(self._jobs), **{self.store_member: store_id},
+                             status="SUBMITTED", creationTime=self.clock.now())
+                job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
+                self._jobs[job["id"]] = job
+                return job
+            return self.tokens.once(token_kind or (kind, store_id), params.get("clientToken"),
+                                    self._jobs, make)
+
+    def _list_in_store(self, member, records, params, keys=("status",), also=None, default=10):
+        """A listing of the request's store's records that match its filter: the
+        members named in keys, created in range and (if given) also(record, filter)."""
+        criteria = params.get("filter", {})
+        found = [r for r in self._of_store(records, params[self.store_member],
+                                           **{k: criteria.get(k) for k in keys})
+                 if created_in(r, criteria) and (also is None or also(r, criteria))]
+        return listing(member, found, params, default=default)
+
     def _list_stores(self, member, params, default):
         criteria = params.get("filter", {})
         with self._lock:
@@ -213,5 +253,5 @@ class StoreArea(Area):
             if [r for r in self._of_store(records, store_id) if "completionTime" not in r]:
                 raise conflict(f"{self.noun} {store_id} {what}.")
         self._jobs = {k: j for k, j in self._jobs.items() if j[self.store_member] != store_id}
-        self.tags.forget(self._stores.pop(store_id)["arn"])
+        self.tags.drop(self._stores, store_id)
         return {}

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 S3_URI = re.compile(r"s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/(.{1,1024})")
@@ -20,13 +21,23 @@ class S3Root:
             raise ValueError(f"key escapes the bucket: {uri}")
         return path
 
-    def read(self, uri):
-        """The object's bytes; raises ValueError or OSError."""
-        return self.path_for(uri).read_bytes()
+    def read(self, uri, read=Path.read_bytes, what="Source file", doing="read"):
+        """read(path) of the object (default: its bytes); else ValueError
+        "<what> not found: <uri>" or "Cannot <doing> <uri>: <the error>"."""
+        try:
+            return read(self.path_for(uri))
+        except FileNotFoundError:
+            raise ValueError(f"{what} not found: {uri}") from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"Cannot {doing} {uri}: {exc}") from None
 
     def write(self, uri, data):
+        """Write bytes, or a copy of a file (data.path), as the object."""
         path = self.path_for(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".partial")
-        temporary.write_bytes(data)
+        if isinstance(data, bytes):
+            temporary.write_bytes(data)
+        else:
+            shutil.copyfile(data.path, temporary)
         os.replace(temporary, path)

@@ -11,6 +11,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from urllib.parse import unquote_to_bytes
 
 from .errors import ServiceError
@@ -28,6 +29,10 @@ MISMATCH_MESSAGE = (
     "Consult the service documentation for details.")
 BAD_TOKEN_MESSAGE = "The security token included in the request is invalid."
 EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
+# ServiceError(message) of the codes a bad signature gets
+incomplete = partial(ServiceError, "IncompleteSignatureException")
+invalid = partial(ServiceError, "InvalidSignatureException")
+unrecognized = partial(ServiceError, "UnrecognizedClientException", BAD_TOKEN_MESSAGE)
 
 
 @dataclass
@@ -93,27 +98,23 @@ def canonical_headers(request, signed_names):
 def parse_authorization(value):
     algorithm, _, rest = value.strip().partition(" ")
     if algorithm != ALGORITHM:
-        raise ServiceError("IncompleteSignatureException",
-                           f"Unsupported AWS 'algorithm': '{algorithm}'")
+        raise incomplete(f"Unsupported AWS 'algorithm': '{algorithm}'")
     fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
     missing = [k for k in ("Credential", "SignedHeaders", "Signature") if not fields.get(k)]
     if missing:
-        raise ServiceError("IncompleteSignatureException", " ".join(
-            f"Authorization header requires '{k}' parameter." for k in missing)
-            + f" Authorization={value}")
+        raise incomplete(" ".join(f"Authorization header requires '{k}' parameter."
+                                  for k in missing) + f" Authorization={value}")
     return fields
 
 
 def parse_amz_date(request):
     amz_date = request.header("X-Amz-Date")
     if amz_date is None:
-        raise ServiceError("IncompleteSignatureException",
-                           "Authorization header requires existence of a 'X-Amz-Date' header.")
+        raise incomplete("Authorization header requires existence of a 'X-Amz-Date' header.")
     try:
         moment = datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
-        raise ServiceError("IncompleteSignatureException",
-                           f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.") from None
+        raise incomplete(f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.") from None
     return amz_date, moment.timestamp()
 
 
@@ -121,23 +122,21 @@ def check_clock_skew(amz_date, signed_at, now):
     def fmt(seconds):
         return time.strftime(AMZ_DATE_FORMAT, time.gmtime(seconds))
     if signed_at < now - MAX_SKEW_SECONDS:
-        raise ServiceError("InvalidSignatureException",
-                           f"Signature expired: {amz_date} is now earlier than "
-                           f"{fmt(now - MAX_SKEW_SECONDS)} ({fmt(now)} - 15 min.)")
+        raise invalid(f"Signature expired: {amz_date} is now earlier than "
+                      f"{fmt(now - MAX_SKEW_SECONDS)} ({fmt(now)} - 15 min.)")
     if signed_at > now + MAX_SKEW_SECONDS:
-        raise ServiceError("InvalidSignatureException",
-                           f"Signature not yet current: {amz_date} is still later than "
-                           f"{fmt(now + MAX_SKEW_SECONDS)} ({fmt(now)} + 15 min.)")
+        raise invalid(f"Signature not yet current: {amz_date} is still later than "
+                      f"{fmt(now + MAX_SKEW_SECONDS)} ({fmt(now)} + 15 min.)")
 
 
 def payload_hash(request):
-    actual = hashlib.sha256(request.body).hexdigest()
+    actual = getattr(request.body, "sha256", None) or hashlib.sha256(request.body).hexdigest()
     declared = request.header("X-Amz-Content-Sha256")
     if declared is None:
         return actual
     if declared != UNSIGNED_PAYLOAD and declared.lower() != actual:
-        raise ServiceError("InvalidSignatureException",
-                           "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        raise invalid("The provided 'x-amz-content-sha256' header does not match what was "
+                      "computed.")
     return declared
 
 
@@ -163,28 +162,22 @@ def verify(request, lookup, now=None, service=SERVICE, credential_now=None):
 
     scope_parts = fields["Credential"].split("/")
     if len(scope_parts) != 5:
-        raise ServiceError("IncompleteSignatureException",
-                           f"Credential must have exactly 5 slash-delimited elements, "
-                           f"e.g. keyid/date/region/service/term, got '{fields['Credential']}'")
+        raise incomplete(f"Credential must have exactly 5 slash-delimited elements, "
+                         f"e.g. keyid/date/region/service/term, got '{fields['Credential']}'")
     access_key, scope_date, region, scoped_service, terminator = scope_parts
     if scoped_service != service:
-        raise ServiceError("InvalidSignatureException",
-                           f"Credential should be scoped to correct service: '{service}'. ")
+        raise invalid(f"Credential should be scoped to correct service: '{service}'. ")
     if terminator != TERMINATOR:
-        raise ServiceError("InvalidSignatureException",
-                           f"Credential should be scoped with a valid terminator: "
-                           f"'{TERMINATOR}', not '{terminator}'.")
+        raise invalid(f"Credential should be scoped with a valid terminator: "
+                      f"'{TERMINATOR}', not '{terminator}'.")
     if scope_date != amz_date[:8]:
-        raise ServiceError("InvalidSignatureException",
-                           f"Date in Credential scope does not match YYYYMMDD from ISO-8601 "
-                           f"version of date from HTTP: '{scope_date}' != '{amz_date[:8]}', "
-                           f"from '{amz_date}'.")
+        raise invalid(f"Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+                      f"version of date from HTTP: '{scope_date}' != '{amz_date[:8]}', "
+                      f"from '{amz_date}'.")
 
     known = lookup(access_key)
-    if known is None:
-        raise ServiceError("UnrecognizedClientException", BAD_TOKEN_MESSAGE)
-    if request.header("X-Amz-Security-Token") != known.session_token:
-        raise ServiceError("UnrecognizedClientException", BAD_TOKEN_MESSAGE)
+    if known is None or request.header("X-Amz-Security-Token") != known.session_token:
+        raise unrecognized()
     now = time.time() if now is None else now
     if known.expiration is not None and \
             known.expiration <= (credential_now() if credential_now else now):
@@ -194,16 +187,11 @@ def verify(request, lookup, now=None, service=SERVICE, credential_now=None):
 
     signed_names = fields["SignedHeaders"].split(";")
     if "host" not in signed_names:
-        raise ServiceError("IncompleteSignatureException",
-                           "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        raise incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS "
+                         "Authorization.")
     canonical_request = "\n".join([
-        request.method,
-        canonical_uri(request.raw_path),
-        canonical_query(request.query),
-        canonical_headers(request, signed_names),
-        fields["SignedHeaders"],
-        payload_hash(request),
-    ])
+        request.method, canonical_uri(request.raw_path), canonical_query(request.query),
+        canonical_headers(request, signed_names), fields["SignedHeaders"], payload_hash(request)])
     scope = f"{scope_date}/{region}/{service}/{TERMINATOR}"
     string_to_sign = "\n".join([
         ALGORITHM, amz_date, scope,

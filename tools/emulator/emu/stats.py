@@ -53,16 +53,11 @@ class RequestLog:
 
     def record(self, request, operation, labels):
         """Keep the request as received; returns the entry for later notes."""
-        entry = {
-            "method": request.method,
-            "raw_path": request.raw_path,
-            "path_decoded": request.path_decoded,
-            "query": request.query,
-            "headers": [[name, value] for name, value in request.headers],
-            "body": request.body[:LOGGED_BODY_LIMIT].decode("utf-8", errors="replace"),
-            "operation": operation,
-            "labels": labels,
-        }
+        entry = {"method": request.method, "raw_path": request.raw_path,
+                 "path_decoded": request.path_decoded, "query": request.query,
+                 "headers": [[name, value] for name, value in request.headers],
+                 "body": request.body[:LOGGED_BODY_LIMIT].decode("utf-8", errors="replace"),
+                 "operation": operation, "labels": labels}
         if len(request.body) > LOGGED_BODY_LIMIT:
             entry["body_truncated"] = True
         with self._lock:

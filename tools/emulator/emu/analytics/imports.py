@@ -4,14 +4,15 @@ when only some items fail) when a source is missing under the S3 root or the
 fail_next switch says so. A completed job adds the size of what it read to
 the store (and version). Cancelling an unfinished job makes it CANCELLED."""
 
-from functools import partialmethod
-
-from ..errors import not_found, validation
+from ..errors import validation
 from ..lifecycle import STEP, Timeline
-from ..records import Record, job_outcome, listing, matching, new_uuid, swept
+from ..records import (Record, by_kind, find, job_outcome, listing, matching, new_uuid, require,
+                       swept)
 from .stores import KINDS, UNFINISHED
 
 
+@by_kind(list(KINDS), "start_KIND_import_job", "get_KIND_import_job", "list_KIND_import_jobs",
+         "cancel_KIND_import_job")
 class Imports:
     """Start/Get/List/Cancel of both kinds of import job (mixed into AnalyticsApi)."""
 
@@ -32,11 +33,8 @@ class Imports:
                     raise ValueError(job.failure)
                 added += len(self.s3.read(item["source"]))
                 item["jobStatus"] = "COMPLETED"
-            except FileNotFoundError:
-                item.update(jobStatus="FAILED", statusMessage=f"Source file not found: {item['source']}")
-            except (OSError, ValueError) as exc:
-                message = job.failure or f"Cannot read {item['source']}: {exc}"
-                item.update(jobStatus="FAILED", statusMessage=message)
+            except ValueError as exc:
+                item.update(jobStatus="FAILED", statusMessage=str(exc))
         outcome, message = job_outcome(job.entries, "items", "jobStatus")
         job["statusMessage"] = message or job["statusMessage"]
         store = self._stores[job.kind].get(job["destinationName"])
@@ -49,18 +47,14 @@ class Imports:
         job["completionTime"] = when
 
     @swept
-    def _start_import(self, kind, context, params, now):
+    def _start_kind_import_job(self, kind, context, params, now):
         store = self._store(kind, params["destinationName"])
-        status = store.timeline.status(now)
-        if status != "ACTIVE":
-            raise validation(f"{KINDS[kind][1]} {store['name']} is {status}, not ACTIVE.")
+        require(store, now, f"{KINDS[kind][1]} {store['name']}", error=validation)
         version_name = None
         if kind == "annotation":
             version_name = params.get("versionName", store["versionName"])
-            status = self._version(store["name"], version_name).timeline.status(now)
-            if status != "ACTIVE":
-                raise validation(f"Version {version_name} of annotation store {store['name']} "
-                                 f"is {status}, not ACTIVE.")
+            require(self._version(store["name"], version_name), now,
+                    f"Version {version_name} of annotation store {store['name']}", error=validation)
         job = Record({k: params.get(k) for k in ("roleArn", "formatOptions", "annotationFields")},
                      id=new_uuid(), destinationName=store["name"], versionName=version_name,
                      runLeftNormalization=params.get("runLeftNormalization", False),
@@ -76,23 +70,21 @@ class Imports:
                 "updateTime": job.timeline.last_change(now)}
 
     def _job(self, kind, job_id):
-        job = self._jobs.get(job_id)
-        if job is None or job.kind != kind:
-            raise not_found(f"{kind.capitalize()} import job {job_id} not found.")
-        return job
+        jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
+        return find(jobs, job_id, f"{kind.capitalize()} import job")
 
     @swept
-    def _get_import(self, kind, context, params, now):
+    def _get_kind_import_job(self, kind, context, params, now):
         return self._job_view(self._job(kind, params["jobId"]), now)
 
     @swept
-    def _list_imports(self, kind, member, context, params, now):
+    def _list_kind_import_jobs(self, kind, context, params, now):
         criteria = params.get("filter", {})
         found = [j for j in matching(self._jobs.values(),
                                      destinationName=criteria.get("storeName"))
                  if j.kind == kind and (params.get("ids") is None or j["id"] in params["ids"])
                  and criteria.get("status") in (None, j.timeline.status(now))]
-        return listing(member, found, params, lambda j: self._job_view(j, now))
+        return listing(f"{kind}ImportJobs", found, params, lambda j: self._job_view(j, now))
 
     def _cancel(self, job, now):
         job.timeline.reschedule(now, [(0, "CANCELLED")])
@@ -101,7 +93,7 @@ class Imports:
             item["jobStatus"] = "CANCELLED"
 
     @swept
-    def _cancel_import(self, kind, context, params, now):
+    def _cancel_kind_import_job(self, kind, context, params, now):
         job = self._job(kind, params["jobId"])
         status = job.timeline.status(now)
         if status in UNFINISHED:
@@ -110,13 +102,3 @@ class Imports:
             raise validation(f"Import job {job['id']} is {status}; it can no longer be "
                              "cancelled.")
         return {}
-
-    start_annotation_import_job = partialmethod(_start_import, "annotation")
-    get_annotation_import_job = partialmethod(_get_import, "annotation")
-    list_annotation_import_jobs = partialmethod(_list_imports, "annotation",
-                                                "annotationImportJobs")
-    cancel_annotation_import_job = partialmethod(_cancel_import, "annotation")
-    start_variant_import_job = partialmethod(_start_import, "variant")
-    get_variant_import_job = partialmethod(_get_import, "variant")
-    list_variant_import_jobs = partialmethod(_list_imports, "variant", "variantImportJobs")
-    cancel_variant_import_job = partialmethod(_cancel_import, "variant")

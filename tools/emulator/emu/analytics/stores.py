@@ -3,11 +3,10 @@
 one step later. Store names are unique across both kinds."""
 
 import secrets
-from functools import partialmethod
 
-from ..errors import conflict, not_found, validation
+from ..errors import conflict, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, Timeline
-from ..records import Record, listing, matching, new_uuid, swept
+from ..records import Record, by_kind, find, listing, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import arn
 
@@ -16,6 +15,8 @@ KINDS = {"annotation": ("annotationStore", "Annotation store"),
          "variant": ("variantStore", "Variant store")}
 
 
+@by_kind(list(KINDS), "create_KIND_store", "get_KIND_store", "list_KIND_stores",
+         "update_KIND_store", "delete_KIND_store")
 class Stores:
     """Create/Get/List/Update/Delete of both kinds of store, and annotation
     store versions (mixed into AnalyticsApi)."""
@@ -46,7 +47,7 @@ class Stores:
         return version
 
     @swept
-    def _create_store(self, kind, context, params, now):
+    def _create_kind_store(self, kind, context, params, now):
         name = params.get("name") or f"{kind}_store_{secrets.token_hex(4)}"
         if any(name in stores for stores in self._stores.values()):
             raise conflict(f"A store named {name} already exists.")
@@ -77,10 +78,7 @@ class Stores:
         return self._store_view(store, now)
 
     def _store(self, kind, name):
-        store = self._stores[kind].get(name)
-        if store is None:
-            raise not_found(f"{KINDS[kind][1]} {name} not found.")
-        return store
+        return find(self._stores[kind], name, KINDS[kind][1])
 
     @staticmethod
     def _dated(record, now):
@@ -92,18 +90,18 @@ class Stores:
                 "tags": self.tags.tags_of(store["storeArn"])}
 
     @swept
-    def _get_store(self, kind, context, params, now):
+    def _get_kind_store(self, kind, context, params, now):
         return self._store_view(self._store(kind, params["name"]), now)
 
     @swept
-    def _list_stores(self, kind, member, context, params, now):
+    def _list_kind_stores(self, kind, context, params, now):
         found = [s for s in matching(self._stores[kind].values())
                  if (params.get("ids") is None or s["id"] in params["ids"])
                  and params.get("filter", {}).get("status") in (None, s.timeline.status(now))]
-        return listing(member, found, params, lambda s: self._dated(s, now))
+        return listing(f"{kind}Stores", found, params, lambda s: self._dated(s, now))
 
     @swept
-    def _update_store(self, kind, context, params, now):
+    def _update_kind_store(self, kind, context, params, now):
         store = self._store(kind, params["name"])
         store.update({k: params[k] for k in ("description",) if k in params}, updateTime=now)
         return self._dated(store, now)
@@ -115,7 +113,7 @@ class Stores:
                 and j.timeline.status(now) in UNFINISHED]
 
     @swept
-    def _delete_store(self, kind, context, params, now):
+    def _delete_kind_store(self, kind, context, params, now):
         store = self._store(kind, params["name"])
         if store.timeline.status(now) != "DELETING":
             busy = self._busy_jobs(store, now)
@@ -129,25 +127,12 @@ class Stores:
                 record.timeline.reschedule(now, DELETING)
         return {"status": store.timeline.status(now)}
 
-    create_annotation_store = partialmethod(_create_store, "annotation")
-    get_annotation_store = partialmethod(_get_store, "annotation")
-    list_annotation_stores = partialmethod(_list_stores, "annotation", "annotationStores")
-    update_annotation_store = partialmethod(_update_store, "annotation")
-    delete_annotation_store = partialmethod(_delete_store, "annotation")
-    create_variant_store = partialmethod(_create_store, "variant")
-    get_variant_store = partialmethod(_get_store, "variant")
-    list_variant_stores = partialmethod(_list_stores, "variant", "variantStores")
-    update_variant_store = partialmethod(_update_store, "variant")
-    delete_variant_store = partialmethod(_delete_store, "variant")
-
     # --- annotation store versions -----------------------------------------------------
 
     @swept
     def create_annotation_store_version(self, context, params, now):
         store = self._store("annotation", params["name"])
-        status = store.timeline.status(now)
-        if status != "ACTIVE":
-            raise conflict(f"Annotation store {store['name']} is {status}, not ACTIVE.")
+        require(store, now, f"Annotation store {store['name']}")
         if params["versionName"] in store.versions:
             raise conflict(f"Annotation store {store['name']} "
                            f"already has a version {params['versionName']}.")
@@ -159,10 +144,8 @@ class Stores:
         return self._dated(version, now)
 
     def _version(self, store_name, name):
-        version = self._store("annotation", store_name).versions.get(name)
-        if version is None:
-            raise not_found(f"Version {name} of annotation store {store_name} not found.")
-        return version
+        return find(self._store("annotation", store_name).versions, name, "Version",
+                    f" of annotation store {store_name}")
 
     @swept
     def get_annotation_store_version(self, context, params, now):

@@ -23,8 +23,7 @@ DEFAULTS = {
     "container_token": None,              # None: no Authorization check
     "container_role_arn": f"arn:aws:iam::{ACCOUNT_ID}:role/omics-container-role",
     "imds": {"v1_allowed": False, "role": "omics-role", "region": "us-east-1"},
-    "expires_in": None,                   # None: STS DurationSeconds, else 3600
-}
+    "expires_in": None}                   # None: STS DurationSeconds, else 3600
 DEFAULT_LIFETIME = 3600
 ACCOUNT_PATTERN = re.compile(r"\d{12}")
 ROLE_NAME_PATTERN = re.compile(r"[\w+=,.@-]{1,64}")

@@ -23,18 +23,13 @@ ROLE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/"
                       r"((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})")
 SESSION_NAME = re.compile(r"[\w+=,.@-]*")
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*")
-# Parameter: (member named in validation errors, lowest, highest, pattern); the
-# bounds are of the length, or of the value for DurationSeconds.
-LIMITS = {"RoleArn": ("roleArn", 20, 2048, None),
-          "RoleSessionName": ("roleSessionName", 2, 64, SESSION_NAME),
-          "Policy": ("policy", 1, 2048, None),
-          "SourceIdentity": ("sourceIdentity", 2, 64, SESSION_NAME),
-          "DurationSeconds": ("durationSeconds", 900, 43200, None),
-          "ExternalId": ("externalId", 2, 1224, EXTERNAL_ID),
-          "SerialNumber": ("serialNumber", 9, 256, None),
-          "TokenCode": ("tokenCode", 6, 6, None),
-          "WebIdentityToken": ("webIdentityToken", 4, 20000, None),
-          "ProviderId": ("providerId", 4, 2048, None)}
+# Parameter: (lowest, highest, pattern); the bounds are of the length, or of
+# the value for DurationSeconds. Errors name the member: the parameter, uncapitalised.
+LIMITS = {"RoleArn": (20, 2048, None), "RoleSessionName": (2, 64, SESSION_NAME),
+          "Policy": (1, 2048, None), "SourceIdentity": (2, 64, SESSION_NAME),
+          "DurationSeconds": (900, 43200, None), "ExternalId": (2, 1224, EXTERNAL_ID),
+          "SerialNumber": (9, 256, None), "TokenCode": (6, 6, None),
+          "WebIdentityToken": (4, 20000, None), "ProviderId": (4, 2048, None)}
 REQUIRED = ("RoleArn", "RoleSessionName", "WebIdentityToken")
 # The parameters each action checks, in the order their problems are reported.
 COMMON = ("RoleArn", "RoleSessionName", "Policy", "SourceIdentity", "DurationSeconds")
@@ -48,17 +43,15 @@ STATUS_BY_CODE = {
                      "InvalidAction", "InvalidIdentityToken", "InvalidParameterValue",
                      "MalformedPolicyDocument", "MissingAction", "MissingParameter",
                      "PackedPolicyTooLarge", "Throttling", "ValidationError"), 400),
-    "InternalFailure": 500, "ServiceUnavailable": 503,
-}
-# The front end's codes for what sigv4.verify finds wrong, in STS's words.
+    "InternalFailure": 500, "ServiceUnavailable": 503}
+# The front end's codes for what sigv4.verify finds wrong, in STS's words
+# (any other is InvalidClientTokenId).
 SIGV4_CODES = {
     "MissingAuthenticationTokenException": ("MissingAuthenticationToken",
                                             "Request is missing Authentication Token"),
     "IncompleteSignatureException": ("IncompleteSignature", None),
     "InvalidSignatureException": ("SignatureDoesNotMatch", None),
-    "UnrecognizedClientException": ("InvalidClientTokenId", None),
-    "ExpiredTokenException": ("ExpiredToken", None),
-}
+    "ExpiredTokenException": ("ExpiredToken", None)}
 INVALID_TOKEN_MESSAGE = ("The web identity token that was passed could not be validated by AWS. "
                          "Get a new identity token from the identity provider and then retry "
                          "the request.")
@@ -116,7 +109,7 @@ def check_params(action, params):
     problems = Problems()
     problems.error = lambda message: Refusal("ValidationError", message)
     for name in CHECKED[action]:
-        member, low, high, pattern = LIMITS[name]
+        (low, high, pattern), member = LIMITS[name], name[0].lower() + name[1:]
         value = params.get(name)
         if value is None:
             if name in REQUIRED:
@@ -242,9 +235,7 @@ class StsEndpoint(Endpoint):
         return xml_answer("AssumeRole", [
             ("Credentials", credential_pairs(credential)),
             ("AssumedRoleUser", [("AssumedRoleId", assumed_id), ("Arn", assumed_arn)]),
-            ("PackedPolicySize", packed),
-            ("SourceIdentity", params.get("SourceIdentity")),
-        ])
+            ("PackedPolicySize", packed), ("SourceIdentity", params.get("SourceIdentity"))])
 
     def assume_role_with_web_identity(self, params):
         duration, role, packed = self._role("AssumeRoleWithWebIdentity", params)
@@ -257,8 +248,7 @@ class StsEndpoint(Endpoint):
                                                             duration)
         issuer = str(claims.get("iss") or "https://oidc.emulator.local")
         audience = claims.get("aud") or "sts.amazonaws.com"
-        if isinstance(audience, list):
-            audience = audience[0] if audience else "sts.amazonaws.com"
+        audience = audience[0] if isinstance(audience, list) else audience   # (never empty)
         provider = params.get("ProviderId") or (
             f"arn:{role.group(1)}:iam::{role.group(2)}:oidc-provider/"
             + re.sub(r"^https?://", "", issuer))
@@ -266,11 +256,8 @@ class StsEndpoint(Endpoint):
             ("SubjectFromWebIdentityToken", claims.get("sub") or stable_id("", token, 24).lower()),
             ("Audience", audience),
             ("AssumedRoleUser", [("Arn", assumed_arn), ("AssumedRoleId", assumed_id)]),
-            ("Credentials", credential_pairs(credential)),
-            ("Provider", provider),
-            ("PackedPolicySize", packed),
-            ("SourceIdentity", params.get("SourceIdentity")),
-        ])
+            ("Credentials", credential_pairs(credential)), ("Provider", provider),
+            ("PackedPolicySize", packed), ("SourceIdentity", params.get("SourceIdentity"))])
 
     def _check_web_token(self, token):
         """The token's claims, if it is accepted."""

@@ -9,12 +9,16 @@ import hashlib
 
 from ..fasta import demo_genome, fai_index
 from ..messages import Blob
-from ..parts import file_information, read_part
-from ..records import (JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, created_in,
-                       listing, locked, swept)
+from ..files import file_information, read_part, remove
+from ..records import JOB_MESSAGE_MAX, Record, StoreArea, Tokens, advance_job, locked, swept
 from ..values import arn, new_id
 
 DEMO_REGION, DEMO_STORE_ID, DEMO_REFERENCE_ID = "us-east-1", "1234567890", "9876543210"
+
+
+def indexed(data):
+    """FASTA data and its .fai index; raises ValueError if it is not FASTA."""
+    return data, fai_index(data)
 
 
 class ReferenceApi(StoreArea):
@@ -33,7 +37,8 @@ class ReferenceApi(StoreArea):
                                     DEMO_STORE_ID)
             self._new_reference(store, {"name": "demo-genome",
                                         "description": "Generated demo genome"},
-                                demo_genome(), self.clock.now(), reference_id=DEMO_REFERENCE_ID)
+                                *indexed(demo_genome()), self.clock.now(),
+                                reference_id=DEMO_REFERENCE_ID)
 
     # --- stores -------------------------------------------------------------------
 
@@ -55,17 +60,10 @@ class ReferenceApi(StoreArea):
 
     # --- import jobs ----------------------------------------------------------------
 
-    @locked
-    def start_reference_import_job(self, context, params, now):
-        store_id = self.get_store(params["referenceStoreId"])["id"]
-
-        def make():
-            job = Record(id=new_id(self._jobs), referenceStoreId=store_id, status="SUBMITTED",
-                         roleArn=params["roleArn"], creationTime=now)
-            job.entries = [Record(s, status="NOT_STARTED") for s in params["sources"]]
-            self._jobs[job["id"]] = job
-            return job
-        return self.tokens.once("import", params.get("clientToken"), self._jobs, make)
+    def start_reference_import_job(self, context, params):
+        # a token names one job, whatever its store
+        return self._new_job("import", params, params["sources"], "import",
+                             roleArn=params["roleArn"])
 
     @swept
     def get_reference_import_job(self, context, params, now):
@@ -74,11 +72,7 @@ class ReferenceApi(StoreArea):
 
     @swept
     def list_reference_import_jobs(self, context, params, now):
-        criteria = params.get("filter", {})
-        found = [j for j in self._of_store(self._jobs.values(), params["referenceStoreId"],
-                                           status=criteria.get("status"))
-                 if created_in(j, criteria)]
-        return listing("importJobs", found, params, default=100)
+        return self._list_in_store("importJobs", self._jobs.values(), params, default=100)
 
     def _sweep(self):
         """Finish what has fallen due; the time of the request."""
@@ -88,20 +82,18 @@ class ReferenceApi(StoreArea):
         return now
 
     def _import(self, job, source, when):
-        uri = source["sourceFile"]
-        try:
-            reference = self._new_reference(self._stores[job["referenceStoreId"]], source,
-                                            self.s3.read(uri), when, job["id"])
-        except FileNotFoundError:
-            raise ValueError(f"Source file not found: {uri}") from None
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"Cannot import {uri}: {exc}"[:JOB_MESSAGE_MAX]) from None
+        try:        # (the data, and its index: a file that is not FASTA cannot be imported)
+            data, index = self.s3.read(source["sourceFile"], lambda path: indexed(
+                path.read_bytes()), doing="import")
+        except ValueError as exc:
+            raise ValueError(str(exc)[:JOB_MESSAGE_MAX]) from None
+        reference = self._new_reference(self._stores[job["referenceStoreId"]], source, data,
+                                        index, when, job["id"])
         source["referenceId"] = reference["id"]
 
     # --- references -------------------------------------------------------------------
 
-    def _new_reference(self, store, source, data, created, job_id=None, reference_id=None):
-        index = fai_index(data)
+    def _new_reference(self, store, source, data, index, created, job_id=None, reference_id=None):
         reference_id = reference_id or new_id(self._references)
         reference = Record({k: source.get(k) for k in ("name", "description")}, id=reference_id,
                            arn=arn(store.region, f"referenceStore/{store['id']}/reference/"
@@ -109,18 +101,15 @@ class ReferenceApi(StoreArea):
                            referenceStoreId=store["id"], md5=hashlib.md5(data).hexdigest(),
                            status="ACTIVE", creationTime=created, updateTime=created,
                            creationType="IMPORT", creationJobId=job_id)
-        reference.source, reference.index = data, index
+        reference.source, reference.index = self.files.keep(data), self.files.keep(index)
         self._references[reference_id] = reference
         self.tags.register(reference["arn"], source.get("tags"), "REFERENCE", reference_id)
         return reference
 
     @swept
     def list_references(self, context, params, now):
-        criteria = params.get("filter", {})
-        found = [r for r in self._of_store(self._references.values(), params["referenceStoreId"],
-                                           name=criteria.get("name"), md5=criteria.get("md5"))
-                 if created_in(r, criteria)]
-        return listing("references", found, params, default=100)
+        return self._list_in_store("references", self._references.values(), params,
+                                   ("name", "md5"), default=100)
 
     @swept
     def get_reference_record(self, store_id, reference_id, now):
@@ -133,12 +122,12 @@ class ReferenceApi(StoreArea):
 
     def get_reference(self, context, params):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
-        data = reference.index if params.get("file") == "INDEX" else reference.source
-        return Blob(read_part(data, self.part_size, params["partNumber"], params.get("range")))
+        file = reference.index if params.get("file") == "INDEX" else reference.source
+        return Blob(read_part(file, self.part_size, params["partNumber"], params.get("range")))
 
     @locked
     def delete_reference(self, context, params, now):
         reference = self.get_reference_record(params["referenceStoreId"], params["id"])
-        del self._references[reference["id"]]
-        self.tags.forget(reference["arn"])
+        self.tags.drop(self._references, reference["id"])
+        remove(reference.source, reference.index)
         return {}

@@ -5,64 +5,37 @@ Everything that takes time happens lazily (_sweep), whenever the
 operations are next used, stamped with the time it was due."""
 
 import re
-from functools import partialmethod
 
-from ..records import Record, advance_job, created_in, listing, matching, swept
-from ..values import new_id
-from .formats import FormatError, check_sources, file_extension
+from ..records import advance_job, by_kind, matching, swept
+from .formats import FormatError, file_extension
 from .readsets import needs_reference
 
 NOUNS = {"import": "Import job", "activation": "Activation job", "export": "Export job"}
 ITEMS = {"import": "sources", "activation": "sources", "export": "readSets"}
+KEPT = {"import": ("roleArn",), "activation": (), "export": ("roleArn", "destination")}
 DESTINATION = re.compile(r"s3://([^/]+)/?(.*)")
 
 
+@by_kind(list(NOUNS), "start_read_set_KIND_job", "get_read_set_KIND_job", "list_read_set_KIND_jobs")
 class Jobs:
     """StartReadSet*Job, GetReadSet*Job, ListReadSet*Jobs (mixed into SequenceApi)."""
 
-    def _start(self, kind, params, items, **members):
-        with self._lock:
-            store_id = self.get_store(params["sequenceStoreId"])["id"]
-
-            def make():
-                job = Record(members, id=new_id(self._jobs), sequenceStoreId=store_id,
-                             status="SUBMITTED", creationTime=self.clock.now())
-                job.kind, job.entries = kind, [Record(i, status="NOT_STARTED") for i in items]
-                self._jobs[job["id"]] = job
-                return job
-            # a token names one job per store
-            return self.tokens.once((kind, store_id), params.get("clientToken"), self._jobs, make)
-
-    def start_read_set_import_job(self, context, params):
-        return self._start("import", params, params["sources"], roleArn=params["roleArn"])
-
-    def start_read_set_activation_job(self, context, params):
-        return self._start("activation", params, params["sources"])
-
-    def start_read_set_export_job(self, context, params):
-        return self._start("export", params, [{"id": s["readSetId"], **s} for s in params["sources"]],
-                           roleArn=params["roleArn"], destination=params["destination"])
+    def _start_read_set_kind_job(self, kind, context, params):
+        members = {key: params[key] for key in KEPT[kind]}
+        items = [{"id": s["readSetId"], **s} if kind == "export" else s for s in params["sources"]]
+        # a token names one job of a kind per store
+        return self._new_job(kind, params, items, None, **members)
 
     @swept
-    def _job(self, kind, context, params, now):
+    def _get_read_set_kind_job(self, kind, context, params, now):
         jobs = {key: job for key, job in self._jobs.items() if job.kind == kind}
         job = self._in_store(jobs, params["id"], NOUNS[kind], params["sequenceStoreId"])
         return {**job, ITEMS[kind]: job.entries}
 
     @swept
-    def _jobs_of(self, kind, member, context, params, now):
-        criteria = params.get("filter", {})
-        found = [j for j in self._of_store(self._jobs.values(), params["sequenceStoreId"],
-                                           status=criteria.get("status"))
-                 if j.kind == kind and created_in(j, criteria)]
-        return listing(member, found, params)
-
-    get_read_set_import_job = partialmethod(_job, "import")
-    get_read_set_activation_job = partialmethod(_job, "activation")
-    get_read_set_export_job = partialmethod(_job, "export")
-    list_read_set_import_jobs = partialmethod(_jobs_of, "import", "importJobs")
-    list_read_set_activation_jobs = partialmethod(_jobs_of, "activation", "activationJobs")
-    list_read_set_export_jobs = partialmethod(_jobs_of, "export", "exportJobs")
+    def _list_read_set_kind_jobs(self, kind, context, params, now):
+        jobs = [j for j in self._jobs.values() if j.kind == kind]
+        return self._list_in_store(f"{kind}Jobs", jobs, params)
 
     # --- the clock -----------------------------------------------------------------
 
@@ -70,9 +43,7 @@ class Jobs:
         """Finish what has fallen due; the time of the request."""
         now = self.clock.now()
         for job in matching(self._jobs.values()):
-            finish = {"import": self._finish_import, "activation": self._finish_activation,
-                      "export": self._finish_export}[job.kind]
-            advance_job(job, now, finish, "items",
+            advance_job(job, now, getattr(self, "_finish_" + job.kind), "items",
                         self._begin_activation if job.kind == "activation" else None)
         for read_set in self._read_sets.values():
             self._refresh(read_set, now)
@@ -93,24 +64,19 @@ class Jobs:
         if read_set["status"] == "ARCHIVED":
             read_set["status"] = "ACTIVATING"
 
-    def _read_source(self, uri):
-        try:
-            return self.s3.read(uri)
-        except FileNotFoundError:
-            raise FormatError(f"Source file not found: {uri}") from None
-        except (OSError, ValueError) as exc:
-            raise FormatError(f"Cannot read {uri}: {exc}") from None
-
     def _finish_import(self, job, item, when):
         if needs_reference(item):
             raise FormatError(needs_reference(item))
         files = item["sourceFiles"]
-        source1 = self._read_source(files["source1"])
-        source2 = self._read_source(files["source2"]) if files.get("source2") else None
-        checked = check_sources(item["sourceFileType"], source1, source2)
+        source1 = self.s3.read(files["source1"], self.files.copy)
+        source2 = self.s3.read(files["source2"], self.files.copy) if files.get("source2") else None
         read_set = self._new_read_set(self._stores[job["sequenceStoreId"]], item, when, "IMPORT",
-                                      job["id"], source1, source2, "ACTIVE")
-        self._checked(read_set, checked)
+                                      job["id"], {"source1": source1, "source2": source2}, "ACTIVE")
+        try:
+            self._process(read_set)
+        except FormatError:
+            self._drop(read_set)
+            raise
         item["readSetId"] = read_set["id"]
 
     def _finish_activation(self, job, item, when):
@@ -134,7 +100,7 @@ class Jobs:
 
 
 def export_files(destination, read_set):
-    """[(s3 uri, bytes)] an export job writes for one read set."""
+    """[(s3 uri, StoredFile)] an export job writes for one read set."""
     bucket, prefix = DESTINATION.fullmatch(destination).groups()
     if prefix and not prefix.endswith("/"):
         prefix += "/"

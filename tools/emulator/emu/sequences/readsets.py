@@ -6,17 +6,16 @@ CompleteMultipartReadSetUpload is PROCESSING_UPLOAD for one step, then ACTIVE
 reads or exports for ARCHIVE_AFTER_SECONDS becomes ARCHIVED.
 """
 
-import hashlib
 import json
 
 from ..errors import ServiceError, conflict, not_found, validation
 from ..lifecycle import STEP
 from ..messages import Blob
 from ..model import Problems
-from ..parts import file_information, read_part
+from ..files import file_information, read_part, remove
 from ..records import Record, clip, created_in, listing, locked, matching, swept
 from ..values import ACCOUNT_ID, arn, new_id
-from .formats import Checked, FormatError, check_sources, etag
+from .formats import FormatError, check_sources, etag
 
 ARCHIVE_AFTER_SECONDS = 30 * 24 * 3600
 MAX_PART_BYTES = 100 * 1024 * 1024
@@ -97,17 +96,17 @@ class ReadSets:
                 "storeType": "SEQUENCE_STORE", "updateTime": store.policy_updated,
                 "s3AccessPolicy": store.policy}
 
-    def put_s3_access_policy(self, context, params):
+    @locked
+    def put_s3_access_policy(self, context, params, now):
         try:
             document = json.loads(params["s3AccessPolicy"])
         except ValueError:
             raise validation("The S3 access policy is not valid JSON.") from None
         if not isinstance(document, dict):
             raise validation("The S3 access policy must be a JSON object.")
-        with self._lock:
-            store = self._by_access_point(params["s3AccessPointArn"], with_policy=False)
-            store.policy, store.policy_updated = params["s3AccessPolicy"], self.clock.now()
-            return self._policy_view(store)
+        store = self._by_access_point(params["s3AccessPointArn"], with_policy=False)
+        store.policy, store.policy_updated = params["s3AccessPolicy"], now
+        return self._policy_view(store)
 
     @locked
     def get_s3_access_policy(self, context, params, now):
@@ -121,38 +120,47 @@ class ReadSets:
 
     # --- read sets ----------------------------------------------------------------
 
-    def _new_read_set(self, store, source, created, creation_type, job_id, source1, source2,
-                      status):
+    def _new_read_set(self, store, source, created, creation_type, job_id, files, status):
+        """A read set of the files {"source1": StoredFile, "source2": one or None}."""
         read_set_id = new_id(self._read_sets)
         read_set = Record(
             {k: source.get(k) for k in ATTRIBUTES}, id=read_set_id, status=status,
             arn=arn(store.region, f"sequenceStore/{store['id']}/readSet/{read_set_id}"),
             sequenceStoreId=store["id"], fileType=source["sourceFileType"], creationTime=created,
-            creationType=creation_type, creationJobId=job_id,
-            etag=etag(source["sourceFileType"], store["eTagAlgorithmFamily"], source1, source2))
-        read_set.last_access = created
-        read_set.files = {"source1": source1, "source2": source2}
+            creationType=creation_type, creationJobId=job_id)
+        read_set.last_access, read_set.files = created, files
         read_set.index_name = read_set.ready_at = read_set.pending = None
         self._read_sets[read_set_id] = read_set
         self.tags.register(read_set["arn"], source.get("tags"), "READ_SET", read_set_id)
         return read_set
 
-    @staticmethod
-    def _checked(read_set, checked):
-        read_set.files["index"], read_set.index_name = checked.index, checked.index_name
-        read_set["sequenceInformation"] = {k: v for k, v in {
-            "totalReadCount": checked.total_read_count, "totalBaseCount": checked.total_base_count,
-            "generatedFrom": read_set.get("generatedFrom"),
-            "alignment": checked.alignment}.items() if v is not None}
+    def _process(self, read_set):
+        """The read set's etag, index and sequenceInformation, from its files;
+        raises FormatError if they are not of its type."""
+        files, file_type = read_set.files, read_set["fileType"]
+        family = self._stores[read_set["sequenceStoreId"]]["eTagAlgorithmFamily"]
+        read_set["etag"] = etag(file_type, family, files["source1"], files["source2"])
+        found, index, read_set.index_name = check_sources(file_type, files["source1"],
+                                                          files["source2"])
+        files["index"] = index and self.files.keep(index)
+        read_set["sequenceInformation"] = {**found, "generatedFrom": read_set.get("generatedFrom")}
+
+    def _drop(self, read_set):
+        self.tags.drop(self._read_sets, read_set["id"])
+        remove(*read_set.files.values(), *sum((read_set.pending or {}).values(), []))
 
     def _refresh(self, read_set, when):
+        """Uploaded parts become the read set's files (checked) once processed."""
         if read_set["status"] == "PROCESSING_UPLOAD" and when >= read_set.ready_at:
-            if isinstance(read_set.pending, Checked):
-                self._checked(read_set, read_set.pending)
-                read_set["status"], read_set.last_access = "ACTIVE", read_set.ready_at
-            else:
-                read_set.update(status="UPLOAD_FAILED", statusMessage=read_set.pending)
+            for name, parts in read_set.pending.items():
+                self.files.join(parts, read_set.files[name])
             read_set.pending = None
+            try:
+                self._process(read_set)
+                read_set["status"], read_set.last_access = "ACTIVE", read_set.ready_at
+            except FormatError as exc:
+                read_set.update(status="UPLOAD_FAILED",
+                                statusMessage=clip(str(exc), READ_SET_MESSAGE_MAX))
         if read_set["status"] == "ACTIVE" and when >= read_set.last_access + ARCHIVE_AFTER_SECONDS:
             read_set["status"] = "ARCHIVED"
 
@@ -162,21 +170,16 @@ class ReadSets:
 
     @swept
     def list_read_sets(self, context, params, now):
-        criteria = params.get("filter", {})
-        found = [r for r in self._of_store(self._read_sets.values(), params["sequenceStoreId"],
-                                           **{k: criteria.get(k) for k in (
-                                         "name", "status", "sampleId", "subjectId",
-                                         "generatedFrom", "creationType")})
-                 if criteria.get("referenceArn") in (None, r.get("referenceArn", ""))
-                 and created_in(r, criteria)]
-        return listing("readSets", found, params)
+        return self._list_in_store("readSets", self._read_sets.values(), params, (
+            "name", "status", "sampleId", "subjectId", "generatedFrom", "creationType"),
+            lambda r, criteria: criteria.get("referenceArn") in (None, r.get("referenceArn", "")))
 
     def get_read_set_metadata(self, context, params):
         read_set = self.get_read_set_record(params["sequenceStoreId"], params["id"])
         s3_uri = self.get_store(params["sequenceStoreId"])["s3Access"]["s3Uri"]
-        files = {name: {**file_information(data, self.part_size),
+        files = {name: {**file_information(file, self.part_size),
                         "s3Access": {"s3Uri": f"{s3_uri}readSet/{read_set['id']}/{name}"}}
-                 for name, data in read_set.files.items() if data is not None}
+                 for name, file in read_set.files.items() if file is not None}
         return {**read_set, "files": files}
 
     def get_read_set(self, context, params):
@@ -207,7 +210,7 @@ class ReadSets:
                 errors.append({"id": read_set_id, "code": "ConflictException",
                                "message": f"Read set {read_set_id} is being activated."})
             else:
-                self.tags.forget(self._read_sets.pop(read_set_id)["arn"])
+                self._drop(read_set)
         return {"errors": errors or None}
 
     # --- multipart uploads ------------------------------------------------------------
@@ -222,7 +225,7 @@ class ReadSets:
             upload = Record({k: params.get(k) for k in ATTRIBUTES + ("sourceFileType", "tags")},
                             sequenceStoreId=store_id, uploadId=new_id(self._uploads),
                             creationTime=now)
-            upload.parts = {}     # (source, number) -> part
+            upload.parts = {}     # (source, number) -> part, its bytes in part.file
             self._uploads[upload["uploadId"]] = upload
             return upload
         return self.tokens.once("upload", params.get("clientToken"), self._uploads, make,
@@ -237,29 +240,29 @@ class ReadSets:
         found = self._of_store(self._uploads.values(), params["sequenceStoreId"])
         return listing("uploads", found, params)
 
-    def upload_read_set_part(self, context, params):
+    @locked
+    def upload_read_set_part(self, context, params, now):
         data = params.get("payload") or b""
         if not data:
-            problems = Problems()
-            problems.add(None, "payload", "Member must not be null")
-            problems.raise_if_any()
+            Problems().add(None, "payload", "Member must not be null").raise_if_any()
         if len(data) > MAX_PART_BYTES:
             raise validation(f"A part can hold at most {MAX_PART_BYTES} bytes; "
                              f"this one has {len(data)}.")
         source, number = params["partSource"], params["partNumber"]
-        with self._lock:
-            upload = self._upload(params)
-            if source == "SOURCE2" and upload["sourceFileType"] != "FASTQ":
-                raise validation(f"SOURCE2 parts are only accepted for FASTQ uploads, not "
-                                 f"{upload['sourceFileType']}.")
-            now = self.clock.now()
-            earlier = upload.parts.get((source, number))
-            part = Record(partNumber=number, partSource=source, partSize=len(data),
-                          checksum=hashlib.sha256(data).hexdigest(), lastUpdatedTime=now,
-                          creationTime=earlier["creationTime"] if earlier else now)
-            part.seq, part.data = number, data       # pages of parts go by part number
-            upload.parts[(source, number)] = part
-            return part
+        upload = self._upload(params)
+        if source == "SOURCE2" and upload["sourceFileType"] != "FASTQ":
+            raise validation(f"SOURCE2 parts are only accepted for FASTQ uploads, not "
+                             f"{upload['sourceFileType']}.")
+        earlier = upload.parts.get((source, number))
+        file = self.files.keep(data)
+        part = Record(partNumber=number, partSource=source, partSize=len(data),
+                      checksum=file.sha256, lastUpdatedTime=now,
+                      creationTime=earlier["creationTime"] if earlier else now)
+        part.seq, part.file = number, file       # pages of parts go by part number
+        upload.parts[(source, number)] = part
+        if earlier:
+            remove(earlier.file)
+        return part
 
     @locked
     def list_read_set_upload_parts(self, context, params, now):
@@ -270,7 +273,7 @@ class ReadSets:
 
     @locked
     def abort_multipart_read_set_upload(self, context, params, now):
-        del self._uploads[self._upload(params)["uploadId"]]
+        remove(*(p.file for p in self._uploads.pop(self._upload(params)["uploadId"]).parts.values()))
         return {}
 
     @locked
@@ -287,18 +290,19 @@ class ReadSets:
                                  f"the uploaded part.")
             if number in chosen[source]:
                 raise validation(f"Part {number} of {source} is listed more than once.")
-            chosen[source][number] = part.data
+            chosen[source][number] = part.file
         if not chosen["SOURCE1"]:
             raise validation("The parts must include at least one SOURCE1 part.")
-        source1, source2 = (b"".join(data for _, data in sorted(chosen[s].items())) or None
-                            for s in ("SOURCE1", "SOURCE2"))
-        try:
-            pending = check_sources(upload["sourceFileType"], source1, source2)
-        except FormatError as exc:
-            pending = clip(str(exc), READ_SET_MESSAGE_MAX)
+        # joined (and checked) as the read set is processed, on the job clock
+        pending = {name.lower(): [file for _, file in sorted(chosen[name].items())]
+                   for name in chosen if chosen[name]}
         read_set = self._new_read_set(self._stores[upload["sequenceStoreId"]], upload, now,
-                                      "UPLOAD", upload["uploadId"], source1, source2,
+                                      "UPLOAD", upload["uploadId"], {"source2": None, **{
+                                          name: self.files.new(sum(map(len, parts)))
+                                          for name, parts in pending.items()}},
                                       "PROCESSING_UPLOAD")
         read_set.ready_at, read_set.pending = now + STEP, pending
+        listed = sum(pending.values(), [])
+        remove(*(p.file for p in upload.parts.values() if p.file not in listed))
         del self._uploads[upload["uploadId"]]
         return {"readSetId": read_set["id"]}

@@ -9,10 +9,10 @@ The emulator has a single account: ListShares with resourceOwner SELF lists
 the shares it created, OTHER those whose principalSubscriber is its account.
 """
 
-from ..errors import conflict, not_found, validation
+from ..errors import conflict, validation
 from ..lifecycle import DELETING, STEP, Timeline
 from ..paging import paginate
-from ..records import Area, Record, find, locked, matching, new_uuid
+from ..records import Area, Record, find, locked, matching, new_uuid, require
 from ..values import ACCOUNT_ID
 
 FAIL_KINDS = ("share",)
@@ -32,9 +32,7 @@ class ShareApi(Area):
 
     @locked
     def create_share(self, context, params, now):
-        resource = self.tags.find(params["resourceArn"])
-        if resource is None:
-            raise not_found(f"Resource {params['resourceArn']} not found.")
+        resource = self.tags.existing(params["resourceArn"])
         if resource.kind not in SHAREABLE:
             raise validation(f"Resource {params['resourceArn']} cannot be shared; only "
                              "annotation stores, variant stores and workflows can.")
@@ -56,28 +54,25 @@ class ShareApi(Area):
     def get_share(self, context, params, now):
         return {"share": self._view(find(self._shares, params["shareId"], "Share"), now)}
 
-    def list_shares(self, context, params):
+    @locked
+    def list_shares(self, context, params, now):
         criteria, size = params.get("filter", {}), params.get("maxResults")
         if size is not None and size < 1:
             raise validation(f"Value '{size}' at 'maxResults' failed to satisfy constraint: "
                              "Member must have value greater than or equal to 1")
-        with self._lock:
-            now = self.clock.now()
-            found = [s for s in matching(self._shares.values())
-                     if (params["resourceOwner"] != "OTHER" or s["principalSubscriber"] == ACCOUNT_ID)
-                     and s["resourceArn"] in criteria.get("resourceArns", [s["resourceArn"]])
-                     and s.timeline.status(now) in criteria.get("status", [s.timeline.status(now)])
-                     and s.type in criteria.get("type", [s.type])]
-            items, token = paginate(found, min(size or PAGE_SIZE, 100), params.get("nextToken"))
-            return {"shares": [self._view(s, now) for s in items], "nextToken": token}
+        found = [s for s in matching(self._shares.values())
+                 if (params["resourceOwner"] != "OTHER" or s["principalSubscriber"] == ACCOUNT_ID)
+                 and s["resourceArn"] in criteria.get("resourceArns", [s["resourceArn"]])
+                 and s.timeline.status(now) in criteria.get("status", [s.timeline.status(now)])
+                 and s.type in criteria.get("type", [s.type])]
+        items, token = paginate(found, min(size or PAGE_SIZE, 100), params.get("nextToken"))
+        return {"shares": [self._view(s, now) for s in items], "nextToken": token}
 
     @locked
     def accept_share(self, context, params, now):
         share = find(self._shares, params["shareId"], "Share")
-        status = share.timeline.status(now)
-        if status != "PENDING":
-            raise conflict(f"Share {share['shareId']} is {status}; "
-                           "only a PENDING share can be accepted.")
+        require(share, now, f"Share {share['shareId']}", ("PENDING",),
+                "; only a PENDING share can be accepted.")
         share.timeline.reschedule(now, [(0, "ACTIVATING"),
                                         (STEP, "FAILED" if share.failure else "ACTIVE")])
         return self._view(share, now)

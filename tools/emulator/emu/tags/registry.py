@@ -44,6 +44,10 @@ class TagRegistry:
         with self._lock:
             self._owned.pop(arn, None)
 
+    def drop(self, table, key):
+        """Delete table[key], a record with an arn, and forget that arn."""
+        self.forget(table.pop(key)["arn"])
+
     def find(self, arn):
         """The Resource named by arn, or None if no such resource exists (now)."""
         with self._lock:
@@ -56,14 +60,14 @@ class TagRegistry:
 
     # --- the tag operations -------------------------------------------------
 
-    def _existing(self, arn):
+    def existing(self, arn):
         resource = self.find(arn)
         if resource is None:
             raise not_found(f"Resource {arn} not found.")
         return resource
 
     def tags_of(self, arn):
-        resource = self._existing(arn)
+        resource = self.existing(arn)
         with self._lock:
             return dict(resource.tags)
 
@@ -73,7 +77,7 @@ class TagRegistry:
         return {"tags": self.tags_of(params["resourceArn"])}
 
     def tag_resource(self, context, params):
-        resource = self._existing(params["resourceArn"])
+        resource = self.existing(params["resourceArn"])
         check_reserved(params["tags"])
         with self._lock:
             merged = {**resource.tags, **params["tags"]}
@@ -83,7 +87,7 @@ class TagRegistry:
             resource.tags = merged
 
     def untag_resource(self, context, params):
-        resource = self._existing(params["resourceArn"])
+        resource = self.existing(params["resourceArn"])
         with self._lock:
             for key in params["tagKeys"]:
                 resource.tags.pop(key, None)

@@ -11,7 +11,7 @@ import json
 
 from ..errors import ServiceError, conflict
 from ..lifecycle import STEP, Timeline
-from ..records import Record, find, listing, matching, new_uuid, swept
+from ..records import Record, find, listing, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import arn, new_id
 from .runs import ACTIVE_RUN, STOPPING, TERMINAL
@@ -62,8 +62,7 @@ class Batches:
 
     @swept
     def start_run_batch(self, context, params, now):
-        batch = self.tokens.earlier("batch", params["requestId"], self._batches)
-        if batch is None:
+        def make():
             check_create_tags(params.get("tags"))
             default = params["defaultRunSetting"]
             check_create_tags(default.get("runTags"))
@@ -83,17 +82,14 @@ class Batches:
             batch.s3_settings = params["batchRunSettings"].get("s3UriSettings")
             batch.entries, batch.submitted, batch.cancelled = [], False, False
             self._batches[batch_id] = batch
-            self.tokens.remember("batch", params["requestId"], batch_id)
             self.tags.register(batch["arn"], params.get("tags"), "RUN_BATCH", batch_id)
-        return self._batch_view(batch, now)
+            return batch
+        return self._batch_view(self.tokens.once("batch", params["requestId"], self._batches,
+                                                 make), now)
 
     def _read_s3_settings(self, uri):
-        try:
-            document = json.loads(self.s3.read(uri).decode("utf-8"))
-        except FileNotFoundError:
-            raise ValueError(f"Run settings file not found: {uri}") from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ValueError(f"Cannot read run settings from {uri}: {exc}") from None
+        document = self.s3.read(uri, lambda path: json.loads(path.read_bytes().decode("utf-8")),
+                                "Run settings file", "read run settings from")
         if isinstance(document, dict) and "inlineSettings" in document:
             document = document["inlineSettings"]
         try:
@@ -176,20 +172,17 @@ class Batches:
                        lambda b: self._batch_view(b, now, full=False), size_key="maxItems",
                        token_key="startingToken")
 
-    def list_runs_in_batch(self, context, params):
-        with self._lock:
-            self._sweep()
-            found = matching(self._batch(params["batchId"]).entries,
-                             submissionStatus=params.get("submissionStatus"),
-                             runSettingId=params.get("runSettingId"), runId=params.get("runId"))
-            return listing("runs", found, params, size_key="maxItems", token_key="startingToken")
+    @swept
+    def list_runs_in_batch(self, context, params, now):
+        found = matching(self._batch(params["batchId"]).entries,
+                         submissionStatus=params.get("submissionStatus"),
+                         runSettingId=params.get("runSettingId"), runId=params.get("runId"))
+        return listing("runs", found, params, size_key="maxItems", token_key="startingToken")
 
     @swept
     def cancel_run_batch(self, context, params, now):
         batch = self._batch(params["batchId"])
-        status = batch.timeline.status(now)
-        if status not in CANCELLABLE:
-            raise conflict(f"Batch {batch['id']} is {status}; it can no longer be cancelled.")
+        require(batch, now, f"Batch {batch['id']}", CANCELLABLE, "; it can no longer be cancelled.")
         batch.cancelled = True
         for item in batch.entries:
             run = self._runs.get(item.get("runId"))
@@ -218,9 +211,6 @@ class Batches:
     @swept
     def delete_batch(self, context, params, now):
         batch = self._batch(params["batchId"])
-        status = batch.timeline.status(now)
-        if status not in FINISHED | {"RUNS_DELETED"}:
-            raise conflict(f"Batch {batch['id']} is {status}; "
-                           "only a finished batch can be deleted.")
-        del self._batches[batch["id"]]
-        self.tags.forget(batch["arn"])
+        require(batch, now, f"Batch {batch['id']}", FINISHED | {"RUNS_DELETED"},
+                "; only a finished batch can be deleted.")
+        self.tags.drop(self._batches, batch["id"])

@@ -8,7 +8,7 @@ import json
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, STEP, Timeline
-from ..records import Record, listing, locked, matching, new_uuid
+from ..records import Record, find, listing, locked, matching, new_uuid, require
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 
@@ -39,7 +39,8 @@ def definition(params, workflow_id):
     elif "definitionUri" in params:
         data, where = params["definitionUri"].encode(), params["definitionUri"]
     else:
-        data, where = json.dumps(repository, sort_keys=True).encode(), repository["fullRepositoryId"]
+        data = json.dumps(repository, sort_keys=True).encode()
+        where = repository["fullRepositoryId"]
     members = {k: params[k] for k in ECHOED if k in params}
     members.setdefault("storageType", "STATIC")
     if members["storageType"] == "STATIC":
@@ -85,22 +86,21 @@ class Definitions:
 
     @locked
     def create_workflow(self, context, params, now):
-        workflow = self.tokens.earlier("workflow", params["requestId"], self._workflows)
-        if workflow is None:
+        def make():
             workflow_id = new_id(self._workflows)
             workflow = self._new_definition(
                 "workflow", params, workflow_id, now, id=workflow_id, name=params.get("name"),
                 arn=arn(context.region, f"workflow/{workflow_id}"))
             workflow.versions = {}
             self._workflows[workflow_id] = workflow
-            self.tokens.remember("workflow", params["requestId"], workflow_id)
             self.tags.register(workflow["arn"], params.get("tags"), "WORKFLOW", workflow_id)
-        return self._definition_view(workflow, now)
+            return workflow
+        return self._definition_view(self.tokens.once("workflow", params["requestId"],
+                                                      self._workflows, make), now)
 
     def _workflow(self, workflow_id, workflow_type=None, owner_id=None):
-        workflow = self._workflows.get(workflow_id)
-        if (workflow is None or workflow_type not in (None, workflow["type"])
-                or owner_id not in (None, ACCOUNT_ID)):
+        workflow = find(self._workflows, workflow_id, "Workflow")
+        if workflow_type not in (None, workflow["type"]) or owner_id not in (None, ACCOUNT_ID):
             raise not_found(f"Workflow {workflow_id} not found.")
         return workflow
 
@@ -113,8 +113,7 @@ class Definitions:
     def list_workflows(self, context, params, now):
         found = matching(self._workflows.values(), type=params.get("type"),
                          name=params.get("name"))
-        return listing("items", found, params,
-                       lambda w: {**w, "status": w.timeline.status(now)},
+        return listing("items", found, params, lambda w: {**w, "status": w.timeline.status(now)},
                        token_key="startingToken")
 
     @locked
@@ -126,36 +125,32 @@ class Definitions:
         workflow = self._workflow(params["id"])
         for version in workflow.versions.values():
             self.tags.forget(version["arn"])
-        del self._workflows[params["id"]]
-        self.tags.forget(workflow["arn"])
+        self.tags.drop(self._workflows, workflow["id"])
 
     # --- workflow versions -----------------------------------------------------------
 
     @locked
     def create_workflow_version(self, context, params, now):
-        workflow = self._workflow(params["workflowId"])
-        earlier = self.tokens.keys.get(("version", params["requestId"]))
-        if earlier and earlier[0] == workflow["id"] and earlier[1] in workflow.versions:
-            return self._definition_view(workflow.versions[earlier[1]], now)
-        name = params["versionName"]
-        if name in workflow.versions:
-            raise conflict(f"Workflow {workflow['id']} already has a version named {name}.")
-        status = workflow.timeline.status(now)
-        if status != "ACTIVE":
-            raise conflict(f"Workflow {workflow['id']} is {status}, not ACTIVE.")
-        version = self._new_definition(
-            "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
-            versionName=name, arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
-        workflow.versions[name] = version
-        self.tokens.remember("version", params["requestId"], (workflow["id"], name))
-        self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION", version["uuid"])
-        return self._definition_view(version, now)
+        workflow, name = self._workflow(params["workflowId"]), params["versionName"]
+
+        def make():
+            if name in workflow.versions:
+                raise conflict(f"Workflow {workflow['id']} already has a version named {name}.")
+            require(workflow, now, f"Workflow {workflow['id']}")
+            version = workflow.versions[name] = self._new_definition(
+                "workflow_version", params, workflow["id"], now, workflowId=workflow["id"],
+                versionName=name,
+                arn=arn(context.region, f"workflow/{workflow['id']}/version/{name}"))
+            self.tags.register(version["arn"], params.get("tags"), "WORKFLOW_VERSION",
+                               version["uuid"])
+            return version
+        # a token names one version per workflow
+        return self._definition_view(self.tokens.once(("version", workflow["id"]), params[
+            "requestId"], workflow.versions, make, key="versionName"), now)
 
     def _version(self, workflow_id, name, workflow_type=None, owner_id=None):
-        version = self._workflow(workflow_id, workflow_type, owner_id).versions.get(name)
-        if version is None:
-            raise not_found(f"Version {name} of workflow {workflow_id} not found.")
-        return version
+        return find(self._workflow(workflow_id, workflow_type, owner_id).versions, name, "Version",
+                    f" of workflow {workflow_id}")
 
     @locked
     def get_workflow_version(self, context, params, now):
@@ -178,6 +173,5 @@ class Definitions:
 
     @locked
     def delete_workflow_version(self, context, params, now):
-        version = self._version(params["workflowId"], params["versionName"])
-        del self._workflows[params["workflowId"]].versions[params["versionName"]]
-        self.tags.forget(version["arn"])
+        self._version(params["workflowId"], params["versionName"])
+        self.tags.drop(self._workflows[params["workflowId"]].versions, params["versionName"])

@@ -8,11 +8,10 @@ deleting one makes it DELETING, then gone.
 """
 
 import hashlib
-from functools import partialmethod
 
 from ..errors import conflict, not_found, validation
 from ..lifecycle import CREATING, CREATING_FAILS, DELETING, STEP, Timeline
-from ..records import Record, find, listing, matching, new_uuid, swept
+from ..records import Record, by_kind, find, listing, locked, matching, new_uuid, require, swept
 from ..tags.registry import check_create_tags
 from ..values import ACCOUNT_ID, arn, new_id
 from .definitions import DEFAULT_STORAGE_CAPACITY
@@ -51,6 +50,8 @@ def progress(record, now):
             "failureReason": FORCED_FAILURE_REASON if failed else None}
 
 
+@by_kind({"group": "runGroup", "cache": "runCache"}, "create_run_KIND", "get_run_KIND",
+         "list_run_KINDs", "update_run_KIND", "delete_run_KIND")
 class Runs:
     """StartRun ... DeleteConfiguration (mixed into WorkflowApi)."""
 
@@ -63,10 +64,8 @@ class Runs:
         version = None
         if settings.get("workflowVersionName"):
             version = self._version(workflow["id"], settings["workflowVersionName"])
-        status = (version or workflow).timeline.status(now)
-        if status != "ACTIVE":
-            what = f"Version {version['versionName']} of workflow" if version else "Workflow"
-            raise conflict(f"{what} {workflow['id']} is {status}; runs need it ACTIVE.")
+        what = f"Version {version['versionName']} of workflow" if version else "Workflow"
+        require(version or workflow, now, f"{what} {workflow['id']}", why="; runs need it ACTIVE.")
         if settings.get("runGroupId"):
             find(self._run_groups, settings["runGroupId"], "Run group")
         if settings.get("cacheId"):
@@ -78,9 +77,7 @@ class Runs:
         configuration = None
         if settings.get("configurationName"):
             configuration = self._configuration(settings["configurationName"])
-            status = configuration.timeline.status(now)
-            if status != "ACTIVE":
-                raise conflict(f"Configuration {configuration['name']} is {status}, not ACTIVE.")
+            require(configuration, now, f"Configuration {configuration['name']}")
         return workflow, version, configuration
 
     def _new_run(self, region, settings, tags, now, batch_id=None):
@@ -130,8 +127,7 @@ class Runs:
 
     @swept
     def start_run(self, context, params, now):
-        run = self.tokens.earlier("run", params["requestId"], self._runs)
-        if run is None:
+        def make():
             check_create_tags(params.get("tags"))
             settings = {}
             if params.get("runId"):
@@ -139,9 +135,8 @@ class Runs:
             elif not params.get("workflowId"):
                 raise validation("Either workflowId or runId must be given.")
             settings.update({k: params[k] for k in RUN_SETTINGS if k in params})
-            run = self._new_run(context.region, settings, params.get("tags"), now)
-            self.tokens.remember("run", params["requestId"], run["id"])
-        return self._run_view(run, now)
+            return self._new_run(context.region, settings, params.get("tags"), now)
+        return self._run_view(self.tokens.once("run", params["requestId"], self._runs, make), now)
 
     def _run(self, run_id):
         return find(self._runs, run_id, "Run")
@@ -169,24 +164,19 @@ class Runs:
     @swept
     def cancel_run(self, context, params, now):
         run = self._run(params["id"])
-        status = run.timeline.status(now)
-        if status not in ACTIVE_RUN:
-            raise conflict(f"Run {run['id']} is {status}; "
-                           "only PENDING, STARTING or RUNNING runs can be cancelled.")
+        require(run, now, f"Run {run['id']}", ACTIVE_RUN,
+                "; only PENDING, STARTING or RUNNING runs can be cancelled.")
         self._cancel(run, now)
 
     def _drop_run(self, run):
-        del self._runs[run["id"]]
-        self.tags.forget(run["arn"])
+        self.tags.drop(self._runs, run["id"])
         for task in run.tasks:
             self._task_ids.discard(task["taskId"])
 
     @swept
     def delete_run(self, context, params, now):
         run = self._run(params["id"])
-        status = run.timeline.status(now)
-        if status not in TERMINAL:
-            raise conflict(f"Run {run['id']} is {status}; cancel it or let it finish first.")
+        require(run, now, f"Run {run['id']}", TERMINAL, "; cancel it or let it finish first.")
         self._drop_run(run)
         batch = self._batches.get(run.get("batchId"))
         for item in batch.entries if batch else ():
@@ -221,69 +211,56 @@ class Runs:
                 "description": params.get("description"),
                 "status": "FAILED" if self.failures.take("run_cache") else "ACTIVE"}
 
-    def _create_plain(self, kind, context, params):
+    @locked
+    def _create_run_kind(self, kind, context, params, now):
         table, _, tag_kind, _ = PLAIN[kind]
         table = getattr(self, table)
-        with self._lock:
-            def make():
-                check_create_tags(params.get("tags"))
-                key = new_id(table)
-                record = table[key] = Record(self._plain_members(kind, params), id=key,
-                                             arn=arn(context.region, f"{kind}/{key}"),
-                                             creationTime=self.clock.now())
-                self.tags.register(record["arn"], params.get("tags"), tag_kind, key)
-                return record
-            record = self.tokens.once(kind, params["requestId"], table, make)
-            return {**record, "tags": self.tags.tags_of(record["arn"])}
+
+        def make():
+            check_create_tags(params.get("tags"))
+            key = new_id(table)
+            record = table[key] = Record(self._plain_members(kind, params), id=key,
+                                         arn=arn(context.region, f"{kind}/{key}"), creationTime=now)
+            self.tags.register(record["arn"], params.get("tags"), tag_kind, key)
+            return record
+        record = self.tokens.once(kind, params["requestId"], table, make)
+        return {**record, "tags": self.tags.tags_of(record["arn"])}
 
     def _plain(self, kind, key):
         table, noun, _, _ = PLAIN[kind]
         return find(getattr(self, table), key, noun)
 
-    def _get_plain(self, kind, context, params):
-        with self._lock:
-            record = self._plain(kind, params["id"])
-            return {**record, "tags": self.tags.tags_of(record["arn"])}
+    @locked
+    def _get_run_kind(self, kind, context, params, now):
+        record = self._plain(kind, params["id"])
+        return {**record, "tags": self.tags.tags_of(record["arn"])}
 
-    def _list_plain(self, kind, context, params):
-        with self._lock:
-            found = matching(getattr(self, PLAIN[kind][0]).values(), name=params.get("name"))
-            return listing("items", found, params, token_key="startingToken")
+    @locked
+    def _list_run_kinds(self, kind, context, params, now):
+        found = matching(getattr(self, PLAIN[kind][0]).values(), name=params.get("name"))
+        return listing("items", found, params, token_key="startingToken")
 
-    def _update_plain(self, kind, context, params):
-        with self._lock:
-            record = self._plain(kind, params["id"])
-            record.update({k: params[k] for k in PLAIN[kind][3] if k in params})
+    @locked
+    def _update_run_kind(self, kind, context, params, now):
+        record = self._plain(kind, params["id"])
+        record.update({k: params[k] for k in PLAIN[kind][3] if k in params})
 
     @swept
-    def _delete_plain(self, kind, context, params, now):
+    def _delete_run_kind(self, kind, context, params, now):
         record = self._plain(kind, params["id"])
         busy = [r["id"] for r in self._runs.values() if r.get("runGroupId") == record["id"]
                 and r.timeline.status(now) not in TERMINAL]
         if busy and kind == "runGroup":
             raise conflict(f"Run group {record['id']} has runs in progress: {', '.join(busy)}.")
-        del getattr(self, PLAIN[kind][0])[record["id"]]
-        self.tags.forget(record["arn"])
-
-    create_run_group = partialmethod(_create_plain, "runGroup")
-    get_run_group = partialmethod(_get_plain, "runGroup")
-    list_run_groups = partialmethod(_list_plain, "runGroup")
-    update_run_group = partialmethod(_update_plain, "runGroup")
-    delete_run_group = partialmethod(_delete_plain, "runGroup")
-    create_run_cache = partialmethod(_create_plain, "runCache")
-    get_run_cache = partialmethod(_get_plain, "runCache")
-    list_run_caches = partialmethod(_list_plain, "runCache")
-    update_run_cache = partialmethod(_update_plain, "runCache")
-    delete_run_cache = partialmethod(_delete_plain, "runCache")
+        self.tags.drop(getattr(self, PLAIN[kind][0]), record["id"])
 
     # --- configurations ----------------------------------------------------------------
 
     @swept
     def create_configuration(self, context, params, now):
         name = params["name"]
-        configuration = self.tokens.earlier("configuration", params["requestId"],
-                                            self._configurations)
-        if configuration is None:
+
+        def make():
             if name in self._configurations:
                 raise conflict(f"Configuration {name} already exists.")
             check_create_tags(params.get("tags"))
@@ -301,10 +278,11 @@ class Runs:
                                    description=params.get("description"))
             configuration.timeline = Timeline(now, CREATING_FAILS if failure else CREATING)
             self._configurations[name] = configuration
-            self.tokens.remember("configuration", params["requestId"], name)
             self.tags.register(configuration["arn"], params.get("tags"), "CONFIGURATION",
                                configuration["uuid"], configuration.timeline)
-        return self._configuration_view(configuration, now)
+            return configuration
+        return self._configuration_view(self.tokens.once(
+            "configuration", params["requestId"], self._configurations, make, key="name"), now)
 
     def _configuration(self, name):
         return find(self._configurations, name, "Configuration")
