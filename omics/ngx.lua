@@ -1,6 +1,9 @@
--- omics.ngx: the HTTP/1.1 transport over nginx cosockets, for calls made
--- inside nginx (OpenResty, or Debian's nginx with its Lua module), where a
--- blocking transfer would stall every request of the worker.
+-- omics.ngx: the cosocket driver, for calls made inside nginx (OpenResty,
+-- or Debian's nginx with its Lua module), where a blocking transfer would
+-- stall every request of the worker.  It only moves bytes: the engine gives
+-- the request's bytes and reads the answer from the bytes fed back
+-- (x:receive), under the client's limits and deadlines; through a proxy
+-- it opens a CONNECT tunnel for https.
 --
 -- TLS is verified (certificate and host name, with SNI) against the CA file
 -- nginx is given by lua_ssl_trusted_certificate.  Connections are kept in a
