@@ -99,6 +99,7 @@ build = {
             "src/gzip.c",
             "src/hash.c",
             "src/http.c",
+            "src/jexact.c",
             "src/json.c",
             "src/model.c",
             "src/model_omics.c",

@@ -304,6 +304,24 @@ describe("parsing GetReferenceMetadata answers", function()
     assert.matches("max_attempts: an integer from 1 to 100", err.message)
   end)
 
+  it("gives a long beyond 2^53 exactly on Lua 5.4, the nearest double on LuaJIT", function()
+    local r = assert(parse('{"files":{"source":{"contentLength":9007199254740993,' ..
+      '"partSize":-9223372036854775808,"totalParts":9223372036854775807}},"name":"n"}'))
+    local source = r.files.source
+    if helper.luajit then
+      assert.are.equal(9007199254740992, source.contentLength) -- (LuaJIT has doubles only)
+    else
+      assert.are.equal("integer", math.type(source.contentLength))
+      assert.are.equal("9007199254740993", tostring(source.contentLength))
+      assert.are.equal(math.mininteger, source.partSize)
+      assert.are.equal(math.maxinteger, source.totalParts)
+    end
+    -- beyond 64 bits: refused, not wrapped
+    local res, err = parse('{"files":{"source":{"contentLength":92233720368547758070}}}')
+    assert.is_nil(res)
+    assert.matches("expected an integer", err.message)
+  end)
+
   it("converts ISO-8601 with offsets and fractions to epoch seconds", function()
     local r = assert(parse('{"creationTime":"2024-03-01T01:00:00.5+01:00","updateTime":"2024-03-01T00:00:00Z"}'))
     assert.are.equal(1709251200.5, r.creationTime)

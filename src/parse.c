@@ -14,6 +14,7 @@
 #include "b64.h"
 #include "buf.h"
 #include "errclass.h"
+#include "jexact.h"
 #include "json.h"
 #include "model.h"
 #include "omics.h"
@@ -21,6 +22,7 @@
 
 struct omics_parser {
     cJSON *root; /* the last body parsed; freed by the next parse */
+    jexact exact; /* the digits of its integers beyond 2^53 */
     buf tmp;
     buf path; /* where a value went wrong, for messages */
 };
@@ -41,6 +43,7 @@ omics_parser *omics_parser_new(void)
         return NULL;
     buf_init(&p->tmp);
     buf_init(&p->path);
+    jexact_init(&p->exact);
     return p;
 }
 
@@ -49,6 +52,7 @@ void omics_parser_free(omics_parser *p)
     if (!p)
         return;
     cJSON_Delete(p->root);
+    jexact_free(&p->exact);
     buf_free(&p->tmp);
     buf_free(&p->path);
     free(p);
@@ -180,8 +184,11 @@ static int json_doc(parse_ctx *c, const cJSON *j)
         B(b->boolean(b->ud, cJSON_IsTrue(j)));
     else if (cJSON_IsNumber(j)) {
         double d = j->valuedouble;
+        int64_t exact;
         if (d == floor(d) && fabs(d) < 9007199254740992.0)
             B(b->integer(b->ud, (int64_t)d));
+        else if (jexact_int64(&c->p->exact, c->p->root, j, &exact) == 0)
+            B(b->integer(b->ud, exact)); /* beyond 2^53: the digits sent */
         else
             B(b->number(b->ud, d));
     } else if (cJSON_IsString(j)) {
@@ -384,6 +391,11 @@ static int json_value(parse_ctx *c, const model_member *mm, const model_shape *s
     if (!cJSON_IsNumber(j))
         return bad_value(c, "expected an integer");
     double d = j->valuedouble;
+    int64_t exact;
+    if (fabs(d) >= 9007199254740992.0 && jexact_int64(&c->p->exact, c->p->root, j, &exact) == 0) {
+        B(b->integer(b->ud, exact)); /* a double would round it: the digits sent */
+        return 0;
+    }
     if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
         return bad_value(c, "expected an integer");
     B(b->integer(b->ud, (int64_t)d));
@@ -576,6 +588,7 @@ static int parse_body_json(parse_ctx *c, const omics_response *r, cJSON **out)
     if (!n)
         return 0;
     c->p->root = cJSON_ParseWithLength(s, n);
+    jexact_reset(&c->p->exact, s, n);
     if (!c->p->root) {
         omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
                         "the response body is not valid JSON (%zu bytes)", r->body_len);
@@ -824,6 +837,7 @@ static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,
     c->p->root = NULL;
     if (r->body_len)
         root = c->p->root = cJSON_ParseWithLength(r->body, r->body_len);
+    jexact_reset(&c->p->exact, r->body, r->body_len);
     if (!cJSON_IsObject(root))
         root = NULL;
     if (hdr && *hdr)
