@@ -454,6 +454,20 @@ static int l_model_extra(lua_State *L)
     return lv_fail(L, &err);
 }
 
+/* core.refuse_blocking(where or nil): the string stays referenced in the
+ * registry while it is in force */
+static int l_refuse_blocking(lua_State *L)
+{
+    static const char key = 0;
+    lua_settop(L, 1);
+    const char *where = lua_isnil(L, 1) ? NULL : luaL_checkstring(L, 1);
+    lua_pushlightuserdata(L, (void *)&key);
+    lua_pushvalue(L, 1);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    omics_refuse_blocking(where);
+    return 0;
+}
+
 static int l_now(lua_State *L)
 {
     lua_pushnumber(L, omics_now());
@@ -768,6 +782,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"provider", lp_provider},
                                    {"model_extra", l_model_extra},
                                    {"now", l_now},
+                                   {"refuse_blocking", l_refuse_blocking},
                                    {"sleep", l_sleep},
                                    {"error", l_error},
                                    {"call", l_call},

@@ -58,9 +58,23 @@ local function in_nginx()
   return type(ngx) == "table" and type(ngx.get_phase) == "function"
 end
 
+-- Inside nginx, once a worker serves requests (cosockets run), what would
+-- block it for long (credential_process) is refused by the core: init and
+-- init_worker still run it, where blocking is harmless.
+local refusing
+local function refuse_blocking_in_nginx()
+  if refusing or not in_nginx() then return end
+  local mode = require("omics.ngx").mode()
+  if mode == "cosocket" then
+    core.refuse_blocking("an nginx worker serving requests")
+    refusing = true
+  end
+end
+
 -- omics.new / omics.service: the C half checks every option (the core's
 -- table) and makes the client; the Lua drivers' settings come back from it.
 local function make_client(maker, model, opts)
+  refuse_blocking_in_nginx()
   local client, err = maker(model, opts)
   if not client then return nil, err end
   -- the limits of an attempt and the driver options, defaults applied
@@ -178,6 +192,7 @@ local function lua_call(client, op, params, opts, transport, s)
     agent = ngx_agent
   end
   local wire = transport == "ngx" -- (the engine reads the answer's bytes)
+  if wire and not refusing then refuse_blocking_in_nginx() end
   -- an exchange whose call is over is used again (its memory kept)
   local pool = s.exchanges
   if not pool then

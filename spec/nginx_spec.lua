@@ -45,6 +45,7 @@ load_module ${MODULES}/ndk_http_module.so;
 load_module ${MODULES}/ngx_http_lua_module.so;
 ${USER}
 worker_processes 1;
+env AWS_CONFIG_FILE=${DIR}/aws_config;
 error_log ${DIR}/error.log info;
 pid ${DIR}/nginx.pid;
 events { worker_connections 1024; }
@@ -103,6 +104,8 @@ http {
           if lines then lines[#lines + 1] = message:match("^[^\n]*") end
         end },
     }
+    -- credential_process runs here, where blocking is harmless
+    t.proc = assert(omics.new { region = "us-east-1", endpoint = "${EMU}", profile = "proc" })
     -- a call here (init_worker cannot use cosockets) goes through libcurl
     local ref, err = t.auto:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
     t.init_result = ref and ref.name or tostring(err)
@@ -210,6 +213,16 @@ http {
         local json = require "cjson"
         ngx.say(json.encode { readSetId = res and res.readSetId or json.null, parts = res and res.parts or json.null,
                               err = err and err.message or json.null })
+      }
+    }
+
+    location /proc {
+      content_by_lua_block {
+        local ref, err = package.loaded.omics_clients.proc:get_reference_metadata {
+          referenceStoreId = "1234567890", id = "9876543210" }
+        local made, merr = require("omics").new { region = "us-east-1", endpoint = "${EMU}", profile = "proc" }
+        ngx.say("call=", ref and ref.name or err.code, "\nnew=", made and "made" or merr.code,
+                "\nmessage=", merr and merr.message or "")
       }
     }
 
@@ -360,6 +373,11 @@ describe("inside nginx #nginx", function()
     port, tls, tls2, tls3 = free_port(), free_port(), free_port(), free_port()
     proxy = helper.proxy { tls }
     assert(make_certs(dir), "openssl could not make the test certificates")
+    -- a profile whose credentials come from credential_process
+    helper.write(dir .. "/creds.sh", ("#!/bin/sh\nprintf '%%s' '%s'\n"):format(helper.json.encode {
+      Version = 1, AccessKeyId = helper.AKID, SecretAccessKey = helper.SECRET }))
+    os.execute(helper.sh("chmod +x " .. helper.shq(dir .. "/creds.sh")))
+    helper.write(dir .. "/aws_config", "[profile proc]\ncredential_process = " .. dir .. "/creds.sh\n")
     local conf = CONF:gsub("%${(%w+)}", { MODULES = MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
                                           PORT = tostring(port), TLS = tostring(tls),
                                           TLS2 = tostring(tls2), TLS3 = tostring(tls3),
@@ -557,6 +575,13 @@ describe("inside nginx #nginx", function()
     assert(plain:get_read_set({ sequenceStoreId = store, id = got.readSetId, partNumber = 1 },
       { sink = function(c) chunks[#chunks + 1] = c end }))
     assert.are.equal(data, table.concat(chunks))
+  end)
+
+  it("credential_process runs in init_worker, and is refused where it would block the worker", function()
+    local got = fields((http_get(url("/proc"))))
+    assert.are.equal("demo-genome", got.call) -- the credentials init_worker fetched
+    assert.are.equal("CredentialProcessRefused", got.new)
+    assert.matches("credential_process would block an nginx worker serving requests", got.message)
   end)
 
   it("a download cut off: a path sink starts over, a function sink is not fed twice", function()

@@ -604,6 +604,11 @@ omics_step omics_exchange_receive(omics_exchange *x, const char *data, size_t n,
 omics_step omics_exchange_receive_end(omics_exchange *x, int why, const char *message,
                                       omics_received *r);
 
+/* While where is set (a description: "the content phase of nginx"), what
+ * would block the calling thread for long (running credential_process) is
+ * refused with an error naming it; NULL allows it again.  Per thread. */
+void omics_refuse_blocking(const char *where);
+
 /* ------------------------------------------------ many calls at once
  * The engine driven by curl multi: many calls of one client on one thread,
  * at most `concurrency` in flight, each on a connection of its own (kept
