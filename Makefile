@@ -107,7 +107,7 @@ $(BUILD)/omics/core.so: $(BIND_OBJ) $(CORE_BUILD)/libomics-dev.a
 	$(CC) -shared -Wl,--exclude-libs,ALL -o $@ $(BIND_OBJ) $(CORE_BUILD)/libomics-dev.a \
 		$(CORE_LIBS) $(EXTRA_LDFLAGS)
 
-$(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h $(CORE_BUILD)/libomics-dev.a
+$(BUILD)/test_%: spec/c/test_%.c spec/c/ctest.h spec/c/ctest_omics.h $(CORE_BUILD)/libomics-dev.a
 	$(CC) $(CFLAGS_ALL) -Isrc -Ispec/c $< $(CORE_BUILD)/libomics-dev.a $(CORE_LIBS) $(EXTRA_LDFLAGS) -o $@
 
 # C tests that host Lua 5.4 themselves and load the module (Lua 5.4 builds only)

@@ -3,6 +3,8 @@
  * (omics_download):
  *
  *   d = core.download(client, kind, params, metadata, opts)  -- or nil, err
+ *   core.download(client, kind, params, nil, opts)  -- true: the options and
+ *                           the files' names checked before the metadata call
  *   d:run(concurrency)      the part calls with curl multi: true, or nil, err
  *   d:parts()               how many part calls there are
  *   d:part(i)               part i's operation name and parameters (a table)
@@ -333,7 +335,8 @@ int ld_new(lua_State *L)
     lclient *lc = lo_check_client(L, 1);
     const char *kind = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
-    luaL_checktype(L, 4, LUA_TTABLE);
+    if (!lua_isnil(L, 4))
+        luaL_checktype(L, 4, LUA_TTABLE);
     lua_settop(L, 5);
     omics_error err;
     omics_error_init(&err);
@@ -345,6 +348,10 @@ int ld_new(lua_State *L)
     if (read_options(L, 5, &o, &concurrency, &err) || read_files(L, 3, names, &o.nfiles, &err))
         return lv_fail(L, &err);
     o.files = o.nfiles ? names : NULL;
+    if (lua_isnil(L, 4)) { /* no metadata yet: the options and files checked, nothing else */
+        lua_pushboolean(L, 1);
+        return 1;
+    }
     ldownload *ld = lc_newuserdata(L, sizeof *ld); /* at 6 */
     memset(ld, 0, sizeof *ld);
     luaL_setmetatable(L, LOMICS_DOWNLOAD);

@@ -402,6 +402,8 @@ local function download(client, kind, params, opts)
     return nil, lua_error("ParamValidationError", "validation",
                           "params: expected a table, got " .. type(params))
   end
+  local ok, oerr = core.download(client, kind, params, nil, opts) -- (before anything is sent)
+  if not ok then return nil, oerr end
   local op, store = "GetReferenceMetadata", "referenceStoreId"
   if kind == "read_set" then op, store = "GetReadSetMetadata", "sequenceStoreId" end
   local meta, err = methods.call(client, op, { [store] = params[store], id = params.id })

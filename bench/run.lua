@@ -97,15 +97,19 @@ local function free_port()
   return port
 end
 
-local function start_nginx(dir)
+-- Start an nginx in dir from the template bench/<name>.conf.in (its @PORT@,
+-- @DIR@, @ROOT@, @USER@ and the extra fields filled in) on a free port;
+-- the port, once it answers.
+local function start_nginx(dir, name, extra)
   local port = free_port()
-  local conf = assert(io.open("bench/nginx.conf.in")):read("a")
   local uid = sh("id -u"):match("%d+")
-  conf = conf:gsub("@PORT@", tostring(port)):gsub("@DIR@", dir)
-             :gsub("@USER@", uid == "0" and "user root;" or "")
-  write(dir .. "/nginx.conf", conf)
-  local out, ok = sh(("%s -p %s -c %s/nginx.conf"):format(NGINX, shq(dir), shq(dir)))
-  if not ok then error("nginx did not start: " .. out) end
+  local fields = { PORT = tostring(port), DIR = dir, ROOT = sh("pwd"):match("^(.-)%s*$"),
+                   USER = uid == "0" and "user root;" or "" }
+  for k, v in pairs(extra or {}) do fields[k] = tostring(v) end
+  local conf = assert(io.open(("bench/%s.conf.in"):format(name))):read("a"):gsub("@(%u+)@", fields)
+  write(("%s/%s.conf"):format(dir, name), conf)
+  local out, ok = sh(("%s -p %s -c %s/%s.conf"):format(NGINX, shq(dir), shq(dir), name))
+  if not ok then error(name .. ": nginx did not start: " .. out) end
   for _ = 1, 50 do
     local c = socket.connect("127.0.0.1", port)
     if c then
@@ -114,41 +118,11 @@ local function start_nginx(dir)
     end
     socket.sleep(0.1)
   end
-  error("nginx does not answer on port " .. port)
+  error(("%s: nginx does not answer on port %d"):format(name, port))
 end
 
-local function stop_nginx(dir)
-  sh(("%s -p %s -c %s/nginx.conf -s stop"):format(NGINX, shq(dir), shq(dir)))
-end
-
--- The front nginx of section 5 (bench/nginx_front.conf.in), in front of
--- the canned server on upstream.
-local function start_front(dir, upstream)
-  local port = free_port()
-  local conf = assert(io.open("bench/nginx_front.conf.in")):read("a")
-  local uid = sh("id -u"):match("%d+")
-  local root = sh("pwd"):match("^(.-)%s*$")
-  conf = conf:gsub("@PORT@", tostring(port)):gsub("@UPSTREAM@", tostring(upstream))
-             :gsub("@DIR@", dir):gsub("@ROOT@", root)
-             :gsub("@USER@", uid == "0" and "user root;" or "")
-  write(dir .. "/front.conf", conf)
-  local out, ok = sh(("%s -p %s -c %s/front.conf"):format(NGINX, shq(dir), shq(dir)))
-  if not ok then error("the front nginx did not start: " .. out) end
-  for _ = 1, 50 do
-    local c = socket.connect("127.0.0.1", port)
-    if c then
-      c:close()
-      local body = sh(("curl -s http://127.0.0.1:%d/omics"):format(port))
-      if not body:match("^GRCh38") then error("the front nginx's /omics answered: " .. body) end
-      return port
-    end
-    socket.sleep(0.1)
-  end
-  error("the front nginx does not answer on port " .. port)
-end
-
-local function stop_front(dir)
-  sh(("%s -p %s -c %s/front.conf -s stop"):format(NGINX, shq(dir), shq(dir)))
+local function stop_nginx(dir, name)
+  sh(("%s -p %s -c %s/%s.conf -s stop"):format(NGINX, shq(dir), shq(dir), name))
 end
 
 -- wrk against url: requests/s, and the count of answers that were not 2xx.
@@ -199,7 +173,7 @@ local function main()
   write(list_file, body)
   local dir = sh("mktemp -d"):match("^(.-)%s*$")
   local ok, err = pcall(function()
-    local port = start_nginx(dir)
+    local port = start_nginx(dir, "nginx")
     local endpoint = "http://127.0.0.1:" .. port
     -- the floor's request: prepared and signed once, by lua-omics itself
     local headers = floor_headers(endpoint)
@@ -232,8 +206,11 @@ local function main()
     io.stderr:write("bench: nginx (wrk)\n")
     local front_dir = dir .. "/front"
     os.execute("mkdir -p " .. shq(front_dir))
-    local front = start_front(front_dir, port)
+    -- the front nginx of section 5, in front of the canned server
+    local front = start_nginx(front_dir, "nginx_front", { UPSTREAM = port })
     local ok_front, ferr = pcall(function()
+      local body = sh(("curl -s http://127.0.0.1:%d/omics"):format(front))
+      if not body:match("^GRCh38") then error("the front nginx's /omics answered: " .. body) end
       local base = "http://127.0.0.1:" .. front
       for _ = 1, REPEAT do
         add("proxy", wrk(base .. "/referencestore/1234567890/reference/9876543210/metadata"))
@@ -241,7 +218,7 @@ local function main()
         add("cosocket", wrk(base .. "/omics"))
       end
     end)
-    stop_front(front_dir)
+    stop_nginx(front_dir, "nginx_front")
     if not ok_front then error(ferr) end
     io.stderr:write("bench: memory\n")
     local mem54 = measure(lua_cmd("lua5.4", ("memory %s %d"):format(endpoint, MEMORY_CALLS)))
@@ -355,7 +332,7 @@ local function main()
     end
     print(table.concat(lines, "\n"))
   end)
-  stop_nginx(dir)
+  stop_nginx(dir, "nginx")
   os.execute("rm -rf " .. shq(dir))
   if not ok then
     io.stderr:write(tostring(err), "\n")

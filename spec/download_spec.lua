@@ -200,15 +200,7 @@ describe("downloads", function()
         credentials = { access_key_id = "AKIDEXAMPLE", secret_access_key = %q } })
       assert(client:download_read_set({ sequenceStoreId = %q, id = %q }, { to = %q, concurrency = 1 }))
     ]]):format(package.path, package.cpath, emu.url, helper.SECRET, store, big, dir))
-    -- (under the sanitizers the child needs their runtime too)
-    local preload = os.getenv("OMICS_PRELOAD") or ""
-    local env = "LD_PRELOAD=" .. helper.shq(preload)
-    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-      if os.getenv(k) then env = env .. " " .. k .. "=" .. helper.shq(os.getenv(k)) end
-    end
-    local p = io.popen(("%s %s %s >/dev/null 2>&1 & echo $!"):format(env, helper.lua, helper.shq(script)))
-    local pid = p:read("l")
-    p:close()
+    local pid = helper.spawn_lua(script)
     local state = dir .. "/killed.fastq.omics-state"
     local parts_done = 0
     for _ = 1, 100 do
@@ -221,7 +213,7 @@ describe("downloads", function()
       end
       os.execute(helper.sh("sleep 0.1"))
     end
-    os.execute(helper.sh("kill -9 " .. pid:match("%d+")))
+    os.execute(helper.sh("kill -9 " .. pid))
     os.execute(helper.sh("sleep 0.2"))
     emu:control("DELETE", "faults")
     assert.is_true(parts_done >= 2 and parts_done < 6, "killed half way: " .. parts_done)
@@ -263,9 +255,12 @@ describe("downloads", function()
       local most = emu:stats().max_in_flight
       assert.is_true(most <= concurrency, ("%d parts in flight at once, asked %d"):format(most, concurrency))
       if (os.getenv("OMICS_PRELOAD") or "") == "" then
+        assert.is_true(most >= 2, ("%d part in flight at once: no two side by side"):format(most))
+      else
         -- (under the sanitizers, on a loaded machine, an instrumented client has
         -- been seen to start its second part only after the first one ended)
-        assert.is_true(most >= 2, ("%d part in flight at once: no two side by side"):format(most))
+        print(("download_spec: %d part(s) at once; overlap not asserted under the sanitizers")
+          :format(most))
       end
     end
   end)
@@ -279,12 +274,15 @@ describe("downloads", function()
       return emu:stats().requests - before
     end
     local p = { sequenceStoreId = store, id = readset }
-    refused(p, { concurrency = 0 }, "opts%.concurrency: expected an integer from 1 to 1024")
-    refused(p, { colour = "red" }, "opts%.colour: not an option of a download")
-    refused(p, { to = "/nonexistent/dir/x", }, "nonexistent")
-    refused({ sequenceStoreId = store, id = readset, files = { "SOURCE3" } }, {},
-            "params%.files: there is no SOURCE3 file here %(there is: SOURCE1, SOURCE2%)")
-    refused({ sequenceStoreId = store, id = readset, files = "SOURCE1" }, {}, "params%.files: expected a list")
-    refused("x", {}, "params: expected a table")
+    -- options and the form of params: nothing is sent
+    assert.are.equal(0, refused(p, { concurrency = 0 }, "opts%.concurrency: expected an integer from 1 to 1024"))
+    assert.are.equal(0, refused(p, { colour = "red" }, "opts%.colour: not an option of a download"))
+    assert.are.equal(0, refused({ sequenceStoreId = store, id = readset, files = "SOURCE1" }, {},
+                                "params%.files: expected a list"))
+    assert.are.equal(0, refused("x", {}, "params: expected a table"))
+    -- what the metadata must say: the metadata call, and no part
+    assert.are.equal(1, refused(p, { to = "/nonexistent/dir/x", }, "nonexistent"))
+    assert.are.equal(1, refused({ sequenceStoreId = store, id = readset, files = { "SOURCE3" } }, {},
+                                "params%.files: there is no SOURCE3 file here %(there is: SOURCE1, SOURCE2%)"))
   end)
 end)

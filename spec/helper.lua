@@ -167,6 +167,19 @@ function Emulator:requests(limit)
   return r.requests
 end
 
+-- Start the Lua script at path in the background, with the sanitizers'
+-- runtime when this process has it; its pid (a string of digits).
+function helper.spawn_lua(path)
+  local env = "LD_PRELOAD=" .. helper.shq(os.getenv("OMICS_PRELOAD") or "")
+  for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
+    if os.getenv(k) then env = env .. " " .. k .. "=" .. helper.shq(os.getenv(k)) end
+  end
+  local p = io.popen(("%s %s %s >/dev/null 2>&1 & echo $!"):format(env, helper.lua, helper.shq(path)))
+  local pid = p:read("l")
+  p:close()
+  return pid:match("%d+")
+end
+
 -- FASTQ records of 100 bases (the emulator checks what it is given), n
 -- bytes or a bit more; seed varies the bases.
 function helper.fastq(n, seed)
@@ -192,12 +205,14 @@ end
 local Proxy = {}
 Proxy.__index = Proxy
 
-local function free_port()
+-- A TCP port on loopback that nothing listens on (for a server to start).
+function helper.free_port()
   local s = assert(require("socket").bind("127.0.0.1", 0))
   local _, port = s:getsockname()
   s:close()
-  return port
+  return tonumber(port)
 end
+local free_port = helper.free_port
 
 function helper.proxy(connect_ports)
   local dir = helper.tmpdir()

@@ -17,12 +17,7 @@ elseif not helper.exists(JIT_MODULE) then
   missing = JIT_MODULE .. " is not built (make LUA=luajit)"
 end
 
-local function free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
-end
+local free_port = helper.free_port
 
 local function http_get(url, seconds)
   local p = io.popen(helper.sh(("curl -s --noproxy '*' -m %d -o - -w '\\n%%{http_code}' %s"):format(

@@ -163,13 +163,7 @@ sys.stdout.buffer.write(gzip.compress(header + recs, mtime=0))
       assert(client:upload_read_set({ sequenceStoreId = %q, sourceFileType = "FASTQ", subjectId = "s",
         sampleId = "x", name = "killed", files = { SOURCE1 = %q } }, { part_size = 16384, concurrency = 1 }))
     ]]):format(package.path, package.cpath, emu.url, helper.SECRET, store, path))
-    local env = "LD_PRELOAD=" .. helper.shq(os.getenv("OMICS_PRELOAD") or "")
-    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-      if os.getenv(k) then env = env .. " " .. k .. "=" .. helper.shq(os.getenv(k)) end
-    end
-    local p = io.popen(("%s %s %s >/dev/null 2>&1 & echo $!"):format(env, helper.lua, helper.shq(script)))
-    local pid = p:read("l")
-    p:close()
+    local pid = helper.spawn_lua(script)
     -- the upload as the service sees it, once two parts are there
     local upload_id, have = nil, 0
     for _ = 1, 100 do
@@ -184,7 +178,7 @@ sys.stdout.buffer.write(gzip.compress(header + recs, mtime=0))
       end
       os.execute(helper.sh("sleep 0.1"))
     end
-    os.execute(helper.sh("kill -9 " .. pid:match("%d+")))
+    os.execute(helper.sh("kill -9 " .. pid))
     emu:control("DELETE", "faults")
     assert.is_string(upload_id)
     assert.is_true(have >= 2 and have < 5, "killed half way: " .. have)

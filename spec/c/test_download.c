@@ -10,46 +10,13 @@
 #include <unistd.h>
 
 #include "ctest.h"
+#include "ctest_omics.h"
 #include "omics.h"
 
 static omics_client *client;
 static char dir[64];
 
-/* A tree of string and integer members. */
-typedef struct tree {
-    omics_entry e[8];
-    omics_value v;
-} tree;
-
-static void t_init(tree *t)
-{
-    memset(t, 0, sizeof *t);
-    t->v.type = OMICS_V_TABLE;
-    t->v.u.t.items = t->e;
-}
-
-static void t_str(tree *t, const char *k, const char *v)
-{
-    omics_entry *e = &t->e[t->v.u.t.n++];
-    e->key = (omics_value){OMICS_V_STR, {.s = {k, strlen(k)}}};
-    e->val = (omics_value){OMICS_V_STR, {.s = {v, strlen(v)}}};
-}
-
-static void t_int(tree *t, const char *k, long long v)
-{
-    omics_entry *e = &t->e[t->v.u.t.n++];
-    e->key = (omics_value){OMICS_V_STR, {.s = {k, strlen(k)}}};
-    e->val = (omics_value){OMICS_V_INT, {.i = v}};
-}
-
-static void t_tab(tree *t, const char *k, tree *sub)
-{
-    omics_entry *e = &t->e[t->v.u.t.n++];
-    e->key = (omics_value){OMICS_V_STR, {.s = {k, strlen(k)}}};
-    e->val = sub->v;
-}
-
-static tree params, meta, files, source1, index_;
+static ctest_tree params, meta, files, source1, index_;
 
 /* A read set's metadata: SOURCE1 of len bytes in parts of psize (parts
  * as the service would say, unless told otherwise), and a small INDEX. */
@@ -279,13 +246,8 @@ int main(void)
     omics_error err;
     omics_error_init(&err);
     const omics_model *m = omics_model_builtin(&err);
-    omics_credentials creds = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL, 0,
-                               "option"};
     omics_client_opts o;
-    memset(&o, 0, sizeof o);
-    o.region = "us-east-1";
-    o.endpoint = "http://127.0.0.1:1";
-    o.credentials = &creds;
+    ctest_offline_opts(&o);
     client = m ? omics_client_new(m, &o, &err) : NULL;
     snprintf(dir, sizeof dir, "/tmp/omics-test-download-XXXXXX");
     CHECK(client != NULL && mkdtemp(dir) != NULL);

@@ -9,31 +9,13 @@
 #include <unistd.h>
 
 #include "ctest.h"
+#include "ctest_omics.h"
 #include "omics.h"
 
 static omics_client *client;
 static char dir[64], path1[128], path2[128];
 
-typedef struct tree {
-    omics_entry e[8];
-    omics_value v;
-} tree;
-
-static void t_init(tree *t)
-{
-    memset(t, 0, sizeof *t);
-    t->v.type = OMICS_V_TABLE;
-    t->v.u.t.items = t->e;
-}
-
-static void t_str(tree *t, const char *k, const char *v)
-{
-    omics_entry *e = &t->e[t->v.u.t.n++];
-    e->key = (omics_value){OMICS_V_STR, {.s = {k, strlen(k)}}};
-    e->val = (omics_value){OMICS_V_STR, {.s = {v, strlen(v)}}};
-}
-
-static tree params, files;
+static ctest_tree params, files;
 
 static void upload_params(const char *type, const char *f1, const char *f2)
 {
@@ -46,9 +28,7 @@ static void upload_params(const char *type, const char *f1, const char *f2)
     t_str(&params, "sequenceStoreId", "1234567890");
     t_str(&params, "sourceFileType", type);
     t_str(&params, "name", "n");
-    omics_entry *e = &params.e[params.v.u.t.n++];
-    e->key = (omics_value){OMICS_V_STR, {.s = {"files", 5}}};
-    e->val = files.v;
+    t_tab(&params, "files", &files);
 }
 
 static void write_file(const char *path, size_t n, int seed)
@@ -214,13 +194,8 @@ int main(void)
     omics_error err;
     omics_error_init(&err);
     const omics_model *m = omics_model_builtin(&err);
-    omics_credentials creds = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL, 0,
-                               "option"};
     omics_client_opts o;
-    memset(&o, 0, sizeof o);
-    o.region = "us-east-1";
-    o.endpoint = "http://127.0.0.1:1";
-    o.credentials = &creds;
+    ctest_offline_opts(&o);
     client = m ? omics_client_new(m, &o, &err) : NULL;
     snprintf(dir, sizeof dir, "/tmp/omics-test-upload-XXXXXX");
     CHECK(client != NULL && mkdtemp(dir) != NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctest.h"
+#include "ctest_omics.h"
 #include "omics.h"
 #include "wire.h"
 
@@ -276,20 +277,9 @@ static void test_request_and_endpoint(void)
 
 /* ------------------------------------------------- the engine on raw bytes */
 
+/* The builder of the calls: it counts its stack (ctest_omics.h). */
 static int depth;
-static int push(void *ud) { (void)ud; depth++; return 0; }
-static int b_null(void *ud) { return push(ud); }
-static int b_bool(void *ud, int v) { (void)v; return push(ud); }
-static int b_int(void *ud, int64_t i) { (void)i; return push(ud); }
-static int b_num(void *ud, double d) { (void)d; return push(ud); }
-static int b_str(void *ud, const char *s, size_t n) { (void)s; (void)n; return push(ud); }
-static int b_tab(void *ud, size_t a, size_t r) { (void)a; (void)r; return push(ud); }
-static int b_store(void *ud) { (void)ud; depth--; return 0; }
-static int b_field(void *ud, const char *k, size_t n) { (void)k; (void)n; return b_store(ud); }
-static int b_index(void *ud, size_t i) { (void)i; return b_store(ud); }
-static int b_pop(void *ud) { (void)ud; depth--; return 0; }
-static const omics_builder builder = {NULL,  b_null,  b_bool,  b_int, b_num, b_str,
-                                      b_tab, b_field, b_index, b_pop, NULL};
+static omics_builder builder;
 
 static omics_client *client;
 static const omics_model *model;
@@ -410,13 +400,9 @@ int main(void)
     omics_error err;
     omics_error_init(&err);
     model = omics_model_builtin(&err);
-    omics_credentials creds = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL, 0,
-                               "option"};
+    builder = ctest_counting_builder(&depth);
     omics_client_opts o;
-    memset(&o, 0, sizeof o);
-    o.region = "us-east-1";
-    o.endpoint = "http://127.0.0.1:1";
-    o.credentials = &creds;
+    ctest_offline_opts(&o);
     o.max_attempts = 3;
     o.max_backoff = 0.01;
     o.timeout = 30;
