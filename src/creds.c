@@ -38,6 +38,9 @@ struct omics_provider {
     omics_credentials cached;
     int have;
     int fetching; /* a fetch is running: a callback of it must not start another */
+    int stepping; /* a refresh is under way (omics_provider_next) */
+    creds_replay replay;
+    char key[300]; /* omics_provider_key's */
 };
 
 /* ------------------------------------------------------ static sources */
@@ -379,7 +382,7 @@ static int fetch(omics_provider *p, omics_credentials *out, omics_error *err)
     for (size_t i = 0; i < sizeof creds_chain / sizeof *creds_chain; i++) {
         buf_reset(&why);
         int rc = run_source(p, creds_chain[i].source, out, &why, err);
-        if (rc < 0) {
+        if (rc < 0 || creds_fetch_pending()) {
             buf_free(&why);
             buf_free(&tried);
             return -1;
@@ -471,6 +474,7 @@ void omics_provider_release(omics_provider *p)
     config_profile_close(&p->prof);
     omics_credentials_clear(&p->explicit_creds);
     omics_credentials_clear(&p->cached);
+    creds_replay_reset(&p->replay);
     free(p->region);
     free(p);
 }
@@ -494,52 +498,231 @@ static int fetch_once(omics_provider *p, omics_credentials *out, omics_error *er
     return rc;
 }
 
-const omics_credentials *omics_provider_credentials(omics_provider *p, omics_error *err)
+/* How current the cached credentials are. */
+enum { STATE_FRESH, STATE_ADVISORY, STATE_MANDATORY, STATE_NONE };
+static int freshness(const omics_provider *p)
+{
+    if (!p->have)
+        return STATE_NONE;
+    double exp = p->cached.expiration;
+    double now = provider_now(p);
+    if (exp <= 0 || now < exp - CREDS_ADVISORY)
+        return STATE_FRESH;
+    return now >= exp - CREDS_MANDATORY ? STATE_MANDATORY : STATE_ADVISORY;
+}
+
+/* The end of a fetch (rc, fresh, e): the cache as the refresh windows say. */
+static int settle(omics_provider *p, int rc, omics_credentials *fresh, omics_error *e,
+                  omics_error *err)
 {
     if (p->have) {
         double exp = p->cached.expiration;
         double now = provider_now(p);
-        if (exp <= 0 || now < exp - CREDS_ADVISORY)
-            return &p->cached;
-        int mandatory = now >= exp - CREDS_MANDATORY;
-        omics_credentials fresh;
-        memset(&fresh, 0, sizeof fresh);
-        omics_error e;
-        omics_error_init(&e);
-        if (fetch_once(p, &fresh, &e) == 0) {
+        if (rc == 0) {
             omics_credentials_clear(&p->cached);
-            p->cached = fresh;
-            omics_error_clear(&e);
-            return &p->cached;
+            p->cached = *fresh;
+            omics_error_clear(e);
+            return OMICS_CREDS_READY;
         }
-        omics_credentials_clear(&fresh);
-        if (!mandatory) { /* an advisory refresh failed: the old ones still do */
-            omics_error_clear(&e);
-            return &p->cached;
+        omics_credentials_clear(fresh);
+        if (now < exp - CREDS_MANDATORY) { /* an advisory refresh failed: the old ones still do */
+            omics_error_clear(e);
+            return OMICS_CREDS_READY;
         }
-        omics_error_set(err, e.kind ? e.kind : OMICS_ECREDENTIALS,
-                        e.code[0] ? e.code : "CredentialsExpired",
+        omics_error_set(err, e->kind ? e->kind : OMICS_ECREDENTIALS,
+                        e->code[0] ? e->code : "CredentialsExpired",
                         "the credentials from %s expire %s and could not be refreshed: %s",
                         p->cached.provider, now >= exp ? "now" : "within 10 minutes",
-                        e.message ? e.message : "");
-        err->retryable = e.retryable;
-        omics_error_clear(&e);
-        return NULL;
+                        e->message ? e->message : "");
+        err->retryable = e->retryable;
+        omics_error_clear(e);
+        return -1;
     }
-    omics_credentials fresh;
-    memset(&fresh, 0, sizeof fresh);
-    if (fetch_once(p, &fresh, err)) {
-        omics_credentials_clear(&fresh);
-        return NULL;
+    if (rc) {
+        omics_credentials_clear(fresh);
+        omics_error_copy(err, e);
+        omics_error_clear(e);
+        return -1;
     }
     omics_credentials_clear(&p->cached);
-    p->cached = fresh;
+    p->cached = *fresh;
     if (p->cached.expiration > 0 && provider_now(p) >= p->cached.expiration) {
         omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsExpired",
                         "the credentials from %s have already expired", p->cached.provider);
         omics_credentials_clear(&p->cached);
-        return NULL;
+        return -1;
     }
     p->have = 1;
-    return &p->cached;
+    return OMICS_CREDS_READY;
+}
+
+creds_replay *creds_provider_replay(omics_provider *p)
+{
+    return &p->replay;
+}
+
+static int pending_step(const omics_provider *p, const omics_fetch **f)
+{
+    *f = &p->replay.req;
+    return p->replay.req.command ? OMICS_CREDS_RUN : OMICS_CREDS_FETCH;
+}
+
+int omics_provider_next(omics_provider *p, omics_creds_mode mode, const omics_fetch **f,
+                        omics_error *err)
+{
+    *f = NULL;
+    if (!p->stepping) {
+        int st = freshness(p);
+        if (st == STATE_FRESH)
+            return OMICS_CREDS_READY;
+        if (mode == OMICS_CREDS_SHARED)
+            return OMICS_CREDS_REFRESH;
+        if (mode == OMICS_CREDS_BUSY)
+            return st == STATE_ADVISORY ? OMICS_CREDS_READY : OMICS_CREDS_WAIT;
+        creds_replay_reset(&p->replay);
+        p->replay.started = omics_now();
+        p->stepping = 1;
+    } else if (p->replay.pending) {
+        return pending_step(p, f);
+    }
+    omics_credentials fresh;
+    memset(&fresh, 0, sizeof fresh);
+    omics_error e;
+    omics_error_init(&e);
+    p->replay.next = 0; /* the sources run from the start */
+    creds_replay *was = creds_replay_use(&p->replay);
+    int rc = fetch_once(p, &fresh, &e);
+    creds_replay_use(was);
+    if (p->replay.pending) {
+        omics_credentials_clear(&fresh);
+        omics_error_clear(&e);
+        return pending_step(p, f);
+    }
+    p->stepping = 0;
+    creds_replay_reset(&p->replay);
+    return settle(p, rc, &fresh, &e, err);
+}
+
+int omics_provider_answered(omics_provider *p, long status, const char *body, size_t len,
+                            omics_error *err)
+{
+    return creds_replay_record(&p->replay, status, body, len, NULL, 0, NULL, err);
+}
+
+int omics_provider_failed(omics_provider *p, const omics_error *why, omics_error *err)
+{
+    omics_error w;
+    omics_error_init(&w);
+    if (omics_error_copy(&w, why))
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    if (!w.code[0])
+        snprintf(w.code, sizeof w.code, "ConnectionError");
+    int rc = creds_replay_record(&p->replay, 0, NULL, 0, NULL, 0, &w, err);
+    omics_error_clear(&w);
+    return rc;
+}
+
+int omics_provider_ran(omics_provider *p, int status, const char *out, size_t out_len,
+                       const char *errout, size_t errout_len, omics_error *err)
+{
+    if (p->replay.pending && !p->replay.req.command)
+        return omics_error_set(err, OMICS_EUSAGE, "NothingPending",
+                               "the pending credentials fetch is an HTTP request, not a command");
+    return creds_replay_record(&p->replay, status, out, out_len, errout, errout_len, NULL, err);
+}
+
+const omics_credentials *omics_provider_credentials(omics_provider *p, omics_error *err)
+{
+    for (;;) {
+        const omics_fetch *f;
+        int st = omics_provider_next(p, OMICS_CREDS_ALONE, &f, err);
+        if (st == OMICS_CREDS_READY)
+            return &p->cached;
+        if (st < 0)
+            return NULL;
+        if (creds_fetch_blocking(&p->replay, err)) {
+            p->stepping = 0;
+            creds_replay_reset(&p->replay);
+            return NULL;
+        }
+    }
+}
+
+/* ------------------------------------------------------- shared caches
+ * The text: "omics-creds-1", then access key id, secret, session token
+ * ("" for none), expiration (%.3f) and provider, one per line. */
+#define SHARED_MAGIC "omics-creds-1"
+
+char *omics_provider_export(omics_provider *p, double *expires)
+{
+    if (!p->have)
+        return NULL;
+    const omics_credentials *c = &p->cached;
+    buf t;
+    buf_init(&t);
+    buf_addf(&t, SHARED_MAGIC "\n%s\n%s\n%s\n%.3f\n%s", c->access_key_id, c->secret_access_key,
+             c->session_token ? c->session_token : "", c->expiration, c->provider);
+    if (t.oom) {
+        if (t.p)
+            memset(t.p, 0, t.len);
+        buf_free(&t);
+        return NULL;
+    }
+    *expires = c->expiration;
+    return t.p;
+}
+
+int omics_provider_offer(omics_provider *p, const char *text, size_t len, omics_error *err)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    char *field[6];
+    int n = 0;
+    for (char *s = copy; n < 6; n++) {
+        field[n] = s;
+        char *nl = strchr(s, '\n');
+        if (!nl) {
+            n++;
+            break;
+        }
+        *nl = '\0';
+        s = nl + 1;
+    }
+    int rc = -1;
+    char *end = NULL;
+    double exp = n == 6 ? strtod(field[4], &end) : 0;
+    if (n != 6 || strcmp(field[0], SHARED_MAGIC) != 0 || !end || *end) {
+        omics_error_set(err, OMICS_ECREDENTIALS, "SharedCredentialsError",
+                        "the shared cache holds something that is not credentials");
+    } else if (p->have && (p->cached.expiration <= 0 || p->cached.expiration >= exp)) {
+        rc = 0; /* ours are as new */
+    } else {
+        omics_credentials c;
+        memset(&c, 0, sizeof c);
+        if (omics_credentials_set(&c, field[1], field[2], *field[3] ? field[3] : NULL, field[5],
+                                  err) == 0) {
+            c.expiration = exp;
+            omics_credentials_clear(&p->cached);
+            p->cached = c;
+            p->have = 1;
+            rc = 1;
+        } else {
+            omics_credentials_clear(&c);
+        }
+    }
+    memset(copy, 0, len);
+    free(copy);
+    return rc;
+}
+
+const char *omics_provider_key(const omics_provider *p)
+{
+    omics_provider *q = (omics_provider *)p; /* (the key is made once) */
+    if (!q->key[0])
+        snprintf(q->key, sizeof q->key, "omics:%s:%s:%s", p->has_explicit ? "option" : "chain",
+                 p->fn ? "fn" : "-", p->prof.name ? p->prof.name : "default");
+    return q->key;
 }

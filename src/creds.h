@@ -25,11 +25,64 @@
 #include "buf.h"
 #include "config.h"
 #include "credentials.h"
+#include "http.h"
 #include "omics.h"
 
 /* Internal: never exported, whatever the compiler's default visibility. */
 #pragma GCC visibility push(hidden)
 
+
+/* ------------------------------------------------- fetches (creds_fetch.c)
+ * Every fetch of a source goes through creds_fetch_http or creds_fetch_run.
+ * With no replay set for the thread they are made at once (libcurl, a child
+ * process).  Under a replay (a provider being stepped), a fetch is answered
+ * from the replay's record; the first without an answer becomes the pending
+ * fetch, and it and every fetch after it fail with CredentialsPending: the
+ * sources give up, the driver makes the fetch, and they run again. */
+typedef struct creds_answer {
+    char *what;      /* "GET url", "RUN command": the same fetch asked again? */
+    long status;     /* HTTP status, or the command's exit status */
+    buf out;         /* the body, or the command's stdout */
+    buf errout;      /* the command's stderr */
+    omics_error err; /* the fetch failed: err.code set */
+} creds_answer;
+
+typedef struct creds_wire creds_wire; /* creds_wire.c: the pending fetch as bytes */
+
+typedef struct creds_replay {
+    double started;          /* when the first run began (budgets count from it) */
+    creds_answer *answers;
+    size_t n, cap;
+    size_t next;             /* the fetch of the run in progress */
+    int pending;             /* req waits for its answer */
+    omics_fetch req;         /* its parts in store */
+    char *what;
+    buf store;
+    const char *lines[8];
+    creds_wire *wire;
+} creds_replay;
+
+void creds_replay_reset(creds_replay *r);
+/* The answer of the pending fetch: kept, and pending cleared; -1 with err
+ * when nothing was pending. */
+int creds_replay_record(creds_replay *r, long status, const char *out, size_t out_len,
+                        const char *errout, size_t errout_len, const omics_error *failed,
+                        omics_error *err);
+/* Set r as the thread's replay (NULL: none); the one before is returned. */
+creds_replay *creds_replay_use(creds_replay *r);
+int creds_fetch_pending(void);
+/* When the fetches of this run began (the replay's start): budgets count from it. */
+double creds_fetch_started(void);
+int creds_fetch_http(const http_fetch_req *r, long *status, buf *body, omics_error *err);
+int creds_fetch_run(const char *command, double timeout, size_t max_output, buf *out,
+                    buf *errout, int *status, omics_error *err);
+/* Make r's pending fetch at once, blocking the thread (libcurl, a child),
+ * and record its answer; -1 with err when it cannot be recorded. */
+int creds_fetch_blocking(creds_replay *r, omics_error *err);
+/* (creds_wire.c) */
+void creds_wire_free(creds_wire *w);
+/* (creds.c) the provider's replay, for creds_wire.c */
+creds_replay *creds_provider_replay(omics_provider *p);
 
 /* STS: AssumeRole signed with src; AssumeRoleWithWebIdentity unsigned.
  * duration 0: STS's default.  Regional endpoint sts.<region>.amazonaws.com,

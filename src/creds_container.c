@@ -85,7 +85,7 @@ int creds_container(omics_credentials *out, omics_error *err)
     long status = 0;
     if (header.oom)
         omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-    else if (http_fetch(&req, &status, &body, err) == 0) {
+    else if (creds_fetch_http(&req, &status, &body, err) == 0) {
         if (status != 200) {
             omics_error_set(err, OMICS_ECREDENTIALS, "ContainerCredentialsError",
                             "the container credentials endpoint answered HTTP %ld", status);

@@ -51,7 +51,7 @@ static int ec2_request(ec2_session *s, const char *method, const char *path, lon
         n = 1;
     }
     http_fetch_req req = {method, url, lines, n, NULL, 0, left, left < 1.0 ? left : 1.0, NULL};
-    return http_fetch(&req, status, body, err);
+    return creds_fetch_http(&req, status, body, err);
 }
 
 /* Start a session: 1 ready, 0 no instance metadata here (why says so). */
@@ -59,7 +59,7 @@ static int ec2_open(ec2_session *s, buf *why, omics_error *err)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->base, sizeof s->base, "%s", ec2_base());
-    s->deadline = omics_now() + EC2_BUDGET;
+    s->deadline = creds_fetch_started() + EC2_BUDGET;
     buf body;
     buf_init(&body);
     long status = 0;

@@ -7,7 +7,6 @@
 
 #include "buf.h"
 #include "creds.h"
-#include "proc.h"
 
 #define PROCESS_MAX_OUTPUT (1024 * 1024)
 
@@ -21,27 +20,13 @@ static void excerpt(buf *to, const buf *from)
     }
 }
 
-/* Where the calling thread may not block (omics_refuse_blocking), or NULL. */
-static _Thread_local const char *refused_in;
-
-void omics_refuse_blocking(const char *where)
-{
-    refused_in = where;
-}
-
 int creds_process(const char *command, double timeout, omics_credentials *out, omics_error *err)
 {
-    if (refused_in)
-        return omics_error_set(err, OMICS_ECREDENTIALS, "CredentialProcessRefused",
-                               "credential_process would block %s: make the client where "
-                               "blocking is harmless (init_worker_by_lua; it keeps the "
-                               "credentials), or use another credential source",
-                               refused_in);
     buf so, se;
     buf_init(&so);
     buf_init(&se);
     int status = 0, rc = -1;
-    if (proc_run(command, timeout, PROCESS_MAX_OUTPUT, &so, &se, &status, err))
+    if (creds_fetch_run(command, timeout, PROCESS_MAX_OUTPUT, &so, &se, &status, err))
         goto done;
     if (status != 0) {
         buf msg;

@@ -125,7 +125,7 @@ int creds_sso(const config_profile *prof, const char *profile, omics_credentials
     int rc = -1;
     if (url.oom || header.oom) {
         omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");
-    } else if (http_fetch(&req, &status, &body, err) == 0) {
+    } else if (creds_fetch_http(&req, &status, &body, err) == 0) {
         if (status == 401 || status == 403) {
             omics_error_set(err, OMICS_ECREDENTIALS, "UnauthorizedSSOTokenError",
                             "the SSO portal refused the session of profile %s (HTTP %ld): run "

@@ -158,7 +158,7 @@ static int sts_call(const char *region, const omics_credentials *src, const char
     snprintf(url, sizeof url, "%s://%s%s", ep.scheme, host.p, path.p);
     http_fetch_req req = {"POST", url, lines, nlines, form->p, form->len, STS_TIMEOUT, 5.0, NULL};
     long status = 0;
-    if (http_fetch(&req, &status, &doc, err))
+    if (creds_fetch_http(&req, &status, &doc, err))
         goto done;
     if (status != 200) {
         sts_error(action, role, status, &doc, err);

@@ -609,6 +609,84 @@ omics_step omics_exchange_receive_end(omics_exchange *x, int why, const char *me
  * refused with an error naming it; NULL allows it again.  Per thread. */
 void omics_refuse_blocking(const char *where);
 
+/* ------------------------------------------- credentials by a driver's I/O
+ * omics_provider_credentials makes the sources' fetches itself, blocking
+ * (libcurl; a child process for credential_process).  A driver with an
+ * event loop of its own (nginx cosockets) steps the provider instead: it
+ * says what to fetch, the driver fetches it and hands the answer back, and
+ * the sources go on (run again from the start, their earlier fetches
+ * answered from what was handed back).  Every decision stays here: which
+ * source applies, refresh windows, the answers' checks.
+ *
+ *   for (;;) switch (omics_provider_next(p, mode, &f, &err)) {
+ *   READY    the credentials are current (omics_provider_credentials
+ *            returns them without fetching)
+ *   FETCH    an HTTP request (f): omics_provider_answered or _failed, or
+ *            the raw bytes of omics_provider_wire/_receive/_receive_end
+ *   RUN      a command (f->command, by /bin/sh -c): omics_provider_ran
+ *   REFRESH  (mode SHARED) a fetch is due: take the shared cache's lock and
+ *            step again with mode ALONE, or step with mode BUSY
+ *   WAIT     (mode BUSY) another holds the lock and these credentials may
+ *            not be used: wait a little, offer what the cache has, step again
+ *   -1       no credentials: err
+ *   }
+ *
+ * Workers sharing a cache (an nginx lua_shared_dict): each offers the
+ * cache's credentials (omics_provider_offer) before it steps with mode
+ * SHARED; the one holding the lock stores omics_provider_export's text. */
+typedef enum omics_creds_step {
+    OMICS_CREDS_READY = 1,
+    OMICS_CREDS_FETCH,
+    OMICS_CREDS_RUN,
+    OMICS_CREDS_REFRESH,
+    OMICS_CREDS_WAIT
+} omics_creds_step;
+typedef enum omics_creds_mode {
+    OMICS_CREDS_ALONE,  /* fetch when due */
+    OMICS_CREDS_SHARED, /* say REFRESH when due, fetch nothing */
+    OMICS_CREDS_BUSY    /* another refreshes: READY while these may be used */
+} omics_creds_mode;
+typedef struct omics_fetch {
+    const char *method; /* FETCH */
+    const char *url;
+    const char *const *headers; /* "Name: value" lines */
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    const char *command; /* RUN */
+    size_t max_output;   /* RUN: bytes of stdout and of stderr at most */
+    double timeout;      /* seconds for all of it */
+    double connect_timeout;
+} omics_fetch;
+int omics_provider_next(omics_provider *p, omics_creds_mode mode, const omics_fetch **f,
+                        omics_error *err);
+/* The answer to FETCH (any status); 0, or -1 when nothing was pending. */
+int omics_provider_answered(omics_provider *p, long status, const char *body, size_t len,
+                            omics_error *err);
+/* FETCH or RUN could not be done: why (its code and message are kept). */
+int omics_provider_failed(omics_provider *p, const omics_error *why, omics_error *err);
+/* RUN ended: the exit status (128 + a signal's number), stdout, stderr. */
+int omics_provider_ran(omics_provider *p, int status, const char *out, size_t out_len,
+                       const char *errout, size_t errout_len, omics_error *err);
+/* FETCH as raw bytes (see omics_exchange_wire): where to connect, the
+ * request's bytes; then the answer's bytes as they arrive: 1 while more are
+ * needed (r->wait: seconds the next read may take), 0 once the answer (or
+ * its failure) is handed back (r->keep: the connection may be reused). */
+int omics_provider_wire(omics_provider *p, omics_wire *out, omics_error *err);
+int omics_provider_receive(omics_provider *p, const char *data, size_t n, omics_received *r);
+int omics_provider_receive_end(omics_provider *p, int why, const char *message,
+                               omics_received *r);
+/* Credentials from a shared cache (omics_provider_export's text): 1 taken
+ * (they expire later than the provider's own), 0 not, -1 unreadable. */
+int omics_provider_offer(omics_provider *p, const char *text, size_t len, omics_error *err);
+/* The current credentials as text for a shared cache (it holds the secret:
+ * give it only to the cache), malloc'd; NULL when there are none.  *expires:
+ * their expiration (0: never). */
+char *omics_provider_export(omics_provider *p, double *expires);
+/* What identifies the provider's credentials in a shared cache: its
+ * profile, and whether options gave them. */
+const char *omics_provider_key(const omics_provider *p);
+
 /* ------------------------------------------------ many calls at once
  * The engine driven by curl multi: many calls of one client on one thread,
  * at most `concurrency` in flight, each on a connection of its own (kept
