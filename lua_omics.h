@@ -49,6 +49,8 @@ typedef struct lclient {
     lprovider *prov;     /* kept alive by the client's uservalue */
     int log_ref;         /* the log option, or LUA_NOREF */
     int sleep_ref;       /* the sleep option, or LUA_NOREF */
+    int events_ref;      /* client:on's handlers { event = { fn, ... } }, or LUA_NOREF */
+    int in_event;        /* its event handlers are running: they may not use it */
     /* the driver options, for the Lua drivers (core.limits) */
     char transport[12];
     double keepalive_pool_size, keepalive_timeout;
@@ -70,9 +72,10 @@ typedef struct lpartial {
 
 /* Callbacks from the C core call a trampoline under lua_pcall (see
  * lua_values.c); each one's registry key is the address of its slot. */
-enum { TR_ERROR, TR_LOG, TR_SINK, TR_CREDS, TR_COUNT };
+enum { TR_ERROR, TR_LOG, TR_SINK, TR_CREDS, TR_EVENT, TR_COUNT };
 void lv_push_trampoline(lua_State *L, int which);
 int lo_log_trampoline(lua_State *L);
+int lo_event_trampoline(lua_State *L);
 int ls_sink_trampoline(lua_State *L);
 int lp_creds_trampoline(lua_State *L);
 

@@ -3,6 +3,7 @@
  * what each table holds is said here once. */
 #include <string.h>
 
+#include "client.h"
 #include "omics.h"
 
 static int set(const omics_builder *b, const char *k)
@@ -107,4 +108,45 @@ int omics_model_describe_ops(const omics_model *m, const omics_builder *b)
             return -1;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------- events */
+
+const char *omics_event_name(omics_event_type type)
+{
+    switch (type) {
+    case OMICS_EVENT_BEFORE_SEND: return "before_send";
+    case OMICS_EVENT_AFTER_ATTEMPT: return "after_attempt";
+    case OMICS_EVENT_AFTER_CALL: return "after_call";
+    }
+    return NULL;
+}
+
+/* The request of before_send: where it goes and its headers, the secret
+ * ones redacted; the body's length, never the body. */
+static int event_request(const omics_request *r, const omics_builder *b)
+{
+    if (b->table(b->ud, 0, 8) || str(b, "method", r->method) || str(b, "url", r->url) ||
+        str(b, "host", r->host) || str(b, "path", r->path) || str(b, "query", r->query) ||
+        b->table(b->ud, 0, r->nheaders))
+        return -1;
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (str(b, r->headers[i].name,
+                client_secret_header(r->headers[i].name) ? "[REDACTED]" : r->headers[i].value))
+            return -1;
+    long long len = r->body_reader ? r->body_reader->length : (long long)r->body_len;
+    return set(b, "headers") || integer(b, "body_length", len) || set(b, "request");
+}
+
+int omics_event_describe(const omics_event *ev, const omics_builder *b)
+{
+    const char *name = omics_event_name(ev->type);
+    if (!name || b->table(b->ud, 0, 8) || str(b, "event", name) || str(b, "op", ev->op) ||
+        integer(b, ev->type == OMICS_EVENT_AFTER_CALL ? "attempts" : "attempt", ev->attempt) ||
+        (ev->status && integer(b, "status", ev->status)) || str(b, "code", ev->code))
+        return -1;
+    if (ev->type == OMICS_EVENT_BEFORE_SEND)
+        return ev->request ? event_request(ev->request, b) : 0;
+    return num(b, "seconds", ev->seconds) ||
+           (ev->type == OMICS_EVENT_AFTER_ATTEMPT && integer(b, "bytes", ev->bytes));
 }

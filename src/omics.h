@@ -491,6 +491,49 @@ const omics_value *omics_tree_value(omics_tree *t);
 /* Forget what was built (the arena keeps its memory until its reset). */
 void omics_tree_reset(omics_tree *t);
 
+/* ---------------------------------------------------------------- events
+ * What a call does, told as it happens by the engine (exchange.c), so that
+ * every driver (omics_call, omics_multi, a driver of the caller's own, raw
+ * bytes) tells the same: for metrics and tracing.
+ *   before_send    an attempt is about to go: its request as signed
+ *                  (omics_event_describe leaves the secrets out)
+ *   after_attempt  the attempt's answer or failure: status, error code,
+ *                  seconds, bytes of the answer's body
+ *   after_call     the call's end: attempts made (0 when its parameters
+ *                  were refused), the last status, error code, seconds
+ *                  (waits between attempts included) */
+typedef enum omics_event_type {
+    OMICS_EVENT_BEFORE_SEND = 1,
+    OMICS_EVENT_AFTER_ATTEMPT,
+    OMICS_EVENT_AFTER_CALL
+} omics_event_type;
+
+typedef struct omics_event {
+    omics_event_type type;
+    const char *op;  /* the operation's API name */
+    int attempt;     /* before_send, after_attempt: from 1; after_call: attempts made */
+    int status;      /* HTTP status of the (last) answer, 0 when there was none */
+    const char *code;  /* the error's code; NULL for a success */
+    double seconds;  /* after_attempt: the attempt's; after_call: the call's */
+    long long bytes; /* after_attempt: the answer's body, in memory or to a sink */
+    const omics_request *request; /* before_send; NULL otherwise */
+} omics_event;
+
+/* An event handler: 0, or non-zero with why filled in; a failing handler
+ * never fails the call (its why goes to the log option, level 3). */
+typedef int (*omics_event_fn)(void *ud, const omics_event *ev, char *why, size_t whylen);
+/* Set c's handler (fn NULL: none).  It runs inside the engine's steps: it
+ * must not use c (its calls return ClientBusy while omics_call runs). */
+void omics_client_on_event(omics_client *c, omics_event_fn fn, void *ud);
+/* "before_send", "after_attempt", "after_call"; NULL for another value. */
+const char *omics_event_name(omics_event_type type);
+/* The event as a table through b: event, op, attempt (after_call:
+ * attempts), status (when there was one), code (when failed), seconds,
+ * bytes (after_attempt), request (before_send: method, url, host, path,
+ * query, headers with the secret ones as "[REDACTED]", body_length; never
+ * the body or a signature). */
+int omics_event_describe(const omics_event *ev, const omics_builder *b);
+
 /* 1 while omics_call or omics_send runs on c (their callbacks see it). */
 int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
