@@ -775,6 +775,10 @@ static int l_client_index(lua_State *L)
 static int l_use_lua_methods(lua_State *L)
 {
     lo_check_client(L, 1)->lua_methods = 1;
+    /* the C methods made so far are forgotten: the next ones come from the factory */
+    lc_getuservalue(L, 1);
+    lua_newtable(L);
+    lua_setfield(L, -2, "methods");
     return 0;
 }
 
@@ -960,6 +964,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"option_defaults", l_option_defaults},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
+    lst_open(L);
     lua_newtable(L);
     lua_pushcfunction(L, l_sigv4_sign);
     lua_setfield(L, -2, "sign");

@@ -7,6 +7,7 @@
  *   lua_sinks.c     where a streaming payload goes: a function, a file, a path
  *   lua_exchange.c  the engine of one call for the Lua drivers (core.exchange)
  *   lua_many.c      many calls at once on curl multi (core.call_many)
+ *   lua_stub.c      the core's stubs, for omics.stubber
  *   lua_omics.c     the client, its calls and methods, the module */
 #ifndef LUA_OMICS_H
 #define LUA_OMICS_H
@@ -156,6 +157,11 @@ int lu_new(lua_State *L);
 /* The payload reader of an upload's part object at idx, or NULL. */
 const omics_reader *lu_part_reader(lua_State *L, int idx);
 void lu_open(lua_State *L);
+
+/* -------------------------------------------------------------- lua_stub.c */
+
+/* core.stub_result, core.stub_error, core.stub_expect into the table at -1 */
+void lst_open(lua_State *L);
 
 /* ------------------------------------------------------------- lua_omics.c */
 

@@ -534,6 +534,33 @@ const char *omics_event_name(omics_event_type type);
  * the body or a signature). */
 int omics_event_describe(const omics_event *ev, const omics_builder *b);
 
+/* ------------------------------------------------ stubs, for users' tests
+ * What a test double answers instead of the service, written as the
+ * service writes its answers so that the engine (omics_exchange_answered)
+ * parses it as a real one: results, errors, retries and events are then
+ * the real ones.  Nothing here sends anything; the response's strings live
+ * in a.  A stub the service could never send is a StubError (OMICS_EUSAGE)
+ * naming the member. */
+
+/* A result of op: checked against op's output shape (known members, types,
+ * limits, required members, timestamps in epoch seconds; a
+ * ResponseMetadata member is let through and not sent) and written as the
+ * answer: status, headers, a JSON body or the payload's bytes. */
+int omics_stub_result(const omics_op *op, const omics_value *result, omics_arena *a,
+                      omics_response *out, omics_error *err);
+/* An error answer of op: code (x-amzn-ErrorType: letters, digits and
+ * . _ : # -), message (NULL: ""), status (0: the modeled error's, else
+ * 400; otherwise 400 to 599), data: the modeled error's members, checked
+ * against its shape (none for a code the model does not know). */
+int omics_stub_error(const omics_model *m, const omics_op *op, const char *code,
+                     const char *message, int status, const omics_value *data, omics_arena *a,
+                     omics_response *out, omics_error *err);
+/* 0 when params hold exactly what expected holds (NULL or nil: anything):
+ * numbers by value, tables member by member, no member more or less; else
+ * a StubError naming the first member that differs and both values. */
+int omics_stub_expect(const omics_op *op, const omics_value *expected, const omics_value *params,
+                      omics_error *err);
+
 /* 1 while omics_call or omics_send runs on c (their callbacks see it). */
 int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
