@@ -972,6 +972,15 @@ int omics_identity_describe(const char *akid, const char *provider, double expir
                             const omics_builder *b);
 int omics_limits_describe(const omics_limits *l, const omics_builder *b);
 int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
+/* The whole model through b, for documentation: { service = { service_id,
+ * api_version, endpoint_prefix, signing_name, protocol }, operations = { {
+ * name, method, http_method, uri, response_code, host_prefix, input,
+ * output (shape names), errors = { shape names }, deprecated }, ... },
+ * shapes = { [name] = { type, min, max, pattern, enum = { ... }, members =
+ * { { name, snake, shape, location, wire, required, idempotency_token },
+ * ... }, payload, member, key, value, streaming, sensitive, union,
+ * error_code, error_status, retryable, throttling } } }. */
+int omics_model_describe(const omics_model *m, const omics_builder *b);
 
 /* ----------------------------------------------------------------- time */
 
