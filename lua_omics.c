@@ -701,7 +701,7 @@ static int l_close(lua_State *L)
     lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
     if (lc->c && (omics_client_busy(lc->c) || lc->in_event))
         return luaL_error(L, "this omics client is in the middle of a call: it cannot be closed "
-                             "from its own sink, log, credentials or event function");
+                             "from its own sink, log or credentials function (or an event handler)");
     return l_client_gc(L);
 }
 

@@ -141,6 +141,9 @@ end
 -- when and how often is the engine's, core.exchange.)
 local function send_once(req, transport, s, sink)
   local ok, status, headers, body = pcall(transport, req)
+  if not ok and s.stub and getmetatable(status) and status.code == "StubError" then
+    error(status, 0) -- (omics.stubber: a call the test did not stub is the test's error)
+  end
   if not ok or not status then
     return nil, "ConnectionError", "the transport function failed: " .. tostring(not ok and status or headers)
   end
@@ -301,8 +304,8 @@ function methods.call(client, op, params, opts)
   if t == "curl" then return core_call(client, op, params, opts) end
   local stub = s.stub
   if not stub then return lua_call(client, op, params, opts, t, s) end
-  stub:_before_call(op, params) -- (raises for a call the test did not stub)
-  local res, err = lua_call(client, op, params, opts, t, s)
+  stub:_before_call(op, params)
+  local res, err = lua_call(client, op, params, opts, t, s) -- (raises for a call not stubbed)
   stub:_after_call()
   return res, err
 end

@@ -88,48 +88,25 @@ function Stubber:_next(op, params, attempt)
   return e.answer
 end
 
--- The driver's side (omics.lua): before a call goes to the engine, and the
--- transport function that answers its attempts from the queue.
+-- The driver's side (omics.lua): the call about to go to the engine (which
+-- validates its parameters: refused ones never reach the queue), and the
+-- transport function that answers its attempts from the queue; a call the
+-- test did not stub raises its StubError out of the call.
 function Stubber:_before_call(op, params)
-  self.failure = nil
-  -- parameters the model refuses fail the call as they would for real
-  -- (the engine says so); the queue is not touched
-  if not self.client:prepare(op, params) then
-    self.current = nil
-    return
-  end
-  local name = self.names[op] or op
-  self.current = { op = name, params = params, attempt = 0 }
-  local e = self.queue[1]
-  if not e or e.op ~= name then
-    local _, err = self:_next(name, params, 1)
-    error(err, 0)
-  end
-  if e.expected ~= nil then
-    local ok, err = core.stub_expect(self.client, name, e.expected, params)
-    if not ok then error(err, 0) end
-  end
+  self.current = { op = self.names[op] or op, params = params, attempt = 0 }
 end
 
 function Stubber:_after_call()
-  local f = self.failure
-  self.failure, self.current = nil, nil
-  if f then error(f, 0) end
+  self.current = nil
 end
 
 local function transport_of(self)
   return function()
     local cur = self.current
-    if not cur then
-      self.failure = stub_error("an attempt reached the stub outside a call")
-      return nil, self.failure.message
-    end
+    if not cur then error(stub_error("an attempt reached the stub outside a call"), 0) end
     cur.attempt = cur.attempt + 1
     local answer, err = self:_next(cur.op, cur.params, cur.attempt)
-    if not answer then
-      self.failure = self.failure or err
-      return nil, err.message
-    end
+    if not answer then error(err, 0) end
     -- (a copy: the driver may add to it)
     local headers = {}
     for k, v in pairs(answer.headers) do headers[k] = v end

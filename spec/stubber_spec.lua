@@ -270,6 +270,41 @@ describe("omics.stubber, as a user's test uses it", function()
     stub:assert_no_pending()
   end)
 
+  it("uploads a read set from stubbed answers, and its wait for ACTIVE does not sleep", function()
+    local dir = helper.tmpdir()
+    local path = dir .. "/r1.fastq"
+    helper.write(path, helper.fastq(2500))
+    local store = "1234567890"
+    stub:add_response("create_multipart_read_set_upload", {
+      sequenceStoreId = store, uploadId = "1111111111", sourceFileType = "FASTQ", subjectId = "s",
+      sampleId = "x", referenceArn = "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890/reference/9876543210",
+      creationTime = 1700000000 })
+    for i = 1, 3 do
+      stub:add_response("upload_read_set_part", { checksum = "c" .. i }, nil)
+    end
+    stub:add_response("complete_multipart_read_set_upload", { readSetId = "2222222222" }, {
+      sequenceStoreId = store, uploadId = "1111111111",
+      parts = { { partNumber = 1, partSource = "SOURCE1", checksum = "c1" },
+                { partNumber = 2, partSource = "SOURCE1", checksum = "c2" },
+                { partNumber = 3, partSource = "SOURCE1", checksum = "c3" } } })
+    for _, status in ipairs { "PROCESSING_UPLOAD", "ACTIVATING", "ACTIVE" } do
+      stub:add_response("get_read_set_metadata", {
+        id = "2222222222", arn = "arn:aws:omics:us-east-1:123456789012:sequenceStore/1234567890/readSet/2222222222",
+        sequenceStoreId = store, status = status, fileType = "FASTQ", creationTime = 1700000000 })
+    end
+    stub:activate()
+    local t0 = omics.now()
+    local res, err = client:upload_read_set({ sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s",
+      sampleId = "x", name = "r1", files = { SOURCE1 = path } }, { part_size = 1000 })
+    helper.rmdir(dir)
+    assert.is_nil(err)
+    assert.are.equal("2222222222", res.readSetId)
+    assert.are.equal("ACTIVE", res.status)
+    assert.are.equal(3, res.parts)
+    assert.is_true(omics.now() - t0 < 5) -- (1 s, then 2 s between the checks otherwise)
+    stub:assert_no_pending()
+  end)
+
   it("tells the events of stubbed calls as of real ones", function()
     local seen = {}
     client:on("after_call", function(ev) seen[#seen + 1] = ("%s %d %s %s"):format(ev.op, ev.attempts,
