@@ -9,6 +9,7 @@
 #   make bench-check  a short benchmark run whose table is checked
 #   make fuzz       the libFuzzer targets (FUZZ_SECONDS each)
 #   make model      regenerate src/model_omics.c from tools/model (the committed model)
+#   make docs       regenerate docs/operations (a page per operation) from tools/model
 #   make emulator   run the local HealthOmics emulator on 127.0.0.1:$(PORT)
 #   make install    the C library: libomics.so and .a, omics.h and omics.pc
 #                   under PREFIX (default /usr/local; DESTDIR for staging)
@@ -57,7 +58,7 @@ ifneq ($(LUA),luajit)
 CTEST_BIN += $(patsubst spec/c/lua/test_%.c,$(BUILD)/test_lua_%,$(wildcard spec/c/lua/test_*.c))
 endif
 
-.PHONY: all deps test check ctest spec sanitize valgrind soak bench bench-transfer demo emulator model clean rock-check \
+.PHONY: docs all deps test check ctest spec sanitize valgrind soak bench bench-transfer demo emulator model clean rock-check \
 	bench-emulator install clib bench-check
 
 # The C half is the module omics.core (omics/core.so); omics.lua, the Lua
@@ -120,6 +121,10 @@ $(BUILD) $(CORE_BUILD):
 
 deps:
 	@sh tools/deps.sh
+
+# The reference pages: the committed model as the module loads it (Lua 5.4 build).
+docs: omics/core.so
+	$(LUA) tools/gen_docs.lua docs/operations
 
 ctest: $(CTEST_BIN)
 

@@ -61,6 +61,7 @@ build = {
       omics = "omics.lua",
       ["omics.jmespath"] = "omics/jmespath.lua",
       ["omics.ngx"] = "omics/ngx.lua",
+      ["omics.stubber"] = "omics/stubber.lua",
       ["omics.core"] = {
          sources = {
             "lua_download.c",
@@ -69,6 +70,7 @@ build = {
             "lua_omics.c",
             "lua_provider.c",
             "lua_sinks.c",
+            "lua_stub.c",
             "lua_transfer.c",
             "lua_upload.c",
             "lua_values.c",
@@ -128,6 +130,7 @@ build = {
             "src/settings.c",
             "src/sha256x.c",
             "src/sigv4.c",
+            "src/stub.c",
             "src/suggest.c",
             "src/tree.c",
             "src/ts.c",

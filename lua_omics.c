@@ -26,6 +26,9 @@ lclient *lo_check_client(lua_State *L, int idx)
     lclient *lc = luaL_checkudata(L, idx, LOMICS_CLIENT);
     if (!lc->c)
         luaL_error(L, "this omics client is closed");
+    if (lc->in_event)
+        luaL_error(L, "this omics client is running its event handlers: a handler may not use "
+                      "it (use a second client)");
     if (omics_client_busy(lc->c))
         luaL_error(L, "this omics client is in the middle of a call (its own sink, log or "
                       "credentials function used it): use a second client");
@@ -78,6 +81,159 @@ static void lc_log(void *ud, int level, const char *message)
         lua_pop(L, 1); /* a failing log function must not fail the call */
 }
 
+/* ------------------------------------------------------------- events */
+
+/* (v) -> v as text, __tostring and all */
+static int to_text(lua_State *L)
+{
+    lua_settop(L, 1);
+    if (luaL_callmeta(L, 1, "__tostring"))
+        return 1;
+    if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER)
+        lua_pushvalue(L, 1);
+    else if (lua_isnil(L, 1) || lua_type(L, 1) == LUA_TBOOLEAN)
+        lua_pushstring(L, lua_isnil(L, 1) ? "nil" : lua_toboolean(L, 1) ? "true" : "false");
+    else
+        lua_pushfstring(L, "%s: %p", luaL_typename(L, 1), lua_topointer(L, 1));
+    return 1;
+}
+
+/* (handlers { event = { fn, ... } }, event as a light userdata) -> nil, or
+ * the first handler's error as text.  Every handler of the event runs, each
+ * under its own pcall: one that raises does not keep the others from it. */
+int lo_event_trampoline(lua_State *L)
+{
+    const omics_event *ev = lua_touserdata(L, 2);
+    lua_settop(L, 2);
+    lua_getfield(L, 1, omics_event_name(ev->type)); /* 3: the handlers */
+    int n = lua_istable(L, 3) ? (int)lua_rawlen(L, 3) : 0;
+    if (n == 0)
+        return 0;
+    omics_builder b;
+    lv_builder(L, &b);
+    if (omics_event_describe(ev, &b)) /* 4: the event's table */
+        return luaL_error(L, "no room on the Lua stack for the event");
+    lua_pushnil(L); /* 5: the first error */
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, 3, i);
+        lua_pushvalue(L, 4);
+        if (lua_pcall(L, 1, 0, 0) == 0)
+            continue;
+        if (!lua_isnil(L, 5)) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pushcfunction(L, to_text);
+        lua_insert(L, -2);
+        if (lua_pcall(L, 1, 1, 0) != 0 || lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "an error whose __tostring raised");
+        }
+        lua_replace(L, 5);
+    }
+    return 1;
+}
+
+/* The core's event handler: client:on's functions, in the state of the
+ * call in progress; what they raise comes back as why. */
+static int lc_event(void *ud, const omics_event *ev, char *why, size_t whylen)
+{
+    lclient *lc = ud;
+    lua_State *L = lc->prov ? lc->prov->L : NULL;
+    if (!L || lc->events_ref == LUA_NOREF)
+        return 0;
+    if (!lua_checkstack(L, 8)) {
+        snprintf(why, whylen, "no room on the Lua stack");
+        return -1;
+    }
+    int top = lua_gettop(L);
+    lv_push_trampoline(L, TR_EVENT);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lc->events_ref);
+    lua_pushlightuserdata(L, (void *)ev);
+    lc->in_event++;
+    int status = lua_pcall(L, 2, 1, 0);
+    lc->in_event--;
+    int rc = 0;
+    if (status != 0 || !lua_isnil(L, -1)) {
+        snprintf(why, whylen, "%s",
+                 lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "an error that is not text");
+        rc = -1;
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+static const char *const event_names[] = {"before_send", "after_attempt", "after_call", NULL};
+
+/* The event named at idx, as an index of event_names; raises naming them. */
+static int check_event(lua_State *L, int idx)
+{
+    const char *name = luaL_checkstring(L, idx);
+    for (int i = 0; event_names[i]; i++)
+        if (strcmp(name, event_names[i]) == 0)
+            return i;
+    lua_pushfstring(L, "%s", name);
+    return luaL_error(L, "client events: no event %s (before_send, after_attempt or after_call)",
+                      luaL_gsub(L, lua_tostring(L, -1), "\n", " "));
+}
+
+/* client:on(event, fn) -> fn: fn(ev) runs at each such event of the
+ * client's calls, after the handlers added before it. */
+static int l_on(lua_State *L)
+{
+    lclient *lc = lo_check_client(L, 1);
+    int which = check_event(L, 2);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_settop(L, 3);
+    if (lc->events_ref == LUA_NOREF) {
+        lua_newtable(L);
+        lc->events_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        omics_client_on_event(lc->c, lc_event, lc);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lc->events_ref);
+    lua_getfield(L, -1, event_names[which]);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, event_names[which]);
+    }
+    lua_pushvalue(L, 3);
+    lua_rawseti(L, -2, (int)lua_rawlen(L, -2) + 1);
+    lua_settop(L, 3);
+    return 1;
+}
+
+/* client:off(event[, fn]) -> how many handlers were removed: fn, or every
+ * handler of the event. */
+static int l_off(lua_State *L)
+{
+    lclient *lc = lo_check_client(L, 1);
+    int which = check_event(L, 2);
+    if (!lua_isnoneornil(L, 3))
+        luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_settop(L, 3);
+    int removed = 0;
+    if (lc->events_ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lc->events_ref); /* 4 */
+        lua_getfield(L, 4, event_names[which]);            /* 5 */
+        lua_newtable(L);                                   /* 6: those kept */
+        int n = lua_istable(L, 5) ? (int)lua_rawlen(L, 5) : 0, kept = 0;
+        for (int i = 1; i <= n; i++) {
+            lua_rawgeti(L, 5, i);
+            if (lua_isnil(L, 3) || lua_rawequal(L, -1, 3)) {
+                lua_pop(L, 1);
+                removed++;
+            } else {
+                lua_rawseti(L, 6, ++kept);
+            }
+        }
+        lua_setfield(L, 4, event_names[which]);
+    }
+    lua_pushinteger(L, removed);
+    return 1;
+}
+
 /* The sleep option: the engine's waits between attempts (libcurl's loop;
  * the Lua drivers call it themselves).  An error in it is not the call's. */
 static void lc_sleep(void *ud, double seconds)
@@ -123,7 +279,7 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     lclient *lc = lc_newuserdata(L, sizeof *lc);
     memset(lc, 0, sizeof *lc);
     lc->prov = lp;
-    lc->log_ref = lc->sleep_ref = LUA_NOREF;
+    lc->log_ref = lc->sleep_ref = lc->events_ref = LUA_NOREF;
     luaL_setmetatable(L, LOMICS_CLIENT);
     snprintf(lc->transport, sizeof lc->transport, "%s", o.transport ? o.transport : "function");
     lc->keepalive_pool_size = o.keepalive_pool_size;
@@ -171,7 +327,8 @@ static int l_client_gc(lua_State *L)
     lc->values = NULL;
     luaL_unref(L, LUA_REGISTRYINDEX, lc->log_ref);
     luaL_unref(L, LUA_REGISTRYINDEX, lc->sleep_ref);
-    lc->log_ref = lc->sleep_ref = LUA_NOREF;
+    luaL_unref(L, LUA_REGISTRYINDEX, lc->events_ref);
+    lc->log_ref = lc->sleep_ref = lc->events_ref = LUA_NOREF;
     return 0;
 }
 
@@ -454,6 +611,18 @@ static int l_model_extra(lua_State *L)
     return lv_fail(L, &err);
 }
 
+/* core.describe_model(client) -> the model as omics_model_describe tells
+ * it (operations, shapes), for the reference pages */
+static int l_describe_model(lua_State *L)
+{
+    lclient *lc = lo_check_client(L, 1);
+    omics_builder b;
+    lv_builder(L, &b);
+    if (omics_model_describe(omics_client_model(lc->c), &b))
+        return luaL_error(L, "out of memory describing the model");
+    return 1;
+}
+
 /* core.refuse_blocking(where or nil): the string stays referenced in the
  * registry while it is in force */
 static int l_refuse_blocking(lua_State *L)
@@ -530,16 +699,16 @@ static int l_error(lua_State *L)
 static int l_close(lua_State *L)
 {
     lclient *lc = luaL_checkudata(L, 1, LOMICS_CLIENT);
-    if (lc->c && omics_client_busy(lc->c))
+    if (lc->c && (omics_client_busy(lc->c) || lc->in_event))
         return luaL_error(L, "this omics client is in the middle of a call: it cannot be closed "
-                             "from its own sink, log or credentials function");
+                             "from its own sink, log or credentials function (or an event handler)");
     return l_client_gc(L);
 }
 
 static const luaL_Reg client_methods[] = {
     {"call", l_call},   {"prepare", l_prepare}, {"sign", l_sign},
     {"parse", l_parse}, {"close", l_close},     {"credentials", l_credentials},
-    {"operations", l_operations}, {NULL, NULL}};
+    {"operations", l_operations}, {"on", l_on}, {"off", l_off}, {NULL, NULL}};
 
 /* Any method of a closed client: upvalue 1 is its name. */
 static int l_closed_method(lua_State *L)
@@ -618,6 +787,10 @@ static int l_client_index(lua_State *L)
 static int l_use_lua_methods(lua_State *L)
 {
     lo_check_client(L, 1)->lua_methods = 1;
+    /* the C methods made so far are forgotten: the next ones come from the factory */
+    lc_getuservalue(L, 1);
+    lua_newtable(L);
+    lua_setfield(L, -2, "methods");
     return 0;
 }
 
@@ -781,6 +954,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"service", l_service},
                                    {"provider", lp_provider},
                                    {"model_extra", l_model_extra},
+                                   {"describe_model", l_describe_model},
                                    {"now", l_now},
                                    {"refuse_blocking", l_refuse_blocking},
                                    {"sleep", l_sleep},
@@ -803,6 +977,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"option_defaults", l_option_defaults},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
+    lst_open(L);
     lua_newtable(L);
     lua_pushcfunction(L, l_sigv4_sign);
     lua_setfield(L, -2, "sign");

@@ -7,6 +7,7 @@
  *   lua_sinks.c     where a streaming payload goes: a function, a file, a path
  *   lua_exchange.c  the engine of one call for the Lua drivers (core.exchange)
  *   lua_many.c      many calls at once on curl multi (core.call_many)
+ *   lua_stub.c      the core's stubs, for omics.stubber
  *   lua_omics.c     the client, its calls and methods, the module */
 #ifndef LUA_OMICS_H
 #define LUA_OMICS_H
@@ -49,6 +50,8 @@ typedef struct lclient {
     lprovider *prov;     /* kept alive by the client's uservalue */
     int log_ref;         /* the log option, or LUA_NOREF */
     int sleep_ref;       /* the sleep option, or LUA_NOREF */
+    int events_ref;      /* client:on's handlers { event = { fn, ... } }, or LUA_NOREF */
+    int in_event;        /* its event handlers are running: they may not use it */
     /* the driver options, for the Lua drivers (core.limits) */
     char transport[12];
     double keepalive_pool_size, keepalive_timeout;
@@ -70,9 +73,10 @@ typedef struct lpartial {
 
 /* Callbacks from the C core call a trampoline under lua_pcall (see
  * lua_values.c); each one's registry key is the address of its slot. */
-enum { TR_ERROR, TR_LOG, TR_SINK, TR_CREDS, TR_COUNT };
+enum { TR_ERROR, TR_LOG, TR_SINK, TR_CREDS, TR_EVENT, TR_COUNT };
 void lv_push_trampoline(lua_State *L, int which);
 int lo_log_trampoline(lua_State *L);
+int lo_event_trampoline(lua_State *L);
 int ls_sink_trampoline(lua_State *L);
 int lp_creds_trampoline(lua_State *L);
 
@@ -153,6 +157,11 @@ int lu_new(lua_State *L);
 /* The payload reader of an upload's part object at idx, or NULL. */
 const omics_reader *lu_part_reader(lua_State *L, int idx);
 void lu_open(lua_State *L);
+
+/* -------------------------------------------------------------- lua_stub.c */
+
+/* core.stub_result, core.stub_error, core.stub_expect into the table at -1 */
+void lst_open(lua_State *L);
 
 /* ------------------------------------------------------------- lua_omics.c */
 

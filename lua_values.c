@@ -97,7 +97,8 @@ static int error_builder(lua_State *L);
 
 /* each one's registry key is the address of its slot here */
 static const lua_CFunction trampolines[TR_COUNT] = {error_builder, lo_log_trampoline,
-                                                    ls_sink_trampoline, lp_creds_trampoline};
+                                                    ls_sink_trampoline, lp_creds_trampoline,
+                                                    lo_event_trampoline};
 
 void lv_push_trampoline(lua_State *L, int which)
 {

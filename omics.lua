@@ -141,6 +141,9 @@ end
 -- when and how often is the engine's, core.exchange.)
 local function send_once(req, transport, s, sink)
   local ok, status, headers, body = pcall(transport, req)
+  if not ok and s.stub and getmetatable(status) and status.code == "StubError" then
+    error(status, 0) -- (omics.stubber: a call the test did not stub is the test's error)
+  end
   if not ok or not status then
     return nil, "ConnectionError", "the transport function failed: " .. tostring(not ok and status or headers)
   end
@@ -249,8 +252,8 @@ local function lua_call(client, op, params, opts, transport, s)
       end
     elseif step == "wait" then
       local waited = nil
-      if s.sleep and v > 0 then
-        s.sleep(v)
+      if (s.sleep or s.stub) and v > 0 then
+        if s.sleep then s.sleep(v) end -- (a stubbed client does not sleep)
         waited = v -- virtual time: the client's clock moves on by as much
       else
         lua_sleep(v)
@@ -277,6 +280,7 @@ local core_call = core.call
 -- transport function; nil, err where none can run.
 local function driver(client)
   local s = settings[client]
+  if s and s.stub then return s.stub.transport, s end -- (omics.stubber: nothing is sent)
   local t = s and s.transport or "curl"
   if t == "auto" or t == "ngx" then
     local mode, phase = "curl", nil
@@ -298,12 +302,27 @@ function methods.call(client, op, params, opts)
   local t, s = driver(client)
   if not t then return nil, s end
   if t == "curl" then return core_call(client, op, params, opts) end
-  return lua_call(client, op, params, opts, t, s)
+  local stub = s.stub
+  if not stub then return lua_call(client, op, params, opts, t, s) end
+  stub:_before_call(op, params)
+  local res, err = lua_call(client, op, params, opts, t, s) -- (raises for a call not stubbed)
+  stub:_after_call()
+  return res, err
 end
 
 core.set_method_factory(function(op)
   return function(client, params, opts) return methods.call(client, op, params, opts) end
 end)
+
+-- omics.stubber(client): the client's calls answered from a queue, for
+-- tests (omics/stubber.lua)
+function M.stubber(client)
+  return require("omics.stubber").new(client, function(c)
+    local s = settings[c]
+    if not s then error("omics.stubber: not a client of omics.new or omics.service", 3) end
+    return s
+  end)
+end
 
 -------------------------------------------------------------- many calls
 
@@ -514,7 +533,7 @@ function methods.upload_read_set(client, params, opts)
         return nil, lua_error("WaiterTimeout", "waiter", ("read set %s is still %s after %g s (opts.wait_seconds)")
           :format(done.readSetId, meta.status, limit))
       end
-      if s and s.sleep then s.sleep(delay) else lua_sleep(delay) end
+      if s and s.sleep then s.sleep(delay) elseif not (s and s.stub) then lua_sleep(delay) end
       waited = waited + delay
       delay = math.min(delay * 2, 15)
     end
@@ -707,6 +726,8 @@ function methods.wait(client, name, params, opts)
   local delay = opts.delay or w.delay or WAIT_DEFAULTS.delay
   local max_attempts = opts.max_attempts or w.maxAttempts or WAIT_DEFAULTS.max_attempts
   local sleep = opts.sleep or lua_sleep -- (inside nginx, ngx.sleep: the worker goes on)
+  local s = settings[client]
+  if not opts.sleep and s and s.stub then sleep = function() end end -- (stubbed: no waiting)
   local res, err
   for attempt = 1, max_attempts do
     res, err = client:call(w.operation, params)

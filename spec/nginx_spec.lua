@@ -55,6 +55,7 @@ http {
   lua_package_cpath "${ROOT}/build/luajit/?.so;;";
   lua_ssl_trusted_certificate ${DIR}/ca.pem;
   lua_ssl_verify_depth 2;
+  lua_shared_dict omics_metrics 1m;
 
   init_by_lua_block {
     -- a client made before the workers fork
@@ -99,6 +100,29 @@ http {
           if lines then lines[#lines + 1] = message:match("^[^\n]*") end
         end },
     }
+    -- metrics from the engine's events: calls and retries per operation in
+    -- a shared dict (every worker adds to it), served by /metrics
+    local metrics = ngx.shared.omics_metrics
+    t.metered = new { transport = "ngx", max_backoff = 0.01 }
+    t.metered:on("after_call", function(ev)
+      metrics:incr(("calls\t%s\t%s"):format(ev.op, ev.code or "OK"), 1, 0)
+      metrics:incr("seconds\t" .. ev.op, ev.seconds, 0)
+    end)
+    t.metered:on("after_attempt", function(ev)
+      if ev.attempt > 1 then metrics:incr("retries\t" .. ev.op, 1, 0) end
+    end)
+    -- the events of one scenario, for the spec to compare with libcurl's
+    t.traced = new { transport = "ngx", max_backoff = 0.01 }
+    for _, e in ipairs { "before_send", "after_attempt", "after_call" } do
+      t.traced:on(e, function(ev)
+        local seen = package.loaded.traced_events
+        if not seen then return end
+        seen[#seen + 1] = { event = ev.event, op = ev.op, attempt = ev.attempt, attempts = ev.attempts,
+                            status = ev.status, code = ev.code, bytes = ev.bytes,
+                            path = ev.request and ev.request.path,
+                            authorization = ev.request and ev.request.headers.Authorization }
+      end)
+    end
     -- credential_process runs here, where blocking is harmless
     t.proc = assert(omics.new { region = "us-east-1", endpoint = "${EMU}", profile = "proc" })
     -- a call here (init_worker cannot use cosockets) goes through libcurl
@@ -237,6 +261,60 @@ http {
           { referenceStoreId = "1234567890", id = "9876543210" }, { sink = ngx.var.arg_path })
         ngx.say("ok=", tostring(res ~= nil), "\nerror=", tostring(err and err.code),
                 "\nmessage=", tostring(err and err.message))
+      }
+    }
+
+    location /metered {
+      content_by_lua_block {
+        local client = package.loaded.omics_clients.metered
+        local res, err
+        if ngx.var.arg_op == "stores" then
+          res, err = client:list_reference_stores {}
+        else
+          res, err = client:get_reference_metadata { referenceStoreId = ngx.var.arg_store or "1234567890",
+                                                     id = "9876543210" }
+        end
+        ngx.say(res and "ok" or err.code)
+      }
+    }
+
+    # Prometheus text exposition of the shared dict
+    location /metrics {
+      default_type text/plain;
+      content_by_lua_block {
+        local metrics = ngx.shared.omics_metrics
+        local calls, retries, seconds = {}, {}, {}
+        for _, key in ipairs(metrics:get_keys(0)) do
+          local kind, op, code = key:match("^(%a+)\t([^\t]+)\t?(.*)$")
+          local v = metrics:get(key)
+          if kind == "calls" then
+            calls[#calls + 1] = ('omics_calls_total{operation="%s",code="%s"} %d'):format(op, code, v)
+          elseif kind == "retries" then
+            retries[#retries + 1] = ('omics_retries_total{operation="%s"} %d'):format(op, v)
+          elseif kind == "seconds" then
+            seconds[#seconds + 1] = ('omics_call_seconds_total{operation="%s"} %.6f'):format(op, v)
+          end
+        end
+        table.sort(calls) table.sort(retries) table.sort(seconds)
+        ngx.print("# HELP omics_calls_total HealthOmics calls by operation and outcome.\n",
+                  "# TYPE omics_calls_total counter\n", table.concat(calls, "\n"), "\n",
+                  "# HELP omics_retries_total Attempts after the first, by operation.\n",
+                  "# TYPE omics_retries_total counter\n", table.concat(retries, "\n"), "\n",
+                  "# HELP omics_call_seconds_total Time spent in calls, waits included.\n",
+                  "# TYPE omics_call_seconds_total counter\n", table.concat(seconds, "\n"), "\n")
+      }
+    }
+
+    location /traced {
+      content_by_lua_block {
+        local client = package.loaded.omics_clients.traced
+        package.loaded.traced_events = {}
+        client:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+        client:get_reference_metadata { referenceStoreId = "1111111111", id = "9876543210" }
+        client:get_reference_metadata { referenceStoreId = "12", id = "9876543210" }
+        local seen = package.loaded.traced_events
+        package.loaded.traced_events = nil
+        ngx.say(require("cjson").encode(seen))
       }
     }
 
@@ -709,6 +787,69 @@ describe("inside nginx #nginx", function()
       :format(#helper.FAULT_MATRIX))
     assert.is_true(retried >= 4, "the log lines were compared")
     emu:control("DELETE", "faults")
+  end)
+
+  it("events: the cosocket driver tells the same events as libcurl", function()
+    local function scenario(run)
+      emu:faults { { status = 429, code = "ThrottlingException", message = "slow", count = 1 } }
+      local seen = run()
+      emu:control("DELETE", "faults")
+      return seen
+    end
+    local from_ngx = scenario(function()
+      local body, code = http_get(url("/traced"))
+      assert.are.equal(200, code, body)
+      return helper.json.decode(body)
+    end)
+    local from_curl = scenario(function()
+      local client = helper.client(emu, { max_backoff = 0.01 })
+      local seen = {}
+      for _, e in ipairs { "before_send", "after_attempt", "after_call" } do
+        client:on(e, function(ev)
+          seen[#seen + 1] = { event = ev.event, op = ev.op, attempt = ev.attempt, attempts = ev.attempts,
+                              status = ev.status, code = ev.code, bytes = ev.bytes,
+                              path = ev.request and ev.request.path,
+                              authorization = ev.request and ev.request.headers.Authorization }
+        end)
+      end
+      client:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+      client:get_reference_metadata { referenceStoreId = "1111111111", id = "9876543210" }
+      client:get_reference_metadata { referenceStoreId = "12", id = "9876543210" }
+      return seen
+    end)
+    assert.are.equal(9, #from_curl)
+    assert.are.same(from_curl, from_ngx)
+    assert.are.equal("[REDACTED]", from_ngx[1].authorization)
+  end)
+
+  it("events: calls and retries per operation in a shared dict, served as Prometheus text", function()
+    emu:faults { { operation = "GetReferenceMetadata", status = 429, code = "ThrottlingException", count = 2 } }
+    local outcomes = {}
+    for _, q in ipairs { "", "", "?store=1111111111", "?op=stores" } do
+      local body = http_get(url("/metered" .. q))
+      outcomes[#outcomes + 1] = body:match("^(%S+)")
+    end
+    emu:control("DELETE", "faults")
+    assert.are.same({ "ok", "ok", "ResourceNotFoundException", "ok" }, outcomes)
+    local text, code = http_get(url("/metrics"))
+    assert.are.equal(200, code)
+    print("nginx_spec: /metrics\n" .. text)
+    local without_seconds = text:gsub('(omics_call_seconds_total{operation="%a+"}) [%d.]+', "%1 S")
+    assert.are.equal(table.concat({
+      "# HELP omics_calls_total HealthOmics calls by operation and outcome.",
+      "# TYPE omics_calls_total counter",
+      'omics_calls_total{operation="GetReferenceMetadata",code="OK"} 2',
+      'omics_calls_total{operation="GetReferenceMetadata",code="ResourceNotFoundException"} 1',
+      'omics_calls_total{operation="ListReferenceStores",code="OK"} 1',
+      "# HELP omics_retries_total Attempts after the first, by operation.",
+      "# TYPE omics_retries_total counter",
+      'omics_retries_total{operation="GetReferenceMetadata"} 2',
+      "# HELP omics_call_seconds_total Time spent in calls, waits included.",
+      "# TYPE omics_call_seconds_total counter",
+      'omics_call_seconds_total{operation="GetReferenceMetadata"} S',
+      'omics_call_seconds_total{operation="ListReferenceStores"} S',
+      "",
+    }, "\n"), without_seconds)
   end)
 
   it("goes through a proxy: http in absolute form, https through a CONNECT tunnel", function()

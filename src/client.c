@@ -48,6 +48,8 @@ struct omics_client {
     char *ca_bundle; /* ca_file, AWS_CA_BUNDLE or the profile's, or NULL */
     int busy; /* omics_call in progress: its callbacks must not reuse the client */
     omics_limits limits;
+    omics_event_fn event; /* omics_client_on_event's handler, or NULL */
+    void *event_ud;
 };
 
 #define CLIENT_MAX_HEADERS (256u * 1024) /* curl's own cap is larger */
@@ -84,7 +86,7 @@ static int contains_nocase(const char *s, const char *word)
 }
 
 /* Headers whose values are secrets, or signatures of them. */
-static int secret_header(const char *name)
+int client_secret_header(const char *name)
 {
     return strcasecmp(name, "authorization") == 0 || contains_nocase(name, "token") ||
            contains_nocase(name, "secret") || contains_nocase(name, "password");
@@ -99,7 +101,7 @@ void omics_client_log_request(const omics_client *c, const omics_request *req, i
     buf_addf(&b, "attempt %d: %s %s", attempt, req->method, req->url);
     for (size_t i = 0; i < req->nheaders; i++)
         buf_addf(&b, "\n  %s: %s", req->headers[i].name,
-                 secret_header(req->headers[i].name) ? "[REDACTED]" : req->headers[i].value);
+                 client_secret_header(req->headers[i].name) ? "[REDACTED]" : req->headers[i].value);
     if (req->body_reader)
         buf_addf(&b, "\n  (a streamed body of %lld bytes)", req->body_reader->length);
     else if (req->body_len)
@@ -119,10 +121,39 @@ void omics_client_log_response(const omics_client *c, const omics_response *r)
              r->body_streamed ? " (the payload went to the sink)" : "");
     for (size_t i = 0; i < r->nheaders; i++)
         buf_addf(&b, "\n  %s: %s", r->headers[i].name,
-                 secret_header(r->headers[i].name) ? "[REDACTED]" : r->headers[i].value);
+                 client_secret_header(r->headers[i].name) ? "[REDACTED]" : r->headers[i].value);
     if (!b.oom)
         c->log(c->log_ud, 1, b.p);
     buf_free(&b);
+}
+
+/* -------------------------------------------------------------- events */
+
+void omics_client_on_event(omics_client *c, omics_event_fn fn, void *ud)
+{
+    c->event = fn;
+    c->event_ud = ud;
+}
+
+int client_has_events(const omics_client *c)
+{
+    return c->event != NULL;
+}
+
+void client_emit(const omics_client *c, const omics_event *ev)
+{
+    if (!c->event)
+        return;
+    char why[256];
+    why[0] = '\0';
+    if (c->event(c->event_ud, ev, why, sizeof why) == 0)
+        return;
+    why[sizeof why - 1] = '\0';
+    for (char *p = why; *p; p++) /* a handler's words: no control bytes in the log */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    client_logf(c, 3, "%s: the %s event handler failed: %s", ev->op,
+                omics_event_name(ev->type), why[0] ? why : "(no reason given)");
 }
 
 /* ------------------------------------------------------ built-in model */

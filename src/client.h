@@ -49,6 +49,14 @@ const char *client_proxy(const omics_client *c);
 /* A driver waited this long in the sleep option (not through client_sleep). */
 void client_waited(omics_client *c, double seconds);
 
+/* Whether a header's value is a secret (or a signature of one): what logs
+ * and events show as [REDACTED]. */
+int client_secret_header(const char *name);
+/* Tell c's event handler (omics_client_on_event) what happened; a handler
+ * that fails is logged, never the call's failure. */
+void client_emit(const omics_client *c, const omics_event *ev);
+int client_has_events(const omics_client *c);
+
 void client_logf(const omics_client *c, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -84,6 +84,39 @@ static int name_agent(omics_exchange *x)
     return 0;
 }
 
+/* ------------------------------------------------------------- events */
+
+static void emit(omics_exchange *x, omics_event_type type, const char *code, long long bytes)
+{
+    if (!client_has_events(x->c))
+        return;
+    omics_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.op = x->op->name;
+    ev.attempt = x->attempt;
+    ev.status = x->status;
+    ev.code = code && *code ? code : NULL;
+    ev.bytes = bytes;
+    double now = client_clock(x->c);
+    if (type == OMICS_EVENT_BEFORE_SEND)
+        ev.request = &x->req;
+    else
+        ev.seconds = now - (type == OMICS_EVENT_AFTER_CALL ? x->started : x->attempt_started);
+    if (ev.seconds < 0)
+        ev.seconds = 0;
+    client_emit(x->c, &ev);
+}
+
+/* The call is over: after_call, once. */
+static void ended(omics_exchange *x, const char *code)
+{
+    if (x->ended)
+        return;
+    x->ended = 1;
+    emit(x, OMICS_EVENT_AFTER_CALL, code ? code : NULL, 0);
+}
+
 /* ---------------------------------------------------------- lifecycle */
 
 int exchange_start(omics_exchange *x, omics_client *c, const omics_op *op,
@@ -109,10 +142,12 @@ int exchange_start(omics_exchange *x, omics_client *c, const omics_op *op,
     x->a = a;
     x->scratch = s;
     omics_error_init(&x->err);
-    if (sink && omics_op_check_sink(op, err))
+    x->started = client_clock(c);
+    if ((sink && omics_op_check_sink(op, err)) ||
+        client_prepare_in(c, op, params, a, s, &x->req, err)) {
+        ended(x, err->code[0] ? err->code : "Error"); /* attempts 0: nothing was sent */
         return -1;
-    if (client_prepare_in(c, op, params, a, s, &x->req, err))
-        return -1;
+    }
     x->base = x->req.headers;
     x->nbase = x->req.nheaders;
     omics_uuid4(x->invocation);
@@ -184,6 +219,7 @@ static omics_step fail(omics_exchange *x)
 {
     x->err.attempts = x->attempt;
     x->state = X_FAILED;
+    ended(x, x->err.code[0] ? x->err.code : "Error");
     return OMICS_STEP_FAILED;
 }
 
@@ -221,6 +257,9 @@ omics_step omics_exchange_next(omics_exchange *x, const omics_request **req, dou
             return fail(x);
         omics_client_log_request(x->c, &x->req, x->attempt);
         x->state = X_SENT;
+        x->status = 0;
+        x->attempt_started = client_clock(x->c);
+        emit(x, OMICS_EVENT_BEFORE_SEND, NULL, 0);
         *req = &x->req;
         return OMICS_STEP_SEND;
     }
@@ -295,13 +334,18 @@ omics_step omics_exchange_answered(omics_exchange *x, omics_response *resp, size
     }
     resp->retry_attempts = x->attempt - 1;
     omics_client_log_response(x->c, resp);
+    x->status = (int)resp->status;
+    long long bytes = resp->body_streamed ? (long long)sink_bytes : (long long)resp->body_len;
     if (client_parse(x->c, x->op, resp, x->b, &x->has_data, &x->err) == 0) {
+        emit(x, OMICS_EVENT_AFTER_ATTEMPT, NULL, bytes);
         omics_client_observe(x->c, NULL);
         omics_client_succeeded(x->c, x->attempt > 1);
         x->state = X_DONE;
+        ended(x, NULL);
         *wait = 0;
         return OMICS_STEP_DONE;
     }
+    emit(x, OMICS_EVENT_AFTER_ATTEMPT, x->err.code, bytes);
     decide(x, resp, sink_bytes);
     return after_report(x, wait);
 }
@@ -315,6 +359,8 @@ omics_step omics_exchange_failed(omics_exchange *x, const omics_error *err, size
         return fail(x);
     }
     keep_error(x, err);
+    emit(x, OMICS_EVENT_AFTER_ATTEMPT, x->err.code[0] ? x->err.code : "Error",
+         (long long)sink_bytes);
     decide(x, NULL, sink_bytes);
     return after_report(x, wait);
 }

@@ -48,6 +48,11 @@ struct omics_exchange {
     ser_scratch own_scratch;
     int owns;
     const char *agent; /* replaces " curl/..." at the end of User-Agent */
+    /* for the events (omics_event): when the call and the attempt started
+     * (client_clock), the last answer's status, whether after_call was told */
+    double started, attempt_started;
+    int status;
+    int ended;
     struct exchange_wire *wire; /* a driver of raw bytes: its parser */
 };
 

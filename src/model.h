@@ -81,6 +81,12 @@ struct model_shape {
     /* list: member; map: key and value */
     model_member member, key, value;
     /* error shapes */
+    /* what the model says of a string's values: its enum (NULL-free, n
+     * of them) and its pattern (NULL when none); for documentation, never
+     * enforced (the service may add values) */
+    const char **enums;
+    size_t nenums;
+    const char *pattern;
     const char *error_code; /* error.code, else the shape name */
     int error_status;
     unsigned char retryable, throttling;
@@ -141,6 +147,9 @@ const model_shape *model_find_error(const omics_model *m, const omics_op *op,
 /* botocore's xform_name: GetS3AccessPolicy -> get_s3_access_policy. */
 char *model_snake_case(omics_arena *a, const char *name);
 const char *model_type_name(int type);
+/* The name of a member location: "body", "uri", "querystring", "header",
+ * "headers", "statusCode". */
+const char *model_location_name(int location);
 
 #pragma GCC visibility pop
 

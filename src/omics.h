@@ -491,6 +491,76 @@ const omics_value *omics_tree_value(omics_tree *t);
 /* Forget what was built (the arena keeps its memory until its reset). */
 void omics_tree_reset(omics_tree *t);
 
+/* ---------------------------------------------------------------- events
+ * What a call does, told as it happens by the engine (exchange.c), so that
+ * every driver (omics_call, omics_multi, a driver of the caller's own, raw
+ * bytes) tells the same: for metrics and tracing.
+ *   before_send    an attempt is about to go: its request as signed
+ *                  (omics_event_describe leaves the secrets out)
+ *   after_attempt  the attempt's answer or failure: status, error code,
+ *                  seconds, bytes of the answer's body
+ *   after_call     the call's end: attempts made (0 when its parameters
+ *                  were refused), the last status, error code, seconds
+ *                  (waits between attempts included) */
+typedef enum omics_event_type {
+    OMICS_EVENT_BEFORE_SEND = 1,
+    OMICS_EVENT_AFTER_ATTEMPT,
+    OMICS_EVENT_AFTER_CALL
+} omics_event_type;
+
+typedef struct omics_event {
+    omics_event_type type;
+    const char *op;  /* the operation's API name */
+    int attempt;     /* before_send, after_attempt: from 1; after_call: attempts made */
+    int status;      /* HTTP status of the (last) answer, 0 when there was none */
+    const char *code;  /* the error's code; NULL for a success */
+    double seconds;  /* after_attempt: the attempt's; after_call: the call's */
+    long long bytes; /* after_attempt: the answer's body, in memory or to a sink */
+    const omics_request *request; /* before_send; NULL otherwise */
+} omics_event;
+
+/* An event handler: 0, or non-zero with why filled in; a failing handler
+ * never fails the call (its why goes to the log option, level 3). */
+typedef int (*omics_event_fn)(void *ud, const omics_event *ev, char *why, size_t whylen);
+/* Set c's handler (fn NULL: none).  It runs inside the engine's steps: it
+ * must not use c (its calls return ClientBusy while omics_call runs). */
+void omics_client_on_event(omics_client *c, omics_event_fn fn, void *ud);
+/* "before_send", "after_attempt", "after_call"; NULL for another value. */
+const char *omics_event_name(omics_event_type type);
+/* The event as a table through b: event, op, attempt (after_call:
+ * attempts), status (when there was one), code (when failed), seconds,
+ * bytes (after_attempt), request (before_send: method, url, host, path,
+ * query, headers with the secret ones as "[REDACTED]", body_length; never
+ * the body or a signature). */
+int omics_event_describe(const omics_event *ev, const omics_builder *b);
+
+/* ------------------------------------------------ stubs, for users' tests
+ * What a test double answers instead of the service, written as the
+ * service writes its answers so that the engine (omics_exchange_answered)
+ * parses it as a real one: results, errors, retries and events are then
+ * the real ones.  Nothing here sends anything; the response's strings live
+ * in a.  A stub the service could never send is a StubError (OMICS_EUSAGE)
+ * naming the member. */
+
+/* A result of op: checked against op's output shape (known members, types,
+ * limits, required members, timestamps in epoch seconds; a
+ * ResponseMetadata member is let through and not sent) and written as the
+ * answer: status, headers, a JSON body or the payload's bytes. */
+int omics_stub_result(const omics_op *op, const omics_value *result, omics_arena *a,
+                      omics_response *out, omics_error *err);
+/* An error answer of op: code (x-amzn-ErrorType: letters, digits and
+ * . _ : # -), message (NULL: ""), status (0: the modeled error's, else
+ * 400; otherwise 400 to 599), data: the modeled error's members, checked
+ * against its shape (none for a code the model does not know). */
+int omics_stub_error(const omics_model *m, const omics_op *op, const char *code,
+                     const char *message, int status, const omics_value *data, omics_arena *a,
+                     omics_response *out, omics_error *err);
+/* 0 when params hold exactly what expected holds (NULL or nil: anything):
+ * numbers by value, tables member by member, no member more or less; else
+ * a StubError naming the first member that differs and both values. */
+int omics_stub_expect(const omics_op *op, const omics_value *expected, const omics_value *params,
+                      omics_error *err);
+
 /* 1 while omics_call or omics_send runs on c (their callbacks see it). */
 int omics_client_busy(const omics_client *c);
 /* A builder left omics_call by a long jump (a Lua error): c is idle again. */
@@ -980,6 +1050,15 @@ int omics_identity_describe(const char *akid, const char *provider, double expir
                             const omics_builder *b);
 int omics_limits_describe(const omics_limits *l, const omics_builder *b);
 int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
+/* The whole model through b, for documentation: { service = { service_id,
+ * api_version, endpoint_prefix, signing_name, protocol }, operations = { {
+ * name, method, http_method, uri, response_code, host_prefix, input,
+ * output (shape names), errors = { shape names }, deprecated }, ... },
+ * shapes = { [name] = { type, min, max, pattern, enum = { ... }, members =
+ * { { name, snake, shape, location, wire, required, idempotency_token },
+ * ... }, payload, member, key, value, streaming, sensitive, union,
+ * error_code, error_status, retryable, throttling } } }. */
+int omics_model_describe(const omics_model *m, const omics_builder *b);
 
 /* ----------------------------------------------------------------- time */
 

@@ -35,17 +35,19 @@ static const char *vtype_name(const omics_value *v)
 
 static void write_path(buf *b, const ser_ctx *c)
 {
+    if (c->root)
+        buf_adds(b, c->root);
     for (int i = 0; i < c->depth; i++) {
         const ser_step *st = &c->path[i];
         if (!st->name) {
             buf_addf(b, "[%zu]", st->index);
             continue;
         }
-        if (i)
+        if (i || c->root)
             buf_addc(b, '.');
         buf_add_key(b, st->name, st->len);
     }
-    if (!c->depth)
+    if (!c->depth && !c->root)
         buf_adds(b, "params");
 }
 
@@ -214,6 +216,10 @@ int ser_get_timestamp(ser_ctx *c, const omics_value *v, double *out)
     if (v->type == OMICS_V_NUM && isfinite(v->u.n)) {
         *out = v->u.n;
         return 0;
+    }
+    if (v->type == OMICS_V_STR && c->output) {
+        ser_problem(c, "expected a timestamp as epoch seconds (a number), got a string");
+        return -1;
     }
     if (v->type == OMICS_V_STR && ts_parse_any(v->u.s.p, v->u.s.len, out) == 0)
         return 0;
@@ -431,8 +437,11 @@ const omics_value **ser_struct_slots(ser_ctx *c, const model_shape *sh, const om
                 buf_adds(t, sh->members[k].name);
             }
             if (ser_push(c, e->key.u.s.p, e->key.u.s.len, 0) == 0) {
-                ser_problem(c, "unknown parameter (%s %s)", sh->nmembers ? "valid:" : "",
-                            sh->nmembers ? buf_str(t) : "this takes no parameters");
+                ser_problem(c, "unknown %s (%s%s)", c->output ? "member" : "parameter",
+                            sh->nmembers ? "valid: " : "",
+                            sh->nmembers ? buf_str(t)
+                                         : c->output ? "this has no members"
+                                                     : "this takes no parameters");
                 ser_pop(c);
             }
             continue;
@@ -447,7 +456,7 @@ const omics_value **ser_struct_slots(ser_ctx *c, const model_shape *sh, const om
             set++;
         else if (mm->required && !mm->idempotency_token && mm->location != ML_STATUS) {
             ser_push(c, mm->name, mm->name_len, 0);
-            ser_problem(c, "required parameter is missing");
+            ser_problem(c, "required %s is missing", c->output ? "member" : "parameter");
             ser_pop(c);
         }
     }

@@ -33,6 +33,10 @@ typedef struct ser_ctx {
     int oom;
     omics_header *headers;
     size_t nheaders, cap;
+    /* checking a result (a stub's) instead of parameters: paths start at
+     * root ("result"), members are "members", timestamps epoch seconds only */
+    const char *root;
+    int output;
 } ser_ctx;
 
 /* ser_check.c: problems, recorded with the member path where they are */

@@ -8,7 +8,8 @@ LUA=${LUA:-lua5.4}
 BUSTED_SCRIPT=$(command -v busted)
 SPECS=${VALGRIND_SPECS:-"spec/get_reference_metadata_spec.lua spec/service_spec.lua \
 spec/streaming_spec.lua spec/transport_spec.lua spec/paginate_wait_spec.lua spec/faults_spec.lua \
-spec/sinks_spec.lua spec/call_many_spec.lua spec/download_spec.lua spec/upload_spec.lua"}
+spec/sinks_spec.lua spec/call_many_spec.lua spec/download_spec.lua spec/upload_spec.lua \
+spec/events_spec.lua spec/stubber_spec.lua"}
 export OMICS_CPATH="$(pwd)/build/$LUA/?.so"
 export OMICS_LUA="$LUA"
 export NO_PROXY="127.0.0.1,localhost"

@@ -182,6 +182,112 @@ static void test_misuse_and_agent(void)
     }
 }
 
+/* ------------------------------------------------------------- events */
+
+typedef struct seen_event {
+    omics_event_type type;
+    int attempt, status;
+    char code[64];
+    long long bytes;
+    int redacted; /* before_send: Authorization present and a secret */
+} seen_event;
+
+static seen_event seen[16];
+static int nseen;
+static int fail_handler; /* the handler reports a failure (with control bytes) */
+static char logged[512];
+
+static int on_event(void *ud, const omics_event *ev, char *why, size_t whylen)
+{
+    (void)ud;
+    if (nseen < 16) {
+        seen_event *s = &seen[nseen++];
+        s->type = ev->type;
+        s->attempt = ev->attempt;
+        s->status = ev->status;
+        snprintf(s->code, sizeof s->code, "%s", ev->code ? ev->code : "");
+        s->bytes = ev->bytes;
+        s->redacted = ev->request && header(ev->request, "Authorization") != NULL;
+        CHECK(ev->seconds >= 0);
+        CHECK_STR(ev->op, "GetReferenceMetadata");
+    }
+    if (fail_handler) {
+        snprintf(why, whylen, "broken\033[31m\nhandler");
+        return -1;
+    }
+    return 0;
+}
+
+static void on_log(void *ud, int level, const char *message)
+{
+    (void)ud;
+    if (level == 3)
+        snprintf(logged, sizeof logged, "%s", message);
+}
+
+static void test_events(void)
+{
+    omics_client_on_event(client, on_event, NULL);
+    nseen = 0;
+    omics_exchange *x = start(NULL);
+    const omics_request *req;
+    double wait;
+    CHECK(omics_exchange_next(x, &req, &wait) == OMICS_STEP_SEND);
+    omics_response r = answer(429, THROTTLED);
+    CHECK(omics_exchange_answered(x, &r, 0, &wait) == OMICS_STEP_WAIT);
+    CHECK(omics_exchange_next(x, &req, &wait) == OMICS_STEP_SEND);
+    omics_error e;
+    omics_error_init(&e);
+    omics_error_set(&e, OMICS_ETRANSPORT, "ConnectionError", "reset");
+    e.retryable = 1;
+    CHECK(omics_exchange_failed(x, &e, 0, &wait) == OMICS_STEP_WAIT);
+    omics_error_clear(&e);
+    CHECK(omics_exchange_next(x, &req, &wait) == OMICS_STEP_SEND);
+    r = answer(200, META);
+    CHECK(omics_exchange_answered(x, &r, 0, &wait) == OMICS_STEP_DONE);
+    omics_exchange_free(x);
+    CHECK(nseen == 7);
+    static const omics_event_type want[] = {
+        OMICS_EVENT_BEFORE_SEND, OMICS_EVENT_AFTER_ATTEMPT, OMICS_EVENT_BEFORE_SEND,
+        OMICS_EVENT_AFTER_ATTEMPT, OMICS_EVENT_BEFORE_SEND, OMICS_EVENT_AFTER_ATTEMPT,
+        OMICS_EVENT_AFTER_CALL};
+    for (int i = 0; i < 7 && i < nseen; i++)
+        CHECK(seen[i].type == want[i]);
+    CHECK(seen[0].redacted && seen[0].attempt == 1);
+    CHECK(seen[1].status == 429);
+    CHECK_STR(seen[1].code, "ThrottlingException");
+    CHECK(seen[1].bytes == (long long)strlen(THROTTLED));
+    CHECK(seen[3].status == 0 && seen[3].attempt == 2);
+    CHECK_STR(seen[3].code, "ConnectionError");
+    CHECK(seen[5].status == 200 && seen[5].code[0] == '\0');
+    CHECK(seen[6].attempt == 3 && seen[6].status == 200 && seen[6].code[0] == '\0');
+
+    /* parameters refused: after_call alone, with no attempt */
+    nseen = 0;
+    omics_value bad = {OMICS_V_TABLE, {.t = {items, 1}}};
+    omics_error err;
+    omics_error_init(&err);
+    CHECK(omics_exchange_new(client, op, &bad, NULL, &builder, NULL, &err) == NULL);
+    omics_error_clear(&err);
+    CHECK(nseen == 1 && seen[0].type == OMICS_EVENT_AFTER_CALL && seen[0].attempt == 0);
+    CHECK_STR(seen[0].code, "ParamValidationError");
+
+    /* a failing handler: logged (control bytes made harmless), the call goes on */
+    fail_handler = 1;
+    nseen = 0;
+    logged[0] = '\0';
+    x = start(NULL);
+    CHECK(omics_exchange_next(x, &req, &wait) == OMICS_STEP_SEND);
+    r = answer(200, META);
+    CHECK(omics_exchange_answered(x, &r, 0, &wait) == OMICS_STEP_DONE);
+    omics_exchange_free(x);
+    fail_handler = 0;
+    CHECK(nseen == 3);
+    CHECK(strstr(logged, "GetReferenceMetadata: the after_call event handler failed: broken") != NULL);
+    CHECK(strchr(logged, '\033') == NULL && strchr(logged, '\n') == NULL);
+    omics_client_on_event(client, NULL, NULL);
+}
+
 int main(void)
 {
     omics_error err;
@@ -192,6 +298,7 @@ int main(void)
     ctest_offline_opts(&o);
     o.max_attempts = 3;
     o.max_backoff = 0.01;
+    o.log = on_log;
     client = m ? omics_client_new(m, &o, &err) : NULL;
     CHECK(client != NULL);
     if (!client)
@@ -206,6 +313,7 @@ int main(void)
     RUN(test_gives_up_after_max_attempts);
     RUN(test_transport_failures);
     RUN(test_misuse_and_agent);
+    RUN(test_events);
     omics_client_free(client);
     CTEST_DONE();
 }
