@@ -64,6 +64,7 @@ build = {
       ["omics.stubber"] = "omics/stubber.lua",
       ["omics.core"] = {
          sources = {
+            "lua_creds.c",
             "lua_download.c",
             "lua_exchange.c",
             "lua_many.c",

@@ -251,7 +251,7 @@ static void lc_sleep(void *ud, double seconds)
 /* Make a client for model (NULL: built-in) with the options at opts_idx,
  * as scope takes them; model_idx is the model userdata to keep alive, or 0. */
 static int new_client(lua_State *L, const omics_model *model, int model_idx, int opts_idx,
-                      unsigned scope)
+                      unsigned scope, int defer)
 {
     omics_error err;
     omics_error_init(&err);
@@ -276,6 +276,7 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     o.client.provider = lp->p;
     o.client.credentials = NULL;
     o.client.user_agent_extra = LC_RUNTIME;
+    o.client.defer_credentials = defer;
     lclient *lc = lc_newuserdata(L, sizeof *lc);
     memset(lc, 0, sizeof *lc);
     lc->prov = lp;
@@ -312,10 +313,13 @@ static int new_client(lua_State *L, const omics_model *model, int model_idx, int
     return 1;
 }
 
+/* core.new(opts, defer): defer, the credentials are looked for by the
+ * caller (a driver stepping the provider) */
 static int l_new(lua_State *L)
 {
+    int defer = lua_toboolean(L, 2);
     lua_settop(L, 1);
-    return new_client(L, NULL, 0, 1, OMICS_OPT_CLIENT | OMICS_OPT_DRIVER);
+    return new_client(L, NULL, 0, 1, OMICS_OPT_CLIENT | OMICS_OPT_DRIVER, defer);
 }
 
 static int l_client_gc(lua_State *L)
@@ -838,11 +842,13 @@ static const char *json_arg(lua_State *L, int idx, size_t *len, omics_arena *a, 
 }
 
 /* omics.service(model, opts): a client for any botocore rest-json model;
- * its paginators and waiters ride in the options. */
+ * its paginators and waiters ride in the options.  (core.service(model,
+ * opts, defer): as core.new's defer) */
 static int l_service(lua_State *L)
 {
     omics_error err;
     omics_error_init(&err);
+    int defer = lua_toboolean(L, 3);
     lua_settop(L, 2);
     omics_arena *a = lv_push_arena(L); /* at 3 */
     int opts = lua_istable(L, 2);
@@ -869,7 +875,7 @@ static int l_service(lua_State *L)
     if (!(lm->m = omics_model_load(svc, sl, pag, pl, wai, wl, &err)))
         return lv_fail(L, &err);
     return new_client(L, lm->m, lua_gettop(L), 2,
-                      OMICS_OPT_CLIENT | OMICS_OPT_DRIVER | OMICS_OPT_MODEL);
+                      OMICS_OPT_CLIENT | OMICS_OPT_DRIVER | OMICS_OPT_MODEL, defer);
 }
 
 /* -------------------------------------------------------------- sigv4 */
@@ -978,6 +984,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lst_open(L);
+    lcr_open(L);
     lua_newtable(L);
     lua_pushcfunction(L, l_sigv4_sign);
     lua_setfield(L, -2, "sign");

@@ -7,6 +7,7 @@
  *   lua_sinks.c     where a streaming payload goes: a function, a file, a path
  *   lua_exchange.c  the engine of one call for the Lua drivers (core.exchange)
  *   lua_many.c      many calls at once on curl multi (core.call_many)
+ *   lua_creds.c     a provider stepped by a Lua driver (core.creds_*)
  *   lua_stub.c      the core's stubs, for omics.stubber
  *   lua_omics.c     the client, its calls and methods, the module */
 #ifndef LUA_OMICS_H
@@ -162,6 +163,11 @@ void lu_open(lua_State *L);
 
 /* core.stub_result, core.stub_error, core.stub_expect into the table at -1 */
 void lst_open(lua_State *L);
+
+/* ------------------------------------------------------------- lua_creds.c */
+
+/* core.creds_*: a provider stepped by a Lua driver, into the table at -1 */
+void lcr_open(lua_State *L);
 
 /* ------------------------------------------------------------- lua_omics.c */
 

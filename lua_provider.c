@@ -155,18 +155,20 @@ int lp_read_options(lua_State *L, int idx, unsigned scope, omics_options *o, omi
     return 0;
 }
 
-/* omics.provider(opts): credentials that several clients can share. */
+/* omics.provider(opts): credentials that several clients can share.
+ * (core.provider(opts, defer): defer, the caller steps it for them.) */
 int lp_provider(lua_State *L)
 {
     omics_error err;
     omics_error_init(&err);
     omics_options o;
+    int defer = lua_toboolean(L, 2);
     lua_settop(L, 1);
     if (lp_read_options(L, 1, OMICS_OPT_PROVIDER, &o, &err))
         return lv_fail(L, &err);
     lprovider *lp = lp_new(L, 1, &o.provider, &err);
     omics_options_clear(&o);
-    if (!lp || !omics_provider_credentials(lp->p, &err))
+    if (!lp || (!defer && !omics_provider_credentials(lp->p, &err)))
         return lv_fail(L, &err);
     return 1;
 }

@@ -10,7 +10,6 @@ local jmespath = require "omics.jmespath"
 
 local M = {}
 M.VERSION, M.null, M.sigv4, M.now, M.sleep = core.VERSION, core.null, core.sigv4, core.now, core.sleep
-M.provider = core.provider
 M.jmespath = jmespath
 
 local methods = core.methods
@@ -73,16 +72,49 @@ end
 
 -- omics.new / omics.service: the C half checks every option (the core's
 -- table) and makes the client; the Lua drivers' settings come back from it.
+-- Where cosockets run, the credentials of a client or provider are fetched
+-- by the nginx driver (omics/ngx.lua), never blocking the worker; with
+-- shared_dict, shared by the workers.
+local function cosockets_here()
+  return in_nginx() and require("omics.ngx").mode() == "cosocket"
+end
+local shared_dicts = setmetatable({}, { __mode = "k" }) -- provider -> lua_shared_dict name
+
+local function ngx_credentials(p, dict)
+  return require("omics.ngx").credentials(p, dict or shared_dicts[p])
+end
+
+function M.provider(opts)
+  local here = cosockets_here()
+  if here then refuse_blocking_in_nginx() end
+  local p, err = core.provider(opts, here)
+  if not p then return nil, err end
+  if type(opts) == "table" and opts.shared_dict ~= nil then shared_dicts[p] = opts.shared_dict end
+  if here then
+    local ok, cerr = ngx_credentials(p)
+    if not ok then return nil, cerr end
+  end
+  return p
+end
+
 local function make_client(maker, model, opts)
   refuse_blocking_in_nginx()
-  local client, err = maker(model, opts)
+  local t = type(opts) == "table" and opts.transport or nil
+  local defer = (t == nil or t == "auto" or t == "ngx") and cosockets_here()
+  local client, err = maker(model, opts, defer)
   if not client then return nil, err end
+  local dict = type(opts) == "table" and opts.shared_dict or nil
+  if defer then
+    local ok, cerr = ngx_credentials(core.creds_provider(client), dict)
+    if not ok then return nil, cerr end
+  end
   -- the limits of an attempt and the driver options, defaults applied
   local s = core.limits(client)
   if s.transport == "function" then s.transport = opts.transport end
   s.sleep = opts and opts.sleep
   -- ResponseTooLarge as the core words it (headers, streaming) -> message
   s.too_large = function(headers, streaming) return core.too_large(client, headers, streaming) end
+  s.shared_dict = dict
   settings[client] = s
   local t = s.transport
   -- methods that may yield are Lua functions; plain Lua keeps the C ones
@@ -93,7 +125,7 @@ local function make_client(maker, model, opts)
 end
 
 function M.new(opts)
-  return make_client(function(_, o) return core.new(o) end, nil, opts)
+  return make_client(function(_, o, defer) return core.new(o, defer) end, nil, opts)
 end
 
 function M.service(model, opts)
@@ -195,7 +227,13 @@ local function lua_call(client, op, params, opts, transport, s)
     agent = ngx_agent
   end
   local wire = transport == "ngx" -- (the engine reads the answer's bytes)
-  if wire and not refusing then refuse_blocking_in_nginx() end
+  if wire then
+    if not refusing then refuse_blocking_in_nginx() end
+    local p = s.creds_provider or core.creds_provider(client)
+    s.creds_provider = p
+    local ok, cerr = ngx_credentials(p, s.shared_dict)
+    if not ok then return nil, cerr end
+  end
   -- an exchange whose call is over is used again (its memory kept)
   local pool = s.exchanges
   if not pool then
@@ -308,6 +346,18 @@ function methods.call(client, op, params, opts)
   local res, err = lua_call(client, op, params, opts, t, s) -- (raises for a call not stubbed)
   stub:_after_call()
   return res, err
+end
+
+-- client:credentials() (never the secret): inside nginx, fetched by the
+-- cosocket driver first
+local c_credentials = methods.credentials
+function methods.credentials(client)
+  local s = settings[client]
+  if s and cosockets_here() then
+    local ok, err = ngx_credentials(core.creds_provider(client), s.shared_dict)
+    if not ok then return nil, err end
+  end
+  return c_credentials(client)
 end
 
 core.set_method_factory(function(op)

@@ -157,4 +157,140 @@ function M.attempt(x, bytes, host, port, https, wait, has_body, proxy_host, prox
   end
 end
 
+----------------------------------------------------------- credentials
+-- The provider's fetches made here: HTTP over cosockets (through M.attempt,
+-- as a call's), credential_process through ngx.pipe; the core decides what
+-- to fetch, whether credentials are due, and reads the answers.  With a
+-- lua_shared_dict the workers share the credentials: one refreshes, under
+-- a lock that expires (a worker that dies while refreshing wedges nobody),
+-- the others use theirs until the mandatory window, then wait for its.
+local core = require "omics.core"
+local creds_next, creds_receive, creds_failed = core.creds_next, core.creds_receive, core.creds_failed
+local LOCK_TTL = 30   -- seconds: longer than any fetch's own time limit
+local POLL = 0.02     -- seconds between looks at the lock's holder
+
+-- what M.attempt drives: the provider's pending fetch
+local Fetch = {}
+Fetch.__index = Fetch
+function Fetch:receive(data, why) return creds_receive(self.p, data, why) end
+function Fetch:failed(code, message) return creds_failed(self.p, code, message) end
+function Fetch:body() return nil end
+
+local DRIVER = { connect_timeout = 10, keepalive_pool_size = 4, keepalive_timeout = 10 }
+
+-- credential_process without blocking: 0-255 (128 + signal), stdout,
+-- stderr; or nil, an error code, why
+local function run(command, timeout, max)
+  local ok, pipe = pcall(require, "ngx.pipe")
+  if not ok then -- (Debian's nginx module is built without it)
+    return nil, "CredentialProcessRefused",
+      ("credential_process would block an nginx worker serving requests (the %s phase), and this " ..
+       "nginx has no ngx.pipe to run it without blocking: make the client where blocking is harmless " ..
+       "(init_worker_by_lua; it keeps the credentials), or use another credential source")
+      :format(ngx.get_phase())
+  end
+  local proc, err = pipe.spawn({ "/bin/sh", "-c", command })
+  if not proc then return nil, "CredentialProcessError", "credential_process could not be run: " .. tostring(err) end
+  local ms = math.max(1, math.floor(timeout * 1000))
+  proc:set_timeouts(ms, ms, ms, ms)
+  local function drain(read)
+    local parts, size = {}, 0
+    while true do
+      local data, rerr = read(proc, 65536)
+      if not data then
+        if rerr == "closed" then return table.concat(parts) end
+        return nil, rerr
+      end
+      size = size + #data
+      if size > max then return nil, "more than " .. max .. " bytes" end
+      parts[#parts + 1] = data
+    end
+  end
+  local errs
+  local th = ngx.thread.spawn(function() errs = { drain(proc.stderr_read_any) } end)
+  local out, oerr = drain(proc.stdout_read_any)
+  ngx.thread.wait(th)
+  if not out or not errs[1] then
+    proc:kill(9)
+    proc:wait()
+    return nil, "CredentialProcessError", "credential_process: " .. tostring(oerr or errs[2])
+  end
+  local _, reason, status = proc:wait()
+  if reason == "signal" then status = 128 + (status or 0) end
+  return status or 255, out, errs[1]
+end
+
+-- one coroutine of a worker fetches for a provider; the others wait for it
+local fetching = setmetatable({}, { __mode = "k" })
+
+local function step_fetch(p, step, a, b, c, d, e, f, g)
+  if step == "send" then
+    M.attempt(setmetatable({ p = p }, Fetch), a, b, c, d, e, false, f, g, DRIVER)
+  else -- "run"
+    local status, out, errout = run(a, b, c)
+    core.creds_ran(p, status, out, errout)
+  end
+end
+
+-- true once the provider p has current credentials; nil, err.
+function M.credentials(p, dict_name)
+  local step = creds_next(p, dict_name and "shared" or "alone")
+  if step == "ready" then return true end -- (the usual case: nothing to do)
+  local dict
+  if dict_name then
+    dict = ngx.shared[dict_name]
+    if not dict then
+      return nil, core.error({ code = "InvalidOption", kind = "config",
+        message = ("shared_dict: nginx has no lua_shared_dict %s"):format(tostring(dict_name)) })
+    end
+  end
+  local co = coroutine.running()
+  local key, lock, locked, offered
+  local mode = dict and "shared" or "alone"
+  while true do
+    local busy = fetching[p]
+    if busy and busy[1] ~= co and ngx.now() < busy[2] then
+      ngx.sleep(POLL) -- another request of this worker is fetching them
+      step = nil
+    else
+      local a, b, c, d, e, f, g
+      step, a, b, c, d, e, f, g = creds_next(p, locked and "alone" or mode)
+      if step == "ready" then
+        if locked then
+          local text, expires = core.creds_export(p)
+          if text then
+            local ttl = expires > 0 and math.max(1, expires - ngx.time()) or 0
+            dict:set(key, text, ttl)
+          end
+          dict:delete(lock)
+        end
+        fetching[p] = nil
+        return true
+      elseif step == "refresh" then -- (a shared cache: what does it hold?)
+        key = key or core.creds_key(p)
+        lock = lock or (key .. ":lock")
+        if not offered then
+          offered = true
+          local text = dict:get(key)
+          if text then core.creds_offer(p, text) end
+        elseif dict:add(lock, ngx.worker.pid(), LOCK_TTL) then
+          locked = true
+        else
+          mode = "busy"
+        end
+      elseif step == "wait" then -- another worker refreshes them
+        ngx.sleep(POLL)
+        offered, mode = false, "shared"
+      elseif step == "send" or step == "run" then
+        fetching[p] = { co, ngx.now() + LOCK_TTL }
+        step_fetch(p, step, a, b, c, d, e, f, g)
+      else
+        fetching[p] = nil
+        if locked then dict:delete(lock) end
+        return nil, a
+      end
+    end
+  end
+end
+
 return M

@@ -195,7 +195,7 @@ const omics_model *omics_model_builtin(omics_error *err)
     return builtin_model;
 }
 
-static char *make_user_agent(const omics_client_opts *o)
+static char *make_user_agent(const omics_client_opts *o, const char *app_id)
 {
     buf b;
     buf_init(&b);
@@ -204,6 +204,8 @@ static char *make_user_agent(const omics_client_opts *o)
         buf_addc(&b, ' ');
         buf_adds(&b, o->user_agent_extra);
     }
+    if (*app_id)
+        buf_addf(&b, " app/%s", app_id);
     buf_addc(&b, ' ');
     buf_adds(&b, http_user_agent_part());
     return buf_steal(&b, NULL);
@@ -220,6 +222,7 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     c->model = model;
     ser_scratch_init(&c->scratch);
     config_profile prof;
+    char app_id[64] = "";
     if (config_profile_open(&prof, o->profile, err)) {
         omics_client_free(c);
         return NULL;
@@ -227,7 +230,8 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     int ok = (c->region = settings_region(o, &prof, err)) != NULL &&
              settings_endpoint(c->model, c->region, o, &prof, &c->ep, err) == 0 &&
              settings_retry(o, &prof, &c->retry, err) == 0 &&
-             netconf_proxy(o, c->ep.scheme, c->ep.host, &c->proxy, err) == 0;
+             netconf_proxy(o, c->ep.scheme, c->ep.host, &c->proxy, err) == 0 &&
+             settings_app_id(o, &prof, app_id, sizeof app_id, err) == 0;
     const char *ca = ok ? netconf_ca_bundle(o, &prof) : NULL;
     if (ca && !(c->ca_bundle = strdup(ca)))
         ok = omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory") == 0;
@@ -252,7 +256,7 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
         ok = c->provider != NULL;
     }
     /* find credentials now, so that a client without any fails here */
-    if (!ok || !omics_provider_credentials(c->provider, err)) {
+    if (!ok || (!o->defer_credentials && !omics_provider_credentials(c->provider, err))) {
         omics_client_free(c);
         return NULL;
     }
@@ -274,7 +278,7 @@ omics_client *omics_client_new(const omics_model *model, const omics_client_opts
     c->signer = omics_signer_new();
     c->arena = omics_arena_new(8192);
     c->parser = omics_parser_new();
-    c->user_agent = make_user_agent(o);
+    c->user_agent = make_user_agent(o, app_id);
     if (!c->signer || !c->arena || !c->parser || !c->user_agent) {
         omics_client_free(c);
         return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory"), NULL;

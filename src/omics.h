@@ -363,6 +363,10 @@ typedef struct omics_client_opts {
     omics_clock_fn clock; /* for credential expiry; NULL: the system's */
     void *clock_ud;
     int inject_host_prefix; /* 1, 0, or -1 for the default (environment, then on) */
+    const char *app_id;     /* app/<id> in the User-Agent (else AWS_SDK_UA_APP_ID,
+                             * the profile's sdk_ua_app_id) */
+    int defer_credentials;  /* 1: do not look for credentials now (a driver of its
+                             * own steps the provider before the first call) */
     /* the endpoint rules' UseFIPS and UseDualStack: 1 on, -1 off, 0 the
      * environment (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT), then
      * the profile (use_fips_endpoint, use_dualstack_endpoint), else off */

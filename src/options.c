@@ -36,6 +36,8 @@ static const omics_option table[] = {
     SECONDS("max_backoff", C, 20),
     STRING("ca_file", C),
     STRING("proxy", C),
+    STRING("app_id", C),
+    STRING("shared_dict", D | P),
     FUNCTION("clock", C | P, "expected a function returning epoch seconds"),
     FUNCTION("log", C, "a function (level, message)"),
     FUNCTION("sleep", C | OMICS_OPT_WAIT, "a function (seconds)"),

@@ -86,6 +86,8 @@ static int store(omics_options *o, const char *name, const omics_value *v, omics
         o->client.ca_file = s;
     else if (strcmp(name, "proxy") == 0)
         o->client.proxy = s;
+    else if (strcmp(name, "app_id") == 0)
+        o->client.app_id = s;
     else if (strcmp(name, "retry_mode") == 0)
         o->client.retry_mode = s;
     else if (strcmp(name, "inject_host_prefix") == 0)

@@ -170,3 +170,31 @@ int settings_retry(const omics_client_opts *o, const config_profile *p, retry_st
     return 0;
 }
 
+
+int settings_app_id(const omics_client_opts *o, const config_profile *p, char *out, size_t n,
+                    omics_error *err)
+{
+    const char *v = o->app_id, *from = "the app_id option";
+    if (!v) {
+        v = config_env("AWS_SDK_UA_APP_ID");
+        from = "AWS_SDK_UA_APP_ID";
+    }
+    if (!v) {
+        v = config_profile_get(p, "sdk_ua_app_id");
+        from = "the profile's sdk_ua_app_id";
+    }
+    out[0] = '\0';
+    if (!v || !*v)
+        return 0;
+    size_t len = strlen(v);
+    /* a token of the User-Agent header (RFC 9110), as the SDKs send it */
+    size_t ok = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                          "!#$%&'*+-.^_`|~");
+    if (len > 50 || ok != len || len >= n)
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "%s: expected at most 50 letters, digits and !#$%%&'*+-.^_`|~ "
+                               "(it goes into the User-Agent as app/<id>)",
+                               from);
+    memcpy(out, v, len + 1);
+    return 0;
+}

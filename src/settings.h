@@ -21,6 +21,11 @@ int settings_endpoint(const omics_model *m, const char *region, const omics_clie
 /* retry_mode and max_attempts: option, environment, profile; r initialised. */
 int settings_retry(const omics_client_opts *o, const config_profile *p, retry_state *r,
                    omics_error *err);
+/* The application's id for the User-Agent: the app_id option,
+ * AWS_SDK_UA_APP_ID, the profile's sdk_ua_app_id; "" when none.  At most
+ * 50 characters of a header token; -1 with err naming where it came from. */
+int settings_app_id(const omics_client_opts *o, const config_profile *p, char *out, size_t n,
+                    omics_error *err);
 /* An environment variable set to "true" (any case). */
 int settings_env_true(const char *name);
 
