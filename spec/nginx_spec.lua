@@ -6,34 +6,10 @@
 local helper = require "helper"
 local socket = require "socket"
 
-local NGINX = "/usr/sbin/nginx"
-local MODULES = "/usr/lib/nginx/modules"
-local JIT_MODULE = helper.root .. "/build/luajit/omics/core.so"
-
-local missing
-if not helper.exists(NGINX) or not helper.exists(MODULES .. "/ngx_http_lua_module.so") then
-  missing = "Debian's nginx and its Lua module (nginx-light, libnginx-mod-http-lua) are not installed"
-elseif not helper.exists(JIT_MODULE) then
-  missing = JIT_MODULE .. " is not built (make LUA=luajit)"
-end
-
+local N = require "nginx_helper"
+local MODULES, missing = N.MODULES, N.missing
 local free_port = helper.free_port
-
-local function http_get(url, seconds)
-  local p = io.popen(helper.sh(("curl -s --noproxy '*' -m %d -o - -w '\\n%%{http_code}' %s"):format(
-    seconds or 30, helper.shq(url))))
-  local out = p:read("a")
-  p:close()
-  local body, code = out:match("^(.*)\n(%d+)$")
-  return body or out, tonumber(code)
-end
-
--- key value lines into a table
-local function fields(body)
-  local t = {}
-  for k, v in body:gmatch("([%w_]+)=([^\n]*)") do t[k] = v end
-  return t
-end
+local http_get, fields = N.http_get, N.fields
 
 local CONF = [[
 load_module ${MODULES}/ndk_http_module.so;
@@ -406,35 +382,7 @@ cert untrusted rogue-ca "DNS:127.0.0.1,IP:127.0.0.1"
   return helper.succeeded(helper.sh("sh -c " .. helper.shq(script:format(helper.shq(dir)))))
 end
 
--- "user root;" when the tests run as root: the worker then reads the module
--- and the test's private temporary files
-local function user_line()
-  local p = io.popen(helper.sh("id -u"))
-  local uid = p:read("l")
-  p:close()
-  return uid == "0" and "user root;" or ""
-end
-
--- Start nginx on dir/nginx.conf (env: a shell prefix of variables) and wait
--- until ready_url answers 200.
-local function start_nginx(dir, ready_url, env)
-  local cmd = ("%s%s -p %s -c %s/nginx.conf -e %s/error.log"):format(env or "", NGINX, helper.shq(dir), dir, dir)
-  assert(helper.succeeded(helper.sh(cmd)), "nginx did not start: " ..
-         (helper.exists(dir .. "/error.log") and helper.read(dir .. "/error.log") or ""))
-  for _ = 1, 50 do
-    local _, code = http_get(ready_url, 1)
-    if code == 200 then return end
-    os.execute(helper.sh("sleep 0.1"))
-  end
-  error("nginx does not answer: " .. helper.read(dir .. "/error.log"))
-end
-
-local function stop_nginx(dir)
-  if dir then
-    os.execute(helper.sh(("%s -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(NGINX, helper.shq(dir), dir)))
-    os.execute(helper.sh("sleep 0.2"))
-  end
-end
+local user_line, start_nginx, stop_nginx = N.user_line, N.start, N.stop
 
 describe("inside nginx #nginx", function()
   if missing then

@@ -593,13 +593,21 @@ int omics_provider_next(omics_provider *p, omics_creds_mode mode, const omics_fe
     creds_replay *was = creds_replay_use(&p->replay);
     int rc = fetch_once(p, &fresh, &e);
     creds_replay_use(was);
-    if (p->replay.pending) {
+    int changed = p->replay.changed;
+    if (p->replay.pending && !changed) {
         omics_credentials_clear(&fresh);
         omics_error_clear(&e);
         return pending_step(p, f);
     }
     p->stepping = 0;
     creds_replay_reset(&p->replay);
+    if (changed) { /* (whatever a source made of it) */
+        omics_credentials_clear(&fresh);
+        omics_error_clear(&e);
+        return omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsReplayError",
+                               "the credential sources asked for another fetch than before "
+                               "(did the environment or the files change?)");
+    }
     return settle(p, rc, &fresh, &e, err);
 }
 

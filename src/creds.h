@@ -55,6 +55,7 @@ typedef struct creds_replay {
     size_t n, cap;
     size_t next;             /* the fetch of the run in progress */
     int pending;             /* req waits for its answer */
+    int changed;             /* a run asked for another fetch than the record's */
     omics_fetch req;         /* its parts in store */
     char *what;
     buf store;

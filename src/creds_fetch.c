@@ -86,6 +86,7 @@ static int lookup(char *what, creds_answer **a, omics_error *err)
         creds_answer *rec = &r->answers[r->next++];
         if (strcmp(rec->what, what) != 0) {
             free(what);
+            r->changed = 1;
             return omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsReplayError",
                                    "the credential sources asked for another fetch than "
                                    "before (did the environment or the files change?)");

@@ -1,0 +1,197 @@
+-- Credentials inside a real nginx: fetched over cosockets (the worker goes
+-- on serving while the credential endpoint is slow), and shared by the
+-- workers through a lua_shared_dict (one fetch per refresh for all four
+-- workers, not one per worker).  Time is the emulator's job clock and the
+-- clients' clock option, moved together: nothing sleeps for an expiry.
+
+local helper = require "helper"
+local N = require "nginx_helper"
+
+local CONF = [[
+load_module ${MODULES}/ndk_http_module.so;
+load_module ${MODULES}/ngx_http_lua_module.so;
+${USER}
+worker_processes ${WORKERS};
+env AWS_CONTAINER_CREDENTIALS_FULL_URI=${EMU}/container/v2/creds;
+env AWS_EC2_METADATA_DISABLED=true;
+env AWS_CONFIG_FILE=${DIR}/none;
+env AWS_SHARED_CREDENTIALS_FILE=${DIR}/none;
+error_log ${DIR}/error.log info;
+pid ${DIR}/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${DIR}/tmp-body;
+  proxy_temp_path ${DIR}/tmp-proxy;
+  fastcgi_temp_path ${DIR}/tmp-fastcgi;
+  uwsgi_temp_path ${DIR}/tmp-uwsgi;
+  scgi_temp_path ${DIR}/tmp-scgi;
+  lua_package_path "${ROOT}/?.lua;;";
+  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+  lua_shared_dict omics_credentials 1m;
+  lua_shared_dict test_clock 64k;
+
+  server {
+    listen 127.0.0.1:${PORT} reuseport;
+
+    location = /ready { return 200 "ready\n"; }
+    location = /ping { return 200 "pong\n"; }
+
+    # a call through this worker's client (made here, at the worker's first
+    # request): shared=1 with the shared dict, else each worker on its own
+    location = /call {
+      content_by_lua_block {
+        local clients = package.loaded.test_clients or {}
+        package.loaded.test_clients = clients
+        local key = ngx.var.arg_shared == "1" and "shared" or "own"
+        local c = clients[key]
+        if not c then
+          local err
+          c, err = require("omics").new { region = "us-east-1", endpoint = "${EMU}",
+            shared_dict = key == "shared" and "omics_credentials" or nil,
+            clock = function() return ngx.now() + (ngx.shared.test_clock:get("offset") or 0) end }
+          if not c then
+            ngx.say("pid=", ngx.worker.pid(), "\nresult=", err.code, ": ", err.message)
+            return
+          end
+          clients[key] = c
+        end
+        local ref, err = c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+        ngx.say("pid=", ngx.worker.pid(), "\nresult=", ref and ref.name or (err.code .. ": " .. err.message))
+      }
+    }
+
+    location = /advance {
+      content_by_lua_block {
+        ngx.say(ngx.shared.test_clock:incr("offset", tonumber(ngx.var.arg_by), 0))
+      }
+    }
+  }
+}
+]]
+
+local function start(emu, workers)
+  local dir = helper.tmpdir()
+  local port = helper.free_port()
+  local conf = CONF:gsub("%${(%w+)}", { MODULES = N.MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
+                                        PORT = tostring(port), USER = N.user_line(),
+                                        WORKERS = tostring(workers) })
+  helper.write(dir .. "/nginx.conf", conf)
+  N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
+  return dir, ("http://127.0.0.1:%d"):format(port)
+end
+
+describe("credentials inside nginx #nginx", function()
+  if N.missing then
+    it("needs nginx and the LuaJIT build", function()
+      print("nginx_credentials_spec: " .. N.missing)
+      pending(N.missing)
+    end)
+    return
+  end
+
+  local emu
+  setup(function() emu = helper.emulator("--seed-demo") end)
+  teardown(function() if emu then emu:stop() end end)
+
+  local function fetches()
+    return emu:stats().by_operation.ContainerCredentials or 0
+  end
+
+  -- n requests to base/call?shared=s: the workers that answered; every
+  -- answer must be the call's result
+  local function calls(base, shared, n)
+    local pids = {}
+    for _ = 1, n do
+      local got = N.fields((N.http_get(base .. "/call?shared=" .. shared)))
+      assert.are.equal("demo-genome", got.result)
+      pids[got.pid] = true
+    end
+    local k = 0
+    for _ in pairs(pids) do k = k + 1 end
+    return k
+  end
+
+  -- the emulator's job clock and the clients' clock, moved together
+  local function advance(base, seconds)
+    emu:control("POST", "clock", { advance = seconds })
+    assert(N.http_get(base .. "/advance?by=" .. seconds))
+  end
+
+  -- Credentials live an hour: 2,800 s on they are in the advisory window
+  -- (800 s left: a refresh is due, the old ones still serve), 3,300 s later
+  -- the new ones are in the mandatory window (300 s left: none may use them).
+  local function over_two_refreshes(shared)
+    emu:reset()
+    local dir, base = start(emu, 4)
+    local counts, workers = {}, 0
+    local ok, err = pcall(function()
+      workers = math.max(workers, calls(base, shared, 100))
+      counts[1] = fetches()
+      advance(base, 2800)
+      workers = math.max(workers, calls(base, shared, 100))
+      counts[2] = fetches()
+      advance(base, 3300)
+      workers = math.max(workers, calls(base, shared, 100))
+      counts[3] = fetches()
+      workers = math.max(workers, calls(base, shared, 100))
+      counts[4] = fetches()
+    end)
+    N.stop(dir)
+    helper.rmdir(dir)
+    assert(ok, err)
+    return counts, workers
+  end
+
+  it("four workers share them through a lua_shared_dict: one fetch at first and one per refresh", function()
+    local counts, workers = over_two_refreshes("1")
+    print(("nginx_credentials_spec: shared dict, %d workers, 400 requests over two refreshes: " ..
+           "%d, %d, %d, %d fetches"):format(workers, counts[1], counts[2], counts[3], counts[4]))
+    assert.is_true(workers >= 2, "the requests reached one worker only")
+    assert.are.same({ 1, 2, 3, 3 }, counts)
+  end)
+
+  it("without the shared dict each worker fetches its own", function()
+    local counts, workers = over_two_refreshes("0")
+    print(("nginx_credentials_spec: no shared dict, %d workers, 400 requests over two refreshes: " ..
+           "%d, %d, %d, %d fetches"):format(workers, counts[1], counts[2], counts[3], counts[4]))
+    assert.is_true(workers >= 2, "the requests reached one worker only")
+    -- every worker that served a request in a period fetched for itself
+    assert.is_true(counts[1] >= 2 and counts[1] <= 4)
+    assert.is_true(counts[3] - counts[2] >= 2)
+    assert.are.equal(counts[3], counts[4])
+  end)
+
+  it("nothing blocks: while the credential endpoint takes 1 s, the same worker answers at once", function()
+    emu:reset()
+    emu:faults { { operation = "ContainerCredentials", delay_ms = 1000 } }
+    local dir, base = start(emu, 1)
+    local out = helper.tmpdir()
+    local ok, err = pcall(function()
+      -- the first call of the worker: its client fetches credentials (1 s)
+      os.execute(helper.sh(("curl -s --noproxy '*' -m 10 -o %s/call -w '%%{time_total}' %s > %s/call_time &")
+        :format(helper.shq(out), helper.shq(base .. "/call?shared=1"), helper.shq(out))))
+      os.execute(helper.sh("sleep 0.3"))
+      local body = N.http_get(base .. "/ping")
+      assert.are.equal("pong", body:match("^(%a+)"))
+      local p = io.popen(helper.sh(("curl -s --noproxy '*' -m 5 -o /dev/null -w '%%{time_total}' %s")
+        :format(helper.shq(base .. "/ping"))))
+      local seconds = tonumber(p:read("a"))
+      p:close()
+      for _ = 1, 50 do
+        if helper.exists(out .. "/call_time") and helper.read(out .. "/call_time") ~= "" then break end
+        os.execute(helper.sh("sleep 0.1"))
+      end
+      local call_seconds = tonumber(helper.read(out .. "/call_time"))
+      print(("nginx_credentials_spec: a plain location answered in %.1f ms while the worker's call " ..
+             "waited %.2f s for credentials"):format(seconds * 1000, call_seconds))
+      assert.is_true(seconds < 0.1, "the plain location took " .. seconds .. " s")
+      assert.is_true(call_seconds >= 0.9, "the call did not wait for the credential endpoint")
+      assert.are.equal("demo-genome", N.fields(helper.read(out .. "/call")).result)
+    end)
+    N.stop(dir)
+    helper.rmdir(dir)
+    helper.rmdir(out)
+    assert(ok, err)
+  end)
+end)
