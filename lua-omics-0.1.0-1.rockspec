@@ -86,6 +86,7 @@ build = {
             "src/creds_sso.c",
             "src/creds_sts.c",
             "src/describe.c",
+            "src/describe_model.c",
             "src/download.c",
             "src/download_run.c",
             "src/endpoint.c",

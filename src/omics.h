@@ -902,6 +902,16 @@ int omics_identity_describe(const char *akid, const char *provider, double expir
                             const omics_builder *b);
 int omics_limits_describe(const omics_limits *l, const omics_builder *b);
 int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
+/* One operation with every shape it reaches, for what reads the model
+ * without calling (a command line, its help): { name, method (snake_case),
+ * cli (kebab-case), http_method, uri, deprecated, input, output (shape
+ * names), errors = { { code, status }, ... }, shapes = { [name] = { type,
+ * min, max, enum = { ... }, streaming, sensitive, union, exception,
+ * members = { { name, shape, cli, location, wire, required,
+ * idempotency_token }, ... } (in the model's order), payload, member (a
+ * list's), key, value (a map's) } } }.  0, or -1 with err set. */
+int omics_model_describe_op(const omics_model *m, const omics_op *op, const omics_builder *b,
+                            omics_error *err);
 
 /* ----------------------------------------------------------------- time */
 
