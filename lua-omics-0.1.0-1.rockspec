@@ -1,5 +1,6 @@
 -- LuaRocks build of lua-omics for Lua 5.4: the C module `omics.core` and the
--- Lua modules `omics` (what users require) and `omics.jmespath`.
+-- Lua modules `omics` (what users require), `omics.jmespath`, `omics.ngx` and
+-- `omics.cli`, and the command `omics` (bin/omics, on omics.cli).
 --
 --   luarocks --lua-version 5.4 make lua-omics-0.1.0-1.rockspec
 --
@@ -57,10 +58,16 @@ external_dependencies = {
 
 build = {
    type = "builtin",
+   -- the command line (LuaRocks puts a wrapper that sets the paths in the
+   -- tree's bin directory)
+   install = {
+      bin = { omics = "bin/omics" },
+   },
    modules = {
       omics = "omics.lua",
       ["omics.jmespath"] = "omics/jmespath.lua",
       ["omics.ngx"] = "omics/ngx.lua",
+      ["omics.cli"] = "omics/cli.lua",
       ["omics.core"] = {
          sources = {
             "lua_download.c",

@@ -17,6 +17,7 @@ local concat, sort, insert = table.concat, table.sort, table.insert
 local format, byte, char, sub, find, gsub, rep = string.format, string.byte, string.char,
   string.sub, string.find, string.gsub, string.rep
 local floor = math.floor
+local unpack = table.unpack or unpack
 
 -- A failure of the command: raised, caught by main, printed on stderr.
 local Failure = {}
@@ -169,6 +170,7 @@ local function to_json(v) return concat(encode(v)) end
 -- One-line JSON (pagination tokens), as Python's json.dumps writes it.
 local function compact_json(v)
   local t = type(v)
+  if is_null(v) then return "null" end
   if t == "table" then
     local parts = {}
     if is_array(v) then
@@ -979,7 +981,7 @@ local function paginate(client, d, p, params, ctx)
     local t = decode_token(ctx.starting_token, input_tokens)
     truncate = tonumber(t.boto_truncate_amount) or 0
     for _, name in ipairs(input_tokens) do
-      if t[name] ~= nil then request[name] = t[name]; current[name] = t[name] end
+      if t[name] ~= nil and not is_null(t[name]) then request[name] = t[name]; current[name] = t[name] end
     end
   end
   if ctx.page_size then request[p.limit_key] = ctx.page_size end
@@ -1028,8 +1030,9 @@ local function paginate(client, d, p, params, ctx)
       end
       if cut then
         local t = new_object()
-        for _, name in ipairs(input_tokens) do
-          if current[name] ~= nil then t[name] = current[name]; order[t][#order[t] + 1] = name end
+        for _, name in ipairs(input_tokens) do -- (null for the first page, as botocore)
+          t[name] = current[name] == nil and jp().null or current[name]
+          order[t][#order[t] + 1] = name
         end
         t.boto_truncate_amount = keep + (first and truncate or 0)
         order[t][#order[t] + 1] = "boto_truncate_amount"
@@ -1480,7 +1483,7 @@ local function run_wait(words, ctx)
   if not wname then
     usage_error("wait: invalid choice: %q (omics wait help lists the waiters)", name)
   end
-  local rest = { table.unpack(words, 2) }
+  local rest = { unpack(words, 2) }
   if rest[1] == "help" then io.stdout:write(wait_help(wname)) return 0 end
   local w = waiters[wname]
   local d = describe(w.operation)
@@ -1604,7 +1607,7 @@ the files written, bytes, parts, seconds.
   elseif what == "reference" then op, method, store = "GetReferenceMetadata", "download_reference", "referenceStoreId"
   else usage_error("download: invalid choice: %q (choose from read-set, reference)", tostring(what)) end
   local d = describe(op)
-  local rest = { table.unpack(words, 2) }
+  local rest = { unpack(words, 2) }
   if rest[1] == "help" then return run_download({ "help" }, ctx) end
   local params, positionals = read_params(d, rest, ctx, TRANSFER_FLAGS)
   if #positionals > 0 then usage_error("Unknown options: %s", concat(positionals, ", ")) end
@@ -1654,7 +1657,7 @@ local function run_upload(words, ctx)
   local d = describe("CreateMultipartReadSetUpload")
   local flags = { ["--concurrency"] = "value", ["--no-progress"] = "flag", ["--part-size"] = "value",
                   ["--no-wait"] = "flag" }
-  local params, positionals = read_params(d, { table.unpack(words, 2) }, ctx, flags)
+  local params, positionals = read_params(d, { unpack(words, 2) }, ctx, flags)
   if #positionals == 0 then usage_error("the following arguments are required: SOURCE1") end
   if #positionals > 2 then usage_error("Unknown options: %s", concat(positionals, ", ", 3)) end
   check_required(d, params)
@@ -1689,7 +1692,7 @@ local function dispatch(argv)
     io.stderr:write(USAGE, "omics: error: the following arguments are required: command\n")
     return EXIT_USAGE
   end
-  local rest = { table.unpack(words, 2) }
+  local rest = { unpack(words, 2) }
   if cmd == "help" then io.stdout:write(main_help()) return 0 end
   if cmd == "--version" or cmd == "version" then
     io.stdout:write(format("lua-omics/%s %s\n", core.VERSION, (type(jit) == "table" and jit.version) or _VERSION))
