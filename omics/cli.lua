@@ -594,6 +594,7 @@ local function parse_shorthand(s, what)
       if sub(s, i, i) ~= "=" or key == "" then i = start bad("expected key=value") end
       i = i + 1
       local v = value("," .. close)
+      local csv = nil -- Key=a,b,c: a list
       -- more values for this key: a, b, c up to the next key=
       while sub(s, i, i) == "," do
         local save = i
@@ -604,13 +605,13 @@ local function parse_shorthand(s, what)
         if sub(s, i, i) == "=" and w:match("^[%w_%-%.:/]+$") then i = save break end
         i = probe
         local more = value("," .. close)
-        if type(v) ~= "table" or getmetatable(v) ~= ARRAY or not v._csv then
-          v = setmetatable({ v, _csv = true }, ARRAY)
+        if not csv then
+          csv = new_array()
+          csv[1] = v
+          v = csv
         end
         v[#v + 1] = more
-        i = i
       end
-      if type(v) == "table" then v._csv = nil end
       o[key] = v
       order[o][#order[o] + 1] = key
       ws()
@@ -618,23 +619,21 @@ local function parse_shorthand(s, what)
       i = i + 1
     end
   end
-  return keyvals(""), function() return i <= n end
+  local o = keyvals("")
+  if i <= n then bad("unexpected " .. sub(s, i, i)) end
+  return o
 end
 
--- A structure or map from shorthand; a list from a,b,c
+-- A structure or map from shorthand; a list from a,b,c or [a,b,c]
 local function shorthand(s, shape, what)
   if shape.type == "list" then
-    local p = { value = nil }
-    local list = new_array()
-    -- a,b,c (values quoted or bracketed allowed), each item a scalar
-    local o = parse_shorthand("x=" .. s, what)
-    local v = o.x
+    local v = parse_shorthand("x=" .. s, what).x
     if type(v) == "table" and getmetatable(v) == ARRAY then return v end
+    local list = new_array()
     list[1] = v
-    return list, p
+    return list
   end
-  local o = parse_shorthand(s, what)
-  return o
+  return parse_shorthand(s, what)
 end
 
 ------------------------------------------------------ values from text
@@ -867,7 +866,7 @@ local function option_value(o, words, shapes)
   end
   if #words > 1 then usage_error("%s: expected one value, got %d (%s)", what, #words, concat(words, " ")) end
   local text, kind = param_file(words[1], what)
-  if s.type == "structure" or s.type == "map" then
+  if s.type == "structure" or s.type == "map" or s.type == "document" then
     local v = text:match("^%s*[{%[]") and decode_json(text, what) or shorthand(text, s, what)
     return coerce(v, o.member.shape, shapes, what)
   elseif s.type == "blob" then
@@ -1408,7 +1407,8 @@ local function check_required(d, params, skip)
   local input = d.input and d.shapes[d.input]
   local missing = {}
   for _, m in ipairs(input and input.members or {}) do
-    if m.required and params[m.name] == nil and not (skip and skip[m.name]) then
+    -- (an idempotency token is made up by the module when absent)
+    if m.required and not m.idempotency_token and params[m.name] == nil and not (skip and skip[m.name]) then
       missing[#missing + 1] = "--" .. m.cli
     end
   end
@@ -1503,6 +1503,15 @@ local function run_wait(words, ctx)
   end
   check_required(d, params)
   local client = client_for(ctx)
+  -- slept in slices: an interrupt (Ctrl-C) is seen within 0.1 s
+  opts.sleep = function(seconds)
+    local until_t = core.now() + seconds
+    while true do
+      local left = until_t - core.now()
+      if left <= 0 then return end
+      core.sleep(math.min(left, 0.1))
+    end
+  end
   local res, err = client:wait(wname, params, opts)
   if res then return 0 end
   if err.reason == "error" and err.last_error then
