@@ -1108,14 +1108,19 @@ end
 
 ------------------------------------------------------------ help
 
+local function limit(x)
+  if x == floor(x) and x < 2 ^ 63 then return format("%d", x) end
+  return format("%g", x)
+end
+
 local function limits_text(s)
   local parts = {}
   local unit = (s.type == "string" or s.type == "blob") and " characters" or
     ((s.type == "list" or s.type == "map") and " items" or "")
   if s.type == "blob" then unit = " bytes" end
-  if s.min and s.max then parts[#parts + 1] = format("%s to %s%s", json_number(s.min), json_number(s.max), unit)
-  elseif s.min then parts[#parts + 1] = format("at least %s%s", json_number(s.min), unit)
-  elseif s.max then parts[#parts + 1] = format("at most %s%s", json_number(s.max), unit) end
+  if s.min and s.max then parts[#parts + 1] = format("%s to %s%s", limit(s.min), limit(s.max), unit)
+  elseif s.min then parts[#parts + 1] = format("at least %s%s", limit(s.min), unit)
+  elseif s.max then parts[#parts + 1] = format("at most %s%s", limit(s.max), unit) end
   return concat(parts)
 end
 
@@ -1465,6 +1470,15 @@ local function run_operation(d, words, ctx)
     end
     result = shaped
   else
+    -- one page: --page-size and --starting-token still say which
+    if p and ctx.page_size and p.limit_key then params[p.limit_key] = ctx.page_size end
+    if p and ctx.starting_token then
+      local input_tokens = as_list(p.input_token)
+      local t = decode_token(ctx.starting_token, input_tokens)
+      for _, name in ipairs(input_tokens) do
+        if t[name] ~= nil and not is_null(t[name]) then params[name] = t[name] end
+      end
+    end
     local opts = outfile and { sink = outfile } or nil
     local res, err = client:call(d.name, params, opts)
     if not res then error(call_error(err, d), 0) end
