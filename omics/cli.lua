@@ -1556,8 +1556,11 @@ end
 
 ------------------------------------------------------------ transfers
 
+-- (test -t: the shell inherits the descriptor; os.execute says true on
+-- Lua 5.2+, 0 on LuaJIT)
 local function is_terminal(fd)
-  return os.execute("test -t " .. fd) == true or os.execute("test -t " .. fd) == 0
+  local r = os.execute("test -t " .. fd)
+  return r == true or r == 0
 end
 
 local function human(n)
@@ -1728,8 +1731,6 @@ local function dispatch(argv)
   operations()
   local o = model.by_cli[cmd]
   if not o then
-    local names = {}
-    for _, x in ipairs(model.ops) do names[#names + 1] = x.cli end
     io.stderr:write(USAGE)
     usage_error("argument command: invalid choice: %q (omics help lists the commands)", cmd)
   end

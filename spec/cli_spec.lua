@@ -43,6 +43,18 @@ describe("omics command", function()
     return helper.read(out_file), helper.read(err_file), status
   end
 
+  -- The sanitizers' runtime for a child Lua that loads an instrumented
+  -- omics.core (make sanitize), as words for env; "" otherwise.
+  local function preload_words()
+    local preload = os.getenv("OMICS_PRELOAD")
+    if not preload or preload == "" then return "" end
+    local words = { "LD_PRELOAD=" .. helper.shq(preload) }
+    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
+      if os.getenv(k) then words[#words + 1] = k .. "=" .. helper.shq(os.getenv(k)) end
+    end
+    return table.concat(words, " ") .. " "
+  end
+
   local function ok_json(args, env)
     local out, err, status = omics(args, env)
     assert.are.equal(0, status, err)
@@ -259,7 +271,7 @@ describe("omics command", function()
     emu:control("POST", "clock", { speed = 0.001 })
     local job = ok_json("start-reference-import-job --reference-store-id " .. ref_store ..
       " --role-arn arn:aws:iam::123456789012:role/r --sources sourceFile=s3://bucket/genome.fa,name=genome").id
-    local cmd = ("cd %s && LUA_PATH=%s LUA_CPATH=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 " ..
+    local cmd = ("cd %s && " .. preload_words() .. "LUA_PATH=%s LUA_CPATH=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 " ..
       "AWS_ENDPOINT_URL_OMICS=%s NO_PROXY=127.0.0.1 HOME=%s %s %s wait reference-import-job-completed " ..
       "--reference-store-id %s --id %s --delay 30 & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo status=$?")
       :format(helper.shq(work), helper.shq(helper.root .. "/?.lua;;"), helper.shq(helper.cpath .. ";;"), helper.AKID,
@@ -315,6 +327,7 @@ describe("omics command", function()
   ------------------------------------------------------------ waiters
 
   it("waits for a waiter's success, and exits 255 with the reason when it fails or gives up", function()
+    local _
     emu:control("POST", "clock", { speed = 200 })
     local wf = ok_json("create-workflow --name wf --engine NEXTFLOW --definition-uri s3://bucket/wf.zip").id
     local out, err, status = omics("wait workflow-active --id " .. wf .. " --delay 0.1")
@@ -337,7 +350,8 @@ describe("omics command", function()
   ------------------------------------------------------------ streaming
 
   it("writes a streaming payload to the OUTFILE, whole or not at all", function()
-    local out, err, status = omics("get-reference --reference-store-id 1234567890 --id 9876543210 --part-number 1 ref.part1")
+    local _, out, err, status
+    out, err, status = omics("get-reference --reference-store-id 1234567890 --id 9876543210 --part-number 1 ref.part1")
     assert.are.equal(0, status, err)
     assert.are.equal("", out)
     local data = helper.read(work .. "/ref.part1")
@@ -380,7 +394,7 @@ describe("omics command", function()
     local session = "omics-cli-" .. tostring(os.time()) .. tostring(math.random(1000000))
     local function in_terminal(args, name)
       local script = work .. "/" .. name .. ".sh"
-      helper.write(script, ("cd %s && env LUA_PATH=%s LUA_CPATH=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s " ..
+      helper.write(script, ("cd %s && env " .. preload_words() .. "LUA_PATH=%s LUA_CPATH=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s " ..
         "AWS_REGION=us-east-1 AWS_ENDPOINT_URL_OMICS=%s NO_PROXY=127.0.0.1 HOME=%s %s %s %s >/dev/null; " ..
         "echo status=$?; sleep 30\n"):format(helper.shq(work), helper.shq(helper.root .. "/?.lua;;"),
         helper.shq(helper.cpath .. ";;"), helper.AKID, helper.shq(helper.SECRET), emu.url, helper.shq(home),
@@ -462,7 +476,7 @@ describe("omics command", function()
     emu:control("POST", "clock", { speed = 10000 })
     -- omics on the PATH, as installed; a zip for the workflow
     os.execute("mkdir -p " .. helper.shq(work .. "/bin"))
-    helper.write(work .. "/bin/omics", ("#!/bin/sh\nexec %s %s \"$@\"\n"):format(helper.lua,
+    helper.write(work .. "/bin/omics", ("#!/bin/sh\nexec env %s%s %s \"$@\"\n"):format(preload_words(), helper.lua,
       helper.shq(helper.root .. "/bin/omics")))
     os.execute("chmod +x " .. helper.shq(work .. "/bin/omics"))
     helper.write(work .. "/workflow.zip", "PK\5\6" .. ("\0"):rep(18))
