@@ -11,8 +11,9 @@
 #   make model      regenerate src/model_omics.c from tools/model (the committed model)
 #   make docs       regenerate docs/operations (a page per operation) from tools/model
 #   make emulator   run the local HealthOmics emulator on 127.0.0.1:$(PORT)
-#   make install    the C library: libomics.so and .a, omics.h and omics.pc
-#                   under PREFIX (default /usr/local; DESTDIR for staging)
+#   make install    the C library: libomics.so and .a, omics.h and omics.pc;
+#                   the Lua 5.4 module and the omics command, under PREFIX
+#                   (default /usr/local; DESTDIR for staging)
 
 PORT ?= 9000
 LUA ?= lua5.4
@@ -201,8 +202,23 @@ bench-emulator: all
 model:
 	$(PYTHON) tools/gen_model.py $(MODEL_DIR) src/model_omics.c
 
-# The C library, for C programs: pkg-config --cflags --libs omics
-install: clib
+# The C library, for C programs: pkg-config --cflags --libs omics; the Lua
+# module for Lua 5.4 (LUADIR, LUACDIR) and the command omics (BINDIR), whose
+# first lines point it at the module where it was installed.
+LUA_VERSION_DIR ?= 5.4
+LUADIR ?= $(PREFIX)/share/lua/$(LUA_VERSION_DIR)
+LUACDIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION_DIR)
+BINDIR ?= $(PREFIX)/bin
+install: clib build/lua5.4/omics/core.so
+	install -d $(DESTDIR)$(LUADIR)/omics $(DESTDIR)$(LUACDIR)/omics $(DESTDIR)$(BINDIR)
+	install -m 644 omics.lua $(DESTDIR)$(LUADIR)/omics.lua
+	install -m 644 omics/jmespath.lua omics/ngx.lua omics/cli.lua $(DESTDIR)$(LUADIR)/omics/
+	install -m 755 build/lua5.4/omics/core.so $(DESTDIR)$(LUACDIR)/omics/core.so
+	{ head -n 1 bin/omics; \
+	  echo 'package.path = "$(LUADIR)/?.lua;" .. package.path'; \
+	  echo 'package.cpath = "$(LUACDIR)/?.so;" .. package.cpath'; \
+	  tail -n +2 bin/omics; } > $(DESTDIR)$(BINDIR)/omics
+	chmod 755 $(DESTDIR)$(BINDIR)/omics
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 644 src/omics.h $(DESTDIR)$(INCLUDEDIR)/omics.h
 	install -m 644 $(CORE_BUILD)/libomics.a $(DESTDIR)$(LIBDIR)/libomics.a

@@ -1,5 +1,6 @@
 -- LuaRocks build of lua-omics for Lua 5.4: the C module `omics.core` and the
--- Lua modules `omics` (what users require) and `omics.jmespath`.
+-- Lua modules `omics` (what users require), `omics.jmespath`, `omics.ngx` and
+-- `omics.cli`, and the command `omics` (bin/omics, on omics.cli).
 --
 --   luarocks --lua-version 5.4 make lua-omics-0.1.0-1.rockspec
 --
@@ -57,11 +58,17 @@ external_dependencies = {
 
 build = {
    type = "builtin",
+   -- the command line (LuaRocks puts a wrapper that sets the paths in the
+   -- tree's bin directory)
+   install = {
+      bin = { omics = "bin/omics" },
+   },
    modules = {
       omics = "omics.lua",
       ["omics.jmespath"] = "omics/jmespath.lua",
       ["omics.ngx"] = "omics/ngx.lua",
       ["omics.stubber"] = "omics/stubber.lua",
+      ["omics.cli"] = "omics/cli.lua",
       ["omics.core"] = {
          sources = {
             "lua_creds.c",
@@ -91,6 +98,7 @@ build = {
             "src/creds_sts.c",
             "src/creds_wire.c",
             "src/describe.c",
+            "src/describe_model.c",
             "src/download.c",
             "src/download_run.c",
             "src/endpoint.c",

@@ -599,25 +599,70 @@ static int l_operations(lua_State *L)
     return 1;
 }
 
-/* core.model_extra(client, "paginators" | "waiters") -> table */
+/* The model of the client at idx, or the built-in one where idx is nil
+ * (what reads the model without calling needs no client); NULL with the
+ * error in err. */
+static const omics_model *model_arg(lua_State *L, int idx, omics_error *err)
+{
+    if (lua_isnoneornil(L, idx))
+        return omics_model_builtin(err);
+    return omics_client_model(lo_check_client(L, idx)->c);
+}
+
+/* core.model_extra(client or nil, "paginators" | "waiters") -> table */
 static int l_model_extra(lua_State *L)
 {
-    lclient *lc = lo_check_client(L, 1);
     const char *which = luaL_checkstring(L, 2);
     omics_error err;
     omics_error_init(&err);
+    const omics_model *m = model_arg(L, 1, &err);
+    if (!m)
+        return lv_fail(L, &err);
     int base = lua_gettop(L);
     omics_builder b;
     lv_builder(L, &b);
-    if (omics_model_extra(omics_client_model(lc->c), which, &b, &err) == 0)
+    if (omics_model_extra(m, which, &b, &err) == 0)
         return 1;
     lua_settop(L, base);
     return lv_fail(L, &err);
 }
 
-/* core.describe_model(client) -> the model as omics_model_describe tells
- * it (operations, shapes), for the reference pages */
+/* core.describe_model(client or nil) -> the operations, as
+ * client:operations(); core.describe_model(client or nil, name) -> the
+ * operation (API or snake_case name) with the shapes it reaches, or nil
+ * when the model has no such operation (omics_model_describe_op) */
 static int l_describe_model(lua_State *L)
+{
+    omics_error err;
+    omics_error_init(&err);
+    const omics_model *m = model_arg(L, 1, &err);
+    if (!m)
+        return lv_fail(L, &err);
+    omics_builder b;
+    int base = lua_gettop(L);
+    if (lua_isnoneornil(L, 2)) {
+        lv_builder(L, &b);
+        if (omics_model_describe_ops(m, &b) == 0)
+            return 1;
+        lua_settop(L, base);
+        return luaL_error(L, "out of memory");
+    }
+    const char *name = luaL_checkstring(L, 2);
+    const omics_op *op = omics_model_op(m, name);
+    if (!op && !(op = omics_model_op_snake(m, name))) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lv_builder(L, &b);
+    if (omics_model_describe_op(m, op, &b, &err) == 0)
+        return 1;
+    lua_settop(L, base);
+    return lv_fail(L, &err);
+}
+
+/* core.describe_whole_model(client) -> the model as omics_model_describe
+ * tells it (operations, shapes), for the reference pages */
+static int l_describe_whole_model(lua_State *L)
 {
     lclient *lc = lo_check_client(L, 1);
     omics_builder b;
@@ -961,6 +1006,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"provider", lp_provider},
                                    {"model_extra", l_model_extra},
                                    {"describe_model", l_describe_model},
+                                   {"describe_whole_model", l_describe_whole_model},
                                    {"now", l_now},
                                    {"refuse_blocking", l_refuse_blocking},
                                    {"sleep", l_sleep},

@@ -20,7 +20,7 @@ describe("make bench #nginx", function()
 
   setup(function()
     if (os.getenv("OMICS_PRELOAD") or "") ~= "" then return end
-    local p = assert(io.popen(helper.sh(("cd %s && REPEAT=1 CALLS=300 MEMORY_CALLS=3000 WRK_SECONDS=1 lua5.4 bench/run.lua 2>&1")
+    local p = assert(io.popen(helper.sh(("cd %s && REPEAT=1 CALLS=300 MEMORY_CALLS=3000 WRK_SECONDS=1 CLI_RUNS=5 lua5.4 bench/run.lua 2>&1")
       :format(helper.shq(helper.root)))))
     text = p:read("a")
     ok = p:close()
@@ -60,6 +60,15 @@ describe("make bench #nginx", function()
     assert.are.equal(4, #nginx)
     assert.matches("proxy_pass %(nginx alone%)%s+%d+%s+1%.00$", nginx[2])
     assert.matches("through cosockets%s+%d+%s+[%d.]+$", nginx[4])
+    local cli = rows(text, "6%. The command line")
+    assert.matches("^%s+command%s+ms/cmd%s+ratio%s+CPU ms/cmd%s+ratio$", cli[1])
+    assert.matches("omics %(bin/omics%), Lua 5%.4%s+[%d.]+%s+1%.00%s+[%d.]+%s+1%.00$", cli[2])
+    assert.matches("omics %(bin/omics%), LuaJIT%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+[%d.]+$", cli[3])
+    if helper.succeeded("aws --version >/dev/null 2>&1") then
+      assert.matches("aws omics %(AWS CLI 1%.[%d.]+%)%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+[%d.]+$", cli[4])
+    else
+      assert.matches("the AWS CLI is not on this machine", cli[4])
+    end
   end)
 
   it("measures calls against the floor of the same run", function()
@@ -80,7 +89,8 @@ describe("make bench #nginx", function()
       assert.is_truthy(line:match("%(target .+%)  met$") or line:match("%(target .+%)  NOT MET$"), line)
     end
     -- calls and CPU on two runtimes, signature time and speedup, parsing on two,
-    -- cosockets against proxy_pass, memory on two
-    assert.are.equal(11, n)
+    -- cosockets against proxy_pass, the command's time (and its speedup over
+    -- the AWS CLI where there is one), memory on two
+    assert.are.equal(helper.succeeded("aws --version >/dev/null 2>&1") and 13 or 12, n)
   end)
 end)

@@ -7,7 +7,9 @@
 -- medians), CALLS (calls per run, default 20000; boto3 makes a tenth),
 -- MEMORY_CALLS (default 100000), PYTHON (default /usr/bin/python3: Debian's,
 -- with python3-boto3), NGINX (default /usr/sbin/nginx), WRK_SECONDS (each
--- wrk run of section 5, default 3).
+-- wrk run of section 5, default 3), CLI_RUNS (processes of section 6 per
+-- run, default 50), AWS (the AWS CLI of section 6, default aws: left out
+-- where it does not run).
 --
 -- The call server is a local nginx answering a fixed GetReferenceMetadata
 -- (bench/nginx.conf.in); every client makes its calls over one kept-alive
@@ -22,6 +24,8 @@ local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
 local NGINX = os.getenv("NGINX") or "/usr/sbin/nginx"
 local WRK_SECONDS = tonumber(os.getenv("WRK_SECONDS") or "3")
 local OUT = "build/bench"
+local CLI_RUNS = tonumber(os.getenv("CLI_RUNS") or "50")
+local AWS = os.getenv("AWS") or "aws"
 
 local function sh(cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))
@@ -63,6 +67,24 @@ end
 
 local function lua_cmd(lua, args)
   return ("LUA_PATH='./?.lua;;' LUA_CPATH='build/%s/?.so;;' %s bench/lua_bench.lua %s"):format(lua, lua, args)
+end
+
+-- Section 6: CLI_RUNS processes one after another, each making one
+-- GetReferenceMetadata call (a fresh process: start-up plus one call), with
+-- the shell's own timing of the whole loop; wall and CPU seconds.
+local function cli_loop(cmd, env)
+  local script = ("TIMEFORMAT='%%R %%U %%S'; time (for i in $(seq %d); do %s >/dev/null || exit 1; done)")
+    :format(CLI_RUNS, cmd)
+  local out, ok = sh(("env -i PATH=%s HOME=%s %s bash -c %s"):format(shq(os.getenv("PATH")),
+    shq(env.HOME), env.vars, shq(script)))
+  local wall, user, sys = out:match("([%d.]+) ([%d.]+) ([%d.]+)%s*$")
+  if not ok or not wall then error("the command line loop failed: " .. cmd .. "\n" .. out) end
+  return { runs = CLI_RUNS, wall = tonumber(wall), cpu = tonumber(user) + tonumber(sys) }
+end
+
+local function aws_version()
+  local out, ok = sh(AWS .. " --version")
+  return ok and out:match("^aws%-cli/([%d.]+)") or nil
 end
 
 ------------------------------------------------------------------ the answer
@@ -184,6 +206,19 @@ local function main()
       table.insert(runs[key], r)
     end
     local py_calls = math.max(200, CALLS // 10)
+    -- section 6: the omics command (bin/omics) and the AWS CLI, a process a call
+    local home = dir .. "/home"
+    os.execute("mkdir -p " .. shq(home))
+    local cli_env = { HOME = home, vars = table.concat({
+      "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+      "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+      "AWS_DISABLE_HOST_PREFIX_INJECTION=true", "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1",
+      "LUA_PATH=" .. shq(sh("pwd"):match("^(.-)%s*$") .. "/?.lua;;"),
+    }, " ") }
+    local cli_args = ("get-reference-metadata --reference-store-id 1234567890 --id 9876543210 --endpoint-url %s")
+      :format(endpoint)
+    local aws = aws_version()
+    local root = sh("pwd"):match("^(.-)%s*$")
     io.stderr:write(("bench: %d rounds; calls against %s\n"):format(REPEAT, endpoint))
     for round = 1, REPEAT do
       io.stderr:write(("bench: round %d of %d\n"):format(round, REPEAT))
@@ -202,6 +237,11 @@ local function main()
       add("parsejit", measure(lua_cmd("luajit", "parse " .. list_file .. " 20")))
       add("cjson", measure(lua_cmd("lua5.4", "cjson " .. list_file .. " 20")))
       add("botoparse", measure(("%s bench/py_bench.py parse %s 3"):format(PYTHON, list_file)))
+      add("cli54", cli_loop(("LUA_CPATH=%s lua5.4 %s/bin/omics %s"):format(shq(root .. "/build/lua5.4/?.so;;"), root,
+        cli_args), cli_env))
+      add("clijit", cli_loop(("LUA_CPATH=%s luajit %s/bin/omics %s"):format(shq(root .. "/build/luajit/?.so;;"), root,
+        cli_args), cli_env))
+      if aws then add("awscli", cli_loop(AWS .. " omics " .. cli_args, cli_env)) end
     end
     io.stderr:write("bench: nginx (wrk)\n")
     local front_dir = dir .. "/front"
@@ -307,6 +347,19 @@ local function main()
       out(("   %-52s %10.0f %8.2f"):format(row[2], r, r / proxy_rate))
     end
     out("")
+    out(("6. The command line: %d processes one after another, each one GetReferenceMetadata (start-up plus a call)")
+      :format(CLI_RUNS))
+    out(("   %-34s %10s %8s %14s %8s"):format("command", "ms/cmd", "ratio", "CPU ms/cmd", "ratio"))
+    local cli_rows = { { "cli54", "omics (bin/omics), Lua 5.4" }, { "clijit", "omics (bin/omics), LuaJIT" } }
+    if aws then cli_rows[#cli_rows + 1] = { "awscli", "aws omics (AWS CLI " .. aws .. ")" } end
+    local base_wall, base_cpu = per("cli54", "runs", "wall"), per("cli54", "runs", "cpu")
+    for _, row in ipairs(cli_rows) do
+      local w, c = per(row[1], "runs", "wall"), per(row[1], "runs", "cpu")
+      results[row[1]] = { ms = w * 1e3, cpu_ms = c * 1e3 }
+      out(("   %-34s %10.1f %8.2f %14.1f %8.2f"):format(row[2], w * 1e3, w / base_wall, c * 1e3, c / base_cpu))
+    end
+    if not aws then out("   (the AWS CLI is not on this machine: its row is left out)") end
+    out("")
     out("Targets")
     local function target(label, value, goal, fmt, met)
       out(("   %-52s " .. fmt .. "  (target %s)  %s"):format(label, value, goal, met and "met" or "NOT MET"))
@@ -325,6 +378,12 @@ local function main()
     end
     target("nginx: cosockets vs proxy_pass", results.cosocket.ratio, ">= 0.60", "%5.2f",
            results.cosocket.ratio >= 0.60)
+    target("omics command: start-up plus one call, ms, Lua 5.4", results.cli54.ms, "<= 25", "%5.1f",
+           results.cli54.ms <= 25)
+    if aws then
+      local speedup = results.awscli.ms / results.cli54.ms
+      target("omics command vs the AWS CLI, times faster", speedup, ">= 15", "%5.1f", speedup >= 15)
+    end
     for _, m in ipairs { { mem54, "Lua 5.4" }, { memjit, "LuaJIT" } } do
       local growth = m[1].rss_after_kb - m[1].rss_warm_kb
       target(("memory growth over %d calls, kB, %s"):format(MEMORY_CALLS, m[2]), growth, "none (< 256)", "%5d",

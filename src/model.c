@@ -193,6 +193,27 @@ static int load_structure(model_loader *L, model_shape *s, const cJSON *def)
     return 0;
 }
 
+/* A string's enum values: the command line's help tells them (nothing
+ * enforces them, so that values the service adds keep working). */
+static int load_enums(model_loader *L, model_shape *s, const cJSON *list)
+{
+    int n = cJSON_GetArraySize(list);
+    if (!cJSON_IsArray(list) || n <= 0)
+        return 0;
+    s->enums = omics_arena_alloc(L->m->arena, (size_t)n * sizeof *s->enums);
+    if (!s->enums)
+        return fail(L, "out of memory for the enum of %s", s->name);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, list)
+    {
+        if (!cJSON_IsString(v))
+            return fail(L, "shape %s has an enum value that is not a string", s->name);
+        if (!(s->enums[s->nenums++] = dup(L, v->valuestring)))
+            return fail(L, "out of memory for the enum of %s", s->name);
+    }
+    return 0;
+}
+
 static int load_shape(model_loader *L, model_shape *s, const cJSON *def)
 {
     const char *type = str_item(def, "type");
@@ -243,6 +264,8 @@ static int load_shape(model_loader *L, model_shape *s, const cJSON *def)
     s->has_min = (unsigned char)load_number(def, "min", &s->min);
     s->has_max = (unsigned char)load_number(def, "max", &s->max);
     s->payload = -1;
+    if (load_enums(L, s, cJSON_GetObjectItemCaseSensitive(def, "enum")))
+        return -1;
 
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(def, "error");
     if (error) {

@@ -1063,6 +1063,16 @@ int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
  * ... }, payload, member, key, value, streaming, sensitive, union,
  * error_code, error_status, retryable, throttling } } }. */
 int omics_model_describe(const omics_model *m, const omics_builder *b);
+/* One operation with every shape it reaches, for what reads the model
+ * without calling (a command line, its help): { name, method (snake_case),
+ * cli (kebab-case), http_method, uri, deprecated, input, output (shape
+ * names), errors = { { code, status }, ... }, shapes = { [name] = { type,
+ * min, max, enum = { ... }, streaming, sensitive, union, exception,
+ * members = { { name, shape, cli, location, wire, required,
+ * idempotency_token }, ... } (in the model's order), payload, member (a
+ * list's), key, value (a map's) } } }.  0, or -1 with err set. */
+int omics_model_describe_op(const omics_model *m, const omics_op *op, const omics_builder *b,
+                            omics_error *err);
 
 /* ----------------------------------------------------------------- time */
 

@@ -32,6 +32,7 @@ valgrind
 libclang-rt-14-dev
 wrk
 tinyproxy
+tmux
 "
 set -eu
 

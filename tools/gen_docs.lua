@@ -1,5 +1,5 @@
 -- gen_docs.lua: a reference page per operation, in Lua terms, from the
--- model the module itself carries (core.describe_model, its paginators and
+-- model the module itself carries (core.describe_whole_model, its paginators and
 -- waiters): docs/operations/<method>.md and docs/operations/README.md.
 --
 --   lua5.4 tools/gen_docs.lua [dir]        (make docs; dir: docs/operations)
@@ -376,7 +376,7 @@ end
 -- generate(client) -> { [file] = text }
 function M.generate(client)
   local core = require "omics.core"
-  local model = core.describe_model(client)
+  local model = core.describe_whole_model(client)
   local paginators = core.model_extra(client, "paginators")
   local waiters = core.model_extra(client, "waiters")
   local waiters_of = {}

@@ -6,16 +6,17 @@ documentation string removed.
     python3 tools/gen_model.py tools/model/2022-11-28 src/model_omics.c
 
 Only facts of the API stay: names, HTTP bindings, shapes, types, constraints
-(min, max, required), error codes.  Keys that no part of lua-omics reads
-(documentation, examples, enum and pattern, which the client does not enforce
-so that new service values keep working) are dropped.  The output is
+(min, max, required), enum values (the command line's help lists them; the
+client does not enforce them, so that new service values keep working), error
+codes.  Keys that no part of lua-omics reads (documentation, examples,
+pattern) are dropped.  The output is
 deterministic: the same input always gives the same bytes.
 """
 import json
 import os
 import sys
 
-DROP = {"documentation", "documentationUrl", "examples", "enum", "pattern", "box",
+DROP = {"documentation", "documentationUrl", "examples", "pattern", "box",
         "deprecatedMessage", "deprecatedSince"}
 
 
