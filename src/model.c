@@ -247,20 +247,6 @@ static int load_shape(model_loader *L, model_shape *s, const cJSON *def)
         return fail(L, "unknown timestampFormat on shape %s", s->name);
     s->ts_format = (signed char)ts;
     s->pattern = dup(L, str_item(def, "pattern"));
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(def, "enum");
-    int ne = cJSON_IsArray(en) ? cJSON_GetArraySize(en) : 0;
-    if (ne > 0) {
-        s->enums = omics_arena_alloc(L->m->arena, (size_t)ne * sizeof *s->enums);
-        if (!s->enums)
-            return omics_error_set(L->err, OMICS_EMEMORY, "MemoryError", "out of memory");
-        const cJSON *e;
-        cJSON_ArrayForEach(e, en)
-        {
-            if (cJSON_IsString(e) && !(s->enums[s->nenums] = dup(L, e->valuestring)))
-                return omics_error_set(L->err, OMICS_EMEMORY, "MemoryError", "out of memory");
-            s->nenums += cJSON_IsString(e) != 0;
-        }
-    }
     s->has_min = (unsigned char)load_number(def, "min", &s->min);
     s->has_max = (unsigned char)load_number(def, "max", &s->max);
     s->payload = -1;

@@ -74,8 +74,6 @@ struct model_shape {
     signed char ts_format;
     unsigned char has_min, has_max;
     double min, max; /* length for strings, blobs, lists, maps; value for numbers */
-    const char **enums; /* a string's enum values (told, never enforced) */
-    size_t nenums;
     /* structure */
     model_member *members;
     size_t nmembers;
