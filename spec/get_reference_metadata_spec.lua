@@ -83,6 +83,43 @@ describe("get_reference_metadata against the emulator", function()
     assert.matches("^lua%-omics/" .. omics.VERSION:gsub("%.", "%%.") .. " lua(j?i?t?)/%d%.%d+[%.%d]* curl/%d+%.%d+", ua)
   end)
 
+  it("puts app/<id> in the User-Agent: the app_id option, AWS_SDK_UA_APP_ID, the profile's sdk_ua_app_id", function()
+    local function last_ua()
+      for _, h in ipairs(emu:requests(1)[1].headers) do
+        if h[1]:lower() == "user-agent" then return h[2] end
+      end
+    end
+    local c = helper.client(emu, { app_id = "genome-pipeline_2" })
+    assert(c:get_reference_metadata(PARAMS))
+    assert.matches(" app/genome%-pipeline_2 curl/", last_ua())
+    -- from the environment, else the profile (a child with exactly that environment)
+    local dir = helper.tmpdir()
+    helper.write(dir .. "/config", "[default]\nsdk_ua_app_id = from-profile\n")
+    local code = ([[
+      local omics = require "omics"
+      local c = assert(omics.new { region = "us-east-1", endpoint = %q,
+        credentials = { access_key_id = "AKIDEXAMPLE", secret_access_key = "secret" } })
+      local _, err = c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
+      print(err and err.code or "ok")
+    ]]):format(emu.url)
+    helper.run_lua(code, { AWS_CONFIG_FILE = dir .. "/config", AWS_SDK_UA_APP_ID = "from-env" })
+    assert.matches(" app/from%-env curl/", last_ua())
+    helper.run_lua(code, { AWS_CONFIG_FILE = dir .. "/config" })
+    assert.matches(" app/from%-profile curl/", last_ua())
+    helper.rmdir(dir)
+    -- what cannot go into a header: refused, naming where it came from
+    for _, bad in ipairs { "two words", "line\nbreak", ("x"):rep(51), "caf\195\169" } do
+      local none, err = omics.new { region = "us-east-1", endpoint = emu.url, credentials = helper.CREDS,
+                                    app_id = bad }
+      assert.is_nil(none)
+      assert.are.equal("InvalidOption", err.code)
+      assert.matches("^the app_id option: expected at most 50 letters", err.message)
+    end
+    local none, err = omics.new { region = "us-east-1", endpoint = emu.url, credentials = helper.CREDS, app_id = 7 }
+    assert.is_nil(none)
+    assert.matches("app_id", err.message)
+  end)
+
   it("a closed client says so when any of its methods is called", function()
     local c = helper.client(emu)
     assert(c:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" })
