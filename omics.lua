@@ -84,10 +84,16 @@ local function ngx_credentials(p, dict)
   return require("omics.ngx").credentials(p, dict or shared_dicts[p])
 end
 
+-- (a shared dict in init_by_lua or init_worker_by_lua: the first request
+-- fetches them, for every worker)
+local function defer_to_requests(opts)
+  return in_nginx() and type(opts) == "table" and opts.shared_dict ~= nil
+end
+
 function M.provider(opts)
   local here = cosockets_here()
   if here then refuse_blocking_in_nginx() end
-  local p, err = core.provider(opts, here)
+  local p, err = core.provider(opts, here or defer_to_requests(opts))
   if not p then return nil, err end
   if type(opts) == "table" and opts.shared_dict ~= nil then shared_dicts[p] = opts.shared_dict end
   if here then
@@ -100,8 +106,9 @@ end
 local function make_client(maker, model, opts)
   refuse_blocking_in_nginx()
   local t = type(opts) == "table" and opts.transport or nil
-  local defer = (t == nil or t == "auto" or t == "ngx") and cosockets_here()
-  local client, err = maker(model, opts, defer)
+  local lua_driver = t == nil or t == "auto" or t == "ngx"
+  local defer = lua_driver and cosockets_here()
+  local client, err = maker(model, opts, defer or (lua_driver and defer_to_requests(opts)))
   if not client then return nil, err end
   local dict = type(opts) == "table" and opts.shared_dict or nil
   if defer then
