@@ -8,26 +8,15 @@ local helper = require "helper"
 local N = require "nginx_helper"
 
 local CONF = [[
-load_module ${MODULES}/ndk_http_module.so;
-load_module ${MODULES}/ngx_http_lua_module.so;
-${USER}
+${MAIN}
 worker_processes ${WORKERS};
 env AWS_CONTAINER_CREDENTIALS_FULL_URI=${EMU}/container/v2/creds;
 env AWS_EC2_METADATA_DISABLED=true;
 env AWS_CONFIG_FILE=${DIR}/none;
 env AWS_SHARED_CREDENTIALS_FILE=${DIR}/none;
-error_log ${DIR}/error.log info;
-pid ${DIR}/nginx.pid;
 events { worker_connections 256; }
 http {
-  access_log off;
-  client_body_temp_path ${DIR}/tmp-body;
-  proxy_temp_path ${DIR}/tmp-proxy;
-  fastcgi_temp_path ${DIR}/tmp-fastcgi;
-  uwsgi_temp_path ${DIR}/tmp-uwsgi;
-  scgi_temp_path ${DIR}/tmp-scgi;
-  lua_package_path "${ROOT}/?.lua;;";
-  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+${HTTP}
   lua_shared_dict omics_credentials 1m;
   lua_shared_dict test_clock 64k;
 
@@ -73,10 +62,7 @@ http {
 local function start(emu, workers)
   local dir = helper.tmpdir()
   local port = helper.free_port()
-  local conf = CONF:gsub("%${(%w+)}", { MODULES = N.MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
-                                        PORT = tostring(port), USER = N.user_line(),
-                                        WORKERS = tostring(workers) })
-  helper.write(dir .. "/nginx.conf", conf)
+  N.write_conf(dir, CONF, { EMU = emu.url, PORT = port, WORKERS = workers })
   N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
   return dir, ("http://127.0.0.1:%d"):format(port)
 end

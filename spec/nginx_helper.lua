@@ -40,6 +40,36 @@ function N.user_line()
   return uid == "0" and "user root;" or ""
 end
 
+-- The lines every spec's nginx.conf begins with (modules, user, logs, pid)
+-- and begins its http block with (temporary files in dir, the module's paths).
+local MAIN = [[
+load_module ${MODULES}/ndk_http_module.so;
+load_module ${MODULES}/ngx_http_lua_module.so;
+${USER}
+error_log ${DIR}/error.log info;
+pid ${DIR}/nginx.pid;
+]]
+local HTTP = [[
+  access_log off;
+  client_body_temp_path ${DIR}/tmp-body;
+  proxy_temp_path ${DIR}/tmp-proxy;
+  fastcgi_temp_path ${DIR}/tmp-fastcgi;
+  uwsgi_temp_path ${DIR}/tmp-uwsgi;
+  scgi_temp_path ${DIR}/tmp-scgi;
+  lua_package_path "${ROOT}/?.lua;${ROOT}/spec/?.lua;;";
+  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+]]
+
+-- dir/nginx.conf from template: ${MAIN} and ${HTTP} as above, ${MODULES},
+-- ${ROOT}, ${USER}, ${DIR} and the names of vars replaced.
+function N.write_conf(dir, template, vars)
+  local all = { MODULES = N.MODULES, ROOT = helper.root, USER = N.user_line(), DIR = dir }
+  for k, v in pairs(vars or {}) do all[k] = tostring(v) end
+  local text = template:gsub("%${(MAIN)}", MAIN):gsub("%${(HTTP)}", HTTP)
+  text = text:gsub("%${(%w+)}", all)
+  helper.write(dir .. "/nginx.conf", text)
+end
+
 -- Start nginx on dir/nginx.conf (env: a shell prefix of variables) and wait
 -- until ready_url answers 200.
 function N.start(dir, ready_url, env)

@@ -7,28 +7,17 @@ local helper = require "helper"
 local socket = require "socket"
 
 local N = require "nginx_helper"
-local MODULES, missing = N.MODULES, N.missing
+local missing = N.missing
 local free_port = helper.free_port
 local http_get, fields = N.http_get, N.fields
 
 local CONF = [[
-load_module ${MODULES}/ndk_http_module.so;
-load_module ${MODULES}/ngx_http_lua_module.so;
-${USER}
+${MAIN}
 worker_processes 1;
 env AWS_CONFIG_FILE=${DIR}/aws_config;
-error_log ${DIR}/error.log info;
-pid ${DIR}/nginx.pid;
 events { worker_connections 1024; }
 http {
-  access_log off;
-  client_body_temp_path ${DIR}/tmp-body;
-  proxy_temp_path ${DIR}/tmp-proxy;
-  fastcgi_temp_path ${DIR}/tmp-fastcgi;
-  uwsgi_temp_path ${DIR}/tmp-uwsgi;
-  scgi_temp_path ${DIR}/tmp-scgi;
-  lua_package_path "${ROOT}/?.lua;${ROOT}/spec/?.lua;;";
-  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+${HTTP}
   lua_ssl_trusted_certificate ${DIR}/ca.pem;
   lua_ssl_verify_depth 2;
   lua_shared_dict omics_metrics 1m;
@@ -406,11 +395,8 @@ describe("inside nginx #nginx", function()
       Version = 1, AccessKeyId = helper.AKID, SecretAccessKey = helper.SECRET }))
     os.execute(helper.sh("chmod +x " .. helper.shq(dir .. "/creds.sh")))
     helper.write(dir .. "/aws_config", "[profile proc]\ncredential_process = " .. dir .. "/creds.sh\n")
-    local conf = CONF:gsub("%${(%w+)}", { MODULES = MODULES, DIR = dir, ROOT = helper.root, EMU = emu.url,
-                                          PORT = tostring(port), TLS = tostring(tls),
-                                          TLS2 = tostring(tls2), TLS3 = tostring(tls3),
-                                          PROXY = tostring(proxy.port), USER = user_line() })
-    helper.write(dir .. "/nginx.conf", conf)
+    N.write_conf(dir, CONF, { EMU = emu.url, PORT = port, TLS = tls, TLS2 = tls2, TLS3 = tls3,
+                              PROXY = proxy.port })
     start_nginx(dir, ("http://127.0.0.1:%d/init"):format(port))
   end)
 
