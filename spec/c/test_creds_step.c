@@ -245,6 +245,37 @@ static void test_replay_changed(void)
     omics_provider_release(p);
 }
 
+/* What the configuration or a hostile answer puts in a request's line or
+ * headers (CR, LF, any control character) never reaches the wire. */
+static void test_control_characters(void)
+{
+    environment("[default]\n");
+    now_value = 1700000000;
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9/x\r\nInjected: 1", 1);
+    omics_provider *p = provider();
+    omics_error err;
+    omics_error_init(&err);
+    const omics_fetch *f = NULL;
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == -1);
+    CHECK(f == NULL);
+    CHECK_STR(err.code, "NoCredentialsError");
+    CHECK(err.message && strstr(err.message, "URL holds a space or a control character") != NULL);
+    omics_error_clear(&err);
+    omics_provider_release(p);
+    /* an IMDSv2 token with a control character: the next request is refused */
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9", 1);
+    p = provider();
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == OMICS_CREDS_FETCH);
+    CHECK(omics_provider_answered(p, 200, "SECRET\x01X", 8, &err) == 0);
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == -1);
+    CHECK_STR(err.code, "NoCredentialsError");
+    CHECK(err.message &&
+          strstr(err.message, "header X-aws-ec2-metadata-token holds a control character"));
+    CHECK(err.message && strstr(err.message, "SECRET") == NULL);
+    omics_error_clear(&err);
+    omics_provider_release(p);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/omics-creds-step-XXXXXX");
@@ -255,6 +286,7 @@ int main(void)
     RUN(test_command);
     RUN(test_shared_windows);
     RUN(test_replay_changed);
+    RUN(test_control_characters);
     char path[128];
     snprintf(path, sizeof path, "%s/config", dir);
     unlink(path);
