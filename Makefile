@@ -150,7 +150,7 @@ sanitize: deps
 
 # The end-to-end specs under valgrind memcheck (no errors, no definite leaks).
 valgrind: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/test_creds_step
 	@sh tools/valgrind.sh
 
 # 100,000 calls with faults mixed in; resident memory sampled (CALLS=N).

@@ -70,9 +70,10 @@ static int l_creds_next(lua_State *L)
             /* (the fetch fails as a transport failure would; the sources say why) */
             omics_error e;
             omics_error_init(&e);
-            omics_provider_failed(lp->p, &err, &e);
-            omics_error_clear(&e);
+            int kept = omics_provider_failed(lp->p, &err, &e) == 0;
             omics_error_clear(&err);
+            if (!kept) /* (still pending: stepping again would ask for it again) */
+                return lv_fail(L, &e);
             return l_creds_next(L);
         }
         lua_pushliteral(L, "send");

@@ -169,11 +169,24 @@ local creds_next, creds_receive, creds_failed = core.creds_next, core.creds_rece
 local LOCK_TTL = 30   -- seconds: longer than any fetch's own time limit
 local POLL = 0.02     -- seconds between looks at the lock's holder
 
--- what M.attempt drives: the provider's pending fetch
+-- one coroutine of a worker fetches for a provider (fetching[p], its mark:
+-- { coroutine, until when }); the others wait for it.  A coroutine killed
+-- mid-fetch (its request aborted) leaves the mark: once it is past, the next
+-- one takes the pending fetch over.
+local fetching = setmetatable({}, { __mode = "k" })
+
+-- what M.attempt drives: the provider's pending fetch.  A fetch taken over
+-- by another coroutine is no longer this one's: its late bytes are dropped.
 local Fetch = {}
 Fetch.__index = Fetch
-function Fetch:receive(data, why) return creds_receive(self.p, data, why) end
-function Fetch:failed(code, message) return creds_failed(self.p, code, message) end
+function Fetch:receive(data, why)
+  if fetching[self.p] ~= self.mark then return "fetched", nil, false end
+  return creds_receive(self.p, data, why)
+end
+function Fetch:failed(code, message)
+  if fetching[self.p] ~= self.mark then return "fetched" end
+  return creds_failed(self.p, code, message)
+end
 function Fetch:body() return nil end
 
 local DRIVER = { connect_timeout = 10, keepalive_pool_size = 4, keepalive_timeout = 10 }
@@ -207,8 +220,15 @@ local function run(command, timeout, max)
     end
   end
   local errs
-  local th = ngx.thread.spawn(function() errs = { drain(proc.stderr_read_any) } end)
-  local out, oerr = drain(proc.stdout_read_any)
+  local deadline = ngx.now() + timeout -- (for all of it, however slowly it writes)
+  local function drain_until(read)
+    return drain(function(pr, n)
+      if ngx.now() >= deadline then return nil, "timeout" end
+      return read(pr, n)
+    end)
+  end
+  local th = ngx.thread.spawn(function() errs = { drain_until(proc.stderr_read_any) } end)
+  local out, oerr = drain_until(proc.stdout_read_any)
   ngx.thread.wait(th)
   if not out or not errs[1] then
     proc:kill(9)
@@ -220,22 +240,33 @@ local function run(command, timeout, max)
   return status or 255, out, errs[1]
 end
 
--- one coroutine of a worker fetches for a provider; the others wait for it
-local fetching = setmetatable({}, { __mode = "k" })
-
-local function step_fetch(p, step, a, b, c, d, e, f, g)
+-- The pending fetch made under the mark: a fetch's own time limit bounds
+-- connect, handshake, send and the answer each (a command: its output, then
+-- its exit), so 4 of them and a second pass before another takes it over.
+local function step_fetch(p, co, step, a, b, c, d, e, f, g)
+  local mark = { co, ngx.now() + 4 * (step == "send" and e or b) + 1 }
+  fetching[p] = mark
   if step == "send" then
-    M.attempt(setmetatable({ p = p }, Fetch), a, b, c, d, e, false, f, g, DRIVER)
+    M.attempt(setmetatable({ p = p, mark = mark }, Fetch), a, b, c, d, e, false, f, g, DRIVER)
   else -- "run"
     local status, out, errout = run(a, b, c)
-    core.creds_ran(p, status, out, errout)
+    if fetching[p] == mark then core.creds_ran(p, status, out, errout) end
   end
+end
+
+-- another coroutine of this worker fetches for p (and has not overrun)
+local function other_fetching(p, co)
+  local mark = fetching[p]
+  return mark and mark[1] ~= co and ngx.now() < mark[2]
 end
 
 -- true once the provider p has current credentials; nil, err.
 function M.credentials(p, dict_name)
-  local step = creds_next(p, dict_name and "shared" or "alone")
-  if step == "ready" then return true end -- (the usual case: nothing to do)
+  local co = coroutine.running()
+  -- (the usual case: nothing to do; while another coroutine fetches, its
+  -- pending fetch is left alone and the cached ones serve if they may)
+  local step = creds_next(p, other_fetching(p, co) and "busy" or dict_name and "shared" or "alone")
+  if step == "ready" then return true end
   local dict
   if dict_name then
     dict = ngx.shared[dict_name]
@@ -244,13 +275,20 @@ function M.credentials(p, dict_name)
         message = ("shared_dict: nginx has no lua_shared_dict %s"):format(tostring(dict_name)) })
     end
   end
-  local co = coroutine.running()
   local key, lock, locked, offered
   local mode = dict and "shared" or "alone"
+  local function release() -- what this coroutine holds
+    local mark = fetching[p]
+    if mark and mark[1] == co then fetching[p] = nil end
+    if locked then dict:delete(lock) end
+  end
   while true do
-    local busy = fetching[p]
-    if busy and busy[1] ~= co and ngx.now() < busy[2] then
-      ngx.sleep(POLL) -- another request of this worker is fetching them
+    if other_fetching(p, co) then -- another request of this worker is fetching them
+      if creds_next(p, "busy") == "ready" then
+        release()
+        return true
+      end
+      ngx.sleep(POLL)
       step = nil
     else
       local a, b, c, d, e, f, g
@@ -262,9 +300,8 @@ function M.credentials(p, dict_name)
             local ttl = expires > 0 and math.max(1, expires - ngx.time()) or 0
             dict:set(key, text, ttl)
           end
-          dict:delete(lock)
         end
-        fetching[p] = nil
+        release()
         return true
       elseif step == "refresh" then -- (a shared cache: what does it hold?)
         key = key or core.creds_key(p)
@@ -282,11 +319,9 @@ function M.credentials(p, dict_name)
         ngx.sleep(POLL)
         offered, mode = false, "shared"
       elseif step == "send" or step == "run" then
-        fetching[p] = { co, ngx.now() + LOCK_TTL }
-        step_fetch(p, step, a, b, c, d, e, f, g)
+        step_fetch(p, co, step, a, b, c, d, e, f, g)
       else
-        fetching[p] = nil
-        if locked then dict:delete(lock) end
+        release()
         return nil, a
       end
     end

@@ -67,6 +67,76 @@ local function start(emu, workers)
   return dir, ("http://127.0.0.1:%d"):format(port)
 end
 
+-- One worker whose container credential endpoint is a location of its own
+-- (/creds): it answers the headers and part of the body, the rest 0.6 s
+-- later; /fetches counts them.  Every client of the worker shares one
+-- provider (made without fetching: core.provider's defer).
+local SLOW_CONF = [[
+load_module ${MODULES}/ndk_http_module.so;
+load_module ${MODULES}/ngx_http_lua_module.so;
+${USER}
+worker_processes 1;
+env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:${PORT}/creds;
+env AWS_EC2_METADATA_DISABLED=true;
+env AWS_CONFIG_FILE=${DIR}/none;
+env AWS_SHARED_CREDENTIALS_FILE=${DIR}/none;
+error_log ${DIR}/error.log info;
+pid ${DIR}/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${DIR}/tmp-body;
+  proxy_temp_path ${DIR}/tmp-proxy;
+  fastcgi_temp_path ${DIR}/tmp-fastcgi;
+  uwsgi_temp_path ${DIR}/tmp-uwsgi;
+  scgi_temp_path ${DIR}/tmp-scgi;
+  lua_package_path "${ROOT}/?.lua;;";
+  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+  lua_shared_dict test_state 64k;
+  init_by_lua_block {
+    function test_client()
+      local p = package.loaded.test_provider or require("omics.core").provider({}, true)
+      package.loaded.test_provider = p
+      return require("omics").new { region = "us-east-1", endpoint = "http://127.0.0.1:9", credentials = p }
+    end
+  }
+
+  server {
+    listen 127.0.0.1:${PORT} reuseport;
+    location = /ready { return 200 "ready\n"; }
+    location = /fetches { content_by_lua_block { ngx.say(ngx.shared.test_state:get("fetches") or 0) } }
+    location = /creds {
+      content_by_lua_block {
+        local n = ngx.shared.test_state:incr("fetches", 1, 0)
+        local body = ('{"AccessKeyId":"ASIASLOW%d","SecretAccessKey":"s","Token":"t","Expiration":"%s"}')
+          :format(n, os.date("!%Y-%m-%dT%H:%M:%SZ", ngx.time() + 3600))
+        ngx.header["Content-Length"] = #body
+        ngx.print(body:sub(1, 20))
+        ngx.flush(true)
+        ngx.sleep(0.6)
+        ngx.print(body:sub(21))
+      }
+    }
+    # a client of the provider, and its credentials
+    location = /key {
+      content_by_lua_block {
+        local c, err = test_client()
+        local info = c and c:credentials()
+        ngx.say("result=", info and info.access_key_id or (err.code .. ": " .. err.message))
+      }
+    }
+    # a request whose call is killed mid-fetch: its thread dies with it
+    location = /killed {
+      content_by_lua_block {
+        ngx.thread.spawn(test_client)
+        ngx.sleep(0.2)
+        ngx.exit(200)
+      }
+    }
+  }
+}
+]]
+
 describe("credentials inside nginx #nginx", function()
   if N.missing then
     it("needs nginx and the LuaJIT build", function()
@@ -146,6 +216,57 @@ describe("credentials inside nginx #nginx", function()
     assert.is_true(counts[1] >= 2 and counts[1] <= 4)
     assert.is_true(counts[3] - counts[2] >= 2)
     assert.are.equal(counts[3], counts[4])
+  end)
+
+  -- curl requests in the background: out/<name> gets the body
+  local function background(out, name, url)
+    os.execute(helper.sh(("curl -s --noproxy '*' -m 30 -o %s/%s %s &")
+      :format(helper.shq(out), name, helper.shq(url))))
+  end
+  local function answer(out, name)
+    for _ = 1, 150 do
+      if helper.exists(out .. "/" .. name) and helper.read(out .. "/" .. name) ~= "" then break end
+      os.execute(helper.sh("sleep 0.1"))
+    end
+    return helper.exists(out .. "/" .. name) and N.fields(helper.read(out .. "/" .. name)).result
+  end
+  local function slow_endpoint(body)
+    local dir = helper.tmpdir()
+    local port = helper.free_port()
+    local conf = SLOW_CONF:gsub("%${(%w+)}", { MODULES = N.MODULES, DIR = dir, ROOT = helper.root,
+                                               PORT = tostring(port), USER = N.user_line() })
+    helper.write(dir .. "/nginx.conf", conf)
+    N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
+    local out = helper.tmpdir()
+    local ok, err = pcall(body, ("http://127.0.0.1:%d"):format(port), out)
+    N.stop(dir)
+    helper.rmdir(dir)
+    helper.rmdir(out)
+    assert(ok, err)
+  end
+
+  it("a second request while the answer is half read leaves the fetch alone: one fetch for both", function()
+    slow_endpoint(function(base, out)
+      background(out, "first", base .. "/key")
+      os.execute(helper.sh("sleep 0.3")) -- (half the answer is in)
+      background(out, "second", base .. "/key")
+      assert.are.equal("ASIASLOW1", answer(out, "first"))
+      assert.are.equal("ASIASLOW1", answer(out, "second"))
+      assert.are.equal("1", N.http_get(base .. "/fetches"):match("%d+"))
+    end)
+  end)
+
+  it("a request killed mid-fetch holds the others up for the fetch's own time limit only", function()
+    slow_endpoint(function(base, out)
+      local t0 = os.time()
+      assert.are.equal(200, select(2, N.http_get(base .. "/killed")))
+      background(out, "next", base .. "/key")
+      -- the killed fetch (2 s, the container endpoint's limit) is taken
+      -- over, not waited for half a minute
+      assert.are.equal("ASIASLOW2", answer(out, "next"))
+      print(("nginx_credentials_spec: served %d s after a request was killed mid-fetch")
+        :format(os.time() - t0))
+    end)
   end)
 
   it("nothing blocks: while the credential endpoint takes 1 s, the same worker answers at once", function()

@@ -571,14 +571,16 @@ int omics_provider_next(omics_provider *p, omics_creds_mode mode, const omics_fe
                         omics_error *err)
 {
     *f = NULL;
+    if (mode == OMICS_CREDS_BUSY) { /* (a refresh under way, here or elsewhere, is left alone) */
+        int st = freshness(p);
+        return st == STATE_FRESH || st == STATE_ADVISORY ? OMICS_CREDS_READY : OMICS_CREDS_WAIT;
+    }
     if (!p->stepping) {
         int st = freshness(p);
         if (st == STATE_FRESH)
             return OMICS_CREDS_READY;
         if (mode == OMICS_CREDS_SHARED)
             return OMICS_CREDS_REFRESH;
-        if (mode == OMICS_CREDS_BUSY)
-            return st == STATE_ADVISORY ? OMICS_CREDS_READY : OMICS_CREDS_WAIT;
         creds_replay_reset(&p->replay);
         p->replay.started = omics_now();
         p->stepping = 1;

@@ -88,6 +88,8 @@ static int ec2_open(ec2_session *s, buf *why, omics_error *err)
         rc = 0;
     }
     omics_error_clear(&e);
+    if (body.p)
+        memset(body.p, 0, body.len); /* the session token */
     buf_free(&body);
     return rc;
 }
@@ -152,6 +154,7 @@ int creds_ec2(omics_credentials *out, buf *why, omics_error *err)
         memset(body.p, 0, body.len);
     buf_free(&body);
     omics_error_clear(&e);
+    memset(s.token, 0, sizeof s.token);
     return rc;
 }
 

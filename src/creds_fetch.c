@@ -102,9 +102,32 @@ static int lookup(char *what, creds_answer **a, omics_error *err)
     return 0;
 }
 
+/* A URL or header line from the configuration or an earlier answer that
+ * would change the request on the wire (CR, LF, a space in the request
+ * line, any control character): refused, the value never echoed. */
+static int clean_request(const http_fetch_req *q, omics_error *err)
+{
+    for (const char *c = q->url; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 127)
+            return omics_error_set(err, OMICS_ECREDENTIALS, "InvalidCredentialsRequest",
+                                   "the credentials URL holds a space or a control character");
+    for (size_t i = 0; i < q->nheaders; i++)
+        for (const char *c = q->headers[i]; *c; c++)
+            if (((unsigned char)*c < ' ' && *c != '\t') || *c == 127) {
+                size_t name = strcspn(q->headers[i], ":");
+                return omics_error_set(err, OMICS_ECREDENTIALS, "InvalidCredentialsRequest",
+                                       "the credentials request's header %.*s holds a control "
+                                       "character",
+                                       (int)(name < 64 ? name : 64), q->headers[i]);
+            }
+    return 0;
+}
+
 /* 0 when the fetch is to be made now; else its result (-1, or 1 answered). */
 int creds_fetch_http(const http_fetch_req *q, long *status, buf *body, omics_error *err)
 {
+    if (clean_request(q, err))
+        return -1;
     if (!replay)
         return http_fetch(q, status, body, err);
     if (replay->pending)

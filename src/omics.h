@@ -718,7 +718,9 @@ typedef enum omics_creds_step {
 typedef enum omics_creds_mode {
     OMICS_CREDS_ALONE,  /* fetch when due */
     OMICS_CREDS_SHARED, /* say REFRESH when due, fetch nothing */
-    OMICS_CREDS_BUSY    /* another refreshes: READY while these may be used */
+    OMICS_CREDS_BUSY    /* another refreshes (another worker, or another coroutine of
+                           this one stepping p): READY while these may be used, else WAIT;
+                           a refresh under way is left as it is */
 } omics_creds_mode;
 typedef struct omics_fetch {
     const char *method; /* FETCH */

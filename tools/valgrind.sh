@@ -2,7 +2,8 @@
 # The end-to-end specs under valgrind (memcheck): any invalid read or write,
 # use of uninitialised memory, or definitely lost block fails the run.
 # Child processes (the emulator, shells) are not traced.  Ends with one line,
-# "N passed, N failed": the specs, and valgrind's own verdict as one more.
+# "N passed, N failed": the specs, and valgrind's own verdict as one more
+# (and one per C test of VALGRIND_CTESTS).
 set -u
 LUA=${LUA:-lua5.4}
 BUSTED_SCRIPT=$(command -v busted)
@@ -39,5 +40,18 @@ else
     echo "valgrind: no memory errors, no definite leaks"
     passed=$((passed + 1))
 fi
+# The C tests of what no spec here reaches (a provider stepped by a
+# driver's bytes, as nginx does): each one more verdict.
+for t in ${VALGRIND_CTESTS:-test_creds_step}; do
+    if valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite "build/$LUA/$t" >"$log" 2>&1; then
+        echo "valgrind: $t: no memory errors, no definite leaks"
+        passed=$((passed + 1))
+    else
+        cat "$log"
+        echo "valgrind: $t failed (above)"
+        failed=$((failed + 1))
+    fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

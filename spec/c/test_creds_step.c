@@ -227,6 +227,46 @@ static void test_shared_windows(void)
     omics_provider_release(two);
 }
 
+/* A second stepper (another coroutine of the worker) while a refresh is
+ * under way: BUSY says whether the cached ones do, and leaves the pending
+ * fetch and its half-read answer alone. */
+static void test_busy_while_stepping(void)
+{
+    environment("[default]\n");
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds", 1);
+    now_value = 1700000000;
+    omics_provider *p = provider();
+    omics_error err;
+    omics_error_init(&err);
+    const omics_fetch *f, *g = NULL;
+    omics_wire w;
+    omics_received r;
+    const char *json = CREDS_JSON("2023-11-14T23:13:20Z");
+    char answer[512];
+    snprintf(answer, sizeof answer, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(json), json);
+    for (int round = 0; round < 2; round++) {
+        CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == OMICS_CREDS_FETCH);
+        CHECK(omics_provider_wire(p, &w, &err) == 0);
+        CHECK(omics_provider_receive(p, answer, 40, &r) == 1);
+        /* none yet (round 0), or 800 s left (round 1: advisory) */
+        CHECK(omics_provider_next(p, OMICS_CREDS_BUSY, &g, &err) ==
+              (round ? OMICS_CREDS_READY : OMICS_CREDS_WAIT));
+        CHECK(g == NULL);
+        CHECK(omics_provider_receive(p, answer + 40, strlen(answer) - 40, &r) == 0);
+        CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == OMICS_CREDS_READY);
+        now_value = 1700003600 - 800;
+    }
+    /* 300 s left (mandatory) while a refresh is under way: wait for it */
+    now_value = 1700003600 - 300;
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == OMICS_CREDS_FETCH);
+    CHECK(omics_provider_next(p, OMICS_CREDS_BUSY, &g, &err) == OMICS_CREDS_WAIT);
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &g, &err) == OMICS_CREDS_FETCH && g == f);
+    unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    omics_error_clear(&err);
+    omics_provider_release(p);
+}
+
 /* The sources asked for another fetch than the one answered before. */
 static void test_replay_changed(void)
 {
@@ -245,6 +285,37 @@ static void test_replay_changed(void)
     omics_provider_release(p);
 }
 
+/* What the configuration or a hostile answer puts in a request's line or
+ * headers (CR, LF, any control character) never reaches the wire. */
+static void test_control_characters(void)
+{
+    environment("[default]\n");
+    now_value = 1700000000;
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9/x\r\nInjected: 1", 1);
+    omics_provider *p = provider();
+    omics_error err;
+    omics_error_init(&err);
+    const omics_fetch *f = NULL;
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == -1);
+    CHECK(f == NULL);
+    CHECK_STR(err.code, "NoCredentialsError");
+    CHECK(err.message && strstr(err.message, "URL holds a space or a control character") != NULL);
+    omics_error_clear(&err);
+    omics_provider_release(p);
+    /* an IMDSv2 token with a control character: the next request is refused */
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9", 1);
+    p = provider();
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == OMICS_CREDS_FETCH);
+    CHECK(omics_provider_answered(p, 200, "SECRET\x01X", 8, &err) == 0);
+    CHECK(omics_provider_next(p, OMICS_CREDS_ALONE, &f, &err) == -1);
+    CHECK_STR(err.code, "NoCredentialsError");
+    CHECK(err.message &&
+          strstr(err.message, "header X-aws-ec2-metadata-token holds a control character"));
+    CHECK(err.message && strstr(err.message, "SECRET") == NULL);
+    omics_error_clear(&err);
+    omics_provider_release(p);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/omics-creds-step-XXXXXX");
@@ -255,6 +326,8 @@ int main(void)
     RUN(test_command);
     RUN(test_shared_windows);
     RUN(test_replay_changed);
+    RUN(test_control_characters);
+    RUN(test_busy_while_stepping);
     char path[128];
     snprintf(path, sizeof path, "%s/config", dir);
     unlink(path);
