@@ -166,7 +166,7 @@ end
 -- the others use theirs until the mandatory window, then wait for its.
 local core = require "omics.core"
 local creds_next, creds_receive, creds_failed = core.creds_next, core.creds_receive, core.creds_failed
-local LOCK_TTL = 30   -- seconds: longer than any fetch's own time limit
+local LOCK_TTL = 90   -- seconds: longer than any fetch's own limit (credential_process: 60)
 local POLL = 0.02     -- seconds between looks at the lock's holder
 
 -- one coroutine of a worker fetches for a provider (fetching[p], its mark:
@@ -277,10 +277,11 @@ function M.credentials(p, dict_name)
   end
   local key, lock, locked, offered
   local mode = dict and "shared" or "alone"
+  local token = ("%d:%s:%.3f"):format(ngx.worker.pid(), tostring(co), ngx.now()) -- (this holder's)
   local function release() -- what this coroutine holds
     local mark = fetching[p]
     if mark and mark[1] == co then fetching[p] = nil end
-    if locked then dict:delete(lock) end
+    if locked and dict:get(lock) == token then dict:delete(lock) end -- (not one taken since it expired)
   end
   while true do
     if other_fetching(p, co) then -- another request of this worker is fetching them
@@ -310,10 +311,17 @@ function M.credentials(p, dict_name)
           offered = true
           local text = dict:get(key)
           if text then core.creds_offer(p, text) end
-        elseif dict:add(lock, ngx.worker.pid(), LOCK_TTL) then
-          locked = true
         else
-          mode = "busy"
+          local added, aerr = dict:add(lock, token, LOCK_TTL)
+          if added then
+            locked = true
+          elseif aerr == "exists" then
+            mode = "busy"
+          else
+            release()
+            return nil, core.error({ code = "SharedCredentialsError", kind = "credentials",
+              message = ("shared_dict %s: the lock could not be taken: %s"):format(dict_name, tostring(aerr)) })
+          end
         end
       elseif step == "wait" then -- another worker refreshes them
         ngx.sleep(POLL)

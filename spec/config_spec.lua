@@ -340,5 +340,26 @@ describe("configuration", function()
       assert.matches("^InvalidOption .*inject_host_prefix",
                      probe({ region = "us-east-1", inject_host_prefix = "no" }, KEYS).ERR)
     end)
+
+    it("shared_dict shares the chain's credentials, never ones given as an option", function()
+      local omics = require "omics"
+      local creds = { access_key_id = "AKIDEXAMPLE", secret_access_key = "secret" }
+      for _, given in ipairs { creds, function() return creds end } do
+        local none, err = omics.new { region = "us-east-1", shared_dict = "omics_credentials", credentials = given }
+        assert.is_nil(none)
+        assert.are.equal("InvalidOption", err.code)
+        assert.matches("^option shared_dict: the workers share the credential chain's credentials", err.message)
+        none, err = omics.provider { shared_dict = "omics_credentials", credentials = given }
+        assert.is_nil(none)
+        assert.matches("^option shared_dict:", err.message)
+      end
+      local p = assert(omics.provider { credentials = creds })
+      local none, err = omics.new { region = "us-east-1", shared_dict = "omics_credentials", credentials = p }
+      assert.is_nil(none)
+      assert.matches("a provider's shared_dict goes to omics.provider", err.message)
+      none, err = omics.new { region = "us-east-1", shared_dict = 12, credentials = creds }
+      assert.is_nil(none)
+      assert.matches("shared_dict: expected a string", err.message)
+    end)
   end)
 end)

@@ -172,6 +172,12 @@ int omics_options_read(omics_options *o, const omics_value *v, unsigned scope, o
     if (o->client.provider && omics_value_get(v, "clock"))
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                                "option clock: give it to the shared provider instead");
+    if (omics_value_get(v, "shared_dict") && omics_value_get(v, "credentials"))
+        return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
+                               "option shared_dict: the workers share the credential chain's "
+                               "credentials; credentials given as an option (a table, a "
+                               "function or a provider) are not shared: give one or the other "
+                               "(a provider's shared_dict goes to omics.provider)");
     if (o->transport && strcmp(o->transport, "ngx") == 0 && o->client.ca_file)
         return omics_error_set(err, OMICS_ECONFIG, "InvalidOption",
                                "option ca_file: the ngx transport trusts the CA file of "
