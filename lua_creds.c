@@ -214,8 +214,5 @@ void lcr_open(lua_State *L)
                                    {"creds_export", l_creds_export},
                                    {"creds_key", l_creds_key},
                                    {NULL, NULL}};
-    for (const luaL_Reg *f = fns; f->name; f++) {
-        lua_pushcfunction(L, f->func);
-        lua_setfield(L, -2, f->name);
-    }
+    luaL_setfuncs(L, fns, 0);
 }

@@ -36,7 +36,7 @@ double creds_fetch_started(void)
 
 static void answer_clear(creds_answer *a)
 {
-    free(a->what);
+    creds_wipe_free(a->what); /* (a URL with a token, a command) */
     if (a->out.p)
         memset(a->out.p, 0, a->out.len); /* credentials, or what leads to them */
     buf_free(&a->out);
@@ -49,7 +49,7 @@ static void pending_clear(creds_replay *r)
     if (r->store.p)
         memset(r->store.p, 0, r->store.len); /* a token, a signed request */
     buf_free(&r->store);
-    free(r->what);
+    creds_wipe_free(r->what);
     r->what = NULL;
     memset(&r->req, 0, sizeof r->req);
     r->pending = 0;
@@ -76,22 +76,34 @@ static int pending_error(omics_error *err)
                            "a credentials fetch waits for its driver");
 }
 
-/* The fetch asked for is k of the run: answered from the record, or made
- * the pending one.  1: answered (a is the answer); 0: now pending (-1 was
- * set in err); -1: an error. */
-static int lookup(char *what, creds_answer **a, omics_error *err)
+/* The next fetch of the run, "<verb> <subject>": answered from the record,
+ * or made the pending one.  1: answered with success (*a); 0: now pending,
+ * -1: the record's failure or an error (both with err). */
+static int lookup(const char *verb, const char *subject, creds_answer **a, omics_error *err)
 {
     creds_replay *r = replay;
+    if (r->pending)
+        return pending_error(err);
+    size_t need = strlen(verb) + strlen(subject) + 2;
+    char *what = malloc(need);
+    if (!what)
+        return oom(err);
+    snprintf(what, need, "%s %s", verb, subject);
     if (r->next < r->n) {
         creds_answer *rec = &r->answers[r->next++];
-        if (strcmp(rec->what, what) != 0) {
-            free(what);
+        int same = strcmp(rec->what, what) == 0;
+        memset(what, 0, need);
+        free(what);
+        if (!same) {
             r->changed = 1;
             return omics_error_set(err, OMICS_ECREDENTIALS, "CredentialsReplayError",
                                    "the credential sources asked for another fetch than "
                                    "before (did the environment or the files change?)");
         }
-        free(what);
+        if (rec->err.code[0]) {
+            omics_error_copy(err, &rec->err);
+            return -1;
+        }
         *a = rec;
         return 1;
     }
@@ -130,22 +142,11 @@ int creds_fetch_http(const http_fetch_req *q, long *status, buf *body, omics_err
         return -1;
     if (!replay)
         return http_fetch(q, status, body, err);
-    if (replay->pending)
-        return pending_error(err);
-    size_t need = strlen(q->method) + strlen(q->url) + 2;
-    char *what = malloc(need);
-    if (!what)
-        return oom(err);
-    snprintf(what, need, "%s %s", q->method, q->url);
     creds_answer *a = NULL;
-    int rc = lookup(what, &a, err);
+    int rc = lookup(q->method, q->url, &a, err);
     if (rc < 0)
         return -1;
     if (rc == 1) {
-        if (a->err.code[0]) {
-            omics_error_copy(err, &a->err);
-            return -1;
-        }
         *status = a->status;
         buf_reset(body);
         buf_add(body, a->out.p ? a->out.p : "", a->out.len);
@@ -194,22 +195,11 @@ int creds_fetch_run(const char *command, double timeout, size_t max_output, buf 
             goto refused;
         return proc_run(command, timeout, max_output, out, errout, status, err);
     }
-    if (replay->pending)
-        return pending_error(err);
-    size_t need = strlen(command) + 5;
-    char *what = malloc(need);
-    if (!what)
-        return oom(err);
-    snprintf(what, need, "RUN %s", command);
     creds_answer *a = NULL;
-    int rc = lookup(what, &a, err);
+    int rc = lookup("RUN", command, &a, err);
     if (rc < 0)
         return -1;
     if (rc == 1) {
-        if (a->err.code[0]) {
-            omics_error_copy(err, &a->err);
-            return -1;
-        }
         *status = (int)a->status;
         buf_reset(out);
         buf_reset(errout);
