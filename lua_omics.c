@@ -660,18 +660,6 @@ static int l_describe_model(lua_State *L)
     return lv_fail(L, &err);
 }
 
-/* core.describe_whole_model(client) -> the model as omics_model_describe
- * tells it (operations, shapes), for the reference pages */
-static int l_describe_whole_model(lua_State *L)
-{
-    lclient *lc = lo_check_client(L, 1);
-    omics_builder b;
-    lv_builder(L, &b);
-    if (omics_model_describe(omics_client_model(lc->c), &b))
-        return luaL_error(L, "out of memory describing the model");
-    return 1;
-}
-
 /* core.refuse_blocking(where or nil): the string stays referenced in the
  * registry while it is in force */
 static int l_refuse_blocking(lua_State *L)
@@ -1006,7 +994,6 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"provider", lp_provider},
                                    {"model_extra", l_model_extra},
                                    {"describe_model", l_describe_model},
-                                   {"describe_whole_model", l_describe_whole_model},
                                    {"now", l_now},
                                    {"refuse_blocking", l_refuse_blocking},
                                    {"sleep", l_sleep},

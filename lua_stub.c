@@ -21,6 +21,26 @@ static int stub_fail(lua_State *L, omics_error *err)
     return lv_fail(L, err);
 }
 
+/* The operation of core.stub_*(client, op, ...), the stack cut to n
+ * arguments; NULL with nil, err pushed. */
+static const omics_op *stub_op(lua_State *L, lclient **lc, int n)
+{
+    const omics_op *op = lo_check_op(L, lc);
+    if (op)
+        lua_settop(L, n);
+    return op;
+}
+
+/* nil, a StubError: "a stubbed <what> for <op><rest>" */
+static int stub_refuse(lua_State *L, const omics_op *op, const char *what, const char *rest)
+{
+    omics_error err;
+    omics_error_init(&err);
+    omics_error_set(&err, OMICS_EUSAGE, "StubError", "a stubbed %s for %s%s", what,
+                    omics_op_name(op), rest);
+    return lv_fail(L, &err);
+}
+
 /* { status, headers = { name = value }, body } */
 static int push_answer(lua_State *L, const omics_response *r)
 {
@@ -42,21 +62,17 @@ static int push_answer(lua_State *L, const omics_response *r)
 static int l_stub_result(lua_State *L)
 {
     lclient *lc;
-    const omics_op *op = lo_check_op(L, &lc);
+    const omics_op *op = stub_op(L, &lc, 3);
     if (!op)
         return 2;
-    lua_settop(L, 3);
+    if (!lua_isnil(L, 3) && !lua_istable(L, 3))
+        return stub_refuse(L, op, "result",
+                           lua_pushfstring(L, " is a table, got %s", luaL_typename(L, 3)));
     omics_error err;
     omics_error_init(&err);
     omics_arena *a = lv_push_arena(L);
     omics_value *v;
     omics_response r;
-    if (!lua_isnil(L, 3) && !lua_istable(L, 3)) {
-        omics_error_set(&err, OMICS_EUSAGE, "StubError",
-                        "a stubbed result for %s is a table, got %s", omics_op_name(op),
-                        luaL_typename(L, 3));
-        return lv_fail(L, &err);
-    }
     if (lv_convert(L, 3, a, 0, "result", &v, &err) || omics_stub_result(op, v, a, &r, &err))
         return stub_fail(L, &err);
     return push_answer(L, &r);
@@ -66,18 +82,13 @@ static int l_stub_result(lua_State *L)
 static int l_stub_error(lua_State *L)
 {
     lclient *lc;
-    const omics_op *op = lo_check_op(L, &lc);
+    const omics_op *op = stub_op(L, &lc, 3);
     if (!op)
         return 2;
-    lua_settop(L, 3);
-    omics_error err;
-    omics_error_init(&err);
-    if (!lua_istable(L, 3)) {
-        omics_error_set(&err, OMICS_EUSAGE, "StubError",
-                        "a stubbed error for %s is a table { code, message, status, data }, got %s",
-                        omics_op_name(op), luaL_typename(L, 3));
-        return lv_fail(L, &err);
-    }
+    if (!lua_istable(L, 3))
+        return stub_refuse(L, op, "error",
+                           lua_pushfstring(L, " is a table { code, message, status, data }, got %s",
+                                           luaL_typename(L, 3)));
     lua_getfield(L, 3, "code");    /* 4 */
     lua_getfield(L, 3, "message"); /* 5 */
     lua_getfield(L, 3, "status");  /* 6 */
@@ -90,33 +101,26 @@ static int l_stub_error(lua_State *L)
         if (!k || (strcmp(k, "code") && strcmp(k, "message") && strcmp(k, "status") &&
                    strcmp(k, "data"))) {
             lua_pop(L, 1);
-            omics_error_set(&err, OMICS_EUSAGE, "StubError",
-                            "a stubbed error for %s takes code, message, status and data only",
-                            omics_op_name(op));
-            return lv_fail(L, &err);
+            return stub_refuse(L, op, "error", " takes code, message, status and data only");
         }
     }
     const char *what = NULL;
     if (lua_type(L, 4) != LUA_TSTRING)
-        what = "code: a string is needed (as ThrottlingException)";
+        what = ": code: a string is needed (as ThrottlingException)";
     else if (!lua_isnil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
-        what = "message: a string or nil";
+        what = ": message: a string or nil";
     else if (!lua_isnil(L, 6) && (lua_type(L, 6) != LUA_TNUMBER || lua_tonumber(L, 6) != (int)lua_tonumber(L, 6)))
-        what = "status: an integer from 400 to 599, or nil";
+        what = ": status: an integer from 400 to 599, or nil";
     else if (!lua_isnil(L, 7) && !lua_istable(L, 7))
-        what = "data: a table of the modeled error's members, or nil";
-    if (what) {
-        omics_error_set(&err, OMICS_EUSAGE, "StubError", "a stubbed error for %s: %s",
-                        omics_op_name(op), what);
-        return lv_fail(L, &err);
-    }
+        what = ": data: a table of the modeled error's members, or nil";
+    if (what)
+        return stub_refuse(L, op, "error", what);
     size_t mlen = 0;
     const char *message = lua_tolstring(L, 5, &mlen);
-    if (message && strlen(message) != mlen) {
-        omics_error_set(&err, OMICS_EUSAGE, "StubError",
-                        "a stubbed error for %s: message: no NUL bytes", omics_op_name(op));
-        return lv_fail(L, &err);
-    }
+    if (message && strlen(message) != mlen)
+        return stub_refuse(L, op, "error", ": message: no NUL bytes");
+    omics_error err;
+    omics_error_init(&err);
     int status = lua_isnil(L, 6) ? 0 : (int)lua_tonumber(L, 6);
     if (!lua_isnil(L, 6) && status == 0)
         status = -1; /* refused below, as any status out of range */
@@ -134,10 +138,9 @@ static int l_stub_error(lua_State *L)
 static int l_stub_expect(lua_State *L)
 {
     lclient *lc;
-    const omics_op *op = lo_check_op(L, &lc);
+    const omics_op *op = stub_op(L, &lc, 4);
     if (!op)
         return 2;
-    lua_settop(L, 4);
     omics_error err;
     omics_error_init(&err);
     omics_arena *a = lv_push_arena(L);

@@ -1765,6 +1765,23 @@ function M.main(argv)
   return exit_for(e)
 end
 
+-- A command line of an operation split by the parser run_operation uses,
+-- without reading the values or calling: the operation's description, the
+-- option groups ({ name, values }) and the positionals; or nil and the
+-- message the command would print.  (For the specs: a reference page's
+-- command line is one the command takes.)
+function M.parse_command(argv)
+  local ok, d, groups, positionals = pcall(function()
+    operations()
+    local o = model.by_cli[argv[1] or ""]
+    if not o then usage_error("argument command: invalid choice: %q", tostring(argv[1])) end
+    local d = describe(o.name)
+    return d, parse_words({ unpack(argv, 2) }, (op_options(d)))
+  end)
+  if ok then return d, groups, positionals end
+  return nil, getmetatable(d) == Failure and d.message or tostring(d)
+end
+
 -- for the specs
 M.iso8601, M.to_json, M.kebab, M.b64encode, M.b64decode = iso8601, to_json, kebab, b64encode, b64decode
 

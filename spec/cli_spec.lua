@@ -25,13 +25,7 @@ describe("omics command", function()
       if v == false then vars[k] = nil else vars[k] = v end
     end
     local parts = { "cd", helper.shq(work), "&& env -i" }
-    local preload = os.getenv("OMICS_PRELOAD")
-    if preload and preload ~= "" then
-      parts[#parts + 1] = "LD_PRELOAD=" .. helper.shq(preload)
-      for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-        if os.getenv(k) then parts[#parts + 1] = k .. "=" .. helper.shq(os.getenv(k)) end
-      end
-    end
+    for _, w in ipairs(helper.preload_env()) do parts[#parts + 1] = w end
     for k, v in pairs(vars) do parts[#parts + 1] = k .. "=" .. helper.shq(v) end
     parts[#parts + 1] = helper.lua .. " " .. helper.shq(helper.root .. "/bin/omics") .. " " .. args
     local out_file, err_file = work .. "/.stdout", work .. "/.stderr"
@@ -43,16 +37,10 @@ describe("omics command", function()
     return helper.read(out_file), helper.read(err_file), status
   end
 
-  -- The sanitizers' runtime for a child Lua that loads an instrumented
-  -- omics.core (make sanitize), as words for env; "" otherwise.
+  -- the sanitizers' runtime (helper.preload_env) as words for env, "" without
   local function preload_words()
-    local preload = os.getenv("OMICS_PRELOAD")
-    if not preload or preload == "" then return "" end
-    local words = { "LD_PRELOAD=" .. helper.shq(preload) }
-    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-      if os.getenv(k) then words[#words + 1] = k .. "=" .. helper.shq(os.getenv(k)) end
-    end
-    return table.concat(words, " ") .. " "
+    local words = helper.preload_env()
+    return #words > 0 and (table.concat(words, " ") .. " ") or ""
   end
 
   local function ok_json(args, env)

@@ -132,6 +132,56 @@ describe("docs/operations", function()
     end
   end)
 
+  it("each page's command line is one the omics command takes", function()
+    local cli = require "omics.cli"
+    local checked = 0
+    for name in pairs(model.operations) do
+      local method = method_of[name]
+      local line = helper.read(DIR .. "/" .. method .. ".md"):match("```sh\n([^\n]*)")
+      -- the words a user types: a value for each <value>, a file for <outfile>,
+      -- both spellings of a boolean
+      local argv, outfile = {}, false
+      for w in line:gmatch("%S+") do
+        w = w:gsub("^%[", ""):gsub("%]$", "")
+        if w == "<outfile>" then outfile = true; argv[#argv + 1] = "out.bin"
+        elseif w == "<value>" then argv[#argv + 1] = "v"
+        elseif w ~= "|" then argv[#argv + 1] = w end
+      end
+      assert.are.equal("omics", table.remove(argv, 1), method)
+      local d, groups, positionals = cli.parse_command(argv)
+      assert(d, ("%s: %s: %s"):format(method, line, tostring(groups)))
+      assert.are.equal(name, d.name)
+      assert.are.same(outfile and { "out.bin" } or {}, positionals, method)
+      -- every member is on the line, once, a boolean with no value and the
+      -- others with the one given
+      local given = {}
+      for _, g in ipairs(groups) do
+        assert.is_nil(given[g.name], method .. " " .. g.name)
+        given[g.name] = g.values
+      end
+      local input = d.input and d.shapes[d.input]
+      local n = 0
+      for _, m in ipairs(input and input.members or {}) do
+        local boolean = d.shapes[m.shape].type == "boolean"
+        assert.are.same(boolean and {} or { "v" }, given["--" .. m.cli], method .. " --" .. m.cli)
+        if boolean then assert.are.same({}, given["--no-" .. m.cli], method .. " --no-" .. m.cli) end
+        n = n + (boolean and 2 or 1)
+      end
+      assert.are.equal(n, #groups, method)
+      -- and its help is there
+      local out, real = {}, io.stdout
+      io.stdout = { write = function(self, ...) for _, x in ipairs { ... } do out[#out + 1] = x end return self end,
+                    flush = function() end }
+      local ok, status = pcall(cli.main, { argv[1], "help" })
+      io.stdout = real
+      assert(ok, status)
+      assert.are.equal(0, status, method)
+      assert.matches("the " .. name .. " operation", table.concat(out), 1, true)
+      checked = checked + 1
+    end
+    assert.are.equal(107, checked)
+  end)
+
   it("each page's call runs as written: the literal is a table the model takes", function()
     -- (the sample values are placeholders; what matters is that the literal
     -- is Lua and names only members the model knows)

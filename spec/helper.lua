@@ -312,6 +312,20 @@ end
 
 ------------------------------------------------------------ child Lua
 
+-- The sanitizers' runtime for a child that loads an instrumented
+-- omics.core (make sanitize): NAME=value words for env, none otherwise.
+function helper.preload_env()
+  local words = {}
+  local preload = os.getenv("OMICS_PRELOAD")
+  if preload and preload ~= "" then
+    words[1] = "LD_PRELOAD=" .. helper.shq(preload)
+    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
+      if os.getenv(k) then words[#words + 1] = k .. "=" .. helper.shq(os.getenv(k)) end
+    end
+  end
+  return words
+end
+
 -- Run a Lua chunk in a child process with exactly the environment given
 -- (plus PATH), so that configuration can be read from the environment and
 -- from files.  Returns what the chunk printed and its exit status.
@@ -322,13 +336,7 @@ function helper.run_lua(code, env)
     " .. ';' .. package.cpath\npackage.path = " .. string.format("%q", helper.lpath) ..
     " .. ';' .. package.path\n" .. code)
   local parts = { "LD_PRELOAD= env -i", "PATH=" .. helper.shq(os.getenv("PATH") or "/usr/bin:/bin") }
-  local preload = os.getenv("OMICS_PRELOAD")
-  if preload and preload ~= "" then
-    parts[#parts + 1] = "LD_PRELOAD=" .. helper.shq(preload)
-    for _, k in ipairs { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" } do
-      if os.getenv(k) then parts[#parts + 1] = k .. "=" .. helper.shq(os.getenv(k)) end
-    end
-  end
+  for _, w in ipairs(helper.preload_env()) do parts[#parts + 1] = w end
   for k, v in pairs(env or {}) do
     parts[#parts + 1] = k .. "=" .. helper.shq(v)
   end

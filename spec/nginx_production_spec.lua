@@ -139,7 +139,7 @@ describe("the README's production nginx.conf #nginx", function()
       if now and now - was > grew then grew = now - was end
     end
     print(("nginx_production_spec: a %d MiB part to a reader at 64 MB/s in %.1f s; the worker's peak memory grew %.1f MiB")
-      :format(PART // 1048576, tonumber(seconds), grew / 1024))
+      :format(math.floor(PART / 1048576), tonumber(seconds), grew / 1024))
     assert.is_true(grew < 32 * 1024, ("the worker's peak memory grew by %.1f MiB"):format(grew / 1024))
     os.remove(out)
   end)

@@ -78,14 +78,11 @@ ${HTTP}
     end)
     -- the events of one scenario, for the spec to compare with libcurl's
     t.traced = new { transport = "ngx", max_backoff = 0.01 }
+    local event_fields = require "event_fields"
     for _, e in ipairs { "before_send", "after_attempt", "after_call" } do
       t.traced:on(e, function(ev)
         local seen = package.loaded.traced_events
-        if not seen then return end
-        seen[#seen + 1] = { event = ev.event, op = ev.op, attempt = ev.attempt, attempts = ev.attempts,
-                            status = ev.status, code = ev.code, bytes = ev.bytes,
-                            path = ev.request and ev.request.path,
-                            authorization = ev.request and ev.request.headers.Authorization }
+        if seen then seen[#seen + 1] = event_fields(ev) end
       end)
     end
     -- credential_process runs here, where blocking is harmless
@@ -752,12 +749,7 @@ describe("inside nginx #nginx", function()
       local client = helper.client(emu, { max_backoff = 0.01 })
       local seen = {}
       for _, e in ipairs { "before_send", "after_attempt", "after_call" } do
-        client:on(e, function(ev)
-          seen[#seen + 1] = { event = ev.event, op = ev.op, attempt = ev.attempt, attempts = ev.attempts,
-                              status = ev.status, code = ev.code, bytes = ev.bytes,
-                              path = ev.request and ev.request.path,
-                              authorization = ev.request and ev.request.headers.Authorization }
-        end)
+        client:on(e, function(ev) seen[#seen + 1] = require("event_fields")(ev) end)
       end
       client:get_reference_metadata { referenceStoreId = "1234567890", id = "9876543210" }
       client:get_reference_metadata { referenceStoreId = "1111111111", id = "9876543210" }

@@ -1056,23 +1056,18 @@ int omics_identity_describe(const char *akid, const char *provider, double expir
                             const omics_builder *b);
 int omics_limits_describe(const omics_limits *l, const omics_builder *b);
 int omics_model_describe_ops(const omics_model *m, const omics_builder *b);
-/* The whole model through b, for documentation: { service = { service_id,
- * api_version, endpoint_prefix, signing_name, protocol }, operations = { {
- * name, method, http_method, uri, response_code, host_prefix, input,
- * output (shape names), errors = { shape names }, deprecated }, ... },
- * shapes = { [name] = { type, min, max, pattern, enum = { ... }, members =
- * { { name, snake, shape, location, wire, required, idempotency_token },
- * ... }, payload, member, key, value, streaming, sensitive, union,
- * error_code, error_status, retryable, throttling } } }. */
-int omics_model_describe(const omics_model *m, const omics_builder *b);
-/* One operation with every shape it reaches, for what reads the model
- * without calling (a command line, its help): { name, method (snake_case),
- * cli (kebab-case), http_method, uri, deprecated, input, output (shape
- * names), errors = { { code, status }, ... }, shapes = { [name] = { type,
- * min, max, enum = { ... }, streaming, sensitive, union, exception,
- * members = { { name, shape, cli, location, wire, required,
- * idempotency_token }, ... } (in the model's order), payload, member (a
- * list's), key, value (a map's) } } }.  0, or -1 with err set. */
+/* One operation with every shape its input and output reach, for what
+ * reads the model without calling (the command line, its help, the
+ * reference pages): { name, method (snake_case), cli (kebab-case),
+ * http_method, uri, response_code, host_prefix, deprecated,
+ * unsigned_payload, input, output (shape names), service_id, api_version,
+ * errors = { { code, status, retryable, throttling }, ... }, shapes = {
+ * [name] = { type, min, max, pattern, enum = { ... }, streaming,
+ * sensitive, sparse, requires_length, union, exception, members = { {
+ * name, shape, cli, location, wire, required, idempotency_token,
+ * host_label, jsonvalue }, ... } (in the model's order), payload, member
+ * (a list's), key, value (a map's) } } }; wire: the name where it goes,
+ * told for a body member only when it differs.  0, or -1 with err set. */
 int omics_model_describe_op(const omics_model *m, const omics_op *op, const omics_builder *b,
                             omics_error *err);
 

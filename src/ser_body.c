@@ -123,24 +123,9 @@ void ser_build_body(ser_ctx *c, const omics_op *op, const omics_value **slots,
         }
         ser_pop(c);
     } else if (has_body_members(in)) {
-        buf_addc(b, '{');
-        int first = 1;
-        for (size_t k = 0; k < in->nmembers; k++) {
-            const model_member *mm = &in->members[k];
-            if (mm->location != ML_BODY || !slots[k])
-                continue;
-            if (!first)
-                buf_addc(b, ',');
-            first = 0;
-            json_string(b, mm->wire, mm->wire_len);
-            buf_addc(b, ':');
-            ser_push(c, mm->name, mm->name_len, 0);
-            ser_json_value(c, mm, mm->shape, slots[k], b);
-            ser_pop(c);
-        }
-        buf_addc(b, '}');
+        size_t n = ser_json_members(c, in, slots, 1, b);
         int bodyless = strcmp(op->method, "GET") == 0 || strcmp(op->method, "HEAD") == 0;
-        if (!first || !bodyless) {
+        if (n || !bodyless) {
             out->body = b->p;
             out->body_len = b->len;
             ctype = "application/json";

@@ -75,6 +75,10 @@ const omics_value **ser_struct_slots(ser_ctx *c, const model_shape *sh, const om
 /* ser_json.c: a value of shape sh as JSON, appended to b */
 void ser_json_value(ser_ctx *c, const model_member *mm, const model_shape *sh,
                     const omics_value *v, buf *b);
+/* the members of structure sh that slots fill (body_only: those of the
+ * body) as one JSON object, appended to b; how many it wrote */
+size_t ser_json_members(ser_ctx *c, const model_shape *sh, const omics_value **slots,
+                        int body_only, buf *b);
 
 /* ser_http.c: headers (name and value live as long as the request) */
 void ser_add_header(ser_ctx *c, const char *name, const char *value);

@@ -5,28 +5,33 @@
 #include "json.h"
 #include "ts.h"
 
-static void json_structure(ser_ctx *c, const model_shape *sh, const omics_value *v, buf *b)
+size_t ser_json_members(ser_ctx *c, const model_shape *sh, const omics_value **slots,
+                        int body_only, buf *b)
 {
-    const omics_value **slots = ser_struct_slots(c, sh, v);
-    if (!slots && sh->nmembers)
-        return;
+    size_t n = 0;
     buf_addc(b, '{');
-    int first = 1;
     for (size_t k = 0; k < sh->nmembers; k++) {
         const model_member *mm = &sh->members[k];
-        if (!slots[k])
+        if (!slots[k] || (body_only && mm->location != ML_BODY))
             continue;
-        if (!first)
+        if (n++)
             buf_addc(b, ',');
-        first = 0;
         json_string(b, mm->wire, mm->wire_len);
         buf_addc(b, ':');
         if (ser_push(c, mm->name, mm->name_len, 0))
-            return;
+            return n;
         ser_json_value(c, mm, mm->shape, slots[k], b);
         ser_pop(c);
     }
     buf_addc(b, '}');
+    return n;
+}
+
+static void json_structure(ser_ctx *c, const model_shape *sh, const omics_value *v, buf *b)
+{
+    const omics_value **slots = ser_struct_slots(c, sh, v);
+    if (slots || !sh->nmembers)
+        ser_json_members(c, sh, slots, 0, b);
 }
 
 static void json_list(ser_ctx *c, const model_shape *sh, const omics_value *v, buf *b)

@@ -126,28 +126,6 @@ static int keep_body(omics_arena *a, const char *p, size_t n, omics_response *ou
 
 /* ------------------------------------------------------------- results */
 
-/* The body members of shape sh (slots filled) as one JSON object. */
-static void body_members(ser_ctx *c, const model_shape *sh, const omics_value **slots, buf *b)
-{
-    buf_addc(b, '{');
-    int first = 1;
-    for (size_t k = 0; k < sh->nmembers; k++) {
-        const model_member *mm = &sh->members[k];
-        if (mm->location != ML_BODY || !slots[k])
-            continue;
-        if (!first)
-            buf_addc(b, ',');
-        first = 0;
-        json_string(b, mm->wire, mm->wire_len);
-        buf_addc(b, ':');
-        if (ser_push(c, mm->name, mm->name_len, 0))
-            return;
-        ser_json_value(c, mm, mm->shape, slots[k], b);
-        ser_pop(c);
-    }
-    buf_addc(b, '}');
-}
-
 /* A result of shape sh into out: headers, status, body. */
 static const char *render_result(ser_ctx *c, const omics_op *op, const model_shape *sh,
                                  const omics_value **slots, omics_response *out)
@@ -179,7 +157,7 @@ static const char *render_result(ser_ctx *c, const omics_op *op, const model_sha
         ser_pop(c);
     }
     if (sh->payload < 0) {
-        body_members(c, sh, slots, b);
+        ser_json_members(c, sh, slots, 1, b);
         return ctype;
     }
     const model_member *pm = &sh->members[sh->payload];
@@ -312,7 +290,7 @@ int omics_stub_error(const omics_model *m, const omics_op *op, const char *code,
     } else if (sh) {
         const omics_value **slots = ser_struct_slots(&c, sh, v);
         if (slots)
-            body_members(&c, sh, slots, b);
+            ser_json_members(&c, sh, slots, 1, b);
     } else {
         buf_adds(b, "{\"message\":");
         json_string(b, message, strlen(message));

@@ -1,6 +1,6 @@
 -- gen_docs.lua: a reference page per operation, in Lua terms, from the
--- model the module itself carries (core.describe_whole_model, its paginators and
--- waiters): docs/operations/<method>.md and docs/operations/README.md.
+-- model the module itself carries (core.describe_model, the description the
+-- command line reads too, its paginators and waiters): docs/operations/<method>.md and docs/operations/README.md.
 --
 --   lua5.4 tools/gen_docs.lua [dir]        (make docs; dir: docs/operations)
 --
@@ -65,7 +65,8 @@ local NUMBERS = { float = true, double = true, bigDecimal = true }
 local Page = {}
 Page.__index = Page
 
-function Page:shape(name) return assert(self.model.shapes[name], name) end
+-- (self.shapes: those of the operation on the page)
+function Page:shape(name) return assert(self.shapes[name], name) end
 
 -- The type of a shape, in Lua terms.
 function Page:type_text(name, output)
@@ -170,7 +171,7 @@ function Page:rows(name, prefix, depth, output, rows)
     for _, m in ipairs(s.members or {}) do
       local path = prefix == "" and m.name or (prefix .. "." .. m.name)
       local where = m.location ~= "body" and m.location or ""
-      if m.wire and m.location ~= "body" then where = where .. " " .. code(m.wire) end
+      if m.wire and m.location ~= "body" and m.wire ~= m.name then where = where .. " " .. code(m.wire) end
       local req = ""
       if not output then
         req = m.required and "yes" or ""
@@ -214,13 +215,14 @@ local function member_table(rows, output)
     return { code(r[1]), r[2], r[3], r[4], r[5] } end)
 end
 
--- The command line: omics <op> --<member> <value> ... (AWS CLI naming).
+-- The command line: omics <op> --<member> <value> ..., in the command's
+-- own names (the description's cli, as omics.cli reads them).
 function Page:cli(op)
-  local parts = { "omics " .. op.method:gsub("_", "-") }
+  local parts = { "omics " .. op.cli }
   local input = op.input and self:shape(op.input)
   local opt = {}
   for _, m in ipairs(input and input.members or {}) do
-    local flag = "--" .. m.snake:gsub("_", "-")
+    local flag = "--" .. m.cli
     local t = self:shape(m.shape).type
     local arg = t == "boolean" and (flag .. " | --no-" .. flag:sub(3)) or (flag .. " <value>")
     if m.required and not m.idempotency_token then parts[#parts + 1] = arg
@@ -238,12 +240,11 @@ end
 
 function Page:errors(op)
   local rows = {}
-  for _, name in ipairs(op.errors or {}) do
-    local s = self:shape(name)
-    local status = s.error_status
-    local retried = (s.throttling and "yes (throttling)") or (s.retryable and "yes")
+  for _, e in ipairs(op.errors) do
+    local status = e.status
+    local retried = (e.throttling and "yes (throttling)") or (e.retryable and "yes")
       or ((status or 0) >= 500 and "yes (5xx)") or "no"
-    rows[#rows + 1] = { s.error_code or name, status and tostring(status) or "", retried }
+    rows[#rows + 1] = { e.code, status and tostring(status) or "", retried }
   end
   table.sort(rows, function(a, b) return a[1] < b[1] end)
   return rows
@@ -264,6 +265,7 @@ local function acceptor_text(a)
 end
 
 function Page:render(op, area)
+  self.shapes = op.shapes
   local out = {}
   local function add(s) out[#out + 1] = s end
   add("# " .. op.method)
@@ -346,13 +348,13 @@ end
 
 -------------------------------------------------------------- the index
 
-local function index(model, pages_by_area, service)
+local function index(ops, pages_by_area)
   local out = {
     "# Operations",
     "",
     ("One page per operation of %s %s (%d operations), made by `make docs` (tools/gen_docs.lua) from the "
      .. "committed model (tools/model) as the module loads it; spec/docs_spec.lua fails when a page and the model disagree."):format(
-      service.service_id, service.api_version, #model.operations),
+      ops[1].service_id, ops[1].api_version, #ops),
     "",
     "Each page: the call as a Lua table literal, its parameters (type, required, limits, values), the "
       .. "result, the `err.code` values, its paginator and waiters, and the command line.",
@@ -376,7 +378,6 @@ end
 -- generate(client) -> { [file] = text }
 function M.generate(client)
   local core = require "omics.core"
-  local model = core.describe_whole_model(client)
   local paginators = core.model_extra(client, "paginators")
   local waiters = core.model_extra(client, "waiters")
   local waiters_of = {}
@@ -388,10 +389,10 @@ function M.generate(client)
     waiters_of[w.operation] = waiters_of[w.operation] or {}
     table.insert(waiters_of[w.operation], { name = name, def = w })
   end
-  local page = setmetatable({ model = model, paginators = paginators, waiters_of = waiters_of }, Page)
+  local page = setmetatable({ paginators = paginators, waiters_of = waiters_of }, Page)
   local files, by_area = {}, {}
   local ops = {}
-  for i, op in ipairs(model.operations) do ops[i] = op end
+  for i, o in ipairs(core.describe_model(client)) do ops[i] = core.describe_model(client, o.name) end
   table.sort(ops, function(a, b) return a.method < b.method end)
   for _, op in ipairs(ops) do
     local area = area_of(op.name)
@@ -399,7 +400,7 @@ function M.generate(client)
     table.insert(by_area[area[1]], op)
     files[op.method .. ".md"] = page:render(op, area)
   end
-  files["README.md"] = index(model, by_area, model.service)
+  files["README.md"] = index(ops, by_area)
   return files
 end
 
