@@ -107,8 +107,7 @@ local function open_sink(sink)
   if type(sink) == "function" then
     return function(chunk)
       local ok, r = pcall(sink, chunk)
-      if not ok then return nil, "the sink function raised: " .. tostring(r) end
-      if r == false then return nil, "the sink function returned false" end
+      if not ok or r == false then return nil, core.sink_refusal(ok, r) end -- (the core's words)
       return true
     end
   end

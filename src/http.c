@@ -310,13 +310,8 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
         }
         break;
     case CURLE_WRITE_ERROR:
-        if (h->sink_failed) {
-            omics_error_set(err, OMICS_ETRANSPORT, "StreamWriteError",
-                            "writing the response's payload to the sink failed: %s",
-                            h->stream_err[0] ? h->stream_err : "the sink refused it");
-            err->retryable = 0;
-            return -1;
-        }
+        if (h->sink_failed)
+            return omics_sink_failed(err, h->stream_err);
         if (h->headers_too_large || h->too_large) {
             omics_limits l = {0, 0, 0, h->opts.max_response_bytes, h->opts.max_header_bytes};
             return omics_too_large(err, &l, h->headers_too_large, h->streaming);

@@ -964,6 +964,14 @@ void omics_client_limits(const omics_client *c, omics_limits *out);
  * section, else its body; streaming: the operation's payload could have
  * gone to a sink), as every driver reports it; always -1. */
 int omics_too_large(omics_error *err, const omics_limits *l, int headers, int streaming);
+/* The StreamWriteError of a sink that refused a payload's bytes (why: the
+ * sink's own words, as omics_sink's write gave them), as every driver
+ * reports it; never retried; always -1. */
+int omics_sink_failed(omics_error *err, const char *why);
+/* A function sink's refusal in words: it raised (raised, with the error's
+ * text, NULL when it has none) or returned false; for the drivers that call
+ * the function themselves (written to out as snprintf would). */
+void omics_sink_refusal(int raised, const char *text, char *out, size_t n);
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);
