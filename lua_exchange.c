@@ -165,8 +165,12 @@ static int l_exchange_failed(lua_State *L)
     lua_Number sink_bytes = luaL_optnumber(L, 4, 0);
     omics_error err;
     omics_error_init(&err);
-    omics_error_set(&err, OMICS_ETRANSPORT, code, "%s", message);
-    err.retryable = omics_transport_retryable(code);
+    if (strcmp(code, "StreamWriteError") == 0) {
+        omics_sink_failed(&err, message); /* (the sink's words, as libcurl's driver gives them) */
+    } else {
+        omics_error_set(&err, OMICS_ETRANSPORT, code, "%s", message);
+        err.retryable = omics_transport_retryable(code);
+    }
     lua_settop(L, 1);
     int n = report(L, lx, NULL, &err, sink_bytes, 1);
     omics_error_clear(&err);

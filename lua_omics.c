@@ -1007,6 +1007,7 @@ LOMICS_EXPORT int luaopen_omics_core(lua_State *L)
                                    {"limits", l_limits},
                                    {"too_large", l_too_large},
                                    {"path_sink", ls_path_sink},
+                                   {"sink_refusal", ls_refusal},
                                    {"exchange", lx_new},
                                    {"download", ld_new},
                                    {"is_part_sink", ld_is_part_sink},

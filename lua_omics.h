@@ -116,6 +116,7 @@ int ls_read_call_options(lua_State *L, int idx, const omics_op *op, omics_arena 
 int ls_finish(lpartial *pt, int ok, omics_error *err);
 lpartial *ls_check(lua_State *L, int idx);
 int ls_path_sink(lua_State *L);
+int ls_refusal(lua_State *L);
 void ls_open(lua_State *L);
 
 /* ---------------------------------------------------------- lua_exchange.c */

@@ -54,6 +54,36 @@ int ls_sink_trampoline(lua_State *L)
     return 1;
 }
 
+/* An error value's text, without running any of its metamethods: a
+ * string or number, or an error table's message (omics' own). */
+static const char *error_text(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TSTRING || lua_type(L, idx) == LUA_TNUMBER)
+        return lua_tostring(L, idx);
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        lua_pushliteral(L, "message");
+        lua_rawget(L, idx < 0 ? idx - 1 : idx);
+        const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        lua_pop(L, 1); /* (the table still holds the string) */
+        return m;
+    }
+    return NULL;
+}
+
+/* core.sink_refusal(ok, value): why a function sink called by a Lua driver
+ * refused its chunk (pcall's ok and the first value it gave), in the words
+ * of the libcurl driver; nil when it took the chunk. */
+int ls_refusal(lua_State *L)
+{
+    int raised = !lua_toboolean(L, 1);
+    if (!raised && !(lua_isboolean(L, 2) && !lua_toboolean(L, 2)))
+        return 0;
+    char why[512];
+    omics_sink_refusal(raised, error_text(L, 2), why, sizeof why);
+    lua_pushstring(L, why);
+    return 1;
+}
+
 static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t errlen)
 {
     lsink *ls = ud;
@@ -62,19 +92,12 @@ static int sink_write(void *ud, const char *p, size_t n, char *errbuf, size_t er
     lv_push_trampoline(L, TR_SINK);
     lua_pushvalue(L, ls->fn);
     lua_pushlightuserdata(L, &chunk);
-    if (lua_pcall(L, 2, 1, 0) != 0) {
-        snprintf(errbuf, errlen, "the sink function raised: %s",
-                 lua_isstring(L, -1) ? lua_tostring(L, -1) : "(an error object)");
-        lua_pop(L, 1);
-        return -1;
-    }
-    int refused = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+    int raised = lua_pcall(L, 2, 1, 0) != 0;
+    int refused = raised || (lua_isboolean(L, -1) && !lua_toboolean(L, -1));
+    if (refused)
+        omics_sink_refusal(raised, error_text(L, -1), errbuf, errlen);
     lua_pop(L, 1);
-    if (refused) {
-        snprintf(errbuf, errlen, "the sink function returned false");
-        return -1;
-    }
-    return 0;
+    return refused ? -1 : 0;
 }
 
 /* The call options at idx ({ sink = ... }) of a call of op, checked by the

@@ -10,6 +10,12 @@
  *   u:part_done(i, err, checksum)           part i's call ended: true, or nil, err
  *   u:complete_params()                     CompleteMultipartReadSetUpload's
  *   u:sent()                                bytes and parts this run sent
+ *   u:completed(read_set_id)                the read set the completing call made
+ *   u:next()                                the wait for ACTIVE, what to do next:
+ *       "call", op, params                  make this call, then u:looked(result, err)
+ *       "wait", seconds                     sleep, then u:next() again
+ *       "done", status                      ("" when opts.wait is false)
+ *       "failed", err                       (err.readSetId, err.upload_id)
  *   u:close()
  *
  * opts (checked here): part_size, concurrency, wait, wait_seconds,
@@ -224,6 +230,86 @@ static int l_upload_sent(lua_State *L)
     return 2;
 }
 
+static int l_upload_completed(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    omics_error err;
+    omics_error_init(&err);
+    if (omics_upload_completed(lu->u, luaL_optstring(L, 2, NULL), &err))
+        return lv_fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* u:looked(result, err): GetReadSetMetadata's result, or its error (kept
+ * whole in the upload's user value, to be the wait's failure as it is) */
+static int l_upload_looked(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    lua_settop(L, 3);
+    lc_getuservalue(L, 1); /* at 4 */
+    omics_error call_err;
+    if (lt_call_error(L, 3, &call_err)) {
+        lua_pushvalue(L, 3);
+        lua_setfield(L, 4, "look_err");
+        omics_upload_looked(lu->u, NULL, NULL, &call_err);
+        omics_error_clear(&call_err);
+        return 0;
+    }
+    lua_pushnil(L);
+    lua_setfield(L, 4, "look_err");
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "status");
+    lua_getfield(L, 2, "statusMessage");
+    omics_upload_looked(lu->u, lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL,
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL, NULL);
+    return 0;
+}
+
+static int l_upload_next(lua_State *L)
+{
+    lupload *lu = check_upload(L);
+    lua_settop(L, 1);
+    const omics_op *op = NULL;
+    const omics_value *params = NULL;
+    double wait = 0;
+    omics_error err;
+    omics_error_init(&err);
+    switch (omics_upload_next(lu->u, &op, &params, &wait, &err)) {
+    case OMICS_UPLOAD_CALL:
+        lua_pushliteral(L, "call");
+        lua_pushstring(L, omics_op_name(op));
+        push_tree(L, params);
+        return 3;
+    case OMICS_UPLOAD_WAIT:
+        lua_pushliteral(L, "wait");
+        lua_pushnumber(L, wait);
+        return 2;
+    case OMICS_UPLOAD_DONE:
+        lua_pushliteral(L, "done");
+        lua_pushstring(L, omics_upload_status(lu->u));
+        return 2;
+    case OMICS_UPLOAD_FAILED:
+        break;
+    }
+    lua_pushliteral(L, "failed");
+    lc_getuservalue(L, 1);
+    lua_getfield(L, -1, "look_err"); /* a failed look: its call's error as it was */
+    lua_remove(L, -2);
+    if (lua_istable(L, -1)) {
+        omics_error_clear(&err);
+    } else {
+        lua_pop(L, 1);
+        lv_fail(L, &err);
+        lua_remove(L, -2);
+    }
+    lua_pushstring(L, omics_upload_read_set_id(lu->u));
+    lua_setfield(L, -2, "readSetId");
+    lua_pushstring(L, omics_upload_id(lu->u));
+    lua_setfield(L, -2, "upload_id");
+    return 2;
+}
+
 static int l_part_gc(lua_State *L)
 {
     (void)L; /* (the upload owns the reader) */
@@ -254,6 +340,8 @@ static int read_options(lua_State *L, int idx, omics_upload_opts *o, int *concur
                                                                       : luaL_typename(L, -1));
             if (i == 0)
                 o->part_size = (long long)v;
+            else
+                o->wait_seconds = (long long)v;
         }
         lua_pop(L, 1);
     }
@@ -264,6 +352,8 @@ static int read_options(lua_State *L, int idx, omics_upload_opts *o, int *concur
             return omics_error_set(err, OMICS_EVALIDATION, "ParamValidationError",
                                    "opts.%s: expected a boolean, got %s", flags[i],
                                    luaL_typename(L, -1));
+        if (i == 0)
+            o->no_wait = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
         lua_pop(L, 1);
     }
     lua_getfield(L, idx, "upload_id");
@@ -332,6 +422,9 @@ void lu_open(lua_State *L)
                                        {"part_done", l_upload_part_done},
                                        {"complete_params", l_upload_complete_params},
                                        {"sent", l_upload_sent},
+                                       {"completed", l_upload_completed},
+                                       {"next", l_upload_next},
+                                       {"looked", l_upload_looked},
                                        {"close", l_upload_close},
                                        {NULL, NULL}};
     lv_new_type(L, LOMICS_UPLOAD, l_upload_close, methods);

@@ -146,8 +146,7 @@ local function open_sink(sink)
   if type(sink) == "function" then
     return function(chunk)
       local ok, r = pcall(sink, chunk)
-      if not ok then return nil, "the sink function raised: " .. tostring(r) end
-      if r == false then return nil, "the sink function returned false" end
+      if not ok or r == false then return nil, core.sink_refusal(ok, r) end -- (the core's words)
       return true
     end
   end
@@ -209,6 +208,16 @@ local function lua_sleep(seconds)
     ngx.sleep(seconds)
   else
     core.sleep(seconds)
+  end
+end
+
+-- A wait the engine asked for: in the client's sleep option when given (a
+-- test's clock), not at all for a stubbed client, else for real.
+local function driver_sleep(s, seconds)
+  if s and s.sleep then
+    s.sleep(seconds)
+  elseif not (s and s.stub) then
+    lua_sleep(seconds)
   end
 end
 
@@ -296,14 +305,9 @@ local function lua_call(client, op, params, opts, transport, s)
         step, v = x:failed(headers, body, delivered)
       end
     elseif step == "wait" then
-      local waited = nil
-      if (s.sleep or s.stub) and v > 0 then
-        if s.sleep then s.sleep(v) end -- (a stubbed client does not sleep)
-        waited = v -- virtual time: the client's clock moves on by as much
-      else
-        lua_sleep(v)
-      end
-      step, v, a, b, c, d, e, ph, pp = x:next(waited)
+      if v > 0 then driver_sleep(s, v) end
+      -- in virtual time (a sleep option, a stub) the client's clock moves on by as much
+      step, v, a, b, c, d, e, ph, pp = x:next((s.sleep or s.stub) and v > 0 and v or nil)
     elseif step == "done" then
       if finish then
         local done, ferr = finish(true)
@@ -570,31 +574,26 @@ function methods.upload_read_set(client, params, opts)
   local done, derr = methods.call(client, "CompleteMultipartReadSetUpload", complete)
   if not done then return failed(derr) end
   local bytes, parts = u:sent()
-  u:close()
   local result = { readSetId = done.readSetId, uploadId = upload_id, parts = parts, bytes = bytes }
-  if opts.wait ~= false then
-    local s = settings[client]
-    local waited, delay, limit = 0, 1, opts.wait_seconds or 3600
-    while true do
-      local meta, merr = methods.call(client, "GetReadSetMetadata", { sequenceStoreId = store, id = done.readSetId })
-      if not meta then return nil, merr end
-      result.status = meta.status
-      if meta.status == "ACTIVE" then break end
-      if meta.status ~= "PROCESSING_UPLOAD" and meta.status ~= "ACTIVATING" then
-        local e = lua_error("UploadFailed", "service", ("read set %s is %s: %s"):format(
-          done.readSetId, tostring(meta.status), tostring(meta.statusMessage)))
-        e.readSetId, e.upload_id = done.readSetId, upload_id
-        return nil, e
-      end
-      if waited >= limit then
-        return nil, lua_error("WaiterTimeout", "waiter", ("read set %s is still %s after %g s (opts.wait_seconds)")
-          :format(done.readSetId, meta.status, limit))
-      end
-      if s and s.sleep then s.sleep(delay) elseif not (s and s.stub) then lua_sleep(delay) end
-      waited = waited + delay
-      delay = math.min(delay * 2, 15)
-    end
+  -- (opts.wait) the core polls the read set until ACTIVE: this makes its
+  -- calls and sleeps
+  local completed, cerr = u:completed(done.readSetId)
+  if not completed then
+    u:close()
+    return nil, cerr
   end
+  local step, v, p = u:next()
+  while step == "call" or step == "wait" do
+    if step == "call" then
+      u:looked(methods.call(client, v, p))
+    else
+      driver_sleep(settings[client], v)
+    end
+    step, v, p = u:next()
+  end
+  u:close()
+  if step ~= "done" then return nil, v end
+  if v ~= "" then result.status = v end
   result.seconds = core.now() - started
   return result
 end

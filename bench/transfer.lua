@@ -28,7 +28,10 @@ local function sh(cmd)
 end
 
 -- Run cmd; its last line's key=value pairs, plus its children's CPU seconds.
+-- Each run starts with nothing left to write back (sync): the files an
+-- earlier client left in the page cache are not written during this one.
 local function measure(cmd)
+  sh("sync")
   local t0 = socket.gettime()
   local out, ok = sh(("sh -c %s"):format(shq(cmd .. "; times")))
   local elapsed = socket.gettime() - t0

@@ -400,6 +400,17 @@ describe("parsing GetReferenceMetadata answers", function()
     assert.are.equal("rid-1", r.ResponseMetadata.RequestId)
     assert.are.equal("application/json", r.ResponseMetadata.HTTPHeaders["content-type"])
   end)
+
+  it("joins a header sent twice in ResponseMetadata, each name once", function()
+    local r = assert(client:parse("GetReferenceMetadata", { status = 200, body = "{}",
+      headers = { ["X-Seen"] = "a", ["x-seen"] = "b", ["X-Amzn-RequestId"] = "rid-2" } }))
+    local h = r.ResponseMetadata.HTTPHeaders
+    assert.is_true(h["x-seen"] == "a, b" or h["x-seen"] == "b, a", tostring(h["x-seen"]))
+    assert.are.equal("rid-2", h["x-amzn-requestid"])
+    local names = 0
+    for _ in pairs(h) do names = names + 1 end
+    assert.are.equal(2, names)
+  end)
 end)
 
 describe("a client's methods and requests", function()

@@ -85,6 +85,12 @@ ${HTTP}
         if seen then seen[#seen + 1] = event_fields(ev) end
       end)
     end
+    -- waits in a sleep of its own: the seconds the core asked for, none slept
+    t.slept = new { transport = "ngx", sleep = function(seconds)
+      local seen = package.loaded.slept_seconds
+      seen[#seen + 1] = seconds
+      ngx.sleep(0)
+    end }
     -- credential_process runs here, where blocking is harmless
     t.proc = assert(omics.new { region = "us-east-1", endpoint = "${EMU}", profile = "proc" })
     -- a call here (init_worker cannot use cosockets) goes through libcurl
@@ -188,12 +194,18 @@ ${HTTP}
 
     location /upload {
       content_by_lua_block {
-        local res, err = package.loaded.omics_clients.auto:upload_read_set({
+        -- ?wait=1: the wait for ACTIVE in the client's own sleep (the
+        -- emulator's clock stands still: it times out)
+        local clients, waiting = package.loaded.omics_clients, ngx.var.arg_wait ~= nil
+        package.loaded.slept_seconds = {}
+        local res, err = (waiting and clients.slept or clients.auto):upload_read_set({
           sequenceStoreId = ngx.var.arg_store, sourceFileType = "FASTQ", subjectId = "s", sampleId = "x",
-          name = "from-nginx", files = { SOURCE1 = ngx.var.arg_path } }, { part_size = 1000, wait = false })
+          name = "from-nginx", files = { SOURCE1 = ngx.var.arg_path } },
+          { part_size = 1000, wait = waiting, wait_seconds = waiting and 3 or nil })
         local json = require "cjson"
-        ngx.say(json.encode { readSetId = res and res.readSetId or json.null, parts = res and res.parts or json.null,
-                              err = err and err.message or json.null })
+        ngx.say(json.encode { readSetId = res and res.readSetId or err and err.readSetId or json.null,
+                              parts = res and res.parts or json.null, err = err and err.message or json.null,
+                              code = err and err.code or json.null, slept = package.loaded.slept_seconds })
       }
     }
 
@@ -586,6 +598,16 @@ describe("inside nginx #nginx", function()
     assert(plain:get_read_set({ sequenceStoreId = store, id = got.readSetId, partNumber = 1 },
       { sink = function(c) chunks[#chunks + 1] = c end }))
     assert.are.equal(data, table.concat(chunks))
+    -- the wait for ACTIVE: the core's looks through cosockets, its waits in
+    -- the client's sleep (1 s, 2 s), then the time out after wait_seconds
+    local looks = emu:stats().by_operation.GetReadSetMetadata or 0
+    body = http_get(url(("/upload?store=%s&path=%s&wait=1"):format(store, path)))
+    got = assert(helper.json.decode(body), body)
+    assert.are.equal("WaiterTimeout", got.code)
+    assert.are.equal(("read set %s is still PROCESSING_UPLOAD after 3 s (opts.wait_seconds)"):format(got.readSetId),
+                     got.err)
+    assert.are.same({ 1, 2 }, got.slept)
+    assert.are.equal(looks + 3, emu:stats().by_operation.GetReadSetMetadata)
   end)
 
   it("credential_process runs in init_worker, and through ngx.pipe (or refused) where blocking would stall the worker", function()

@@ -205,6 +205,35 @@ describe("streaming payloads", function()
     assert.are.equal("ParamValidationError", err.code)
   end)
 
+  it("a sink's failure reads the same through libcurl and through a Lua driver", function()
+    local p = { sequenceStoreId = store, id = readset, partNumber = 1 }
+    -- the Lua driver: a transport function answering the part
+    local lua_driven = helper.client(emu, { transport = function()
+      return 200, { ["content-type"] = "application/octet-stream" }, "ACGT"
+    end })
+    local sinks = {
+      raised = function() error("disk full", 0) end,
+      error_table = function() error(setmetatable({ message = "quota" }, { __tostring = function() return "x" end })) end,
+      no_message = function() error(nil) end,
+      refused = function() return false end,
+    }
+    local want = {
+      raised = "writing the response's payload to the sink failed: the sink function raised: disk full",
+      error_table = "writing the response's payload to the sink failed: the sink function raised: quota",
+      no_message = "writing the response's payload to the sink failed: the sink function raised: (an error object)",
+      refused = "writing the response's payload to the sink failed: the sink function returned false",
+    }
+    for name, sink in pairs(sinks) do
+      for _, c in ipairs { client, lua_driven } do
+        local res, err = c:get_read_set(p, { sink = sink })
+        assert.is_nil(res)
+        assert.are.equal("StreamWriteError", err.code)
+        assert.are.equal(want[name], err.message)
+        assert.is_false(err.retryable)
+      end
+    end
+  end)
+
   it("refuses a client reused from inside its own call, which goes on intact", function()
     local p = { sequenceStoreId = store, id = readset, partNumber = 1 }
     -- the sink calls the client it is feeding, then tries to close it

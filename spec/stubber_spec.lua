@@ -305,6 +305,51 @@ describe("omics.stubber, as a user's test uses it", function()
     stub:assert_no_pending()
   end)
 
+  it("an upload whose read set fails, or stays in processing past wait_seconds, is an error naming it", function()
+    local dir = helper.tmpdir()
+    local path = dir .. "/r1.fastq"
+    helper.write(path, helper.fastq(500))
+    local store = "1234567890"
+    local function upload(statuses, opts)
+      stub:add_response("create_multipart_read_set_upload", {
+        sequenceStoreId = store, uploadId = "1111111111", sourceFileType = "FASTQ", subjectId = "s",
+        sampleId = "x", creationTime = 1700000000,
+        referenceArn = "arn:aws:omics:us-east-1:123456789012:referenceStore/1234567890/reference/9876543210" })
+      stub:add_response("upload_read_set_part", { checksum = "c1" })
+      stub:add_response("complete_multipart_read_set_upload", { readSetId = "2222222222" })
+      for _, status in ipairs(statuses) do
+        stub:add_response("get_read_set_metadata", {
+          id = "2222222222", arn = "arn:aws:omics:us-east-1:123456789012:sequenceStore/1234567890/readSet/2222222222",
+          sequenceStoreId = store, status = status, fileType = "FASTQ", creationTime = 1700000000,
+          statusMessage = status == "UPLOAD_FAILED" and "the file is not FASTQ" or nil })
+      end
+      return client:upload_read_set({ sequenceStoreId = store, sourceFileType = "FASTQ", subjectId = "s",
+        sampleId = "x", name = "r1", files = { SOURCE1 = path } }, opts)
+    end
+    stub:activate()
+    local res, err = upload({ "PROCESSING_UPLOAD", "UPLOAD_FAILED" })
+    assert.is_nil(res)
+    assert.are.equal("UploadFailed", err.code)
+    assert.are.equal("read set 2222222222 is UPLOAD_FAILED: the file is not FASTQ", err.message)
+    assert.are.equal("2222222222", err.readSetId)
+    assert.are.equal("1111111111", err.upload_id)
+    stub:assert_no_pending()
+    -- four looks: at once, then after 1, 2 and 4 s (7 s >= 5 s: no fifth)
+    res, err = upload({ "PROCESSING_UPLOAD", "ACTIVATING", "ACTIVATING", "ACTIVATING" }, { wait_seconds = 5 })
+    assert.is_nil(res)
+    assert.are.equal("WaiterTimeout", err.code)
+    assert.are.equal("waiter", err.kind)
+    assert.are.equal("read set 2222222222 is still ACTIVATING after 5 s (opts.wait_seconds)", err.message)
+    stub:assert_no_pending()
+    -- wait = false: no look at all, and no status
+    res, err = upload({}, { wait = false })
+    assert.is_nil(err)
+    assert.are.equal("2222222222", res.readSetId)
+    assert.is_nil(res.status)
+    stub:assert_no_pending()
+    helper.rmdir(dir)
+  end)
+
   it("tells the events of stubbed calls as of real ones", function()
     local seen = {}
     client:on("after_call", function(ev) seen[#seen + 1] = ("%s %d %s %s"):format(ev.op, ev.attempts,

@@ -489,6 +489,23 @@ void omics_client_limits(const omics_client *c, omics_limits *out)
     *out = c->limits;
 }
 
+int omics_sink_failed(omics_error *err, const char *why)
+{
+    omics_error_set(err, OMICS_ETRANSPORT, "StreamWriteError",
+                    "writing the response's payload to the sink failed: %s",
+                    why && *why ? why : "the sink refused it");
+    err->retryable = 0;
+    return -1;
+}
+
+void omics_sink_refusal(int raised, const char *text, char *out, size_t n)
+{
+    if (raised)
+        snprintf(out, n, "the sink function raised: %s", text ? text : "(an error object)");
+    else
+        snprintf(out, n, "the sink function returned false");
+}
+
 int omics_too_large(omics_error *err, const omics_limits *l, int headers, int streaming)
 {
     if (headers)

@@ -68,6 +68,7 @@ const char *omics_error_kind_name(omics_err_kind kind)
     case OMICS_ECREDENTIALS: return "credentials";
     case OMICS_EMEMORY: return "memory";
     case OMICS_EUSAGE: return "usage";
+    case OMICS_EWAITER: return "waiter";
     }
     return "unknown";
 }

@@ -31,6 +31,7 @@ struct http_conn {
     /* the stall timeout: once the answer started, no byte for too long */
     int answering;
     int stalled;
+    int moved; /* a byte moved since the progress callback last looked */
     curl_off_t last_dl, last_ul;
     double last_move;
     char stream_err[256];
@@ -169,9 +170,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     http_conn *h = ud;
     size_t len = size * n;
     /* the answer started; a header line is a byte that moved (the stall
-     * clock is not only for the body) */
+     * clock is not only for the body: on_progress, called next, stamps it) */
     h->answering = 1;
-    h->last_move = omics_monotonic();
+    h->moved = 1;
     if (h->opts.max_header_bytes && h->raw_headers.len + len > h->opts.max_header_bytes) {
         h->headers_too_large = 1;
         return 0; /* aborts the transfer */
@@ -216,6 +217,18 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
     return (size_t)got;
 }
 
+/* The stall clock: seconds matter, not nanoseconds, and libcurl asks
+ * several times a call, so the coarse clock (no TSC read) does. */
+static double stall_clock(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+#endif
+    return omics_monotonic();
+}
+
 /* Called by libcurl about once a second and whenever bytes move: stop a
  * transfer whose answer started but then sent nothing for stall_timeout.
  * (Waiting for the answer to start is the total timeout's business.) */
@@ -225,8 +238,9 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     (void)dltotal;
     (void)ultotal;
     http_conn *h = ud;
-    double now = omics_monotonic();
-    if (dlnow != h->last_dl || ulnow != h->last_ul) {
+    double now = stall_clock();
+    if (h->moved || dlnow != h->last_dl || ulnow != h->last_ul) {
+        h->moved = 0;
         h->last_dl = dlnow;
         h->last_ul = ulnow;
         h->last_move = now;
@@ -310,13 +324,8 @@ static int transport_error(http_conn *h, CURLcode rc, omics_error *err)
         }
         break;
     case CURLE_WRITE_ERROR:
-        if (h->sink_failed) {
-            omics_error_set(err, OMICS_ETRANSPORT, "StreamWriteError",
-                            "writing the response's payload to the sink failed: %s",
-                            h->stream_err[0] ? h->stream_err : "the sink refused it");
-            err->retryable = 0;
-            return -1;
-        }
+        if (h->sink_failed)
+            return omics_sink_failed(err, h->stream_err);
         if (h->headers_too_large || h->too_large) {
             omics_limits l = {0, 0, 0, h->opts.max_response_bytes, h->opts.max_header_bytes};
             return omics_too_large(err, &l, h->headers_too_large, h->streaming);
@@ -492,7 +501,7 @@ int http_start(http_conn *h, const omics_request *req, const omics_sink *sink, o
     h->answering = 0;
     h->stalled = 0;
     h->last_dl = h->last_ul = 0;
-    h->last_move = omics_monotonic();
+    h->moved = 1; /* (the start: the first progress call stamps it) */
     struct curl_slist *hdrs = build_headers(h, req, err);
     if (!hdrs)
         return -1;

@@ -31,7 +31,8 @@ typedef enum omics_err_kind {
     OMICS_ECONFIG,      /* region, profile, endpoint or option problems */
     OMICS_ECREDENTIALS, /* no credentials, or a provider failed */
     OMICS_EMEMORY,      /* out of memory */
-    OMICS_EUSAGE        /* the C API itself was misused */
+    OMICS_EUSAGE,       /* the C API itself was misused */
+    OMICS_EWAITER       /* a wait for a state gave up (time out) */
 } omics_err_kind;
 
 typedef struct omics_error {
@@ -882,6 +883,8 @@ void omics_download_free(omics_download *d);
 typedef struct omics_upload omics_upload;
 typedef struct omics_upload_opts {
     long long part_size; /* 0: 100 MiB, the service's largest */
+    int no_wait;            /* 1: done once completed, no waiting for ACTIVE */
+    long long wait_seconds; /* the longest wait for ACTIVE; 0: 3600 */
     /* bytes read for the parts so far (resumed parts counted), bytes in
      * all, the file: at most ten times a second and once at the end */
     omics_download_progress_fn progress;
@@ -917,6 +920,37 @@ long long omics_upload_sent(const omics_upload *u, int *parts);
 /* The last call of the progress function: everything was sent. */
 void omics_upload_progress_end(omics_upload *u);
 const char *omics_upload_id(const omics_upload *u);
+
+/* After CompleteMultipartReadSetUpload: the read set it made is polled
+ * (GetReadSetMetadata) until ACTIVE, unless opts.no_wait.  The first look
+ * at once, then 1 s, 2 s, ... doubling up to 15 s between looks, at most
+ * opts.wait_seconds of waiting (then WaiterTimeout); UPLOAD_FAILED or any
+ * state other than PROCESSING_UPLOAD and ACTIVATING is an UploadFailed
+ * error naming it.  The driver makes the calls and sleeps:
+ *   omics_upload_completed(u, read_set_id, err);
+ *   for (;;) switch (omics_upload_next(u, &op, &params, &wait, err)) {
+ *   case OMICS_UPLOAD_CALL:   call op with params, then
+ *                             omics_upload_looked(u, status, message, call_err)
+ *   case OMICS_UPLOAD_WAIT:   sleep wait seconds (a test's clock may only move)
+ *   case OMICS_UPLOAD_DONE:   omics_upload_status(u): "ACTIVE", or with
+ *                             no_wait "" (not looked at)
+ *   case OMICS_UPLOAD_FAILED: err (a failed look: that call's error)
+ *   } */
+typedef enum omics_upload_step {
+    OMICS_UPLOAD_CALL,
+    OMICS_UPLOAD_WAIT,
+    OMICS_UPLOAD_DONE,
+    OMICS_UPLOAD_FAILED
+} omics_upload_step;
+int omics_upload_completed(omics_upload *u, const char *read_set_id, omics_error *err);
+omics_upload_step omics_upload_next(omics_upload *u, const omics_op **op,
+                                    const omics_value **params, double *wait, omics_error *err);
+/* The look's answer: the read set's status and statusMessage (either may
+ * be NULL), or call_err when GetReadSetMetadata failed. */
+void omics_upload_looked(omics_upload *u, const char *status, const char *message,
+                         const omics_error *call_err);
+const char *omics_upload_status(const omics_upload *u);
+const char *omics_upload_read_set_id(const omics_upload *u);
 void omics_upload_free(omics_upload *u);
 
 /* ------------------------------------------------------ the client's settings */
@@ -936,6 +970,14 @@ void omics_client_limits(const omics_client *c, omics_limits *out);
  * section, else its body; streaming: the operation's payload could have
  * gone to a sink), as every driver reports it; always -1. */
 int omics_too_large(omics_error *err, const omics_limits *l, int headers, int streaming);
+/* The StreamWriteError of a sink that refused a payload's bytes (why: the
+ * sink's own words, as omics_sink's write gave them), as every driver
+ * reports it; never retried; always -1. */
+int omics_sink_failed(omics_error *err, const char *why);
+/* A function sink's refusal in words: it raised (raised, with the error's
+ * text, NULL when it has none) or returned false; for the drivers that call
+ * the function themselves (written to out as snprintf would). */
+void omics_sink_refusal(int raised, const char *text, char *out, size_t n);
 int omics_client_max_attempts(const omics_client *c);
 /* "standard" or "adaptive", as chosen from options, environment and profile. */
 const char *omics_client_retry_mode(const omics_client *c);

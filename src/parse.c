@@ -695,8 +695,19 @@ static int response_metadata(parse_ctx *c, const omics_response *r)
     B(b->integer(b->ud, r->status));
     B(b->set_field(b->ud, "HTTPStatusCode", 14));
     B(b->table(b->ud, 0, r->nheaders));
+    /* each name once (a repeated header's values joined): with no name
+     * repeated, as nearly always, the values go as they are */
+    int repeated = 0;
+    for (size_t i = 0; i < r->nheaders && !repeated; i++)
+        for (size_t j = i + 1; j < r->nheaders && !repeated; j++)
+            repeated = strcasecmp(r->headers[i].name, r->headers[j].name) == 0;
+    for (size_t i = 0; !repeated && i < r->nheaders; i++) {
+        const char *name = r->headers[i].name, *value = r->headers[i].value;
+        B(b->string(b->ud, value, strlen(value)));
+        B(b->set_field(b->ud, name, strlen(name)));
+    }
     buf *t = &c->p->tmp;
-    for (size_t i = 0; i < r->nheaders; i++) {
+    for (size_t i = 0; repeated && i < r->nheaders; i++) {
         const char *name = r->headers[i].name;
         size_t j;
         for (j = 0; j < i; j++)

@@ -54,7 +54,18 @@ struct omics_upload {
     omics_arena *a;        /* the create and complete parameters */
     omics_value create;
     omics_value complete;
+    /* after the completing call: the wait for ACTIVE */
+    int no_wait;
+    double wait_limit, waited, delay;
+    int state;             /* UL_* below */
+    char read_set_id[128];
+    char status[64];
+    omics_entry look_items[2];
+    omics_value look;      /* GetReadSetMetadata's parameters */
+    omics_error look_err;
 };
+
+enum { UL_SENDING, UL_LOOK, UL_LOOKING, UL_SLEEP, UL_DONE, UL_FAILED };
 
 static const char *const SOURCES[] = {"SOURCE1", "SOURCE2"};
 
@@ -196,6 +207,9 @@ omics_upload *omics_upload_new(omics_client *c, const omics_value *params,
     u->c = c;
     u->op = omics_model_op(omics_client_model(c), "UploadReadSetPart");
     u->part_size = o->part_size ? o->part_size : UL_MAX_PART;
+    u->no_wait = o->no_wait;
+    u->wait_limit = o->wait_seconds > 0 ? (double)o->wait_seconds : 3600;
+    omics_error_init(&u->look_err);
     u->progress = o->progress;
     u->progress_ud = o->progress_ud;
     const char *store = str_of(params, "sequenceStoreId");
@@ -379,10 +393,108 @@ const char *omics_upload_id(const omics_upload *u)
     return u->upload_id;
 }
 
+/* ------------------------------------------------ the wait for ACTIVE */
+
+#define UL_FIRST_DELAY 1.0
+#define UL_MAX_DELAY 15.0
+
+int omics_upload_completed(omics_upload *u, const char *read_set_id, omics_error *err)
+{
+    if (!read_set_id || !*read_set_id || strlen(read_set_id) >= sizeof u->read_set_id)
+        return omics_error_set(err, OMICS_EPARSE, "ResponseParseError",
+                               "CompleteMultipartReadSetUpload gave no readSetId");
+    snprintf(u->read_set_id, sizeof u->read_set_id, "%s", read_set_id);
+    u->status[0] = '\0';
+    u->waited = 0;
+    u->delay = UL_FIRST_DELAY;
+    omics_error_clear(&u->look_err);
+    u->look_items[0] = (omics_entry){{OMICS_V_STR, {.s = {"sequenceStoreId", 15}}},
+                                     {OMICS_V_STR, {.s = {u->store, strlen(u->store)}}}};
+    u->look_items[1] = (omics_entry){{OMICS_V_STR, {.s = {"id", 2}}},
+                                     {OMICS_V_STR, {.s = {u->read_set_id, strlen(u->read_set_id)}}}};
+    u->look = (omics_value){OMICS_V_TABLE, {.t = {u->look_items, 2}}};
+    u->state = u->no_wait ? UL_DONE : UL_LOOK;
+    return 0;
+}
+
+omics_upload_step omics_upload_next(omics_upload *u, const omics_op **op,
+                                    const omics_value **params, double *wait, omics_error *err)
+{
+    switch (u->state) {
+    case UL_LOOK:
+        *op = omics_model_op(omics_client_model(u->c), "GetReadSetMetadata");
+        if (!*op) {
+            omics_error_set(err, OMICS_EUSAGE, "InvalidModel",
+                            "the client's model cannot read a read set's status");
+            return OMICS_UPLOAD_FAILED;
+        }
+        *params = &u->look;
+        u->state = UL_LOOKING;
+        return OMICS_UPLOAD_CALL;
+    case UL_SLEEP:
+        *wait = u->delay;
+        u->waited += u->delay;
+        u->delay = u->delay * 2 < UL_MAX_DELAY ? u->delay * 2 : UL_MAX_DELAY;
+        u->state = UL_LOOK;
+        return OMICS_UPLOAD_WAIT;
+    case UL_DONE:
+        return OMICS_UPLOAD_DONE;
+    case UL_FAILED:
+        omics_error_copy(err, &u->look_err);
+        return OMICS_UPLOAD_FAILED;
+    default:
+        omics_error_set(err, OMICS_EUSAGE, "InvalidState",
+                        u->state == UL_LOOKING ? "the read set's status was not reported "
+                                                 "(omics_upload_looked)"
+                                               : "the upload was not completed "
+                                                 "(omics_upload_completed)");
+        return OMICS_UPLOAD_FAILED;
+    }
+}
+
+void omics_upload_looked(omics_upload *u, const char *status, const char *message,
+                         const omics_error *call_err)
+{
+    if (u->state != UL_LOOKING)
+        return;
+    u->state = UL_FAILED;
+    if (call_err) {
+        if (omics_error_copy(&u->look_err, call_err))
+            omics_error_set(&u->look_err, OMICS_EMEMORY, "MemoryError", "out of memory");
+        return;
+    }
+    snprintf(u->status, sizeof u->status, "%s", status ? status : "");
+    if (status && strcmp(status, "ACTIVE") == 0) {
+        u->state = UL_DONE;
+    } else if (!status || (strcmp(status, "PROCESSING_UPLOAD") != 0 &&
+                           strcmp(status, "ACTIVATING") != 0)) {
+        omics_error_set(&u->look_err, OMICS_ESERVICE, "UploadFailed", "read set %s is %s: %s",
+                        u->read_set_id, status ? status : "without a status",
+                        message ? message : "no message");
+    } else if (u->waited >= u->wait_limit) {
+        omics_error_set(&u->look_err, OMICS_EWAITER, "WaiterTimeout",
+                        "read set %s is still %s after %g s (opts.wait_seconds)", u->read_set_id,
+                        status, u->wait_limit);
+    } else {
+        u->state = UL_SLEEP;
+    }
+}
+
+const char *omics_upload_status(const omics_upload *u)
+{
+    return u->status;
+}
+
+const char *omics_upload_read_set_id(const omics_upload *u)
+{
+    return u->read_set_id;
+}
+
 void omics_upload_free(omics_upload *u)
 {
     if (!u)
         return;
+    omics_error_clear(&u->look_err);
     for (int k = 0; k < 2; k++)
         if (u->fd[k] >= 0)
             close(u->fd[k]);

@@ -2,7 +2,8 @@
  * parameters of an upload, without a network: each part's reader is read
  * here as a driver would send it.  Offsets and lengths, a retry reading a
  * part again from its start, a file that shrinks while it is sent, resume,
- * progress. */
+ * progress, and the wait for ACTIVE step by step (the looks' answers fed
+ * here as a driver would). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,150 @@ static void test_resume_and_shrinking(void)
     write_file(path1, 10000, 1);
 }
 
+/* An upload of one part, completed as read set 5555 (opts: wait_seconds,
+ * no_wait), ready for its wait. */
+static omics_upload *completed(long long wait_seconds, int no_wait)
+{
+    upload_params("FASTQ", path1, NULL);
+    omics_upload_opts o;
+    memset(&o, 0, sizeof o);
+    o.wait_seconds = wait_seconds;
+    o.no_wait = no_wait;
+    omics_error err;
+    omics_error_init(&err);
+    omics_upload *u = omics_upload_new(client, &params.v, &o, &err);
+    CHECK(u != NULL);
+    if (!u)
+        return NULL;
+    CHECK(omics_upload_started(u, "9999", &err) == 0);
+    CHECK(omics_upload_part_done(u, 0, NULL, "s", &err) == 0);
+    CHECK(omics_upload_complete_params(u, &err) != NULL);
+    CHECK(omics_upload_completed(u, "5555", &err) == 0);
+    return u;
+}
+
+/* The next step; a CALL must be GetReadSetMetadata of read set 5555. */
+static omics_upload_step next(omics_upload *u, double *wait, omics_error *err)
+{
+    const omics_op *op = NULL;
+    const omics_value *p = NULL;
+    *wait = -1;
+    omics_error_init(err);
+    omics_upload_step st = omics_upload_next(u, &op, &p, wait, err);
+    if (st == OMICS_UPLOAD_CALL) {
+        CHECK_STR(omics_op_name(op), "GetReadSetMetadata");
+        CHECK_STR(omics_value_get(p, "id")->u.s.p, "5555");
+        CHECK_STR(omics_value_get(p, "sequenceStoreId")->u.s.p, "1234567890");
+    }
+    return st;
+}
+
+static void test_wait_until_active(void)
+{
+    omics_upload *u = completed(0, 0);
+    if (!u)
+        return;
+    omics_error err;
+    double wait, waits[4] = {0};
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_CALL); /* the first look at once */
+    /* not yet reported: asking again is misuse */
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_FAILED);
+    CHECK_STR(err.code, "InvalidState");
+    omics_error_clear(&err);
+    static const char *const states[] = {"PROCESSING_UPLOAD", "ACTIVATING", "ACTIVATING",
+                                         "ACTIVATING"};
+    for (int i = 0; i < 4; i++) {
+        omics_upload_looked(u, states[i], NULL, NULL);
+        CHECK(next(u, &wait, &err) == OMICS_UPLOAD_WAIT);
+        waits[i] = wait;
+        CHECK(next(u, &wait, &err) == OMICS_UPLOAD_CALL);
+    }
+    CHECK(waits[0] == 1 && waits[1] == 2 && waits[2] == 4 && waits[3] == 8);
+    omics_upload_looked(u, "ACTIVE", NULL, NULL);
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_DONE);
+    CHECK_STR(omics_upload_status(u), "ACTIVE");
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_DONE); /* and stays done */
+    omics_upload_free(u);
+
+    u = completed(0, 1); /* no_wait: done without a look */
+    if (!u)
+        return;
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_DONE);
+    CHECK_STR(omics_upload_status(u), "");
+    omics_upload_free(u);
+}
+
+static void test_wait_failures(void)
+{
+    omics_error err;
+    double wait;
+    /* UPLOAD_FAILED: an error naming the read set, the state and why */
+    omics_upload *u = completed(0, 0);
+    if (!u)
+        return;
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_CALL);
+    omics_upload_looked(u, "UPLOAD_FAILED", "not a FASTQ file", NULL);
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_FAILED);
+    CHECK_STR(err.code, "UploadFailed");
+    CHECK_STR(err.message, "read set 5555 is UPLOAD_FAILED: not a FASTQ file");
+    CHECK_STR(omics_error_kind_name(err.kind), "service");
+    omics_error_clear(&err);
+    omics_upload_free(u);
+
+    /* a failed look is the wait's failure, as the call gave it */
+    u = completed(0, 0);
+    if (!u)
+        return;
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_CALL);
+    omics_error call_err;
+    omics_error_init(&call_err);
+    omics_error_set(&call_err, OMICS_ESERVICE, "AccessDeniedException", "no");
+    call_err.status = 403;
+    omics_upload_looked(u, NULL, NULL, &call_err);
+    omics_error_clear(&call_err);
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_FAILED);
+    CHECK_STR(err.code, "AccessDeniedException");
+    CHECK(err.status == 403);
+    omics_error_clear(&err);
+    omics_upload_free(u);
+
+    /* wait_seconds: 1 + 2 + 4 = 7 >= 5 waited, then a timeout (no sleep past it) */
+    u = completed(5, 0);
+    if (!u)
+        return;
+    double total = 0;
+    omics_upload_step st;
+    int looks = 0;
+    while ((st = next(u, &wait, &err)) == OMICS_UPLOAD_CALL || st == OMICS_UPLOAD_WAIT) {
+        if (st == OMICS_UPLOAD_WAIT)
+            total += wait;
+        else
+            omics_upload_looked(u, "PROCESSING_UPLOAD", NULL, NULL), looks++;
+        CHECK(looks < 10);
+        if (looks >= 10)
+            break;
+    }
+    CHECK(st == OMICS_UPLOAD_FAILED && total == 7 && looks == 4);
+    CHECK_STR(err.code, "WaiterTimeout");
+    CHECK_STR(err.message, "read set 5555 is still PROCESSING_UPLOAD after 5 s (opts.wait_seconds)");
+    CHECK_STR(omics_error_kind_name(err.kind), "waiter");
+    omics_error_clear(&err);
+    omics_upload_free(u);
+
+    /* before the completing call there is nothing to wait for */
+    upload_params("FASTQ", path1, NULL);
+    u = start(0, &err);
+    CHECK(u != NULL);
+    if (!u)
+        return;
+    CHECK(next(u, &wait, &err) == OMICS_UPLOAD_FAILED);
+    CHECK_STR(err.code, "InvalidState");
+    omics_error_clear(&err);
+    CHECK(omics_upload_completed(u, "", &err) == -1);
+    omics_error_clear(&err);
+    omics_upload_free(u);
+}
+
 int main(void)
 {
     omics_error err;
@@ -208,6 +353,8 @@ int main(void)
     RUN(test_checks);
     RUN(test_parts_and_complete);
     RUN(test_resume_and_shrinking);
+    RUN(test_wait_until_active);
+    RUN(test_wait_failures);
     unlink(path1);
     unlink(path2);
     rmdir(dir);
