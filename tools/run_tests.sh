@@ -64,6 +64,9 @@ bad=${bad:-0}
 if [ "$ran" -eq 0 ]; then
     printf '%s\n' "$out" | tail -n 20
     bad=1
+elif [ "$bad" -ne 0 ]; then
+    # (the failing tests' names and tracebacks)
+    printf '%s\n' "$out" | sed -n '/^\(FAIL\|ERROR\): /,/^----------------------------------------------------------------------$/p'
 fi
 printf '%s\n' "$out" | tail -n 3
 passed=$((passed + ran - bad))

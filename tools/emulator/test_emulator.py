@@ -500,14 +500,15 @@ class ServerTest(EmulatorTest):
                 conn.close()
 
         threads = [threading.Thread(target=one) for _ in range(50)]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.monotonic() - started
         self.assertEqual(statuses, [200] * 50)
-        self.assertLess(elapsed, 3.0)
+        # (served side by side, not one after another: counted by the server
+        # itself rather than timed, so a loaded machine cannot fail it)
+        stats = control("GET", "stats")
+        self.assertGreaterEqual(stats["max_in_flight"], 10, stats)
 
     def test_chunked_request_body(self):
         body = json.dumps({"name": "chunky"}).encode()
