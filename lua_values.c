@@ -206,7 +206,10 @@ static int error_tostring(lua_State *L)
 typedef struct conv {
     lua_State *L;
     omics_arena *a;
-    int seen; /* stack index of the table of tables being visited */
+    int seen;   /* stack index of the table of tables being visited (nil until a
+                 * table holds a table: a flat one cannot be cyclic) */
+    int marked; /* the table of tables exists */
+    int top;    /* stack index of the value converted */
     int objects;
     const char *root;
     omics_value path[LOMICS_MAX_DEPTH + 1];
@@ -256,15 +259,27 @@ static int table_value(conv *c, int idx, omics_value *out)
         return conv_fail(c, "nested deeper than 100 levels");
     if (!lua_checkstack(L, 6))
         return conv_fail(c, "nested too deeply for the Lua stack");
-    lua_pushvalue(L, idx);
-    if (lc_rawget(L, c->seen) != LUA_TNIL) {
-        lua_pop(L, 1);
-        return conv_fail(c, "a cyclic table (it contains itself)");
+    if (!c->marked && c->depth > 0) {
+        /* the first table inside a table (so at depth 1): only the root is
+         * being visited besides it */
+        lua_newtable(L);
+        lua_replace(L, c->seen);
+        c->marked = 1;
+        lua_pushvalue(L, c->top);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, c->seen);
     }
-    lua_pop(L, 1);
-    lua_pushvalue(L, idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, c->seen);
+    if (c->marked) {
+        lua_pushvalue(L, idx);
+        if (lc_rawget(L, c->seen) != LUA_TNIL) {
+            lua_pop(L, 1);
+            return conv_fail(c, "a cyclic table (it contains itself)");
+        }
+        lua_pop(L, 1);
+        lua_pushvalue(L, idx);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, c->seen);
+    }
 
     size_t n = 0;
     lua_pushnil(L);
@@ -298,9 +313,11 @@ static int table_value(conv *c, int idx, omics_value *out)
             return -1;
         }
     }
-    lua_pushvalue(L, idx);
-    lua_pushnil(L);
-    lua_rawset(L, c->seen);
+    if (c->marked) {
+        lua_pushvalue(L, idx);
+        lua_pushnil(L);
+        lua_rawset(L, c->seen);
+    }
     out->type = OMICS_V_TABLE;
     out->u.t.items = items;
     out->u.t.n = n;
@@ -370,8 +387,10 @@ int lv_convert_keep(lua_State *L, int idx, omics_arena *a, int objects, const ch
     c.root = root;
     c.depth = 0;
     c.err = err;
-    lua_newtable(L);
+    lua_pushnil(L); /* the table of tables, made when needed */
     c.seen = lua_gettop(L);
+    c.marked = 0;
+    c.top = idx;
     int rc = to_value(&c, idx, v);
     lua_remove(L, c.seen);
     *out = v;

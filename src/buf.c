@@ -69,6 +69,12 @@ void buf_adds(buf *b, const char *s)
 
 void buf_addc(buf *b, char c)
 {
+    /* (one byte at a time is how much of a request is written: no call) */
+    if (!b->oom && b->len + 1 < b->cap) {
+        b->p[b->len++] = c;
+        b->p[b->len] = '\0';
+        return;
+    }
     buf_add(b, &c, 1);
 }
 

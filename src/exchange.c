@@ -99,7 +99,9 @@ static int name_agent(omics_exchange *x)
         omics_header *h = omics_arena_alloc(x->a, x->nbase * sizeof *h);
         if (!v || !h)
             return omics_error_set(&x->err, OMICS_EMEMORY, "MemoryError", "out of memory");
-        snprintf(v, n + 1, "%.*s %s", (int)keep, ua, x->agent);
+        memcpy(v, ua, keep);
+        v[keep] = ' ';
+        memcpy(v + keep + 1, x->agent, n - keep); /* (with its NUL) */
         memcpy(h, x->base, x->nbase * sizeof *h);
         h[i].value = v;
         x->base = h;

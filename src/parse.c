@@ -699,8 +699,11 @@ static int response_metadata(parse_ctx *c, const omics_response *r)
      * repeated, as nearly always, the values go as they are */
     int repeated = 0;
     for (size_t i = 0; i < r->nheaders && !repeated; i++)
-        for (size_t j = i + 1; j < r->nheaders && !repeated; j++)
-            repeated = strcasecmp(r->headers[i].name, r->headers[j].name) == 0;
+        for (size_t j = i + 1; j < r->nheaders && !repeated; j++) {
+            const char *a = r->headers[i].name, *o = r->headers[j].name;
+            /* (names whose first bytes differ other than in case differ) */
+            repeated = ((a[0] ^ o[0]) & ~0x20) == 0 && strcasecmp(a, o) == 0;
+        }
     for (size_t i = 0; !repeated && i < r->nheaders; i++) {
         const char *name = r->headers[i].name, *value = r->headers[i].value;
         B(b->string(b->ud, value, strlen(value)));

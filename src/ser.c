@@ -195,8 +195,15 @@ int ser_prepare(const omics_op *op, const omics_value *params, const ser_endpoin
     out->query = omics_arena_strndup(a, s->query.p ? s->query.p : "", s->query.len);
     buf *t = &s->tmp;
     buf_reset(t);
-    buf_addf(t, "%s://%s%s%s%s", ep->scheme, out->host, out->path, s->query.len ? "?" : "",
-             out->query ? out->query : "");
+    /* (no printf: this runs on every call) */
+    buf_adds(t, ep->scheme);
+    buf_add(t, "://", 3);
+    buf_adds(t, out->host);
+    buf_add(t, s->path.len ? s->path.p : "/", s->path.len ? s->path.len : 1);
+    if (s->query.len) {
+        buf_addc(t, '?');
+        buf_add(t, s->query.p, s->query.len);
+    }
     out->url = t->oom ? NULL : omics_arena_strndup(a, t->p, t->len);
     if (!out->path || !out->query || !out->url)
         return omics_error_set(err, OMICS_EMEMORY, "MemoryError", "out of memory");

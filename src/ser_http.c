@@ -288,7 +288,11 @@ int ser_expand_path(ser_ctx *c, const omics_op *op, const omics_value **slots,
     size_t i = 0;
     while (i < tlen) {
         if (tmpl[i] != '{') {
-            buf_addc(path, tmpl[i++]);
+            /* the literal text up to the next label, at once */
+            const char *open = memchr(tmpl + i, '{', tlen - i);
+            size_t lit = open ? (size_t)(open - (tmpl + i)) : tlen - i;
+            buf_add(path, tmpl + i, lit);
+            i += lit;
             continue;
         }
         const char *end = memchr(tmpl + i, '}', tlen - i);

@@ -424,6 +424,18 @@ static int signing_key(omics_signer *s, const char *secret, const char *date,
 
 /* ----------------------------------------------------------------- sign */
 
+/* The separators of RFC 9110: visible ASCII that is not a token's. */
+static int is_separator(unsigned char c)
+{
+    switch (c) {
+    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':': case '\\':
+    case '"': case '/': case '[': case ']': case '?': case '=': case '{': case '}':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* An HTTP token (RFC 9110): what a method and a header name are made of. */
 static int is_token(const char *s)
 {
@@ -431,7 +443,7 @@ static int is_token(const char *s)
         return 0;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c <= 32 || c >= 127 || strchr("()<>@,;:\\\"/[]?={}", c))
+        if (c <= 32 || c >= 127 || is_separator(c))
             return 0;
     }
     return 1;
