@@ -114,7 +114,9 @@ local function main()
       local r = assert(c:upload_read_set({ sequenceStoreId = %q, sourceFileType = "FASTQ", subjectId = "s",
         sampleId = "x", name = "lua", files = { SOURCE1 = %q, SOURCE2 = %q } },
         { part_size = %d, concurrency = %d, wait = false }))
-      print(("bytes=%%d parts=%%d wall=%%f id=%%s"):format(r.bytes, r.parts, r.seconds, r.readSetId))
+      local st = io.open("/proc/self/status"):read("a")
+      print(("bytes=%%d parts=%%d wall=%%f peak_kb=%%d id=%%s"):format(r.bytes, r.parts, r.seconds,
+        tonumber(st:match("VmHWM:%%s*(%%d+)")), r.readSetId))
     ]]):format(endpoint, AKID, SECRET, store, f1, f2, PART, CONCURRENCY))
     rows.up_lua = measure(lua_client_cmd(dir .. "/up.lua"))
     local botodata = dir .. "/botodata"
@@ -153,7 +155,9 @@ local function main()
         credentials = { access_key_id = %q, secret_access_key = %q } })
       os.execute("rm -rf %s && mkdir -p %s")
       local r = assert(c:download_read_set({ sequenceStoreId = %q, id = %q }, { to = %q, concurrency = %d }))
-      print(("bytes=%%d parts=%%d wall=%%f"):format(r.bytes, r.parts, r.seconds))
+      local st = io.open("/proc/self/status"):read("a")
+      print(("bytes=%%d parts=%%d wall=%%f peak_kb=%%d"):format(r.bytes, r.parts, r.seconds,
+        tonumber(st:match("VmHWM:%%s*(%%d+)"))))
     ]]):format(endpoint, AKID, SECRET, dir .. "/lua", dir .. "/lua", store, id, dir .. "/lua", CONCURRENCY))
     rows.down_lua = measure(lua_client_cmd(dir .. "/down.lua"))
     sh("rm -rf " .. shq(dir .. "/lua"))
@@ -167,14 +171,16 @@ local function main()
     local function line(s) out[#out + 1] = s end
     line(("lua-omics transfers, %s: a paired FASTQ read set, 2 x %d MiB, parts of 16 MiB, through the emulator")
       :format(os.date("!%Y-%m-%d %H:%M UTC"), SIZE // 1048576))
-    line(("   %-40s %8s %8s %12s"):format("client", "wall s", "MB/s", "CPU s/GiB"))
+    line(("   %-40s %8s %8s %12s %12s"):format("client", "wall s", "MB/s", "CPU s/GiB", "peak MiB"))
     for _, k in ipairs { { "down_floor", "download: curl --parallel (floor)" },
                          { "down_lua", ("download: lua-omics (%d at once)"):format(CONCURRENCY) },
                          { "down_boto", "download: boto3 (10 threads)" },
                          { "up_lua", ("upload: lua-omics (%d at once)"):format(CONCURRENCY) },
                          { "up_boto", "upload: boto3 (10 threads)" } } do
       local r = rows[k[1]]
-      line(("   %-40s %8.2f %8.0f %12.2f"):format(k[2], r.wall, r.wall > 0 and rate(r) or 0, r.cpu / gib))
+      -- (peak resident memory of the lua-omics process itself, VmHWM)
+      line(("   %-40s %8.2f %8.0f %12.2f %12s"):format(k[2], r.wall, r.wall > 0 and rate(r) or 0, r.cpu / gib,
+        r.peak_kb and ("%.1f"):format(r.peak_kb / 1024) or "-"))
     end
     line("")
     line("Targets")

@@ -597,6 +597,29 @@ describe("hostile input", function()
       assert.are.equal("12345\0" .. "67890", seen.labels.id)
     end)
 
+    it("in an answer's strings are refused, never cut short", function()
+      local body
+      local c = helper.client(emu, { transport = function() return 200, {}, body end })
+      local store = '{"id":"1234567890","arn":"arn:aws:omics:us-east-1:1:referencestore/1234567890",' ..
+                    '"creationTime":"2024-01-01T00:00:00Z","name":%s}'
+      for _, name in ipairs { '"a\\u0000b"', '"a\\u0000"', '"\\\\\\u0000"' } do
+        body = store:format(name)
+        local res, err = c:get_reference_store { id = "1234567890" }
+        assert.is_nil(res, name)
+        assert.are.equal("ResponseParseError", err.code)
+        assert.matches("holds U%+0000", err.message)
+      end
+      -- a backslash that is text, then "u0000": no NUL at all
+      body = store:format('"a\\\\u0000b"')
+      local res = assert(c:get_reference_store { id = "1234567890" })
+      assert.are.equal("a\\u0000b", res.name)
+      -- a raw NUL byte is not JSON at all
+      body = store:format('"a\0b"')
+      local none, err = c:get_reference_store { id = "1234567890" }
+      assert.is_nil(none)
+      assert.are.equal("ResponseParseError", err.code)
+    end)
+
     it("in a key do not cut the message short", function()
       do
         refused("CreateReferenceStore", { name = "store", ["a\0b"] = 1 }, { "unknown parameter (valid: name" })

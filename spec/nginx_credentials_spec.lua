@@ -72,26 +72,15 @@ end
 -- later; /fetches counts them.  Every client of the worker shares one
 -- provider (made without fetching: core.provider's defer).
 local SLOW_CONF = [[
-load_module ${MODULES}/ndk_http_module.so;
-load_module ${MODULES}/ngx_http_lua_module.so;
-${USER}
+${MAIN}
 worker_processes 1;
 env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:${PORT}/creds;
 env AWS_EC2_METADATA_DISABLED=true;
 env AWS_CONFIG_FILE=${DIR}/none;
 env AWS_SHARED_CREDENTIALS_FILE=${DIR}/none;
-error_log ${DIR}/error.log info;
-pid ${DIR}/nginx.pid;
 events { worker_connections 256; }
 http {
-  access_log off;
-  client_body_temp_path ${DIR}/tmp-body;
-  proxy_temp_path ${DIR}/tmp-proxy;
-  fastcgi_temp_path ${DIR}/tmp-fastcgi;
-  uwsgi_temp_path ${DIR}/tmp-uwsgi;
-  scgi_temp_path ${DIR}/tmp-scgi;
-  lua_package_path "${ROOT}/?.lua;;";
-  lua_package_cpath "${ROOT}/build/luajit/?.so;;";
+${HTTP}
   lua_shared_dict test_state 64k;
   init_by_lua_block {
     function test_client()
@@ -233,9 +222,7 @@ describe("credentials inside nginx #nginx", function()
   local function slow_endpoint(body)
     local dir = helper.tmpdir()
     local port = helper.free_port()
-    local conf = SLOW_CONF:gsub("%${(%w+)}", { MODULES = N.MODULES, DIR = dir, ROOT = helper.root,
-                                               PORT = tostring(port), USER = N.user_line() })
-    helper.write(dir .. "/nginx.conf", conf)
+    N.write_conf(dir, SLOW_CONF, { PORT = port })
     N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
     local out = helper.tmpdir()
     local ok, err = pcall(body, ("http://127.0.0.1:%d"):format(port), out)

@@ -574,6 +574,25 @@ static int prefix_headers(parse_ctx *c, const model_member *mm, const omics_resp
 
 /* ------------------------------------------------------------ results */
 
+/* Whether a JSON text holds a NUL, raw or as the escape \u0000.  cJSON ends its
+ * strings at the first NUL, so such a string would come out cut short
+ * without a word: the answer is refused instead.  A backslash outside a
+ * string is not JSON at all, so each one starts an escape of two bytes or
+ * more; stepping over the pair keeps "\\u0000" (a backslash, then text)
+ * apart from the escape. */
+static int has_nul_escape(const char *s, size_t n)
+{
+    const char *end = s + n;
+    if (memchr(s, '\0', n)) /* (a raw NUL is not JSON: cJSON would end the string there) */
+        return 1;
+    while (s < end && (s = memchr(s, '\\', (size_t)(end - s))) != NULL) {
+        if (end - s >= 6 && s[1] == 'u' && memcmp(s + 2, "0000", 4) == 0)
+            return 1;
+        s += 2;
+    }
+    return 0;
+}
+
 static int parse_body_json(parse_ctx *c, const omics_response *r, cJSON **out)
 {
     cJSON_Delete(c->p->root);
@@ -592,6 +611,13 @@ static int parse_body_json(parse_ctx *c, const omics_response *r, cJSON **out)
     if (!c->p->root) {
         omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
                         "the response body is not valid JSON (%zu bytes)", r->body_len);
+        c->failed = 1;
+        return -1;
+    }
+    if (has_nul_escape(s, n)) {
+        omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
+                        "a string in the response body holds U+0000 (\\u0000), which this "
+                        "client cannot pass on without cutting the string short");
         c->failed = 1;
         return -1;
     }
