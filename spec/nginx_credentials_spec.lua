@@ -7,16 +7,21 @@
 local helper = require "helper"
 local N = require "nginx_helper"
 
-local CONF = [[
+-- The start of both confs: the workers and the container credential endpoint
+-- (${CREDS}) they fetch from, nothing else of the environment.
+local HEAD = [[
 ${MAIN}
 worker_processes ${WORKERS};
-env AWS_CONTAINER_CREDENTIALS_FULL_URI=${EMU}/container/v2/creds;
+env AWS_CONTAINER_CREDENTIALS_FULL_URI=${CREDS};
 env AWS_EC2_METADATA_DISABLED=true;
 env AWS_CONFIG_FILE=${DIR}/none;
 env AWS_SHARED_CREDENTIALS_FILE=${DIR}/none;
 events { worker_connections 256; }
 http {
 ${HTTP}
+]]
+
+local CONF = HEAD .. [[
   lua_shared_dict omics_credentials 1m;
   lua_shared_dict test_clock 64k;
 
@@ -62,7 +67,8 @@ ${HTTP}
 local function start(emu, workers)
   local dir = helper.tmpdir()
   local port = helper.free_port()
-  N.write_conf(dir, CONF, { EMU = emu.url, PORT = port, WORKERS = workers })
+  N.write_conf(dir, CONF, { EMU = emu.url, PORT = port, WORKERS = workers,
+                            CREDS = emu.url .. "/container/v2/creds" })
   N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
   return dir, ("http://127.0.0.1:%d"):format(port)
 end
@@ -71,16 +77,7 @@ end
 -- (/creds): it answers the headers and part of the body, the rest 0.6 s
 -- later; /fetches counts them.  Every client of the worker shares one
 -- provider (made without fetching: core.provider's defer).
-local SLOW_CONF = [[
-${MAIN}
-worker_processes 1;
-env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:${PORT}/creds;
-env AWS_EC2_METADATA_DISABLED=true;
-env AWS_CONFIG_FILE=${DIR}/none;
-env AWS_SHARED_CREDENTIALS_FILE=${DIR}/none;
-events { worker_connections 256; }
-http {
-${HTTP}
+local SLOW_CONF = HEAD .. [[
   lua_shared_dict test_state 64k;
   init_by_lua_block {
     function test_client()
@@ -222,7 +219,8 @@ describe("credentials inside nginx #nginx", function()
   local function slow_endpoint(body)
     local dir = helper.tmpdir()
     local port = helper.free_port()
-    N.write_conf(dir, SLOW_CONF, { PORT = port })
+    N.write_conf(dir, SLOW_CONF, { PORT = port, WORKERS = 1,
+                                 CREDS = ("http://127.0.0.1:%d/creds"):format(port) })
     N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
     local out = helper.tmpdir()
     local ok, err = pcall(body, ("http://127.0.0.1:%d"):format(port), out)
