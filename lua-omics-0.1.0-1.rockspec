@@ -112,7 +112,7 @@ build = {
             "src/gzip.c",
             "src/hash.c",
             "src/http.c",
-            "src/jexact.c",
+            "src/jread.c",
             "src/json.c",
             "src/model.c",
             "src/model_omics.c",

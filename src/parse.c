@@ -1,9 +1,9 @@
 /* parse: rest-json responses into results, driven by the model.
  *
- * The body is read with cJSON, then walked together with the output shape;
+ * The body is read by jread (one pass, no allocation per value), then walked
+ * together with the output shape;
  * every value is handed to the caller's builder already converted
  * (timestamps to epoch seconds, blobs decoded, integers as integers). */
-#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,24 +14,27 @@
 #include "b64.h"
 #include "buf.h"
 #include "errclass.h"
-#include "jexact.h"
+#include "jread.h"
 #include "json.h"
 #include "model.h"
 #include "omics.h"
 #include "ts.h"
 
 struct omics_parser {
-    cJSON *root; /* the last body parsed; freed by the next parse */
-    jexact exact; /* the digits of its integers beyond 2^53 */
+    jread doc; /* the last JSON text read */
     buf tmp;
     buf path; /* where a value went wrong, for messages */
+    buf key;  /* a long name from the text, NUL-terminated for set_field */
 };
 
 typedef struct parse_ctx {
     omics_parser *p;
     const omics_builder *b;
     omics_error *err;
-    const char *where[128]; /* member names on the way down, for messages */
+    struct {
+        const char *s;
+        size_t n;
+    } where[128]; /* member names on the way down, for messages */
     int depth;
     int failed;
 } parse_ctx;
@@ -43,7 +46,8 @@ omics_parser *omics_parser_new(void)
         return NULL;
     buf_init(&p->tmp);
     buf_init(&p->path);
-    jexact_init(&p->exact);
+    buf_init(&p->key);
+    jread_init(&p->doc);
     return p;
 }
 
@@ -51,10 +55,10 @@ void omics_parser_free(omics_parser *p)
 {
     if (!p)
         return;
-    cJSON_Delete(p->root);
-    jexact_free(&p->exact);
+    jread_free(&p->doc);
     buf_free(&p->tmp);
     buf_free(&p->path);
+    buf_free(&p->key);
     free(p);
 }
 
@@ -85,7 +89,7 @@ static int bad_value(parse_ctx *c, const char *what)
     for (int i = 0; i < c->depth && i < 128; i++) {
         if (i)
             buf_addc(b, '.');
-        buf_adds(b, c->where[i]);
+        buf_add(b, c->where[i].s, c->where[i].n);
     }
     omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
                     "the response is not what the model describes: %s at %s", what,
@@ -175,67 +179,99 @@ static int is_float_type(int t)
 
 /* -------------------------------------------------------------- JSON */
 
-static int json_doc(parse_ctx *c, const cJSON *j)
+static int set_text_key(parse_ctx *c, const char *k, size_t n);
+
+static int json_doc(parse_ctx *c, const jr_node *j)
 {
     const omics_builder *b = c->b;
-    if (cJSON_IsNull(j))
+    switch (j->type) {
+    case JR_NULL:
         B(b->null(b->ud));
-    else if (cJSON_IsBool(j))
-        B(b->boolean(b->ud, cJSON_IsTrue(j)));
-    else if (cJSON_IsNumber(j)) {
-        double d = j->valuedouble;
+        break;
+    case JR_TRUE:
+    case JR_FALSE:
+        B(b->boolean(b->ud, j->type == JR_TRUE));
+        break;
+    case JR_NUMBER: {
+        double d = jread_number(j);
         int64_t exact;
         if (d == floor(d) && fabs(d) < 9007199254740992.0)
             B(b->integer(b->ud, (int64_t)d));
-        else if (jexact_int64(&c->p->exact, c->p->root, j, &exact) == 0)
+        else if (jread_int64(j, &exact) == 0)
             B(b->integer(b->ud, exact)); /* beyond 2^53: the digits sent */
         else
             B(b->number(b->ud, d));
-    } else if (cJSON_IsString(j)) {
-        B(b->string(b->ud, j->valuestring, strlen(j->valuestring)));
-    } else if (cJSON_IsArray(j)) {
-        B(begin_list(b, (size_t)cJSON_GetArraySize(j)));
+        break;
+    }
+    case JR_STRING:
+        B(b->string(b->ud, j->s, j->len));
+        break;
+    case JR_ARRAY: {
+        B(begin_list(b, j->count));
         size_t i = 0;
-        const cJSON *e;
-        cJSON_ArrayForEach(e, j)
+        JR_EACH(e, j)
         {
             if (json_doc(c, e))
                 return -1;
             B(b->set_index(b->ud, ++i));
         }
-    } else if (cJSON_IsObject(j)) {
-        B(b->table(b->ud, 0, (size_t)cJSON_GetArraySize(j)));
-        const cJSON *e;
-        cJSON_ArrayForEach(e, j)
+        break;
+    }
+    case JR_OBJECT:
+        B(b->table(b->ud, 0, j->count));
+        JR_EACH(e, j)
         {
-            if (json_doc(c, e))
+            if (json_doc(c, e) || set_text_key(c, e->key, e->key_len))
                 return -1;
-            B(b->set_field(b->ud, e->string, strlen(e->string)));
         }
-    } else {
+        break;
+    default:
         return bad_value(c, "an unreadable JSON value");
     }
     return 0;
 }
 
 static int json_value(parse_ctx *c, const model_member *mm, const model_shape *sh,
-                      const cJSON *j);
+                      const jr_node *j);
 
-static int push_where(parse_ctx *c, const char *name)
+/* Store the top value under a name read from the text, where it does not
+ * end in a NUL as set_field needs: copied (a read with a U+0000 in it is
+ * refused before any walk, so the name holds none). */
+static int set_text_key(parse_ctx *c, const char *k, size_t n)
+{
+    const omics_builder *b = c->b;
+    char small[128];
+    if (n < sizeof small) {
+        memcpy(small, k, n);
+        small[n] = '\0';
+        B(b->set_field(b->ud, small, n));
+        return 0;
+    }
+    buf *t = &c->p->key;
+    buf_reset(t);
+    buf_add(t, k, n);
+    if (t->oom)
+        return builder_failed(c);
+    B(b->set_field(b->ud, buf_str(t), n));
+    return 0;
+}
+
+static int push_where(parse_ctx *c, const char *name, size_t len)
 {
     if (c->depth >= 128)
         return bad_value(c, "nesting too deep");
-    c->where[c->depth++] = name;
+    c->where[c->depth].s = name;
+    c->where[c->depth++].n = len;
     return 0;
 }
 
 /* A union member newer than the model, as botocore shows it:
  * SDK_UNKNOWN_MEMBER = { name = "theMember" }. */
-static int unknown_union_member(parse_ctx *c, const char *name)
+static int unknown_union_member(parse_ctx *c, const char *name, size_t len)
 {
     const omics_builder *b = c->b;
     B(b->table(b->ud, 0, 1));
-    B(b->string(b->ud, name, strlen(name)));
+    B(b->string(b->ud, name, len));
     B(b->set_field(b->ud, "name", 4));
     B(b->set_field(b->ud, "SDK_UNKNOWN_MEMBER", 18));
     return 0;
@@ -244,23 +280,23 @@ static int unknown_union_member(parse_ctx *c, const char *name)
 /* The members of shape sh found in JSON object j, stored into the table on
  * top of the builder's stack.  body_only skips members bound elsewhere
  * (headers, status) as a top-level output shape needs. */
-static int json_members(parse_ctx *c, const model_shape *sh, const cJSON *j, int body_only)
+static int json_members(parse_ctx *c, const model_shape *sh, const jr_node *j, int body_only)
 {
     const omics_builder *b = c->b;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, j)
+    JR_EACH(e, j)
     {
-        if (cJSON_IsNull(e))
+        if (e->type == JR_NULL)
             continue;
-        const model_member *mm = model_find_wire(sh, e->string, strlen(e->string));
-        if (!mm && (sh->flags & MF_UNION) && strcmp(e->string, "__type") != 0) {
-            if (unknown_union_member(c, e->string))
+        const model_member *mm = model_find_wire(sh, e->key, e->key_len);
+        if (!mm && (sh->flags & MF_UNION) &&
+            !(e->key_len == 6 && memcmp(e->key, "__type", 6) == 0)) {
+            if (unknown_union_member(c, e->key, e->key_len))
                 return -1;
             continue;
         }
         if (!mm || (body_only && mm->location != ML_BODY))
             continue; /* members this model does not know are ignored */
-        if (push_where(c, mm->name))
+        if (push_where(c, mm->name, mm->name_len))
             return -1;
         if (json_value(c, mm, mm->shape, e))
             return -1;
@@ -270,26 +306,25 @@ static int json_members(parse_ctx *c, const model_shape *sh, const cJSON *j, int
     return 0;
 }
 
-static int json_structure(parse_ctx *c, const model_shape *sh, const cJSON *j)
+static int json_structure(parse_ctx *c, const model_shape *sh, const jr_node *j)
 {
     const omics_builder *b = c->b;
-    if (!cJSON_IsObject(j))
+    if (j->type != JR_OBJECT)
         return bad_value(c, "expected a JSON object");
     B(b->table(b->ud, 0, sh->nmembers));
     return json_members(c, sh, j, 0);
 }
 
-static int json_list(parse_ctx *c, const model_shape *sh, const cJSON *j)
+static int json_list(parse_ctx *c, const model_shape *sh, const jr_node *j)
 {
     const omics_builder *b = c->b;
-    if (!cJSON_IsArray(j))
+    if (j->type != JR_ARRAY)
         return bad_value(c, "expected a JSON array");
-    B(begin_list(b, (size_t)cJSON_GetArraySize(j)));
+    B(begin_list(b, j->count));
     size_t i = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, j)
+    JR_EACH(e, j)
     {
-        if (cJSON_IsNull(e)) {
+        if (e->type == JR_NULL) {
             if (!(sh->flags & MF_SPARSE))
                 continue;
             B(b->null(b->ud));
@@ -301,33 +336,33 @@ static int json_list(parse_ctx *c, const model_shape *sh, const cJSON *j)
     return 0;
 }
 
-static int json_map(parse_ctx *c, const model_shape *sh, const cJSON *j)
+static int json_map(parse_ctx *c, const model_shape *sh, const jr_node *j)
 {
     const omics_builder *b = c->b;
-    if (!cJSON_IsObject(j))
+    if (j->type != JR_OBJECT)
         return bad_value(c, "expected a JSON object (map)");
-    B(b->table(b->ud, 0, (size_t)cJSON_GetArraySize(j)));
-    const cJSON *e;
-    cJSON_ArrayForEach(e, j)
+    B(b->table(b->ud, 0, j->count));
+    JR_EACH(e, j)
     {
-        if (cJSON_IsNull(e)) {
+        if (e->type == JR_NULL) {
             if (!(sh->flags & MF_SPARSE))
                 continue;
             B(b->null(b->ud));
         } else {
-            if (push_where(c, e->string))
+            if (push_where(c, e->key, e->key_len))
                 return -1;
             if (json_value(c, &sh->value, sh->value.shape, e))
                 return -1;
             c->depth--;
         }
-        B(b->set_field(b->ud, e->string, strlen(e->string)));
+        if (set_text_key(c, e->key, e->key_len))
+            return -1;
     }
     return 0;
 }
 
 static int json_value(parse_ctx *c, const model_member *mm, const model_shape *sh,
-                      const cJSON *j)
+                      const jr_node *j)
 {
     const omics_builder *b = c->b;
     switch (sh->type) {
@@ -339,36 +374,33 @@ static int json_value(parse_ctx *c, const model_member *mm, const model_shape *s
         return json_map(c, sh, j);
     case MT_DOCUMENT:
         return json_doc(c, j);
-    case MT_STRING: {
-        if (!cJSON_IsString(j))
+    case MT_STRING:
+        if (j->type != JR_STRING)
             return bad_value(c, "expected a string");
-        size_t n = strlen(j->valuestring);
-        if (!json_utf8_valid(j->valuestring, n))
+        if (!json_utf8_valid(j->s, j->len))
             return bad_value(c, "a string that is not valid UTF-8");
-        B(b->string(b->ud, j->valuestring, n));
+        B(b->string(b->ud, j->s, j->len));
         return 0;
-    }
     case MT_BOOLEAN:
-        if (!cJSON_IsBool(j))
+        if (j->type != JR_TRUE && j->type != JR_FALSE)
             return bad_value(c, "expected true or false");
-        B(b->boolean(b->ud, cJSON_IsTrue(j)));
+        B(b->boolean(b->ud, j->type == JR_TRUE));
         return 0;
     case MT_BLOB: {
-        if (!cJSON_IsString(j))
+        if (j->type != JR_STRING)
             return bad_value(c, "expected a base64 string");
         buf *t = &c->p->tmp;
         buf_reset(t);
-        if (b64_decode(t, j->valuestring, strlen(j->valuestring)))
+        if (b64_decode(t, j->s, j->len))
             return bad_value(c, "invalid base64");
         B(b->string(b->ud, t->p ? t->p : "", t->len));
         return 0;
     }
     case MT_TIMESTAMP: {
         double t;
-        if (cJSON_IsNumber(j))
-            t = j->valuedouble;
-        else if (!cJSON_IsString(j) ||
-                 ts_parse_any(j->valuestring, strlen(j->valuestring), &t) != 0)
+        if (j->type == JR_NUMBER)
+            t = jread_number(j);
+        else if (j->type != JR_STRING || ts_parse_any(j->s, j->len, &t) != 0)
             return bad_value(c, "expected a timestamp");
         (void)mm;
         B(b->number(b->ud, t));
@@ -379,20 +411,19 @@ static int json_value(parse_ctx *c, const model_member *mm, const model_shape *s
     }
     if (is_float_type(sh->type)) {
         double d;
-        if (cJSON_IsNumber(j))
-            d = j->valuedouble;
-        else if (!cJSON_IsString(j) ||
-                 parse_special_double(j->valuestring, strlen(j->valuestring), &d) != 0)
+        if (j->type == JR_NUMBER)
+            d = jread_number(j);
+        else if (j->type != JR_STRING || parse_special_double(j->s, j->len, &d) != 0)
             return bad_value(c, "expected a number");
         B(b->number(b->ud, d));
         return 0;
     }
     /* integers */
-    if (!cJSON_IsNumber(j))
+    if (j->type != JR_NUMBER)
         return bad_value(c, "expected an integer");
-    double d = j->valuedouble;
+    double d = jread_number(j);
     int64_t exact;
-    if (fabs(d) >= 9007199254740992.0 && jexact_int64(&c->p->exact, c->p->root, j, &exact) == 0) {
+    if (fabs(d) >= 9007199254740992.0 && jread_int64(j, &exact) == 0) {
         B(b->integer(b->ud, exact)); /* a double would round it: the digits sent */
         return 0;
     }
@@ -547,11 +578,16 @@ static int header_jsonvalue(parse_ctx *c, const model_member *mm, const char *v)
         B(b->string(b->ud, t->p ? t->p : "", t->len));
         return 0;
     }
-    cJSON *doc = cJSON_ParseWithLength(t->p ? t->p : "", t->len);
-    if (!doc)
-        return bad_value(c, "invalid JSON in a JSON header");
-    int rc = json_doc(c, doc);
-    cJSON_Delete(doc);
+    jread doc; /* (its own: the body's document may be in use) */
+    jread_init(&doc);
+    int rc;
+    if (jread_parse(&doc, t->p ? t->p : "", t->len) != 0)
+        rc = doc.oom ? builder_failed(c) : bad_value(c, "invalid JSON in a JSON header");
+    else if (doc.has_nul)
+        rc = bad_value(c, "U+0000 in a JSON header");
+    else
+        rc = json_doc(c, &doc.nodes[0]);
+    jread_free(&doc);
     return rc;
 }
 
@@ -574,29 +610,10 @@ static int prefix_headers(parse_ctx *c, const model_member *mm, const omics_resp
 
 /* ------------------------------------------------------------ results */
 
-/* Whether a JSON text holds a NUL, raw or as the escape \u0000.  cJSON ends its
- * strings at the first NUL, so such a string would come out cut short
- * without a word: the answer is refused instead.  A backslash outside a
- * string is not JSON at all, so each one starts an escape of two bytes or
- * more; stepping over the pair keeps "\\u0000" (a backslash, then text)
- * apart from the escape. */
-static int has_nul_escape(const char *s, size_t n)
+/* The body read as JSON into the parser's document: 0 with *out its root
+ * (NULL for a body of nothing but whitespace), or -1 with the error set. */
+static int parse_body_json(parse_ctx *c, const omics_response *r, const jr_node **out)
 {
-    const char *end = s + n;
-    if (memchr(s, '\0', n)) /* (a raw NUL is not JSON: cJSON would end the string there) */
-        return 1;
-    while (s < end && (s = memchr(s, '\\', (size_t)(end - s))) != NULL) {
-        if (end - s >= 6 && s[1] == 'u' && memcmp(s + 2, "0000", 4) == 0)
-            return 1;
-        s += 2;
-    }
-    return 0;
-}
-
-static int parse_body_json(parse_ctx *c, const omics_response *r, cJSON **out)
-{
-    cJSON_Delete(c->p->root);
-    c->p->root = NULL;
     *out = NULL;
     size_t n = r->body_len;
     const char *s = r->body;
@@ -606,22 +623,26 @@ static int parse_body_json(parse_ctx *c, const omics_response *r, cJSON **out)
     }
     if (!n)
         return 0;
-    c->p->root = cJSON_ParseWithLength(s, n);
-    jexact_reset(&c->p->exact, s, n);
-    if (!c->p->root) {
+    jread *doc = &c->p->doc;
+    if (jread_parse(doc, s, n) != 0) {
+        if (doc->oom)
+            return builder_failed(c);
         omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
-                        "the response body is not valid JSON (%zu bytes)", r->body_len);
+                        "the response body is not valid JSON (%zu bytes): %s at byte %zu",
+                        r->body_len, doc->error, doc->error_at + (size_t)(s - r->body));
         c->failed = 1;
         return -1;
     }
-    if (has_nul_escape(s, n)) {
+    if (doc->has_nul) {
+        /* (a C string would end at it: refused rather than cut short
+         * wherever the result goes as C strings) */
         omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
                         "a string in the response body holds U+0000 (\\u0000), which this "
                         "client cannot pass on without cutting the string short");
         c->failed = 1;
         return -1;
     }
-    *out = c->p->root;
+    *out = &doc->nodes[0];
     return 0;
 }
 
@@ -633,7 +654,7 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
     int has_body = 0;
     for (size_t k = 0; k < sh->nmembers; k++) {
         const model_member *mm = &sh->members[k];
-        if (push_where(c, mm->name))
+        if (push_where(c, mm->name, mm->name_len))
             return -1;
         switch (mm->location) {
         case ML_HEADER: {
@@ -668,7 +689,7 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
     if (sh->payload >= 0) {
         const model_member *pm = &sh->members[sh->payload];
         int t = pm->shape->type;
-        if (push_where(c, pm->name))
+        if (push_where(c, pm->name, pm->name_len))
             return -1;
         if (t == MT_BLOB || t == MT_STRING) {
             /* (a payload that went to a sink is not in the result) */
@@ -677,7 +698,7 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
                 B(b->set_field(b->ud, pm->name, pm->name_len));
             }
         } else {
-            cJSON *root;
+            const jr_node *root;
             if (parse_body_json(c, r, &root))
                 return -1;
             if (root) {
@@ -691,12 +712,12 @@ static int shape_members(parse_ctx *c, const model_shape *sh, const omics_respon
     }
     if (!has_body)
         return 0;
-    cJSON *root;
+    const jr_node *root;
     if (parse_body_json(c, r, &root))
         return -1;
     if (!root)
         return 0;
-    if (!cJSON_IsObject(root))
+    if (root->type != JR_OBJECT)
         return bad_value(c, "expected a JSON object as the body");
     return json_members(c, sh, root, 1);
 }
@@ -840,15 +861,21 @@ static void body_excerpt(buf *t, const char *body, size_t n)
     }
 }
 
-static const char *json_str(const cJSON *obj, const char *key)
+/* An object's string member, as a C string (NULL when absent, not a string,
+ * or holding U+0000); copied into buf t. */
+static const char *json_str(const jr_node *obj, const char *key, buf *t)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    const jr_node *v = jread_get(obj, key);
+    if (!v || v->type != JR_STRING || memchr(v->s, '\0', v->len))
+        return NULL;
+    buf_reset(t);
+    buf_add(t, v->s, v->len);
+    return t->oom ? NULL : buf_str(t);
 }
 
 /* The members of a modeled error: headers, and the body when it is an object. */
 static int error_data(parse_ctx *c, const model_shape *es, const omics_response *r,
-                      const cJSON *root)
+                      const jr_node *root)
 {
     const omics_builder *b = c->b;
     B(b->table(b->ud, 0, es->nmembers));
@@ -872,22 +899,19 @@ static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,
     omics_error *err = c->err;
     char code[96] = "";
     const char *hdr = header_get(r, "x-amzn-errortype");
-    cJSON *root = NULL;
-    cJSON_Delete(c->p->root);
-    c->p->root = NULL;
-    if (r->body_len)
-        root = c->p->root = cJSON_ParseWithLength(r->body, r->body_len);
-    jexact_reset(&c->p->exact, r->body, r->body_len);
-    if (!cJSON_IsObject(root))
-        root = NULL;
+    const jr_node *root = NULL;
+    buf *t = &c->p->tmp;
+    if (r->body_len && jread_parse(&c->p->doc, r->body, r->body_len) == 0 &&
+        c->p->doc.nodes[0].type == JR_OBJECT)
+        root = &c->p->doc.nodes[0];
     if (hdr && *hdr)
         sanitize_code(code, sizeof code, hdr);
     if (!*code && root) {
-        const char *bc = json_str(root, "code");
+        const char *bc = json_str(root, "code", t);
         if (!bc)
-            bc = json_str(root, "__type");
+            bc = json_str(root, "__type", t);
         if (!bc)
-            bc = json_str(root, "Code");
+            bc = json_str(root, "Code", t);
         if (bc)
             sanitize_code(code, sizeof code, bc);
     }
@@ -900,16 +924,16 @@ static int service_error(parse_ctx *c, const omics_model *m, const omics_op *op,
             snprintf(code, sizeof code, "HTTP%ld", r->status);
     }
 
-    buf *t = &c->p->tmp;
-    buf_reset(t);
     const char *msg = NULL;
     if (root) {
-        msg = json_str(root, "message");
+        msg = json_str(root, "message", t);
         if (!msg)
-            msg = json_str(root, "Message");
+            msg = json_str(root, "Message", t);
         if (!msg)
-            msg = json_str(root, "errorMessage");
+            msg = json_str(root, "errorMessage", t);
     }
+    if (!msg)
+        buf_reset(t);
     if (!msg && !root && r->body_len) {
         buf_addf(t, "HTTP %ld with a body that is not JSON: ", r->status);
         body_excerpt(t, r->body, r->body_len);
@@ -1026,5 +1050,6 @@ int omics_parse(omics_parser *p, const omics_model *m, const omics_op *op,
     }
     if (rc)
         unwind(&cn, *has_data ? 1 : 0);
+    jread_trim(&p->doc); /* (nothing of it is needed past here) */
     return rc;
 }
