@@ -620,6 +620,28 @@ describe("hostile input", function()
       assert.are.equal("ResponseParseError", err.code)
     end)
 
+    it("in an answer that is not strict JSON are refused, saying what and where", function()
+      local body
+      local c = helper.client(emu, { transport = function() return 200, {}, body end })
+      local good = '{"id":"1234567890","name":"store"}'
+      for _, case in ipairs {
+        { good .. ' trailing', "text after the JSON value at byte " .. #good + 1 },
+        { '{"id":"1234567890","name":"a\tb"}', "control character inside a string.- at byte 28" },
+        { '{"id":"1234567890","name":"x","maxSize":01}', "not followed by a comma or } at byte 41" },
+        { '{"id":"1234567890","name":"x","maxSize":1.}', "decimal point at byte 42" },
+        { '{"id":"1234567890","name":"x"', "not followed by a comma or } at byte 29" },
+      } do
+        body = case[1]
+        local res, err = c:get_reference_store { id = "1234567890" }
+        assert.is_nil(res, case[1])
+        assert.are.equal("ResponseParseError", err.code)
+        assert.is_truthy(err.message:find(("not valid JSON (%d bytes): "):format(#case[1]), 1, true), err.message)
+        assert.matches(case[2], err.message)
+      end
+      body = good
+      assert.are.equal("store", assert(c:get_reference_store { id = "1234567890" }).name)
+    end)
+
     it("in a key do not cut the message short", function()
       do
         refused("CreateReferenceStore", { name = "store", ["a\0b"] = 1 }, { "unknown parameter (valid: name" })
