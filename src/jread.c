@@ -1,8 +1,8 @@
 /* jread: a strict JSON reader into a flat array of nodes (see jread.h). */
 #include "jread.h"
 
-#include <errno.h>
 #include <locale.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -443,7 +443,7 @@ double jread_number(const jr_node *j)
     }
     char small[64], *t = n < sizeof small ? small : malloc(n + 1);
     if (!t)
-        return 0.0 / 0.0 * 0; /* (unreachable in practice) */
+        return NAN; /* (no memory for a copy of a number over 63 characters) */
     memcpy(t, s, n);
     t[n] = '\0';
     /* strtod reads the locale's decimal point; the text has '.' */
@@ -461,20 +461,24 @@ double jread_number(const jr_node *j)
 
 int jread_int64(const jr_node *j, int64_t *out)
 {
-    char tmp[24];
-    size_t n = j->len;
-    if (j->type != JR_NUMBER || n >= sizeof tmp)
+    if (j->type != JR_NUMBER || !j->len)
         return -1;
-    memcpy(tmp, j->s, n);
-    tmp[n] = '\0';
-    for (size_t k = tmp[0] == '-'; k < n; k++)
-        if (tmp[k] < '0' || tmp[k] > '9')
+    const char *s = j->s;
+    size_t n = j->len, k = s[0] == '-';
+    uint64_t v = 0, limit = (uint64_t)INT64_MAX + (k ? 1 : 0);
+    if (k == n)
+        return -1;
+    for (; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9')
             return -1; /* not an integer literal */
-    char *end;
-    errno = 0;
-    long long v = strtoll(tmp, &end, 10);
-    if (*end || errno)
-        return -1;
-    *out = v;
+        unsigned d = (unsigned)(s[k] - '0');
+        if (v > (limit - d) / 10)
+            return -1; /* beyond 64 bits */
+        v = v * 10 + d;
+    }
+    if (s[0] != '-')
+        *out = (int64_t)v;
+    else
+        *out = v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
     return 0;
 }

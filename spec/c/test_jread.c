@@ -83,6 +83,12 @@ static void test_numbers(void)
 {
     jread r;
     jread_init(&r);
+    CHECK(read_text(&r, "[9223372036854775807,9223372036854775808,-9223372036854775809,-12]", 0) == 0);
+    const jr_node *m = jr_first(&r.nodes[0]);
+    int64_t w = 0;
+    CHECK(jread_int64(m, &w) == 0 && w == INT64_MAX);
+    CHECK(jread_int64(jr_next(m), &w) != 0 && jread_int64(jr_next(jr_next(m)), &w) != 0);
+    CHECK(jread_int64(jr_next(jr_next(jr_next(m))), &w) == 0 && w == -12);
     CHECK(read_text(&r, "[9007199254740993,-9223372036854775808,18446744073709551616,1e400,-0,"
                         "123456789012345,0.1,1E+2]",
                     0) == 0);
