@@ -64,6 +64,11 @@ local CONF = HEAD .. [[
 }
 ]]
 
+-- CONF with HTTP_PROXY and HTTPS_PROXY (${PROXY}) in the workers' environment
+local PROXY_CONF = CONF:gsub("env AWS_EC2_METADATA_DISABLED=true;",
+                             "env AWS_EC2_METADATA_DISABLED=true;\nenv HTTP_PROXY=${PROXY};\nenv HTTPS_PROXY=${PROXY};\n" ..
+                             "env NO_PROXY=none.invalid;", 1)
+
 local function start(emu, workers)
   local dir = helper.tmpdir()
   local port = helper.free_port()
@@ -285,5 +290,46 @@ describe("credentials inside nginx #nginx", function()
     helper.rmdir(dir)
     helper.rmdir(out)
     assert(ok, err)
+  end)
+
+  -- HTTP_PROXY in the workers' environment: the call goes through the proxy,
+  -- a credential fetch from a local agent (loopback, as the metadata
+  -- addresses) never does, one from anywhere else does.  (The same rule as
+  -- the libcurl path's.)
+  local function through_proxy(creds, check)
+    emu:reset()
+    local proxy = helper.proxy()
+    local dir, port = helper.tmpdir(), helper.free_port()
+    local ok, err = pcall(function()
+      N.write_conf(dir, PROXY_CONF, { EMU = emu.url, PORT = port, WORKERS = 1, PROXY = proxy.url,
+                                      CREDS = creds })
+      N.start(dir, ("http://127.0.0.1:%d/ready"):format(port))
+      local before = #proxy:requests()
+      check(N.fields((N.http_get(("http://127.0.0.1:%d/call?shared=0"):format(port)))), proxy, before)
+    end)
+    N.stop(dir)
+    helper.rmdir(dir)
+    proxy:stop()
+    assert(ok, err)
+  end
+
+  it("with HTTP_PROXY a fetch from a loopback agent goes direct, the call through the proxy", function()
+    through_proxy(emu.url .. "/container/v2/creds", function(got, proxy, before)
+      assert.are.equal("demo-genome", got.result)
+      assert.are.same({
+        ("GET %s/referencestore/1234567890/reference/9876543210/metadata HTTP/1.1"):format(emu.url),
+      }, proxy:requests_since(before, 1))
+      assert.are.equal(1, fetches())
+    end)
+  end)
+
+  it("with HTTPS_PROXY a fetch from a host elsewhere goes through the proxy (a CONNECT tunnel)", function()
+    through_proxy("https://creds.invalid:8443/v2/creds", function(got, proxy, before)
+      assert.are_not.equal("demo-genome", got.result)
+      print("nginx_credentials_spec: through the proxy to a host it cannot reach: " .. got.result)
+      local seen = proxy:requests_since(before, 1)
+      assert.are.equal("CONNECT creds.invalid:8443 HTTP/1.1", seen[1])
+      assert.are.equal(0, fetches())
+    end)
   end)
 end)
