@@ -107,17 +107,26 @@ local function main()
     local rows = {}
 
     io.stderr:write("bench-transfer: uploads\n")
-    write(dir .. "/up.lua", ([[
+    -- the start of both lua-omics scripts: a client, and the process's peak
+    -- resident memory (VmHWM) for the result line
+    local prelude = ([[
       local omics = require "omics"
       local c = assert(omics.new { region = "us-east-1", endpoint = %q,
         credentials = { access_key_id = %q, secret_access_key = %q } })
+      local function peak_kb()
+        local f = assert(io.open("/proc/self/status"))
+        local kb = tonumber(f:read("a"):match("VmHWM:%%s*(%%d+)"))
+        f:close()
+        return kb
+      end
+    ]]):format(endpoint, AKID, SECRET)
+    write(dir .. "/up.lua", prelude .. ([[
       local r = assert(c:upload_read_set({ sequenceStoreId = %q, sourceFileType = "FASTQ", subjectId = "s",
         sampleId = "x", name = "lua", files = { SOURCE1 = %q, SOURCE2 = %q } },
         { part_size = %d, concurrency = %d, wait = false }))
-      local st = io.open("/proc/self/status"):read("a")
       print(("bytes=%%d parts=%%d wall=%%f peak_kb=%%d id=%%s"):format(r.bytes, r.parts, r.seconds,
-        tonumber(st:match("VmHWM:%%s*(%%d+)")), r.readSetId))
-    ]]):format(endpoint, AKID, SECRET, store, f1, f2, PART, CONCURRENCY))
+        peak_kb(), r.readSetId))
+    ]]):format(store, f1, f2, PART, CONCURRENCY))
     rows.up_lua = measure(lua_client_cmd(dir .. "/up.lua"))
     local botodata = dir .. "/botodata"
     sh(("mkdir -p %s && ln -s %s %s/omics"):format(shq(botodata), shq(ROOT .. "/tools/model"), shq(botodata)))
@@ -149,16 +158,11 @@ local function main()
     rows.down_floor = measure(("curl -s -f --parallel --parallel-max %d -K %s && echo bytes=%d parts=%d wall=0")
       :format(CONCURRENCY, shq(dir .. "/curl.conf"), total, nparts))
     sh("rm -rf " .. shq(dir .. "/curl"))
-    write(dir .. "/down.lua", ([[
-      local omics = require "omics"
-      local c = assert(omics.new { region = "us-east-1", endpoint = %q,
-        credentials = { access_key_id = %q, secret_access_key = %q } })
+    write(dir .. "/down.lua", prelude .. ([[
       os.execute("rm -rf %s && mkdir -p %s")
       local r = assert(c:download_read_set({ sequenceStoreId = %q, id = %q }, { to = %q, concurrency = %d }))
-      local st = io.open("/proc/self/status"):read("a")
-      print(("bytes=%%d parts=%%d wall=%%f peak_kb=%%d"):format(r.bytes, r.parts, r.seconds,
-        tonumber(st:match("VmHWM:%%s*(%%d+)"))))
-    ]]):format(endpoint, AKID, SECRET, dir .. "/lua", dir .. "/lua", store, id, dir .. "/lua", CONCURRENCY))
+      print(("bytes=%%d parts=%%d wall=%%f peak_kb=%%d"):format(r.bytes, r.parts, r.seconds, peak_kb()))
+    ]]):format(dir .. "/lua", dir .. "/lua", store, id, dir .. "/lua", CONCURRENCY))
     rows.down_lua = measure(lua_client_cmd(dir .. "/down.lua"))
     sh("rm -rf " .. shq(dir .. "/lua"))
     sh("mkdir -p " .. shq(dir .. "/boto"))

@@ -154,9 +154,7 @@ static int decode_string(rd *d, const char *start, const char **out, size_t *len
 {
     jread *r = d->r;
     size_t need = (size_t)(d->end - d->text) + 1;
-    if (r->str_cap < need) {
-        if (r->str_len) /* (cannot happen: the first decoding reserves it all) */
-            return fail(d, "internal: string buffer too small");
+    if (r->str_cap < need) { /* (only at a read's first decoding: need stays) */
         char *s = malloc(need);
         if (!s)
             return out_of_memory(d);

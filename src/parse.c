@@ -239,20 +239,12 @@ static int json_value(parse_ctx *c, const model_member *mm, const model_shape *s
  * refused before any walk, so the name holds none). */
 static int set_text_key(parse_ctx *c, const char *k, size_t n)
 {
-    const omics_builder *b = c->b;
-    char small[128];
-    if (n < sizeof small) {
-        memcpy(small, k, n);
-        small[n] = '\0';
-        B(b->set_field(b->ud, small, n));
-        return 0;
-    }
     buf *t = &c->p->key;
     buf_reset(t);
     buf_add(t, k, n);
     if (t->oom)
         return builder_failed(c);
-    B(b->set_field(b->ud, buf_str(t), n));
+    B(c->b->set_field(c->b->ud, buf_str(t), n));
     return 0;
 }
 
@@ -624,12 +616,12 @@ static int parse_body_json(parse_ctx *c, const omics_response *r, const jr_node 
     if (!n)
         return 0;
     jread *doc = &c->p->doc;
-    if (jread_parse(doc, s, n) != 0) {
+    if (jread_parse(doc, r->body, r->body_len) != 0) {
         if (doc->oom)
             return builder_failed(c);
         omics_error_set(c->err, OMICS_EPARSE, "ResponseParseError",
                         "the response body is not valid JSON (%zu bytes): %s at byte %zu",
-                        r->body_len, doc->error, doc->error_at + (size_t)(s - r->body));
+                        r->body_len, doc->error, doc->error_at);
         c->failed = 1;
         return -1;
     }
